@@ -1,0 +1,340 @@
+/**
+ * kb4sync.yaml: the schema (zod), loading, and secret resolution. The file never holds a secret,
+ * only the names of the environment variables that do.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_MAPPING, GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES, type AttributeMapping } from './sync/attributes';
+import type { CompanyRules } from './sync/model';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const guid = z.string().regex(GUID, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
+const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+
+export const CLOUDS = {
+  public: { graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' },
+  usgov: { graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' },
+  usgovhigh: { graph: 'https://graph.microsoft.us', login: 'https://login.microsoftonline.us' },
+  dod: { graph: 'https://dod-graph.microsoft.us', login: 'https://login.microsoftonline.us' },
+  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', login: 'https://login.chinacloudapi.cn' },
+} as const;
+export type Cloud = keyof typeof CLOUDS;
+
+/** KnowBe4 SCIM base URLs. UK and DE have no documented SCIM host: they need `scimUrl`. */
+export const KNOWBE4_SCIM_URLS = {
+  us: 'https://training.knowbe4.com/scim/v2',
+  eu: 'https://eu.knowbe4.com/scim/v2',
+  ca: 'https://ca.knowbe4.com/scim/v2',
+  uk: null,
+  de: null,
+} as const;
+export type Kb4Region = keyof typeof KNOWBE4_SCIM_URLS;
+
+export const KNOWBE4_REPORTING_URLS: Record<Kb4Region, string> = {
+  us: 'https://us.api.knowbe4.com',
+  eu: 'https://eu.api.knowbe4.com',
+  ca: 'https://ca.api.knowbe4.com',
+  uk: 'https://uk.api.knowbe4.com',
+  de: 'https://de.api.knowbe4.com',
+};
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
+
+const m365Schema = z
+  .strictObject({
+    tenantId: guid,
+    clientId: guid,
+    clientSecretEnv: envName.optional(),
+    certificatePathEnv: envName.optional(),
+    managedIdentity: z.boolean().optional(),
+    cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public'),
+    graphUrl: httpUrl.optional(),
+    authorityHost: z.url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true',
+      });
+    }
+  });
+
+const knowbe4Schema = z
+  .strictObject({
+    region: z.enum(Object.keys(KNOWBE4_SCIM_URLS) as [Kb4Region, ...Kb4Region[]]).default('us'),
+    scimUrl: httpUrl.optional(),
+    scimTokenEnv: envName,
+    reportingTokenEnv: envName.optional(),
+    reportingUrl: httpUrl.optional(),
+    /** Requests per second to this KnowBe4 account (its rate limit is not documented). */
+    requestsPerSecond: z.number().positive().max(1000).default(10),
+    maxConcurrency: z.number().int().min(1).max(64).default(4),
+    pageSize: z.number().int().min(1).max(1000).default(100),
+  })
+  .superRefine((k, ctx) => {
+    if (!k.scimUrl && KNOWBE4_SCIM_URLS[k.region] === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scimUrl'],
+        message: `region ${k.region} has no documented SCIM URL: copy the Tenant URL from KnowBe4 (Account Settings > User Provisioning) into scimUrl`,
+      });
+    }
+  });
+
+const mappingSchema = z
+  .record(z.string(), z.union([z.enum(GRAPH_FIELDS), z.null()]))
+  .superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      if (!(KB4_ATTRIBUTE_NAMES as string[]).includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown KnowBe4 attribute; expected one of ${KB4_ATTRIBUTE_NAMES.join(', ')}`,
+        });
+      }
+    }
+  });
+
+const companySchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected lower-case letters, digits, - or _' }),
+  name: z.string().trim().min(1),
+  m365: m365Schema,
+  knowbe4: knowbe4Schema,
+  scope: z
+    .strictObject({
+      licenses: z.array(z.string().trim().min(1)).default([]),
+      groups: z.array(guid).default([]),
+      includeGuests: z.boolean().default(false),
+      exclude: z.array(z.string().trim().min(1)).default([]),
+    })
+    .prefault({}),
+  emailSource: z.enum(['mail', 'upn']).default('mail'),
+  /** KnowBe4 attribute ← Graph field; null removes a default mapping. */
+  attributes: mappingSchema.default({}),
+  syncManagers: z.boolean().default(true),
+  groups: z
+    .strictObject({
+      default: z.string().trim().min(1).optional(),
+      departments: z.record(z.string(), z.string().trim().min(1)).default({}),
+      mirror: z.array(z.strictObject({ id: guid, name: z.string().trim().min(1) })).default([]),
+    })
+    .prefault({}),
+  removeStaleUsers: z.boolean().default(false),
+  guard: z
+    .strictObject({
+      maxArchive: z.number().int().min(0).default(10),
+      maxArchivePercent: z.number().min(0).max(100).default(10),
+      maxSourceShrinkPercent: z.number().min(0).max(100).default(30),
+    })
+    .prefault({}),
+  schedule: z
+    .strictObject({
+      cron: z
+        .string()
+        .refine((c) => {
+          const parts = c.trim().split(/\s+/);
+          return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
+        }, 'expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *"'),
+      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC'),
+      autoApply: z.boolean().default(false),
+    })
+    .optional(),
+  notify: z
+    .strictObject({
+      /** Names of subscriptions (channels) that get this company's messages; empty = all. */
+      subscriptions: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  paused: z.boolean().default(false),
+});
+
+export const configSchema = z
+  .strictObject({
+    admins: z.array(z.strictObject({ aadObjectId: guid, name: z.string().optional() })).default([]),
+    adminGroups: z.array(guid).default([]),
+    allowedTenants: z.array(guid).default([]),
+    companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.companies.forEach((company, i) => {
+      for (const key of [`id:${company.id}`, `name:${company.name.toLowerCase()}`]) {
+        const first = seen.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['companies', i, key.startsWith('id') ? 'id' : 'name'],
+            message: `duplicate of companies[${first}]`,
+          });
+        } else seen.set(key, i);
+      }
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type CompanyConfig = Config['companies'][number];
+
+/** A secret value that refuses to be printed: logs, JSON and errors show [redacted]. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
+}
+
+export interface CompanySecrets {
+  graph:
+    | { kind: 'secret'; clientSecret: Secret }
+    | { kind: 'certificate'; certificatePath: string }
+    | { kind: 'managedIdentity' };
+  scimToken: Secret;
+  reportingToken: Secret | null;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function pathToString(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** Validates parsed YAML. Errors name the field path and what was expected. */
+export function parseConfig(raw: unknown, source = 'kb4sync.yaml'): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    source,
+    result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return `${pathToString(issue.path)}: unknown key(s) ${issue.keys.join(', ')}`;
+      }
+      return `${pathToString(issue.path)}: ${issue.message}`;
+    }),
+  );
+}
+
+export function readConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [code === 'ENOENT' ? 'file not found (set KB4SYNC_CONFIG or pass --config)' : `cannot read: ${code}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(path, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  }
+  return parseConfig(doc.toJS(), path);
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KB4SYNC_CONFIG && env.KB4SYNC_CONFIG.trim() !== '' ? env.KB4SYNC_CONFIG : './kb4sync.yaml';
+}
+
+/** Reads every secret the companies name. A missing variable is an error naming field and variable. */
+export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets> {
+  const problems: string[] = [];
+  const out = new Map<string, CompanySecrets>();
+  const read = (name: string, field: string): string | null => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') {
+      problems.push(`${field}: environment variable ${name} is not set`);
+      return null;
+    }
+    return value;
+  };
+  config.companies.forEach((c, i) => {
+    const at = `companies[${i}]`;
+    let graph: CompanySecrets['graph'] = { kind: 'managedIdentity' };
+    if (c.m365.clientSecretEnv) {
+      const v = read(c.m365.clientSecretEnv, `${at}.m365.clientSecretEnv`);
+      graph = { kind: 'secret', clientSecret: new Secret(v ?? '') };
+    } else if (c.m365.certificatePathEnv) {
+      const v = read(c.m365.certificatePathEnv, `${at}.m365.certificatePathEnv`);
+      graph = { kind: 'certificate', certificatePath: v ?? '' };
+    }
+    const scim = read(c.knowbe4.scimTokenEnv, `${at}.knowbe4.scimTokenEnv`);
+    const reporting = c.knowbe4.reportingTokenEnv ? read(c.knowbe4.reportingTokenEnv, `${at}.knowbe4.reportingTokenEnv`) : null;
+    out.set(c.id, {
+      graph,
+      scimToken: new Secret(scim ?? ''),
+      reportingToken: reporting === null ? null : new Secret(reporting),
+    });
+  });
+  if (problems.length > 0) throw new ConfigError('environment', problems);
+  return out;
+}
+
+export function scimBaseUrl(company: CompanyConfig): string {
+  return company.knowbe4.scimUrl ?? (KNOWBE4_SCIM_URLS[company.knowbe4.region] as string);
+}
+
+export function graphEndpoints(company: CompanyConfig): { graph: string; login: string } {
+  const cloud = CLOUDS[company.m365.cloud];
+  return { graph: company.m365.graphUrl ?? cloud.graph, login: company.m365.authorityHost ?? cloud.login };
+}
+
+/** The part of a company's configuration the pure core reads. */
+export function companyRules(company: CompanyConfig): CompanyRules {
+  const mapping: AttributeMapping = { ...DEFAULT_MAPPING };
+  for (const [attr, field] of Object.entries(company.attributes)) {
+    const key = attr as keyof AttributeMapping;
+    if (field === null) delete mapping[key];
+    else mapping[key] = field;
+  }
+  return {
+    id: company.id,
+    name: company.name,
+    scope: company.scope,
+    emailSource: company.emailSource,
+    mapping,
+    syncManagers: company.syncManagers,
+    groups: {
+      default: company.groups.default ?? null,
+      departments: company.groups.departments,
+      mirror: company.groups.mirror,
+    },
+    removeStaleUsers: company.removeStaleUsers,
+    guard: company.guard,
+  };
+}

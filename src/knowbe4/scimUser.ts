@@ -1,0 +1,98 @@
+/**
+ * SCIM JSON ↔ the core's target model. Reading is validated with zod at the edge; writing turns
+ * the core's attribute names into SCIM paths (see sync/attributes.ts).
+ */
+import { z } from 'zod';
+import { KB4_ATTRIBUTES, KB4_ATTRIBUTE_NAMES, SCIM_SCHEMA_URN, type Kb4Attribute, type Kb4Values } from '../sync/attributes';
+import type { TargetGroup, TargetSnapshot, TargetUser } from '../sync/model';
+
+const typedValue = z.looseObject({ type: z.string().nullish(), value: z.string().nullish(), formatted: z.string().nullish() });
+
+export const scimUserSchema = z.looseObject({
+  id: z.string().min(1),
+  externalId: z.string().nullish(),
+  userName: z.string().min(1),
+  active: z.boolean().nullish(),
+  displayName: z.string().nullish(),
+  title: z.string().nullish(),
+  userType: z.string().nullish(),
+  name: z.looseObject({ givenName: z.string().nullish(), familyName: z.string().nullish() }).nullish(),
+  phoneNumbers: z.array(typedValue).nullish(),
+  addresses: z.array(typedValue).nullish(),
+});
+const enterpriseSchema = z
+  .looseObject({ manager: z.looseObject({ value: z.string().nullish() }).nullish() })
+  .nullish();
+export type ScimUser = z.infer<typeof scimUserSchema>;
+
+export const scimGroupSchema = z.looseObject({
+  id: z.string().min(1),
+  displayName: z.string(),
+  externalId: z.string().nullish(),
+  members: z.array(z.looseObject({ value: z.string() })).nullish(),
+});
+
+function asString(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+/** Reads one attribute's value from a SCIM user resource. */
+export function readAttribute(resource: Record<string, unknown>, attr: Kb4Attribute): string | null {
+  const { schema, path } = KB4_ATTRIBUTES[attr];
+  const container = schema === 'core' ? resource : (resource[SCIM_SCHEMA_URN[schema]] as Record<string, unknown> | undefined);
+  if (!container || typeof container !== 'object') return null;
+  const filtered = /^(\w+)\[type eq "(\w+)"\]\.(\w+)$/.exec(path);
+  if (filtered) {
+    const [, list, type, sub] = filtered as unknown as [string, string, string, string];
+    const items = container[list];
+    if (!Array.isArray(items)) return null;
+    const item = items.find((i) => i && typeof i === 'object' && (i as Record<string, unknown>).type === type) as
+      | Record<string, unknown>
+      | undefined;
+    return item ? asString(item[sub]) : null;
+  }
+  let cur: unknown = container;
+  for (const part of path.split('.')) {
+    if (!cur || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return asString(cur);
+}
+
+export function toTargetUser(raw: unknown): TargetUser {
+  const u = scimUserSchema.parse(raw);
+  const resource = u as Record<string, unknown>;
+  const values: Kb4Values = {};
+  for (const attr of KB4_ATTRIBUTE_NAMES) {
+    const v = readAttribute(resource, attr);
+    if (v !== null) values[attr] = v;
+  }
+  const enterprise = enterpriseSchema.parse(resource[SCIM_SCHEMA_URN.enterprise]);
+  return {
+    id: u.id,
+    externalId: u.externalId ?? null,
+    userName: u.userName,
+    // SCIM says a missing `active` is true; KnowBe4 sends it, but do not archive by omission.
+    active: u.active !== false,
+    managerId: enterprise?.manager?.value ?? null,
+    values,
+  };
+}
+
+export function toTargetGroup(raw: unknown): TargetGroup {
+  const g = scimGroupSchema.parse(raw);
+  return { id: g.id, displayName: g.displayName, externalId: g.externalId ?? null, memberIds: (g.members ?? []).map((m) => m.value) };
+}
+
+const listOrArray = z.union([z.array(z.unknown()), z.looseObject({ Resources: z.array(z.unknown()).default([]) })]);
+
+/** A KnowBe4 snapshot file: what `kb4sync plan --knowbe4` reads (arrays or SCIM ListResponses). */
+export const scimSnapshotSchema = z.looseObject({ users: listOrArray, groups: listOrArray.default([]) });
+
+export function targetFromScimSnapshot(raw: unknown): TargetSnapshot {
+  const snap = scimSnapshotSchema.parse(raw);
+  const items = (v: z.infer<typeof listOrArray>) => (Array.isArray(v) ? v : v.Resources);
+  return { users: items(snap.users).map(toTargetUser), groups: items(snap.groups).map(toTargetGroup) };
+}

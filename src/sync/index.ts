@@ -1,0 +1,9 @@
+/** The pure core: plain data in, plain data out. No network, no clock, no environment. */
+export * from './attributes';
+export * from './model';
+export { plan, desiredValues, phaseOf, refKey } from './plan';
+export { guard, confirmationReleases } from './guard';
+export { simulate } from './simulate';
+export { buildReport, userOf } from './report';
+export type { Report, ReportInput, OperationOutcome } from './report';
+export { addressKey, cleanAddress, primaryAddress } from './normalize';

@@ -1,0 +1,251 @@
+/**
+ * The core's data model: what the two sides look like once read, what a company asks for, and
+ * the plan the core hands back. Plain data only, so a plan can be stored, shown and applied later
+ * exactly as it was approved.
+ */
+import type { AttributeMapping, GraphField, Kb4Attribute, Kb4Values } from './attributes';
+
+// ---------------------------------------------------------------------------------------------
+// Source: Microsoft 365 (Entra ID) as read from Graph
+// ---------------------------------------------------------------------------------------------
+
+export interface SourceLicense {
+  skuId: string;
+  /** SKU part number (SPE_E3, …) when `subscribedSkus` could resolve it. */
+  skuPartNumber: string | null;
+}
+
+export interface SourceUser {
+  /** Entra object id; becomes the KnowBe4 `externalId`. */
+  id: string;
+  userPrincipalName: string;
+  mail: string | null;
+  /** Raw `proxyAddresses` (`SMTP:` primary, `smtp:` aliases, other prefixes ignored). */
+  proxyAddresses: string[];
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  licenses: SourceLicense[];
+  /** Entra object id of the manager, when Graph returned one. */
+  managerId: string | null;
+  /** The Graph fields the mapping reads; missing and null both mean empty. */
+  fields: Partial<Record<GraphField, string | null>>;
+}
+
+/** An Entra group the company scopes by or mirrors, with its transitive user members. */
+export interface SourceGroup {
+  id: string;
+  displayName: string;
+  memberIds: string[];
+}
+
+export interface SourceSnapshot {
+  users: SourceUser[];
+  groups: SourceGroup[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Target: KnowBe4 as read over SCIM
+// ---------------------------------------------------------------------------------------------
+
+export interface TargetUser {
+  /** SCIM id. */
+  id: string;
+  externalId: string | null;
+  /** KnowBe4 login e-mail. */
+  userName: string;
+  /** false = archived in KnowBe4 (history kept, can be reactivated). */
+  active: boolean;
+  /** SCIM id of the manager. */
+  managerId: string | null;
+  values: Kb4Values;
+}
+
+export interface TargetGroup {
+  id: string;
+  displayName: string;
+  externalId: string | null;
+  memberIds: string[];
+}
+
+export interface TargetSnapshot {
+  users: TargetUser[];
+  groups: TargetGroup[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a company asks for (the part of kb4sync.yaml the core reads)
+// ---------------------------------------------------------------------------------------------
+
+export interface GuardSettings {
+  maxArchive: number;
+  maxArchivePercent: number;
+  /** Block when in-scope source users fell by more than this percentage since the last good run. */
+  maxSourceShrinkPercent: number;
+}
+
+export interface CompanyRules {
+  id: string;
+  name: string;
+  scope: {
+    /** SKU part numbers or skuIds; empty = any licensed user. */
+    licenses: string[];
+    /** Entra group ids; when non-empty a user must be a (transitive) member of one. */
+    groups: string[];
+    includeGuests: boolean;
+    /** Glob patterns on the primary address; matching users are neither synced nor archived. */
+    exclude: string[];
+  };
+  emailSource: 'mail' | 'upn';
+  /** Effective mapping (defaults merged with the company's own). */
+  mapping: AttributeMapping;
+  /** Link KnowBe4 managers from Entra managers. */
+  syncManagers: boolean;
+  groups: {
+    default: string | null;
+    /** M365 department → KnowBe4 group name (department matched case-insensitively). */
+    departments: Record<string, string>;
+    /** Entra groups mirrored as KnowBe4 groups of the given name. */
+    mirror: { id: string; name: string }[];
+  };
+  removeStaleUsers: boolean;
+  guard: GuardSettings;
+}
+
+/** Facts from outside the two snapshots that the planner may use. */
+export interface PlanContext {
+  /** In-scope source count of the last run that applied successfully; null on a first run. */
+  previousSourceCount: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------------
+
+/** A KnowBe4 user that exists now, or one the plan creates (known by its Entra id until then). */
+export type UserRef = { kind: 'existing'; targetId: string } | { kind: 'new'; sourceId: string };
+/** A KnowBe4 group that exists now, or one the plan creates (known by its name until then). */
+export type GroupRef = { kind: 'existing'; groupId: string } | { kind: 'new'; name: string };
+
+export interface AttributeChange {
+  attribute: Kb4Attribute | 'externalId';
+  before: string | null;
+  after: string | null;
+}
+
+interface OpBase {
+  /** Stable id: the same change planned twice gets the same id. */
+  id: string;
+  /** Why, in words an admin reads on the card. */
+  reason: string;
+}
+
+export type Operation =
+  | (OpBase & { kind: 'createGroup'; name: string })
+  | (OpBase & {
+      kind: 'create';
+      sourceId: string;
+      userName: string;
+      values: Kb4Values;
+    })
+  | (OpBase & { kind: 'rename'; targetId: string; sourceId: string; from: string; to: string })
+  | (OpBase & { kind: 'reactivate'; targetId: string; sourceId: string; userName: string })
+  | (OpBase & {
+      kind: 'update';
+      targetId: string;
+      sourceId: string;
+      userName: string;
+      changes: AttributeChange[];
+    })
+  | (OpBase & {
+      kind: 'setManager';
+      user: UserRef;
+      userName: string;
+      /** null = remove the manager link. */
+      manager: UserRef | null;
+      before: string | null;
+      after: string | null;
+    })
+  | (OpBase & {
+      kind: 'addToGroup';
+      group: GroupRef;
+      groupName: string;
+      /** Why the user belongs: the default group, a department group or a mirrored Entra group. */
+      via: GroupRole;
+      user: UserRef;
+      userName: string;
+    })
+  | (OpBase & { kind: 'removeFromGroup'; groupId: string; groupName: string; targetId: string; userName: string })
+  | (OpBase & { kind: 'archive'; targetId: string; userName: string; sourceId: string | null });
+
+export type GroupRole = 'default' | 'department' | 'mirror';
+
+export type OperationKind = Operation['kind'];
+export type OperationOf<K extends OperationKind> = Extract<Operation, { kind: K }>;
+
+/** Apply order. Each phase only depends on earlier ones. */
+export const PHASES: readonly (readonly OperationKind[])[] = [
+  ['createGroup'],
+  ['create', 'rename', 'reactivate'],
+  ['update'],
+  ['setManager'],
+  ['addToGroup', 'removeFromGroup'],
+  ['archive'],
+];
+
+export type ConflictReason =
+  | 'no-usable-address'
+  | 'shared-address'
+  | 'claimed-by-other'
+  | 'ambiguous-aliases'
+  | 'address-taken';
+
+export interface Conflict {
+  reason: ConflictReason;
+  message: string;
+  /** The M365 users involved (Entra ids with their addresses). */
+  sourceUsers: { id: string; address: string | null }[];
+  /** The KnowBe4 user involved, if any. It is left untouched. */
+  target: { id: string; userName: string } | null;
+}
+
+export type SkipReason = 'disabled' | 'unlicensed' | 'guest' | 'excluded' | 'not-in-scope-group';
+
+export interface Skipped {
+  sourceId: string;
+  address: string | null;
+  reason: SkipReason;
+}
+
+export interface Unmanaged {
+  targetId: string;
+  userName: string;
+  reason: string;
+}
+
+export type GuardResult =
+  | { status: 'ok' }
+  | {
+      status: 'blocked';
+      /** The number an admin must type to apply anyway. */
+      archiveCount: number;
+      reasons: string[];
+    };
+
+export interface PlanStats {
+  sourceUsers: number;
+  inScope: number;
+  targetUsers: number;
+  targetActive: number;
+  matched: number;
+  managedGroups: number;
+}
+
+export interface Plan {
+  company: { id: string; name: string };
+  operations: Operation[];
+  conflicts: Conflict[];
+  skipped: Skipped[];
+  unmanaged: Unmanaged[];
+  guard: GuardResult;
+  stats: PlanStats;
+}

@@ -1,0 +1,70 @@
+/**
+ * Normalisation: how two spellings of one address or one value are recognised as the same.
+ */
+import type { SourceUser } from './model';
+
+/** An address as it is sent to KnowBe4: trimmed and in Unicode NFC, case kept. */
+export function cleanAddress(raw: string | null | undefined): string | null {
+  if (raw == null) return null;
+  const cleaned = raw.normalize('NFC').trim();
+  return cleaned === '' ? null : cleaned;
+}
+
+/** The comparison key of an address: cleaned and lower-cased. */
+export function addressKey(raw: string | null | undefined): string | null {
+  const cleaned = cleanAddress(raw);
+  return cleaned === null ? null : cleaned.toLowerCase();
+}
+
+const ADDRESS_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+
+/** Whether an address can be a KnowBe4 login: one @, a dotted domain, and no guest marker. */
+export function isUsableAddress(address: string): boolean {
+  return ADDRESS_SHAPE.test(address) && !address.toUpperCase().includes('#EXT#');
+}
+
+/**
+ * The address a source user is known by in KnowBe4. `mail` by default, the UPN when the company
+ * says `emailSource: upn`; each falls back to the other when it is empty or unusable (a guest's
+ * `#EXT#` UPN is never usable). null = the user has no usable address.
+ */
+export function primaryAddress(user: SourceUser, emailSource: 'mail' | 'upn'): string | null {
+  const mail = cleanAddress(user.mail);
+  const upn = cleanAddress(user.userPrincipalName);
+  const order = emailSource === 'mail' ? [mail, upn] : [upn, mail];
+  for (const candidate of order) {
+    if (candidate !== null && isUsableAddress(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Keys of the user's other SMTP addresses (`smtp:` aliases and the `SMTP:` primary). */
+export function aliasKeys(user: SourceUser): string[] {
+  const keys = new Set<string>();
+  for (const proxy of user.proxyAddresses) {
+    const colon = proxy.indexOf(':');
+    if (colon < 0 || proxy.slice(0, colon).toLowerCase() !== 'smtp') continue;
+    const key = addressKey(proxy.slice(colon + 1));
+    if (key !== null && isUsableAddress(key)) keys.add(key);
+  }
+  return [...keys];
+}
+
+/** A value as compared and sent: trimmed NFC, with empty meaning null. */
+export function cleanValue(raw: string | null | undefined): string | null {
+  if (raw == null) return null;
+  const cleaned = raw.normalize('NFC').trim();
+  return cleaned === '' ? null : cleaned;
+}
+
+/**
+ * First and last name for a user whose Graph record has neither (common for accounts created by
+ * scripts): split the display name at its last space. Never invents a name from an address.
+ */
+export function fallbackNames(displayName: string | null): { givenName: string | null; surname: string | null } {
+  const name = cleanValue(displayName);
+  if (name === null) return { givenName: null, surname: null };
+  const lastSpace = name.lastIndexOf(' ');
+  if (lastSpace <= 0) return { givenName: name, surname: null };
+  return { givenName: name.slice(0, lastSpace).trim(), surname: name.slice(lastSpace + 1).trim() };
+}

@@ -1,0 +1,175 @@
+/**
+ * The run report, in the JSON shape of the MSP sync workflow (success, sync_summary,
+ * users_created, users_archived, attribute_updates, group_changes) plus kb4sync's own fields.
+ */
+import { attributeCategory } from './attributes';
+import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
+
+/** What became of one operation when a plan was applied. */
+export type OperationOutcome =
+  | { status: 'pending' }
+  | { status: 'done' }
+  | { status: 'failed'; error: string }
+  | { status: 'skipped'; reason: string };
+
+export interface ReportInput {
+  plan: Plan;
+  runId: string;
+  /** true for a preview: counts are what would happen. */
+  dryRun: boolean;
+  /** ISO 8601; passed in because the core reads no clock. */
+  timestamp: string;
+  /** Per operation id; required unless dryRun. */
+  outcomes?: ReadonlyMap<string, OperationOutcome>;
+  /** KnowBe4 user id → when the user was last seen in scope in Microsoft 365 (ISO 8601). */
+  lastSeen?: ReadonlyMap<string, string>;
+}
+
+export interface Report {
+  success: boolean;
+  sync_summary: {
+    company: string;
+    m365_users_found: number;
+    knowbe4_users_found: number;
+    users_matched: number;
+    users_created: number;
+    users_updated: number;
+    users_archived: number;
+    groups_synced: number;
+    sync_timestamp: string;
+  };
+  users_created: {
+    email: string;
+    first_name: string | null;
+    last_name: string | null;
+    department: string | null;
+    knowbe4_group: string | null;
+    enrollment_status: 'Invited' | 'Planned' | 'Failed' | 'Pending';
+  }[];
+  users_archived: { email: string; reason: string; last_m365_sync: string | null }[];
+  attribute_updates: {
+    names_updated: number;
+    departments_updated: number;
+    titles_updated: number;
+    managers_updated: number;
+  };
+  group_changes: { group_additions: number; group_removals: number };
+  run_id: string;
+  company_id: string;
+  dry_run: boolean;
+  guard: GuardResult;
+  conflicts: { reason: Conflict['reason']; message: string; m365_users: Conflict['sourceUsers']; knowbe4_user: string | null }[];
+  skipped: { email: string | null; m365_id: string | null; reason: SkipReason | string }[];
+  not_managed: { email: string; reason: string }[];
+  errors: { operation: string; kind: Operation['kind']; user: string | null; message: string }[];
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { plan, dryRun } = input;
+  const outcomeOf = (op: Operation): OperationOutcome =>
+    dryRun ? { status: 'done' } : (input.outcomes?.get(op.id) ?? { status: 'pending' });
+  const counted = plan.operations.filter((op) => outcomeOf(op).status === 'done');
+  const of = <K extends Operation['kind']>(kind: K): OperationOf<K>[] =>
+    counted.filter((op): op is OperationOf<K> => op.kind === kind);
+
+  const updatedUsers = new Set<string>();
+  const categories = { names: new Set<string>(), departments: new Set<string>(), titles: new Set<string>() };
+  for (const op of counted) {
+    if (op.kind === 'update') {
+      updatedUsers.add(op.targetId);
+      for (const change of op.changes) {
+        if (change.attribute === 'externalId') continue;
+        const category = attributeCategory(change.attribute);
+        if (category !== 'other') categories[category].add(op.targetId);
+      }
+    } else if (op.kind === 'rename' || op.kind === 'reactivate') {
+      updatedUsers.add(op.targetId);
+    } else if (op.kind === 'setManager' && op.user.kind === 'existing') {
+      updatedUsers.add(op.user.targetId);
+    }
+  }
+
+  // The group a new hire is enrolled by: the most specific one (department, then mirror, then default).
+  const rank = { department: 0, mirror: 1, default: 2 } as const;
+  const groupOfNewUser = new Map<string, OperationOf<'addToGroup'>>();
+  for (const op of plan.operations) {
+    if (op.kind !== 'addToGroup' || op.user.kind !== 'new') continue;
+    const best = groupOfNewUser.get(op.user.sourceId);
+    if (!best || rank[op.via] < rank[best.via]) groupOfNewUser.set(op.user.sourceId, op);
+  }
+  const errors: Report['errors'] = [];
+  const applySkipped: Report['skipped'] = [];
+  for (const op of plan.operations) {
+    const outcome = outcomeOf(op);
+    if (outcome.status === 'failed') {
+      errors.push({ operation: op.id, kind: op.kind, user: userOf(op), message: outcome.error });
+    } else if (outcome.status === 'skipped') {
+      applySkipped.push({ email: userOf(op), m365_id: null, reason: `${op.kind} skipped: ${outcome.reason}` });
+    }
+  }
+
+  const created = plan.operations.filter((op): op is OperationOf<'create'> => op.kind === 'create');
+  const archived = of('archive');
+  return {
+    success: errors.length === 0,
+    sync_summary: {
+      company: plan.company.name,
+      m365_users_found: plan.stats.inScope,
+      knowbe4_users_found: plan.stats.targetUsers,
+      users_matched: plan.stats.matched,
+      users_created: of('create').length,
+      users_updated: updatedUsers.size,
+      users_archived: archived.length,
+      groups_synced: plan.stats.managedGroups,
+      sync_timestamp: input.timestamp,
+    },
+    users_created: created.map((op) => {
+      const status = outcomeOf(op).status;
+      return {
+        email: op.userName,
+        first_name: op.values.givenName ?? null,
+        last_name: op.values.familyName ?? null,
+        department: op.values.department ?? null,
+        knowbe4_group: groupOfNewUser.get(op.sourceId)?.groupName ?? null,
+        enrollment_status: dryRun ? 'Planned' : status === 'done' ? 'Invited' : status === 'failed' ? 'Failed' : 'Pending',
+      };
+    }),
+    users_archived: archived.map((op) => ({
+      email: op.userName,
+      reason: op.reason,
+      last_m365_sync: input.lastSeen?.get(op.targetId) ?? null,
+    })),
+    attribute_updates: {
+      names_updated: categories.names.size,
+      departments_updated: categories.departments.size,
+      titles_updated: categories.titles.size,
+      managers_updated: of('setManager').length,
+    },
+    group_changes: { group_additions: of('addToGroup').length, group_removals: of('removeFromGroup').length },
+    run_id: input.runId,
+    company_id: plan.company.id,
+    dry_run: dryRun,
+    guard: plan.guard,
+    conflicts: plan.conflicts.map((c) => ({
+      reason: c.reason,
+      message: c.message,
+      m365_users: c.sourceUsers,
+      knowbe4_user: c.target?.userName ?? null,
+    })),
+    skipped: [...plan.skipped.map((s) => ({ email: s.address, m365_id: s.sourceId, reason: s.reason })), ...applySkipped],
+    not_managed: plan.unmanaged.map((u) => ({ email: u.userName, reason: u.reason })),
+    errors,
+  };
+}
+
+/** The address an operation is about, for messages. */
+export function userOf(op: Operation): string | null {
+  switch (op.kind) {
+    case 'createGroup':
+      return null;
+    case 'rename':
+      return op.to;
+    default:
+      return op.userName;
+  }
+}
