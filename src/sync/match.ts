@@ -116,6 +116,7 @@ export function matchUsers(
     t.externalId.toLowerCase() !== c.user.id.toLowerCase() &&
     allSourceIds.has(t.externalId.toLowerCase());
 
+  const eligibleIds = new Set(eligible.map((c) => c.user.id.toLowerCase()));
   const proposals: Match[] = [];
   const unmatched: { user: SourceUser; address: string }[] = [];
   for (const c of eligible) {
@@ -129,12 +130,16 @@ export function matchUsers(
     const byAddr = index.byAddress.get(key);
     if (byAddr) {
       if (belongsToOther(byAddr, c)) {
-        hold(byAddr);
+        // An in-scope owner writes the record for themselves (and a rename may free the address
+        // for a later run); an out-of-scope owner's record is held so it is not archived under
+        // someone who claims its address.
+        const ownerInScope = eligibleIds.has((byAddr.externalId as string).toLowerCase());
+        if (!ownerInScope) hold(byAddr);
         conflicts.push({
           reason: 'claimed-by-other',
           message: `KnowBe4 user ${byAddr.userName} is linked to another Microsoft 365 user (${byAddr.externalId})`,
           sourceUsers: [who(c)],
-          target: ref(byAddr),
+          target: ownerInScope ? null : ref(byAddr),
         });
       } else {
         proposals.push({ user: c.user, address, target: byAddr, via: 'address' });
@@ -182,15 +187,19 @@ export function matchUsers(
       matches.push(p);
       continue;
     }
-    hold(p.target);
     if (linked.length === 1) {
+      // The record is the linked user's and is written for them; this user waits for a later run
+      // (a rename in this plan may free the address).
       conflicts.push({
         reason: 'claimed-by-other',
         message: `${p.address} matches KnowBe4 user ${p.target.userName}, which is linked to another Microsoft 365 user`,
         sourceUsers: [{ id: p.user.id, address: p.address }],
-        target: ref(p.target),
+        target: null,
       });
-    } else if (list[0] === p) {
+      continue;
+    }
+    hold(p.target);
+    if (list[0] === p) {
       conflicts.push({
         reason: 'claimed-by-other',
         message: `${list.length} Microsoft 365 users match KnowBe4 user ${p.target.userName}`,
