@@ -3,10 +3,17 @@
  */
 import type { SourceUser } from './model';
 
+const NON_ASCII = /[^ -~\t\r\n]/;
+
+/** Unicode NFC; ASCII text is already NFC, and skipping ICU for it matters at 100,000 users. */
+export function nfc(text: string): string {
+  return NON_ASCII.test(text) ? text.normalize('NFC') : text;
+}
+
 /** An address as it is sent to KnowBe4: trimmed and in Unicode NFC, case kept. */
 export function cleanAddress(raw: string | null | undefined): string | null {
   if (raw == null) return null;
-  const cleaned = raw.normalize('NFC').trim();
+  const cleaned = nfc(raw).trim();
   return cleaned === '' ? null : cleaned;
 }
 
@@ -53,7 +60,7 @@ export function aliasKeys(user: SourceUser): string[] {
 /** A value as compared and sent: trimmed NFC, with empty meaning null. */
 export function cleanValue(raw: string | null | undefined): string | null {
   if (raw == null) return null;
-  const cleaned = raw.normalize('NFC').trim();
+  const cleaned = nfc(raw).trim();
   return cleaned === '' ? null : cleaned;
 }
 

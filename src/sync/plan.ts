@@ -8,6 +8,7 @@ import { indexTargets, matchUsers, type Candidate, type Match } from './match';
 import type {
   AttributeChange,
   CompanyRules,
+  GroupRef,
   GroupRole,
   Operation,
   Plan,
@@ -98,7 +99,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   // Groups kb4sync manages.
   const managedGroups = planGroups(rules, source, target.groups, matched.matches, matched.unmatched, refBySource, addressBySource);
-  operations.push(...managedGroups.operations);
+  for (const op of managedGroups.operations) operations.push(op);
 
   // Records no in-scope user claims: archive (when asked) or list as not managed.
   const claimed = new Set(matched.matches.map((m) => m.target.id));
@@ -155,13 +156,20 @@ function fieldValue(user: SourceUser, field: GraphField): string | null {
   return cleanValue(user.fields[field]);
 }
 
+const entriesCache = new WeakMap<CompanyRules['mapping'], [Kb4Attribute, GraphField][]>();
+function mappingEntries(rules: CompanyRules): [Kb4Attribute, GraphField][] {
+  let entries = entriesCache.get(rules.mapping);
+  if (!entries) entriesCache.set(rules.mapping, (entries = Object.entries(rules.mapping) as [Kb4Attribute, GraphField][]));
+  return entries;
+}
+
 /** The KnowBe4 values the company's mapping asks for this user. */
 export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values {
   let given = fieldValue(user, 'givenName');
   let surname = fieldValue(user, 'surname');
   if (given === null && surname === null) ({ givenName: given, surname } = fallbackNames(fieldValue(user, 'displayName')));
   const values: Kb4Values = {};
-  for (const [attr, field] of Object.entries(rules.mapping) as [Kb4Attribute, GraphField][]) {
+  for (const [attr, field] of mappingEntries(rules)) {
     values[attr] = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
   }
   return values;
@@ -180,7 +188,7 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
       userName: t.userName,
     });
   }
-  if (addressKey(t.userName) !== addressKey(m.address)) {
+  if (t.userName !== m.address && addressKey(t.userName) !== addressKey(m.address)) {
     ops.push({
       kind: 'rename',
       id: `rename:${t.id}`,
@@ -199,7 +207,8 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
     changes.push({ attribute: 'externalId', before: t.externalId, after: m.user.id });
   }
   const desired = desiredValues(m.user, rules);
-  for (const [attr, after] of Object.entries(desired) as [Kb4Attribute, string | null][]) {
+  for (const [attr] of mappingEntries(rules)) {
+    const after = desired[attr] ?? null;
     const before = cleanValue(t.values[attr]);
     if (before !== after) changes.push({ attribute: attr, before, after });
   }
@@ -275,34 +284,34 @@ function planGroups(
   refBySource: ReadonlyMap<string, UserRef>,
   addressBySource: ReadonlyMap<string, string>,
 ): GroupPlan {
-  // Desired members of each managed group, keyed by the group's lower-cased name.
+  // Desired members of each managed group (by Entra id), keyed by the group's lower-cased name.
   // A group named twice (a department group that is also the default) keeps its first role.
   const desired = new Map<string, { name: string; via: GroupRole; members: Map<string, UserRef> }>();
-  const want = (name: string, via: GroupRole, ref: UserRef | undefined) => {
+  const want = (name: string, via: GroupRole, user?: SourceUser) => {
     const key = name.trim().toLowerCase();
     let entry = desired.get(key);
     if (!entry) desired.set(key, (entry = { name: name.trim(), via, members: new Map() }));
-    if (ref) entry.members.set(refKey(ref), ref);
+    if (user) entry.members.set(user.id, refBySource.get(user.id) as UserRef);
   };
   // Every managed group is known even with no members, so leavers are removed from it.
-  if (rules.groups.default) want(rules.groups.default, 'default', undefined);
-  for (const name of Object.values(rules.groups.departments)) want(name, 'department', undefined);
-  for (const mirror of rules.groups.mirror) want(mirror.name, 'mirror', undefined);
+  if (rules.groups.default) want(rules.groups.default, 'default');
+  for (const name of Object.values(rules.groups.departments)) want(name, 'department');
+  for (const mirror of rules.groups.mirror) want(mirror.name, 'mirror');
 
   const departments = new Map(Object.entries(rules.groups.departments).map(([d, g]) => [d.trim().toLowerCase(), g]));
   const mirrorMembers = rules.groups.mirror.map((m) => {
     const group = source.groups.find((g) => g.id.toLowerCase() === m.id.toLowerCase());
     return { name: m.name, members: new Set(group?.memberIds ?? []) };
   });
-  const finalUsers = [...matches.map((m) => m.user), ...unmatched.map((u) => u.user)];
-  for (const user of finalUsers) {
-    const ref = refBySource.get(user.id);
-    if (rules.groups.default) want(rules.groups.default, 'default', ref);
+  const placeUser = (user: SourceUser) => {
+    if (rules.groups.default) want(rules.groups.default, 'default', user);
     const dept = cleanValue(user.fields.department)?.toLowerCase();
     const deptGroup = dept === undefined ? undefined : departments.get(dept);
-    if (deptGroup) want(deptGroup, 'department', ref);
-    for (const mirror of mirrorMembers) if (mirror.members.has(user.id)) want(mirror.name, 'mirror', ref);
-  }
+    if (deptGroup) want(deptGroup, 'department', user);
+    for (const mirror of mirrorMembers) if (mirror.members.has(user.id)) want(mirror.name, 'mirror', user);
+  };
+  for (const m of matches) placeUser(m.user);
+  for (const u of unmatched) placeUser(u.user);
 
   const existingByName = new Map<string, TargetGroup>();
   for (const g of targetGroups) {
@@ -323,24 +332,25 @@ function planGroups(
     if (!existing) {
       operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });
     }
-    for (const [k, ref] of members) {
+    const group: GroupRef = existing ? { kind: 'existing', groupId: existing.id } : { kind: 'new', name };
+    const reason = GROUP_REASON[via];
+    for (const [sourceId, ref] of members) {
       if (ref.kind === 'existing' && current.has(ref.targetId)) continue;
-      const sourceId = ref.kind === 'new' ? ref.sourceId : (managedTargets.get(ref.targetId)?.user.id as string);
       operations.push({
         kind: 'addToGroup',
-        id: `group+:${key}:${k}`,
-        reason: GROUP_REASON[via],
+        id: `group+:${key}:${refKey(ref)}`,
+        reason,
         via,
-        group: existing ? { kind: 'existing', groupId: existing.id } : { kind: 'new', name },
+        group,
         groupName,
         user: ref,
-        userName: addressBySource.get(sourceId) ?? '',
+        userName: addressBySource.get(sourceId) as string,
       });
     }
     if (!existing) continue;
     for (const memberId of existing.memberIds) {
       const m = managedTargets.get(memberId);
-      if (!m || members.has(refKey({ kind: 'existing', targetId: memberId }))) continue;
+      if (!m || members.has(m.user.id)) continue;
       operations.push({
         kind: 'removeFromGroup',
         id: `group-:${key}:t:${memberId}`,
@@ -368,5 +378,10 @@ export function phaseOf(op: Operation): number {
 }
 
 function sortOperations(ops: Operation[]): Operation[] {
-  return ops.sort((a, b) => phaseOf(a) - phaseOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const buckets: Operation[][] = PHASES.map(() => []);
+  for (const op of ops) (buckets[phaseOf(op)] as Operation[]).push(op);
+  const byId = (a: Operation, b: Operation) => (a.id < b.id ? -1 : 1);
+  const sorted: Operation[] = [];
+  for (const bucket of buckets) for (const op of bucket.sort(byId)) sorted.push(op);
+  return sorted;
 }

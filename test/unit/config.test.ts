@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { companyRules, ConfigError, parseConfig, readConfigFile, resolveSecrets, scimBaseUrl, graphEndpoints, Secret } from '../../src/config';
+
+const FIXTURE = join(__dirname, '..', 'fixtures', 'kb4sync.yaml');
+const GUID = 'aaaaaaaa-0000-4000-8000-000000000001';
+
+function company(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'acme',
+    name: 'Acme Corp',
+    m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'ACME_SECRET' },
+    knowbe4: { scimTokenEnv: 'ACME_SCIM' },
+    ...overrides,
+  };
+}
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('configuration', () => {
+  test('the example file loads, with defaults filled in', () => {
+    const config = readConfigFile(FIXTURE);
+    const acme = config.companies[0]!;
+    expect(acme.knowbe4).toMatchObject({ region: 'us', requestsPerSecond: 10, pageSize: 100 });
+    expect(acme.guard).toEqual({ maxArchive: 10, maxArchivePercent: 10, maxSourceShrinkPercent: 30 });
+    expect(acme.schedule).toEqual({ cron: '0 2 * * *', timezone: 'America/New_York', autoApply: false });
+    expect(scimBaseUrl(acme)).toBe('https://training.knowbe4.com/scim/v2');
+    expect(graphEndpoints(acme)).toEqual({ graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' });
+  });
+
+  test('the mapping merges defaults with the company’s own; null removes a default', () => {
+    const config = parseConfig({ companies: [company({ attributes: { customField1: 'employeeId', title: null } })] });
+    const rules = companyRules(config.companies[0]!);
+    expect(rules.mapping).toEqual({ givenName: 'givenName', familyName: 'surname', department: 'department', employeeNumber: 'employeeId', customField1: 'employeeId' });
+  });
+
+  test('clouds set the Graph and sign-in hosts; overrides win', () => {
+    const gcch = parseConfig({ companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', cloud: 'usgovhigh' } })] });
+    expect(graphEndpoints(gcch.companies[0]!)).toEqual({ graph: 'https://graph.microsoft.us', login: 'https://login.microsoftonline.us' });
+    const china = parseConfig({ companies: [company({ m365: { tenantId: GUID, clientId: GUID, managedIdentity: true, cloud: 'china', graphUrl: 'http://127.0.0.1:1/' } })] });
+    expect(graphEndpoints(china.companies[0]!)).toEqual({ graph: 'http://127.0.0.1:1/', login: 'https://login.chinacloudapi.cn' });
+  });
+
+  test.each([
+    ['a bad GUID', { companies: [company({ m365: { tenantId: 'acme', clientId: GUID, clientSecretEnv: 'X' } })] }, 'companies[0].m365.tenantId: expected a GUID'],
+    ['no credential', { companies: [company({ m365: { tenantId: GUID, clientId: GUID } })] }, 'companies[0].m365: expected exactly one credential'],
+    ['two credentials', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'A', managedIdentity: true } })] }, 'companies[0].m365: expected exactly one credential'],
+    ['a secret value where an env var name belongs', { companies: [company({ knowbe4: { scimTokenEnv: 'eyJhbGciOi.xyz-123' } })] }, 'companies[0].knowbe4.scimTokenEnv: expected the NAME of an environment variable'],
+    ['an unknown key', { companies: [company({ removeStaleUser: true })] }, 'companies[0]: unknown key(s) removeStaleUser'],
+    ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.region:'],
+    ['region uk without scimUrl', { companies: [company({ knowbe4: { region: 'uk', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: region uk has no documented SCIM URL'],
+    ['an http authorityHost', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', authorityHost: 'http://127.0.0.1:1' } })] }, 'companies[0].m365.authorityHost: expected an https URL'],
+    ['a bad time zone', { companies: [company({ schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } })] }, 'companies[0].schedule.timezone: expected an IANA time zone'],
+    ['a bad cron', { companies: [company({ schedule: { cron: 'every night' } })] }, 'companies[0].schedule.cron: expected a cron expression'],
+    ['an unknown KnowBe4 attribute', { companies: [company({ attributes: { shoeSize: 'department' } })] }, 'companies[0].attributes.shoeSize: unknown KnowBe4 attribute'],
+    ['an unknown Graph field', { companies: [company({ attributes: { customField1: 'shoeSize' } })] }, 'companies[0].attributes.customField1:'],
+    ['a negative guard', { companies: [company({ guard: { maxArchive: -1 } })] }, 'companies[0].guard.maxArchive:'],
+    ['duplicate company ids', { companies: [company(), company({ name: 'Other' })] }, 'companies[1].id: duplicate of companies[0]'],
+    ['duplicate company names', { companies: [company(), company({ id: 'acme2', name: 'ACME CORP' })] }, 'companies[1].name: duplicate of companies[0]'],
+    ['no companies', { companies: [] }, 'companies: expected at least one company'],
+    ['a bad admin id', { admins: [{ aadObjectId: 'bob' }], companies: [company()] }, 'admins[0].aadObjectId: expected a GUID'],
+  ])('%s is refused with the field named', (_name, raw, expected) => {
+    expect(problems(raw).join('\n')).toContain(expected);
+  });
+
+  test('a YAML syntax error is reported with its position', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb4sync-config-'));
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, 'companies:\n  - id: acme\n    name: [unclosed\n');
+    expect(() => readConfigFile(path)).toThrow(/YAML: .*line/);
+  });
+
+  test('a missing file says how to point at one', () => {
+    expect(() => readConfigFile('/nonexistent/kb4sync.yaml')).toThrow(/file not found \(set KB4SYNC_CONFIG or pass --config\)/);
+  });
+
+  describe('secrets', () => {
+    const config = parseConfig({ companies: [company({ knowbe4: { scimTokenEnv: 'ACME_SCIM', reportingTokenEnv: 'ACME_API' } })] });
+
+    test('a missing environment variable is an error naming the field and the variable', () => {
+      expect(() => resolveSecrets(config, { ACME_SECRET: 's3cret' })).toThrow(
+        /companies\[0\]\.knowbe4\.scimTokenEnv: environment variable ACME_SCIM is not set[\s\S]*companies\[0\]\.knowbe4\.reportingTokenEnv: environment variable ACME_API is not set/,
+      );
+    });
+
+    test('secrets resolve and never print', () => {
+      const secrets = resolveSecrets(config, { ACME_SECRET: 'graph-s3cret', ACME_SCIM: 'scim-t0ken', ACME_API: 'api-t0ken' }).get('acme')!;
+      expect(secrets.scimToken.reveal()).toBe('scim-t0ken');
+      const printed = [JSON.stringify(secrets), inspect(secrets, { depth: 5 }), `${secrets.scimToken}`, String(secrets.reportingToken)].join('\n');
+      expect(printed).not.toMatch(/s3cret|t0ken/);
+      expect(printed).toContain('[redacted]');
+      expect(new Secret('x').toString()).toBe('[redacted]');
+    });
+  });
+});
