@@ -55,14 +55,17 @@ const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
 
 const m365Schema = z
   .strictObject({
-    tenantId: guid,
-    clientId: guid,
-    clientSecretEnv: envName.optional(),
-    certificatePathEnv: envName.optional(),
-    managedIdentity: z.boolean().optional(),
-    cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public'),
-    graphUrl: httpUrl.optional(),
-    authorityHost: z.url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' }).optional(),
+    tenantId: guid.describe('Entra tenant id (directory id) of the company'),
+    clientId: guid.describe('Application (client) id of the Graph app registration in that tenant'),
+    clientSecretEnv: envName.optional().describe('Name of the env var holding the client secret'),
+    certificatePathEnv: envName.optional().describe('Name of the env var holding the path of a PEM certificate + key'),
+    managedIdentity: z.boolean().optional().describe('Use the managed identity of the host (Azure) instead of a secret'),
+    cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public').describe('Microsoft cloud: sets the Graph and sign-in hosts'),
+    graphUrl: httpUrl.optional().describe('Override of the Graph host (sandbox, tests, proxies)'),
+    authorityHost: z
+      .url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' })
+      .optional()
+      .describe('Override of the sign-in host (https only)'),
   })
   .superRefine((m, ctx) => {
     const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
@@ -76,15 +79,14 @@ const m365Schema = z
 
 const knowbe4Schema = z
   .strictObject({
-    region: z.enum(Object.keys(KNOWBE4_SCIM_URLS) as [Kb4Region, ...Kb4Region[]]).default('us'),
-    scimUrl: httpUrl.optional(),
-    scimTokenEnv: envName,
-    reportingTokenEnv: envName.optional(),
-    reportingUrl: httpUrl.optional(),
-    /** Requests per second to this KnowBe4 account (its rate limit is not documented). */
-    requestsPerSecond: z.number().positive().max(1000).default(10),
-    maxConcurrency: z.number().int().min(1).max(64).default(4),
-    pageSize: z.number().int().min(1).max(1000).default(100),
+    region: z.enum(Object.keys(KNOWBE4_SCIM_URLS) as [Kb4Region, ...Kb4Region[]]).default('us').describe('KnowBe4 region of the account'),
+    scimUrl: httpUrl.optional().describe('The Tenant URL KnowBe4 shows under User Provisioning (overrides the region; required for uk and de)'),
+    scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
+    reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),
+    reportingUrl: httpUrl.optional().describe('Override of the Reporting API host'),
+    requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
+    maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
   })
   .superRefine((k, ctx) => {
     if (!k.scimUrl && KNOWBE4_SCIM_URLS[k.region] === null) {
@@ -111,35 +113,40 @@ const mappingSchema = z
   });
 
 const companySchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected lower-case letters, digits, - or _' }),
-  name: z.string().trim().min(1),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected lower-case letters, digits, - or _' })
+    .describe('Short id used in commands and file names'),
+  name: z.string().trim().min(1).describe('Display name; commands match it loosely (Acme → Acme Corp)'),
   m365: m365Schema,
   knowbe4: knowbe4Schema,
   scope: z
     .strictObject({
-      licenses: z.array(z.string().trim().min(1)).default([]),
-      groups: z.array(guid).default([]),
-      includeGuests: z.boolean().default(false),
-      exclude: z.array(z.string().trim().min(1)).default([]),
+      licenses: z.array(z.string().trim().min(1)).default([]).describe('SKU part numbers (SPE_E3, …) or skuIds; empty = any licensed user'),
+      groups: z.array(guid).default([]).describe('Entra group ids: only their (transitive) members are in scope; empty = everyone'),
+      includeGuests: z.boolean().default(false).describe('Sync guest (#EXT#) accounts too'),
+      exclude: z.array(z.string().trim().min(1)).default([]).describe('Glob patterns on the primary address; matches are neither synced nor archived'),
     })
     .prefault({}),
-  emailSource: z.enum(['mail', 'upn']).default('mail'),
-  /** KnowBe4 attribute ← Graph field; null removes a default mapping. */
-  attributes: mappingSchema.default({}),
-  syncManagers: z.boolean().default(true),
+  emailSource: z.enum(['mail', 'upn']).default('mail').describe('Which Graph field is the KnowBe4 login: mail (falls back to the UPN when empty) or upn'),
+  attributes: mappingSchema.default({}).describe('Extra mappings, KnowBe4 attribute ← Graph field; null removes a default mapping'),
+  syncManagers: z.boolean().default(true).describe('Link KnowBe4 managers from Entra managers (when the manager is in scope)'),
   groups: z
     .strictObject({
-      default: z.string().trim().min(1).optional(),
-      departments: z.record(z.string(), z.string().trim().min(1)).default({}),
-      mirror: z.array(z.strictObject({ id: guid, name: z.string().trim().min(1) })).default([]),
+      default: z.string().trim().min(1).optional().describe('KnowBe4 group every synced user belongs to'),
+      departments: z.record(z.string(), z.string().trim().min(1)).default({}).describe('M365 department → KnowBe4 group'),
+      mirror: z
+        .array(z.strictObject({ id: guid, name: z.string().trim().min(1) }))
+        .default([])
+        .describe('Entra groups mirrored (transitively) into KnowBe4 groups of the given name'),
     })
     .prefault({}),
-  removeStaleUsers: z.boolean().default(false),
+  removeStaleUsers: z.boolean().default(false).describe('Archive KnowBe4 users no in-scope M365 user matches (history is kept)'),
   guard: z
     .strictObject({
-      maxArchive: z.number().int().min(0).default(10),
-      maxArchivePercent: z.number().min(0).max(100).default(10),
-      maxSourceShrinkPercent: z.number().min(0).max(100).default(30),
+      maxArchive: z.number().int().min(0).default(10).describe('Block a plan that archives more users than this'),
+      maxArchivePercent: z.number().min(0).max(100).default(10).describe('Block a plan that archives more than this % of active KnowBe4 users'),
+      maxSourceShrinkPercent: z.number().min(0).max(100).default(30).describe('Block a plan when in-scope M365 users fell by more than this % since the last good run'),
     })
     .prefault({}),
   schedule: z
@@ -150,24 +157,25 @@ const companySchema = z.strictObject({
           const parts = c.trim().split(/\s+/);
           return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
         }, 'expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *"'),
-      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC'),
-      autoApply: z.boolean().default(false),
+      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone the cron runs in'),
+      autoApply: z.boolean().default(false).describe('Apply nightly plans that pass the guard without asking'),
     })
     .optional(),
   notify: z
     .strictObject({
-      /** Names of subscriptions (channels) that get this company's messages; empty = all. */
-      subscriptions: z.array(z.string()).default([]),
+      subscriptions: z.array(z.string()).default([]).describe("Names of subscribed channels that get this company's messages; empty = all"),
     })
     .prefault({}),
-  paused: z.boolean().default(false),
+  paused: z.boolean().default(false).describe('Start paused: no scheduled runs until resumed'),
 });
 
 export const configSchema = z
   .strictObject({
-    admins: z.array(z.strictObject({ aadObjectId: guid, name: z.string().optional() })).default([]),
-    adminGroups: z.array(guid).default([]),
-    allowedTenants: z.array(guid).default([]),
+    admins: z
+      .array(z.strictObject({ aadObjectId: guid, name: z.string().optional() }))
+      .default([])
+      .describe('Entra object ids of the people who may Apply, Pause and Resume'),
+    allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
   })
   .superRefine((c, ctx) => {
