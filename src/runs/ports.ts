@@ -2,7 +2,8 @@
  * What the run layer needs from the outside world, stated as interfaces so the executor can be
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
-import type { AttributeChange, Kb4Values } from '../sync';
+import type { AttributeChange, Kb4Values, Plan, SourceSnapshot, TargetSnapshot } from '../sync';
+import type { Report } from '../sync/report';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
@@ -36,4 +37,107 @@ export interface OperationJournal {
   states(planId: string): Promise<StoredOperationState[]>;
   /** Records states for several operations at once (a batch PATCH covers many). */
   record(planId: string, updates: { opId: string; state: OperationState; resultId?: string | null; error?: string | null }[]): Promise<void>;
+}
+
+/** Reads a company's Microsoft 365 users (the Graph adapter). */
+export interface SourceReader {
+  fetch(): Promise<SourceSnapshot>;
+}
+
+/** Reads and writes a company's KnowBe4 account (the SCIM client). */
+export interface TargetClient extends TargetWriter {
+  fetch(): Promise<TargetSnapshot>;
+}
+
+/** Builds the adapters for one company (from its configuration and secrets). */
+export interface Connectors {
+  source(companyId: string): SourceReader;
+  target(companyId: string): TargetClient;
+}
+
+export type PlanStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'cancelled' | 'expired';
+
+export interface StoredPlan {
+  planId: string;
+  companyId: string;
+  plan: Plan;
+  digest: string;
+  status: PlanStatus;
+  createdAt: Date;
+  expiresAt: Date;
+  requestedBy: string | null;
+}
+
+export type ClaimResult = { ok: true } | { ok: false; reason: 'not-found' | 'expired' | 'applied' | 'applying' | 'failed' | 'cancelled' };
+
+export type RunKind = 'preview' | 'apply' | 'sync-user';
+export type RunTrigger = 'teams' | 'cli' | 'schedule';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+
+export interface RunRecord {
+  runId: string;
+  companyId: string;
+  planId: string | null;
+  kind: RunKind;
+  trigger: RunTrigger;
+  actor: string | null;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  report: Report | null;
+  error: string | null;
+}
+
+export interface AuditEntry {
+  at: Date;
+  actorId: string | null;
+  actorName: string | null;
+  tenantId: string | null;
+  action: string;
+  companyId: string | null;
+  planId: string | null;
+  runId: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
+  via: RunTrigger;
+  detail: Record<string, unknown>;
+}
+
+export interface CompanyState {
+  paused: boolean;
+  consecutiveFailures: number;
+  lastRunId: string | null;
+  lastRunStatus: RunStatus | null;
+  lastRunAt: Date | null;
+  /** In-scope source count of the last apply that succeeded: the guard's shrink baseline. */
+  lastGoodSourceCount: number | null;
+}
+
+/** What the run layer keeps: plans, the operation journal, runs, leases, audit, company state. */
+export interface RunStore extends OperationJournal {
+  savePlan(input: { companyId: string; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
+  getPlan(planId: string): Promise<StoredPlan | null>;
+  /** pending → applying, atomically, once; refuses an expired or already used plan. */
+  claimPlanForApply(planId: string, now: Date): Promise<ClaimResult>;
+  setPlanStatus(planId: string, status: PlanStatus): Promise<void>;
+  /** Plans left in `applying` (a crash): candidates for resume. */
+  plansInStatus(status: PlanStatus): Promise<StoredPlan[]>;
+
+  createRun(input: Omit<RunRecord, 'runId' | 'finishedAt' | 'report' | 'error' | 'status'>): Promise<string>;
+  finishRun(runId: string, input: { status: RunStatus; finishedAt: Date; report: Report | null; error: string | null }): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  listRuns(companyId: string, limit: number): Promise<RunRecord[]>;
+  runForPlan(planId: string, kind: RunKind): Promise<RunRecord | null>;
+
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  renewLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  recordAudit(entry: AuditEntry): Promise<void>;
+
+  getCompanyState(companyId: string): Promise<CompanyState>;
+  updateCompanyState(companyId: string, patch: Partial<CompanyState>): Promise<void>;
+
+  /** KnowBe4 user id → when that user was last seen in scope in Microsoft 365. */
+  recordLastSeen(companyId: string, targetIds: string[], at: Date): Promise<void>;
+  lastSeen(companyId: string, targetIds: string[]): Promise<Map<string, Date>>;
 }

@@ -1,0 +1,311 @@
+/**
+ * Preview, apply and resume: the imperative shell around the pure planner. A plan is stored
+ * before it is shown; apply executes exactly that stored plan, once, under the company's lease.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { companyRules, type Config, type CompanyConfig } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { buildReport, confirmationReleases, plan as makePlan, type Plan, type Report } from '../sync';
+import { errorMessage, execute, RunAborted, type Progress } from './executor';
+import type { Connectors, RunStore, RunTrigger, StoredPlan } from './ports';
+
+export interface RunSettings {
+  /** How long a preview can be applied (default 60 min). */
+  planTtlMs: number;
+  /** Lease on a company while a run holds it; renewed every third of it. */
+  leaseTtlMs: number;
+  concurrency: number;
+  batchSize: number;
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = { planTtlMs: 60 * 60_000, leaseTtlMs: 60_000, concurrency: 4, batchSize: 100 };
+
+export interface RunDeps {
+  config: Config;
+  store: RunStore;
+  connectors: Connectors;
+  log: Logger;
+  metrics?: Metrics;
+  clock?: () => Date;
+  settings?: Partial<RunSettings>;
+  /** Identifies this process in leases (defaults to host:pid:random). */
+  holder?: string;
+  /** Errors that must stop an apply at once (revoked or expired credentials). */
+  isFatal?: (error: unknown) => boolean;
+}
+
+export interface Actor {
+  id: string | null;
+  name: string | null;
+  tenantId: string | null;
+  via: RunTrigger;
+}
+
+export interface Preview {
+  planId: string;
+  digest: string;
+  expiresAt: Date;
+  plan: Plan;
+  report: Report;
+  runId: string;
+}
+
+export type RefusalReason =
+  | 'unknown-company'
+  | 'not-found'
+  | 'expired'
+  | 'applied'
+  | 'applying'
+  | 'failed'
+  | 'cancelled'
+  | 'tampered'
+  | 'confirmation-required'
+  | 'busy';
+
+/** Apply said no, for a reason the admin can read; nothing was written. */
+export class ApplyRefused extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApplyRefused';
+  }
+}
+
+export interface ApplyResult {
+  runId: string;
+  planId: string;
+  status: 'succeeded' | 'partial' | 'failed';
+  report: Report;
+  error: string | null;
+}
+
+export function planDigest(plan: Plan): string {
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
+}
+
+const REFUSAL_TEXT: Record<Exclude<RefusalReason, 'unknown-company' | 'tampered' | 'confirmation-required' | 'busy'>, string> = {
+  'not-found': 'This plan does not exist. Run a new preview.',
+  expired: 'This plan has expired. Run a new preview: Microsoft 365 and KnowBe4 may have changed since.',
+  applied: 'This plan has already been applied.',
+  applying: 'This plan is being applied right now.',
+  failed: 'This plan was already attempted and stopped. Run a new preview.',
+  cancelled: 'This plan was cancelled. Run a new preview.',
+};
+
+export class RunService {
+  private readonly settings: RunSettings;
+  private readonly clock: () => Date;
+  private readonly holder: string;
+
+  constructor(private readonly deps: RunDeps) {
+    this.settings = { ...DEFAULT_RUN_SETTINGS, ...deps.settings };
+    this.clock = deps.clock ?? (() => new Date());
+    this.holder = deps.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  company(companyId: string): CompanyConfig {
+    const company = this.deps.config.companies.find((c) => c.id === companyId);
+    if (!company) throw new ApplyRefused('unknown-company', `Unknown company "${companyId}".`);
+    return company;
+  }
+
+  /** Reads both sides, plans, stores the plan and a preview run, and returns it. */
+  async preview(companyId: string, actor: Actor): Promise<Preview> {
+    const company = this.company(companyId);
+    const { store, connectors } = this.deps;
+    const started = this.clock();
+    const [source, target, state] = await Promise.all([
+      connectors.source(company.id).fetch(),
+      connectors.target(company.id).fetch(),
+      store.getCompanyState(company.id),
+    ]);
+    const plan = makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount });
+    const digest = planDigest(plan);
+    const now = this.clock();
+    const expiresAt = new Date(now.getTime() + this.settings.planTtlMs);
+    const planId = await store.savePlan({ companyId: company.id, plan, digest, createdAt: now, expiresAt, requestedBy: actor.id });
+
+    // Records still claimed by someone in scope were seen just now; the report's last_m365_sync for
+    // a record about to be archived is the last time that was true.
+    const archived = plan.operations.flatMap((op) => (op.kind === 'archive' ? [op.targetId] : []));
+    const notSeen = new Set([...archived, ...plan.unmanaged.map((u) => u.targetId)]);
+    const lastSeen = await store.lastSeen(company.id, archived);
+    await store.recordLastSeen(
+      company.id,
+      target.users.filter((t) => t.active && !notSeen.has(t.id)).map((t) => t.id),
+      now,
+    );
+
+    const runId = await store.createRun({ companyId: company.id, planId, kind: 'preview', trigger: actor.via, actor: actor.id, startedAt: started });
+    const report = buildReport({
+      plan,
+      runId,
+      dryRun: true,
+      timestamp: now.toISOString(),
+      lastSeen: new Map([...lastSeen].map(([id, at]) => [id, at.toISOString()])),
+    });
+    await store.finishRun(runId, { status: 'succeeded', finishedAt: this.clock(), report, error: null });
+    await this.audit(actor, 'preview', { companyId: company.id, planId, runId, outcome: 'ok', detail: { operations: plan.operations.length, guard: plan.guard.status } });
+    this.deps.metrics?.runs.inc({ kind: 'preview', result: 'succeeded' });
+    this.deps.log.info({ company: company.id, planId, operations: plan.operations.length, guard: plan.guard.status }, 'preview stored');
+    return { planId, digest, expiresAt, plan, report, runId };
+  }
+
+  /**
+   * Applies a stored plan exactly once. Refusals (expired, used, tampered, unconfirmed, busy)
+   * throw ApplyRefused and write nothing.
+   */
+  async apply(
+    planId: string,
+    actor: Actor,
+    options: { confirmArchive?: number | null; digest?: string; onProgress?: (p: Progress) => void } = {},
+  ): Promise<ApplyResult> {
+    const { store } = this.deps;
+    const stored = await store.getPlan(planId);
+    const refuse = async (reason: RefusalReason, message: string): Promise<never> => {
+      await this.audit(actor, 'apply', { companyId: stored?.companyId ?? null, planId, runId: null, outcome: 'refused', detail: { reason } });
+      throw new ApplyRefused(reason, message);
+    };
+    if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+    if (options.digest !== undefined && options.digest !== stored.digest) {
+      return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
+    }
+    if (!confirmationReleases(stored.plan.guard, options.confirmArchive)) {
+      const count = stored.plan.guard.status === 'blocked' ? stored.plan.guard.archiveCount : 0;
+      return refuse('confirmation-required', `This plan is blocked by the guard. Type the number of users it archives (${count}) to apply it.`);
+    }
+    const lease = `company:${stored.companyId}`;
+    if (!(await store.acquireLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()))) {
+      return refuse('busy', `Another run for ${stored.plan.company.name} is in progress. Try again when it has finished.`);
+    }
+    try {
+      const claim = await store.claimPlanForApply(planId, this.clock());
+      if (!claim.ok) return await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
+      return await this.run(stored, actor, options.onProgress);
+    } finally {
+      await store.releaseLease(lease, this.holder);
+    }
+  }
+
+  /** Finishes applies that a crash interrupted (their plans are still `applying`). */
+  async resume(): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
+    for (const stored of await this.deps.store.plansInStatus('applying')) {
+      const lease = `company:${stored.companyId}`;
+      // A live holder is still working on it; its lease lapses if it died.
+      if (!(await this.deps.store.acquireLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()))) continue;
+      try {
+        this.deps.log.warn({ planId: stored.planId, company: stored.companyId }, 'resuming an interrupted apply');
+        results.push(await this.run(stored, { id: null, name: 'kb4sync (resume)', tenantId: null, via: 'schedule' }));
+      } finally {
+        await this.deps.store.releaseLease(lease, this.holder);
+      }
+    }
+    return results;
+  }
+
+  private async run(stored: StoredPlan, actor: Actor, onProgress?: (p: Progress) => void): Promise<ApplyResult> {
+    const { store, connectors, log, metrics } = this.deps;
+    const started = this.clock();
+    const existing = await store.runForPlan(stored.planId, 'apply');
+    const runId =
+      existing?.status === 'running'
+        ? existing.runId
+        : await store.createRun({ companyId: stored.companyId, planId: stored.planId, kind: 'apply', trigger: actor.via, actor: actor.id, startedAt: started });
+    await this.audit(actor, 'apply', { companyId: stored.companyId, planId: stored.planId, runId, outcome: 'ok', detail: { started: true } });
+
+    const lease = `company:${stored.companyId}`;
+    const heartbeat = setInterval(() => {
+      store.renewLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()).catch((err: unknown) => log.error({ err }, 'lease renewal failed'));
+    }, Math.max(1000, Math.floor(this.settings.leaseTtlMs / 3)));
+    heartbeat.unref();
+
+    let status: ApplyResult['status'];
+    let error: string | null = null;
+    let report: Report;
+    try {
+      const outcomes = await execute(stored.planId, stored.plan, connectors.target(stored.companyId), store, {
+        concurrency: this.settings.concurrency,
+        batchSize: this.settings.batchSize,
+        onProgress,
+        isFatal: this.deps.isFatal,
+      });
+      for (const op of stored.plan.operations) metrics?.operations.inc({ kind: op.kind, result: outcomes.get(op.id)?.status ?? 'pending' });
+      const failed = [...outcomes.values()].some((o) => o.status !== 'done');
+      status = failed ? 'partial' : 'succeeded';
+      report = buildReport({ plan: stored.plan, runId, dryRun: false, timestamp: this.clock().toISOString(), outcomes });
+      await store.setPlanStatus(stored.planId, 'applied');
+    } catch (err) {
+      status = 'failed';
+      error = err instanceof RunAborted ? errorMessage(err.cause) : errorMessage(err);
+      const states = new Map((await store.states(stored.planId)).map((s) => [s.opId, s]));
+      report = buildReport({
+        plan: stored.plan,
+        runId,
+        dryRun: false,
+        timestamp: this.clock().toISOString(),
+        outcomes: new Map(
+          stored.plan.operations.map((op) => {
+            const s = states.get(op.id);
+            return [op.id, s?.state === 'done' ? { status: 'done' } : s?.state === 'failed' ? { status: 'failed', error: s.error ?? 'failed' } : { status: 'pending' }];
+          }),
+        ),
+      });
+      report.success = false;
+      report.errors.unshift({ operation: 'run', kind: 'create', user: null, message: error });
+      await store.setPlanStatus(stored.planId, 'failed');
+      log.error({ company: stored.companyId, planId: stored.planId, error }, 'apply stopped');
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    const finishedAt = this.clock();
+    await store.finishRun(runId, { status, finishedAt, report, error });
+    const state = await store.getCompanyState(stored.companyId);
+    await store.updateCompanyState(stored.companyId, {
+      lastRunId: runId,
+      lastRunStatus: status,
+      lastRunAt: finishedAt,
+      consecutiveFailures: status === 'failed' ? state.consecutiveFailures + 1 : 0,
+      ...(status === 'succeeded' ? { lastGoodSourceCount: stored.plan.stats.inScope } : {}),
+    });
+    await this.audit(actor, 'apply', { companyId: stored.companyId, planId: stored.planId, runId, outcome: status === 'failed' ? 'failed' : 'ok', detail: { status, error } });
+    metrics?.runs.inc({ kind: 'apply', result: status });
+    metrics?.runDuration.observe({ kind: 'apply' }, (finishedAt.getTime() - started.getTime()) / 1000);
+    log.info({ company: stored.companyId, planId: stored.planId, runId, status }, 'apply finished');
+    return { runId, planId: stored.planId, status, report, error };
+  }
+
+  /** Cancels a pending plan (an admin clicked Cancel). */
+  async cancel(planId: string, actor: Actor): Promise<void> {
+    const stored = await this.deps.store.getPlan(planId);
+    if (!stored) throw new ApplyRefused('not-found', REFUSAL_TEXT['not-found']);
+    if (stored.status !== 'pending') {
+      const reason = stored.status === 'expired' || stored.status === 'applied' || stored.status === 'applying' || stored.status === 'failed' ? stored.status : 'cancelled';
+      throw new ApplyRefused(reason, REFUSAL_TEXT[reason]);
+    }
+    if (stored.expiresAt.getTime() <= this.clock().getTime()) throw new ApplyRefused('expired', REFUSAL_TEXT.expired);
+    await this.deps.store.setPlanStatus(planId, 'cancelled');
+    await this.audit(actor, 'cancel', { companyId: stored.companyId, planId, runId: null, outcome: 'ok', detail: {} });
+  }
+
+  private async audit(
+    actor: Actor,
+    action: string,
+    entry: { companyId: string | null; planId: string | null; runId: string | null; outcome: 'ok' | 'refused' | 'failed'; detail: Record<string, unknown> },
+  ): Promise<void> {
+    await this.deps.store.recordAudit({
+      at: this.clock(),
+      actorId: actor.id,
+      actorName: actor.name,
+      tenantId: actor.tenantId,
+      action,
+      via: actor.via,
+      ...entry,
+    });
+  }
+}
