@@ -184,7 +184,9 @@ export class RunService {
     }
     try {
       const claim = await store.claimPlanForApply(planId, this.clock());
-      if (!claim.ok) return await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
+      // `applying` with the lease free means its runner died: continue where it stopped (the
+      // journal skips every operation already done).
+      if (!claim.ok && claim.reason !== 'applying') return await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
       return await this.run(stored, actor, options.onProgress);
     } finally {
       await store.releaseLease(lease, this.holder);
