@@ -16,6 +16,8 @@ export type MatchVia = 'externalId' | 'address' | 'alias';
 export interface Match {
   user: SourceUser;
   address: string;
+  /** addressKey(address), computed once. */
+  key: string;
   target: TargetUser;
   via: MatchVia;
 }
@@ -69,14 +71,17 @@ export function matchUsers(
   const hold = (t: TargetUser | undefined) => {
     if (t) held.add(t.id);
   };
+  const linkedRecord = (user: SourceUser) => index.byExternalId.get(user.id.toLowerCase());
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
-  const byAddress = new Map<string, Candidate[]>();
-  const addressed: Candidate[] = [];
+  //    (Shared addresses are rare: only they get a list; everyone else is one map entry.)
+  const firstWithKey = new Map<string, Candidate>();
+  const shared = new Map<string, Candidate[]>();
+  const addressed: { c: Candidate; key: string }[] = [];
   for (const c of candidates) {
     if (c.address === null) {
-      hold(index.byExternalId.get(c.user.id.toLowerCase()));
+      hold(linkedRecord(c.user));
       conflicts.push({
         reason: 'no-usable-address',
         message: `${c.user.userPrincipalName} has no usable e-mail address (mail is empty and the UPN cannot be a login)`,
@@ -86,47 +91,40 @@ export function matchUsers(
       continue;
     }
     const key = addressKey(c.address) as string;
-    const group = byAddress.get(key);
-    if (group) group.push(c);
-    else byAddress.set(key, [c]);
-    addressed.push(c);
+    const first = firstWithKey.get(key);
+    if (first === undefined) firstWithKey.set(key, c);
+    else shared.set(key, [...(shared.get(key) ?? [first]), c]);
+    addressed.push({ c, key });
   }
-  const eligible: Candidate[] = [];
-  for (const c of addressed) {
-    const group = byAddress.get(addressKey(c.address) as string) as Candidate[];
-    if (group.length === 1) {
-      eligible.push(c);
-      continue;
-    }
-    hold(index.byExternalId.get(c.user.id.toLowerCase()));
-    hold(index.byAddress.get(addressKey(c.address) as string));
-    if (group[0] === c) {
-      conflicts.push({
-        reason: 'shared-address',
-        message: `${group.length} Microsoft 365 users share the address ${c.address}`,
-        sourceUsers: group.map(who),
-        target: null,
-      });
-    }
+  for (const [key, group] of shared) {
+    for (const c of group) hold(linkedRecord(c.user));
+    hold(index.byAddress.get(key));
+    conflicts.push({
+      reason: 'shared-address',
+      message: `${group.length} Microsoft 365 users share the address ${group[0]?.address}`,
+      sourceUsers: group.map(who),
+      target: null,
+    });
   }
+  const eligible = shared.size === 0 ? addressed : addressed.filter((a) => !shared.has(a.key));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
+  const eligibleIds = new Set<string>();
+  for (const { c } of eligible) eligibleIds.add(c.user.id.toLowerCase());
   const belongsToOther = (t: TargetUser, c: Candidate) =>
     t.externalId !== null &&
     t.externalId.toLowerCase() !== c.user.id.toLowerCase() &&
     allSourceIds.has(t.externalId.toLowerCase());
 
-  const eligibleIds = new Set(eligible.map((c) => c.user.id.toLowerCase()));
   const proposals: Match[] = [];
-  const unmatched: { user: SourceUser; address: string }[] = [];
-  for (const c of eligible) {
+  const unmatched: { user: SourceUser; address: string; key: string }[] = [];
+  for (const { c, key } of eligible) {
     const address = c.address as string;
-    const byExt = index.byExternalId.get(c.user.id.toLowerCase());
+    const byExt = linkedRecord(c.user);
     if (byExt) {
-      proposals.push({ user: c.user, address, target: byExt, via: 'externalId' });
+      proposals.push({ user: c.user, address, key, target: byExt, via: 'externalId' });
       continue;
     }
-    const key = addressKey(address) as string;
     const byAddr = index.byAddress.get(key);
     if (byAddr) {
       if (belongsToOther(byAddr, c)) {
@@ -142,7 +140,7 @@ export function matchUsers(
           target: ownerInScope ? null : ref(byAddr),
         });
       } else {
-        proposals.push({ user: c.user, address, target: byAddr, via: 'address' });
+        proposals.push({ user: c.user, address, key, target: byAddr, via: 'address' });
       }
       continue;
     }
@@ -153,7 +151,7 @@ export function matchUsers(
       if (t && !belongsToOther(t, c)) hits.set(t.id, t);
     }
     if (hits.size === 1) {
-      proposals.push({ user: c.user, address, target: [...hits.values()][0] as TargetUser, via: 'alias' });
+      proposals.push({ user: c.user, address, key, target: [...hits.values()][0] as TargetUser, via: 'alias' });
     } else if (hits.size > 1) {
       for (const t of hits.values()) hold(t);
       conflicts.push({
@@ -163,22 +161,23 @@ export function matchUsers(
         target: null,
       });
     } else {
-      unmatched.push({ user: c.user, address });
+      unmatched.push({ user: c.user, address, key });
     }
   }
 
   // 3. One record, one person. A record claimed twice goes to the externalId link if exactly one
   //    claimant has it; otherwise nobody gets it.
-  const claims = new Map<string, Match[]>();
+  const firstClaim = new Map<string, Match>();
+  const contested = new Map<string, Match[]>();
   for (const p of proposals) {
-    const list = claims.get(p.target.id);
-    if (list) list.push(p);
-    else claims.set(p.target.id, [p]);
+    const first = firstClaim.get(p.target.id);
+    if (first === undefined) firstClaim.set(p.target.id, p);
+    else contested.set(p.target.id, [...(contested.get(p.target.id) ?? [first]), p]);
   }
   const matches: Match[] = [];
   for (const p of proposals) {
-    const list = claims.get(p.target.id) as Match[];
-    if (list.length === 1) {
+    const list = contested.get(p.target.id);
+    if (list === undefined) {
       matches.push(p);
       continue;
     }
@@ -212,8 +211,7 @@ export function matchUsers(
   // 4. A rename or a create must not take an address another record already uses.
   const finalMatches: Match[] = [];
   for (const m of matches) {
-    const key = addressKey(m.address) as string;
-    const owner = index.byAddress.get(key);
+    const owner = index.byAddress.get(m.key);
     if (owner && owner.id !== m.target.id) {
       hold(owner);
       hold(m.target);
@@ -227,9 +225,13 @@ export function matchUsers(
     }
     finalMatches.push(m);
   }
-  const finalUnmatched = unmatched.filter((u) => {
-    const owner = index.byAddress.get(addressKey(u.address) as string);
-    if (!owner) return true;
+  const finalUnmatched: { user: SourceUser; address: string }[] = [];
+  for (const u of unmatched) {
+    const owner = index.byAddress.get(u.key);
+    if (!owner) {
+      finalUnmatched.push({ user: u.user, address: u.address });
+      continue;
+    }
     hold(owner);
     conflicts.push({
       reason: 'address-taken',
@@ -237,8 +239,7 @@ export function matchUsers(
       sourceUsers: [{ id: u.user.id, address: u.address }],
       target: ref(owner),
     });
-    return false;
-  });
+  }
 
   return { matches: finalMatches, unmatched: finalUnmatched, conflicts, heldTargetIds: held };
 }

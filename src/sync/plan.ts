@@ -188,7 +188,7 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
       userName: t.userName,
     });
   }
-  if (t.userName !== m.address && addressKey(t.userName) !== addressKey(m.address)) {
+  if (t.userName !== m.address && addressKey(t.userName) !== m.key) {
     ops.push({
       kind: 'rename',
       id: `rename:${t.id}`,
@@ -286,29 +286,39 @@ function planGroups(
 ): GroupPlan {
   // Desired members of each managed group (by Entra id), keyed by the group's lower-cased name.
   // A group named twice (a department group that is also the default) keeps its first role.
-  const desired = new Map<string, { name: string; via: GroupRole; members: Map<string, UserRef> }>();
-  const want = (name: string, via: GroupRole, user?: SourceUser) => {
+  // Every managed group is known even with no members, so leavers are removed from it.
+  interface Desired {
+    name: string;
+    via: GroupRole;
+    members: Map<string, UserRef>;
+  }
+  const desired = new Map<string, Desired>();
+  const managed = (name: string, via: GroupRole): Desired => {
     const key = name.trim().toLowerCase();
     let entry = desired.get(key);
     if (!entry) desired.set(key, (entry = { name: name.trim(), via, members: new Map() }));
-    if (user) entry.members.set(user.id, refBySource.get(user.id) as UserRef);
+    return entry;
   };
-  // Every managed group is known even with no members, so leavers are removed from it.
-  if (rules.groups.default) want(rules.groups.default, 'default');
-  for (const name of Object.values(rules.groups.departments)) want(name, 'department');
-  for (const mirror of rules.groups.mirror) want(mirror.name, 'mirror');
-
-  const departments = new Map(Object.entries(rules.groups.departments).map(([d, g]) => [d.trim().toLowerCase(), g]));
-  const mirrorMembers = rules.groups.mirror.map((m) => {
+  const defaultGroup = rules.groups.default ? managed(rules.groups.default, 'default') : null;
+  const byDepartment = new Map<string, Desired>();
+  for (const [dept, name] of Object.entries(rules.groups.departments)) byDepartment.set(dept.trim().toLowerCase(), managed(name, 'department'));
+  const mirrors = rules.groups.mirror.map((m) => {
     const group = source.groups.find((g) => g.id.toLowerCase() === m.id.toLowerCase());
-    return { name: m.name, members: new Set(group?.memberIds ?? []) };
+    return { entry: managed(m.name, 'mirror'), members: new Set(group?.memberIds ?? []) };
   });
+  // Departments repeat across thousands of users: resolve each distinct spelling once.
+  const deptCache = new Map<string, Desired | null>();
+  const departmentGroup = (raw: string | null | undefined): Desired | null => {
+    if (raw == null) return null;
+    let entry = deptCache.get(raw);
+    if (entry === undefined) deptCache.set(raw, (entry = byDepartment.get(cleanValue(raw)?.toLowerCase() ?? '') ?? null));
+    return entry;
+  };
   const placeUser = (user: SourceUser) => {
-    if (rules.groups.default) want(rules.groups.default, 'default', user);
-    const dept = cleanValue(user.fields.department)?.toLowerCase();
-    const deptGroup = dept === undefined ? undefined : departments.get(dept);
-    if (deptGroup) want(deptGroup, 'department', user);
-    for (const mirror of mirrorMembers) if (mirror.members.has(user.id)) want(mirror.name, 'mirror', user);
+    const ref = refBySource.get(user.id) as UserRef;
+    defaultGroup?.members.set(user.id, ref);
+    departmentGroup(user.fields.department)?.members.set(user.id, ref);
+    for (const mirror of mirrors) if (mirror.members.has(user.id)) mirror.entry.members.set(user.id, ref);
   };
   for (const m of matches) placeUser(m.user);
   for (const u of unmatched) placeUser(u.user);
@@ -319,7 +329,8 @@ function planGroups(
     if (!existingByName.has(key)) existingByName.set(key, g);
   }
   // Only members kb4sync manages (matched in-scope users) are ever removed from a group.
-  const managedTargets = new Map(matches.map((m) => [m.target.id, m]));
+  const managedTargets = new Map<string, Match>();
+  for (const m of matches) managedTargets.set(m.target.id, m);
 
   const operations: Operation[] = [];
   let count = 0;
