@@ -110,6 +110,8 @@ export interface CompanyState {
   lastRunAt: Date | null;
   /** In-scope source count of the last apply that succeeded: the guard's shrink baseline. */
   lastGoodSourceCount: number | null;
+  /** The latest scheduled instant a scheduler claimed (so a slot runs once across replicas). */
+  lastScheduledSlot: Date | null;
 }
 
 /** What the run layer keeps: plans, the operation journal, runs, leases, audit, company state. */

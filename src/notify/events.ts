@@ -1,0 +1,57 @@
+/**
+ * What kb4sync tells people without being asked. One event type for every channel (Teams,
+ * e-mail, webhook), so each channel only decides how an event looks.
+ */
+import type { Report } from '../sync/report';
+
+export interface CompanyRef {
+  id: string;
+  name: string;
+}
+
+/** An error in words an admin can act on. */
+export interface ProblemDescription {
+  /** credential: a revoked token or expired secret; the run cannot work until someone fixes it. */
+  kind: 'credential' | 'failure';
+  /** Which side failed. */
+  service: 'Microsoft 365' | 'KnowBe4' | 'kb4sync';
+  message: string;
+  fix: string | null;
+}
+
+export type NotifyEvent =
+  | { kind: 'summary'; company: CompanyRef; runId: string; report: Report }
+  | { kind: 'approval-needed'; company: CompanyRef; planId: string; digest: string; report: Report }
+  | { kind: 'guard-blocked'; company: CompanyRef; planId: string; digest: string; report: Report; reasons: string[]; archiveCount: number }
+  | { kind: 'failure'; company: CompanyRef; problem: ProblemDescription; consecutiveFailures: number }
+  | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription };
+
+export interface Notifier {
+  notify(event: NotifyEvent): Promise<void>;
+}
+
+/** Sends each event to several notifiers; one channel failing does not stop the others. */
+export class FanOutNotifier implements Notifier {
+  constructor(
+    private readonly notifiers: Notifier[],
+    private readonly onError: (error: unknown, event: NotifyEvent) => void,
+  ) {}
+
+  async notify(event: NotifyEvent): Promise<void> {
+    await Promise.all(
+      this.notifiers.map((n) =>
+        n.notify(event).catch((error: unknown) => {
+          this.onError(error, event);
+        }),
+      ),
+    );
+  }
+}
+
+/** Keeps events in memory (tests, and the sandbox when nobody subscribed). */
+export class MemoryNotifier implements Notifier {
+  readonly events: NotifyEvent[] = [];
+  async notify(event: NotifyEvent): Promise<void> {
+    this.events.push(event);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Nightly syncs: one croner job per company in its own time zone. A due slot is claimed once
+ * across replicas (lease + the slot recorded in the store), previewed, then applied when the
+ * company auto-applies and the guard passes; otherwise the right people are asked. Repeated
+ * failures pause the company and say so.
+ */
+import { Cron } from 'croner';
+import type { CompanyConfig, Config } from '../config';
+import type { Logger } from '../log';
+import type { Notifier, ProblemDescription } from '../notify/events';
+import type { RunStore } from '../runs/ports';
+import type { RunService } from '../runs/service';
+
+export interface SchedulerDeps {
+  config: Config;
+  service: RunService;
+  store: RunStore;
+  notifier: Notifier;
+  describe: (error: unknown) => ProblemDescription;
+  log: Logger;
+  clock?: () => Date;
+  /** Consecutive failures before a company pauses itself (default 3). */
+  failureLimit?: number;
+  holder?: string;
+}
+
+export type SlotOutcome =
+  | { kind: 'skipped'; reason: 'paused' | 'claimed-elsewhere' | 'already-run' }
+  | { kind: 'applied'; runId: string; status: string }
+  | { kind: 'approval-needed'; planId: string }
+  | { kind: 'guard-blocked'; planId: string }
+  | { kind: 'no-changes'; planId: string }
+  | { kind: 'failed'; problem: ProblemDescription; paused: boolean };
+
+const SCHEDULE_ACTOR = { id: null, name: 'kb4sync schedule', tenantId: null, via: 'schedule' as const };
+
+/** The next scheduled instant strictly after `after`, in the company's time zone. */
+export function nextSlot(company: CompanyConfig, after: Date): Date | null {
+  if (!company.schedule) return null;
+  return new Cron(company.schedule.cron, { timezone: company.schedule.timezone, paused: true }).nextRun(after);
+}
+
+/** The latest scheduled instant at or before `now` that comes after `since` (a missed run), if any. */
+export function missedSlot(company: CompanyConfig, since: Date, now: Date): Date | null {
+  let slot = nextSlot(company, since);
+  let latest: Date | null = null;
+  for (let i = 0; slot !== null && slot.getTime() <= now.getTime() && i < 10_000; i++) {
+    latest = slot;
+    slot = nextSlot(company, slot);
+  }
+  return latest;
+}
+
+export class Scheduler {
+  private readonly jobs: Cron[] = [];
+  private readonly clock: () => Date;
+  private readonly holder: string;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** Starts one job per scheduled company. */
+  start(): void {
+    for (const company of this.deps.config.companies) {
+      if (!company.schedule) continue;
+      const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
+        const slot = new Date(Math.floor(this.clock().getTime() / 60_000) * 60_000);
+        this.runSlot(company.id, slot).catch((err: unknown) => this.deps.log.error({ err, company: company.id }, 'scheduled run crashed'));
+      });
+      this.jobs.push(job);
+    }
+  }
+
+  stop(): void {
+    for (const job of this.jobs.splice(0)) job.stop();
+  }
+
+  /** Runs, once, each company's latest slot missed while the service was down. */
+  async catchUp(): Promise<Map<string, SlotOutcome>> {
+    const outcomes = new Map<string, SlotOutcome>();
+    const now = this.clock();
+    for (const company of this.deps.config.companies) {
+      if (!company.schedule) continue;
+      const state = await this.deps.store.getCompanyState(company.id);
+      // With no history there is nothing missed: the first run is the next scheduled one.
+      const since = state.lastScheduledSlot ?? state.lastRunAt;
+      if (since === null) continue;
+      const slot = missedSlot(company, since, now);
+      if (slot) outcomes.set(company.id, await this.runSlot(company.id, slot));
+    }
+    return outcomes;
+  }
+
+  /** Claims the slot (once across replicas) and runs it. */
+  async runSlot(companyId: string, slot: Date): Promise<SlotOutcome> {
+    const { store, log } = this.deps;
+    const company = this.deps.service.company(companyId);
+    const lease = `schedule:${companyId}`;
+    if (!(await store.acquireLease(lease, this.holder, 60_000, this.clock()))) return { kind: 'skipped', reason: 'claimed-elsewhere' };
+    try {
+      const state = await store.getCompanyState(companyId);
+      if (state.lastScheduledSlot !== null && state.lastScheduledSlot.getTime() >= slot.getTime()) return { kind: 'skipped', reason: 'already-run' };
+      await store.updateCompanyState(companyId, { lastScheduledSlot: slot });
+      if (company.paused || state.paused) {
+        log.info({ company: companyId }, 'scheduled run skipped: company paused');
+        return { kind: 'skipped', reason: 'paused' };
+      }
+    } finally {
+      await store.releaseLease(lease, this.holder);
+    }
+    return this.runNow(company);
+  }
+
+  /** One scheduled (or Retry-button) run: preview, then apply or ask, and report either way. */
+  async runNow(company: CompanyConfig): Promise<SlotOutcome> {
+    const { service, store, notifier } = this.deps;
+    const ref = { id: company.id, name: company.name };
+    try {
+      const preview = await service.preview(company.id, SCHEDULE_ACTOR);
+      const guard = preview.plan.guard;
+      if (guard.status === 'blocked') {
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+        await notifier.notify({ kind: 'guard-blocked', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report, reasons: guard.reasons, archiveCount: guard.archiveCount });
+        return { kind: 'guard-blocked', planId: preview.planId };
+      }
+      if (preview.plan.operations.length === 0) {
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0, lastRunAt: this.clock(), lastRunStatus: 'succeeded', lastRunId: preview.runId });
+        await notifier.notify({ kind: 'summary', company: ref, runId: preview.runId, report: preview.report });
+        return { kind: 'no-changes', planId: preview.planId };
+      }
+      if (!company.schedule?.autoApply) {
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+        await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report });
+        return { kind: 'approval-needed', planId: preview.planId };
+      }
+      const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
+      if (result.status === 'failed') return await this.failed(company, new Error(result.error ?? 'the run failed'), true);
+      await notifier.notify({ kind: 'summary', company: ref, runId: result.runId, report: result.report });
+      return { kind: 'applied', runId: result.runId, status: result.status };
+    } catch (error) {
+      return this.failed(company, error, false);
+    }
+  }
+
+  private async failed(company: CompanyConfig, error: unknown, counted: boolean): Promise<SlotOutcome> {
+    const { store, notifier, log } = this.deps;
+    const problem = this.deps.describe(error);
+    const state = await store.getCompanyState(company.id);
+    // An apply that failed was already counted by the run service.
+    const failures = counted ? state.consecutiveFailures : state.consecutiveFailures + 1;
+    const limit = this.deps.failureLimit ?? 3;
+    const pause = failures >= limit;
+    await store.updateCompanyState(company.id, { consecutiveFailures: failures, lastRunAt: this.clock(), lastRunStatus: 'failed', ...(pause ? { paused: true } : {}) });
+    log.warn({ company: company.id, failures, problem: problem.message }, pause ? 'company paused after repeated failures' : 'scheduled run failed');
+    const ref = { id: company.id, name: company.name };
+    if (pause) await notifier.notify({ kind: 'auto-paused', company: ref, consecutiveFailures: failures, lastProblem: problem });
+    else await notifier.notify({ kind: 'failure', company: ref, problem, consecutiveFailures: failures });
+    return { kind: 'failed', problem, paused: pause };
+  }
+}
