@@ -1,0 +1,72 @@
+/**
+ * Opens the store: a SQLite file by default, PostgreSQL when DATABASE_URL is set. Migrations run
+ * on open; on PostgreSQL an advisory lock keeps two replicas from migrating at once.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+
+export interface StoreLocation {
+  /** postgres://… ; when absent, SQLite at sqlitePath. */
+  databaseUrl?: string | null;
+  sqlitePath?: string;
+  /** PostgreSQL schema to use (tests give each run its own). */
+  pgSchema?: string;
+}
+
+export const DEFAULT_SQLITE_PATH = './data/kb4sync.db';
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  /** Where it is, without credentials, for logs. */
+  description: string;
+}
+
+export async function openDatabase(location: StoreLocation = {}): Promise<OpenedDatabase> {
+  const url = location.databaseUrl ?? null;
+  let opened: OpenedDatabase;
+  if (url) {
+    const schema = location.pgSchema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name ${schema}`);
+    const pool = new Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    const parsed = new URL(url);
+    opened = { db, dialect: 'postgres', description: `postgresql://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}` };
+  } else {
+    const path = location.sqlitePath ?? DEFAULT_SQLITE_PATH;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new SqliteDatabase(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 10000');
+    database.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    opened = { db, dialect: 'sqlite', description: `sqlite:${path}` };
+  }
+  await migrate(opened);
+  return opened;
+}
+
+async function migrate({ db, dialect }: OpenedDatabase): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const run = async () => {
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  };
+  if (dialect === 'sqlite') return run();
+  // One connection holds the lock for the whole migration.
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(724201)`.execute(conn);
+    try {
+      const { error } = await new Migrator({ db: conn, provider: migrationProvider }).migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+    } finally {
+      await sql`select pg_advisory_unlock(724201)`.execute(conn);
+    }
+  });
+}

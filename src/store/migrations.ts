@@ -1,0 +1,110 @@
+/**
+ * Schema migrations, in code so nothing is read from disk at run time. Each one runs once, in
+ * order, on SQLite and PostgreSQL alike.
+ */
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '2026-11-24-001-initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('company_state')
+        .addColumn('company_id', 'text', (c) => c.primaryKey())
+        .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_run_id', 'text')
+        .addColumn('last_run_status', 'text')
+        .addColumn('last_run_at', 'text')
+        .addColumn('last_good_source_count', 'integer')
+        .addColumn('last_scheduled_slot', 'text')
+        .execute();
+      await db.schema
+        .createTable('plans')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('guard_status', 'text', (c) => c.notNull())
+        .addColumn('archive_count', 'integer', (c) => c.notNull())
+        .addColumn('operation_count', 'integer', (c) => c.notNull())
+        .addColumn('plan_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text')
+        .execute();
+      await db.schema.createIndex('plans_status').on('plans').columns(['status']).execute();
+      await db.schema
+        .createTable('plan_operations')
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('op_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('result_id', 'text')
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('plan_operations_pk', ['plan_id', 'op_id'])
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('report_json', 'text')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('runs_company').on('runs').columns(['company_id', 'started_at']).execute();
+      await db.schema.createIndex('runs_plan').on('runs').columns(['plan_id']).execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text')
+        .addColumn('actor_name', 'text')
+        .addColumn('tenant_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('company_id', 'text')
+        .addColumn('plan_id', 'text')
+        .addColumn('run_id', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('detail_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_at').on('audit_log').columns(['at']).execute();
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('last_seen')
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('last_seen_pk', ['company_id', 'target_id'])
+        .execute();
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('reference_json', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('companies_json', 'text')
+        .addColumn('dead', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
