@@ -68,7 +68,7 @@ export class Kb4ScimClient {
   private readonly memberBatchSize: number;
   private readonly retries: number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Emails seen per user id while listing, so a rename can keep them in step without a GET. */
+  /** Emails (possibly none) seen per user id while listing, so a rename can keep them in step without a GET. */
   private readonly emailsSeen = new Map<string, ScimEmail[]>();
 
   constructor(options: Kb4ScimClientOptions) {
@@ -123,7 +123,8 @@ export class Kb4ScimClient {
   private remember(raw: unknown): void {
     const parsed = emailsSchema.safeParse(raw);
     const id = (raw as { id?: unknown } | null)?.id;
-    if (parsed.success && typeof id === 'string' && parsed.data.emails && parsed.data.emails.length > 0) this.emailsSeen.set(id, parsed.data.emails);
+    // An empty list is remembered too: "has no emails" is as useful to a rename as the emails.
+    if (parsed.success && typeof id === 'string') this.emailsSeen.set(id, parsed.data.emails ?? []);
   }
 
   private parseUsers(raw: unknown[]): TargetUser[] {

@@ -67,6 +67,7 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, unknown>;
   body: unknown;
+  /** HTTP status sent; 0 = connection dropped unanswered, -1 = processed but the response was lost. */
   status: number;
 }
 
@@ -78,10 +79,16 @@ export interface FaultState {
   failRate: number;
   failRateStatus: number;
   dropNext: number;
+  /** Processed, then the connection is dropped before the response: the outcome is unknown to the client. */
+  loseResponseNext: number;
   latencyMs: number;
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
+/**
+ * JSON copies, not structuredClone: under Jest's vm sandbox structuredClone builds objects of the
+ * outer realm, which fail SCIMMY's `instanceof Object` checks.
+ */
+export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 const lower = (s: unknown) => (typeof s === 'string' ? s.trim().toLowerCase() : '');
 
 /** Mulberry32: a seeded PRNG so a fault rate is reproducible. */
@@ -256,6 +263,7 @@ export class SandboxAccount {
     failRate: 0,
     failRateStatus: 503,
     dropNext: 0,
+    loseResponseNext: 0,
     latencyMs: 0,
   };
   random: () => number = prng(1);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import SCIMMYRouters from 'scimmy-routers';
-import { SandboxAccount, newToken, type AccountSeed, type RecordedRequest, type TestModeEntry } from './account';
+import { SandboxAccount, clone, newToken, type AccountSeed, type RecordedRequest, type TestModeEntry } from './account';
 import { reportingRouter } from './reporting';
 import { registerScimResources, type ScimJson } from './schemas';
 
@@ -55,6 +55,8 @@ export interface Knowbe4SandboxControls {
   failRate(rate: number, status?: number, seed?: number): void;
   /** The next `n` authenticated requests have their connection dropped without a response. */
   dropNext(n: number): void;
+  /** The next `n` authenticated requests are carried out, then their connection drops before the response. */
+  loseResponseNext(n: number): void;
   /** Delay before every response of this account. */
   setLatency(ms: number): void;
   setMaxPageSize(n: number): void;
@@ -128,7 +130,7 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     setTestMode: (on) => {
       account.testMode = on;
     },
-    testModeReport: () => structuredClone(account.testModeLog),
+    testModeReport: () => clone(account.testModeLog),
     rateLimitNext: (n, retryAfterSeconds = 1) => {
       f.rateLimitNext = n;
       f.retryAfterSeconds = retryAfterSeconds;
@@ -145,6 +147,9 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     dropNext: (n) => {
       f.dropNext = n;
     },
+    loseResponseNext: (n) => {
+      f.loseResponseNext = n;
+    },
     setLatency: (ms) => {
       f.latencyMs = ms;
     },
@@ -152,9 +157,9 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
       account.maxPageSize = n;
     },
     clearFaults: () => {
-      Object.assign(f, { rateLimitNext: 0, failNext: 0, failRate: 0, dropNext: 0, latencyMs: 0 });
+      Object.assign(f, { rateLimitNext: 0, failNext: 0, failRate: 0, dropNext: 0, loseResponseNext: 0, latencyMs: 0 });
     },
-    requests: (filter) => account.requests.filter((r) => matches(r, filter)).map((r) => structuredClone(r)),
+    requests: (filter) => account.requests.filter((r) => matches(r, filter)).map((r) => clone(r)),
     requestCount: (filter) => account.requests.filter((r) => matches(r, filter)).length,
     clearRequests: () => {
       account.requests.length = 0;
@@ -163,7 +168,7 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     groups: () => account.scim.listGroups(),
     userByName: (userName) => {
       const u = account.scim.userByName(userName);
-      return u ? structuredClone(u) : undefined;
+      return u ? clone(u) : undefined;
     },
     setConsoleFacts: (userId, facts) => {
       const current = account.scim.console.get(userId);
@@ -213,7 +218,7 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       method: req.method,
       path: req.path,
       query: { ...req.query },
-      body: ['POST', 'PUT', 'PATCH'].includes(req.method) ? structuredClone(req.body as unknown) : undefined,
+      body: ['POST', 'PUT', 'PATCH'].includes(req.method) ? clone(req.body as unknown) : undefined,
       status: 0,
     };
     allRequests.push(record);
@@ -246,6 +251,15 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       if (f.failNext > 0) f.failNext -= 1;
       res.status(status).type('application/scim+json').send(scimErrorBody(status, 'Injected server error'));
       return;
+    }
+    if (f.loseResponseNext > 0) {
+      f.loseResponseNext -= 1;
+      // The handlers run (the write happens); only the answer is lost, like a timeout after commit.
+      res.send = () => {
+        record.status = -1;
+        req.socket.destroy();
+        return res;
+      };
     }
     accountOfRequest.set(req, account);
     // KnowBe4 does not document a page size; the sandbox caps it so clients must follow totalResults.
@@ -298,7 +312,7 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
     controls: handle(first.id).controls,
     account: handle,
     accountIds: () => [...accounts.keys()],
-    allRequests: () => allRequests.map((r) => structuredClone(r)),
+    allRequests: () => allRequests.map((r) => clone(r)),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
