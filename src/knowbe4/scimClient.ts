@@ -80,6 +80,11 @@ export class Kb4ScimClient {
     if (this.pageSize < 1 || this.memberBatchSize < 1) throw new RangeError('pageSize and memberBatchSize must be at least 1');
   }
 
+  /** The SCIM base URL in use (region default or the company's scimUrl). */
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
   /** A client for a configured company: region or scimUrl, its rate settings and page size. */
   static forCompany(company: CompanyConfig, scimToken: Secret, overrides: Partial<Kb4ScimClientOptions> = {}): Kb4ScimClient {
     return new Kb4ScimClient({
