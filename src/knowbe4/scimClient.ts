@@ -58,6 +58,21 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** A record KnowBe4 sent that is not a usable SCIM resource becomes an error naming it, not a ZodError. */
+function parseResource<T>(raw: unknown, parse: (raw: unknown) => T, path: string): T {
+  try {
+    return parse(raw);
+  } catch (err) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a resource${typeof id === 'string' ? ` (id ${id})` : ''} that is not valid SCIM: ${what}`, {
+      method: 'GET',
+      path,
+      attempts: 1,
+    });
+  }
+}
+
 function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
   return (a ?? null) === (b ?? null);
 }
@@ -136,7 +151,7 @@ export class Kb4ScimClient {
     const seen = new Set<string>();
     const users: TargetUser[] = [];
     for (const r of raw) {
-      const user = toTargetUser(r);
+      const user = parseResource(r, toTargetUser, '/Users');
       // Paging over a changing list can repeat a record; keep the first.
       if (seen.has(user.id)) continue;
       seen.add(user.id);
@@ -152,7 +167,7 @@ export class Kb4ScimClient {
 
   async listGroups(): Promise<TargetGroup[]> {
     const seen = new Set<string>();
-    return (await this.listAll('/Groups')).map(toTargetGroup).filter((g) => !seen.has(g.id) && seen.add(g.id));
+    return (await this.listAll('/Groups')).map((g) => parseResource(g, toTargetGroup, '/Groups')).filter((g) => !seen.has(g.id) && seen.add(g.id));
   }
 
   async fetchTarget(): Promise<TargetSnapshot> {
@@ -163,7 +178,7 @@ export class Kb4ScimClient {
   async getUser(id: string): Promise<TargetUser> {
     const res = await this.http.request({ method: 'GET', path: `/Users/${encodeURIComponent(id)}` });
     this.remember(res.data);
-    return toTargetUser(res.data);
+    return parseResource(res.data, toTargetUser, `/Users/${id}`);
   }
 
   /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
@@ -174,7 +189,7 @@ export class Kb4ScimClient {
   }
 
   async findGroupByName(displayName: string): Promise<TargetGroup | null> {
-    const groups = (await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`)).map(toTargetGroup);
+    const groups = (await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`)).map((g) => parseResource(g, toTargetGroup, '/Groups'));
     const wanted = displayName.trim().toLowerCase();
     return groups.find((g) => g.displayName.trim().toLowerCase() === wanted) ?? null;
   }

@@ -1,4 +1,6 @@
 /** Faults, retries, idempotent creates, Test Mode and admin-facing errors, over real HTTP. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Secret } from '../../src/config';
 import {
   Kb4AuthError,
@@ -218,4 +220,24 @@ test('Test Mode accepts writes, changes nothing and reports what would have happ
     'ARCHIVED User leaver@acme.com',
     'CREATED Group Sales Team',
   ]);
+});
+
+test('a record that is not valid SCIM is a protocol error naming it', async () => {
+  r = await rig();
+  // A non-KnowBe4 server on loopback that answers a ListResponse whose user lacks userName.
+  const bad = await new Promise<{ url: string; close: () => void }>((resolve) => {
+    const s = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/scim+json');
+      res.end(JSON.stringify({ totalResults: 1, Resources: [{ id: 'x1', active: true }] }));
+    }).listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/scim/v2`, close: () => s.close() });
+    });
+  });
+  try {
+    const client = new Kb4ScimClient({ baseUrl: bad.url, token: new Secret('t') });
+    await expect(client.listUsers()).rejects.toMatchObject({ kind: 'protocol', message: expect.stringContaining('id x1') });
+  } finally {
+    bad.close();
+  }
 });

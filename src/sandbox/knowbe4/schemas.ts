@@ -55,7 +55,7 @@ function plain(value: unknown): ScimJson {
 
 function accountOf(ctx: unknown): SandboxAccount {
   if (!ctx || typeof ctx !== 'object' || !('scim' in ctx)) {
-    throw new SCIMMY.Types.Error(500, null as unknown as string, 'sandbox: request reached SCIMMY without an account');
+    throw scimError(500, null, 'sandbox: request reached SCIMMY without an account');
   }
   return ctx as SandboxAccount;
 }
@@ -108,6 +108,8 @@ export function registerScimResources(): void {
   SCIMMY.Resources.declare(User);
   SCIMMY.Resources.declare(Group);
 
+  // SCIMMY types handler results as its own schema classes; the store deals in plain SCIM JSON,
+  // which SCIMMY coerces through the schema anyway, hence the `as never` on the way out.
   User.egress((resource, ctx) => {
     const scim = accountOf(ctx).scim;
     if (resource.id) return scim.getUser(resource.id) as never;
@@ -130,5 +132,6 @@ export function registerScimResources(): void {
 }
 
 export function scimError(status: number, scimType: string | null, detail: string): SCIMMY.Types.SCIMError {
+  // SCIMMY's typings say string, but its own code passes null for "no scimType".
   return new SCIMMY.Types.Error(status, scimType as string, detail);
 }
