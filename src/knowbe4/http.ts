@@ -141,9 +141,12 @@ export class Kb4Http {
     });
   }
 
-  /** Retry-After when KnowBe4 sent one (capped), else exponential backoff with jitter. */
+  /**
+   * Retry-After when KnowBe4 sent one with a 429 or 503 (the two statuses RFC 9110 pairs it with),
+   * capped; else exponential backoff with jitter.
+   */
   delayFor(retryCount: number, status: number | null, retryAfter: unknown): number {
-    const seconds = status === 429 ? parseRetryAfter(retryAfter) : null;
+    const seconds = status === 429 || status === 503 ? parseRetryAfter(retryAfter) : null;
     if (seconds !== null) return Math.min(seconds * 1000, this.retry.maxRetryAfterMs);
     const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retryCount - 1));
     return Math.round(exp / 2 + (Math.random() * exp) / 2);

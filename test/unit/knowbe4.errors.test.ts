@@ -22,6 +22,7 @@ test('429 waits what Retry-After says (capped); other failures back off exponent
     expect(d).toBeGreaterThanOrEqual(exp / 2);
     expect(d).toBeLessThanOrEqual(exp);
   }
-  // A 503 with Retry-After is treated as backoff (KnowBe4 documents Retry-After for 429 only).
-  expect(http.delayFor(1, 503, '60')).toBeLessThanOrEqual(100);
+  // 503 may carry Retry-After too; other statuses' Retry-After is ignored.
+  expect(http.delayFor(1, 503, '4')).toBe(4000);
+  expect(http.delayFor(1, 500, '60')).toBeLessThanOrEqual(100);
 });
