@@ -185,7 +185,9 @@ export class Kb4ScimClient {
   async findUserByUserName(userName: string): Promise<TargetUser | null> {
     const users = this.parseUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
     const wanted = userName.trim().toLowerCase();
-    return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? users[0] ?? null;
+    // Only an exact (case-insensitive) match: a server that ignored the filter must not make the
+    // 409 path adopt somebody else's record.
+    return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? null;
   }
 
   async findGroupByName(displayName: string): Promise<TargetGroup | null> {
