@@ -149,3 +149,17 @@ describe('listing N resources with page size P against a server cap S costs max(
     expect(r.sandbox.controls.requestCount({ pathPrefix: '/Groups' })).toBe(2);
   });
 });
+
+test('the per-account limiter bounds concurrency across clients of the same account', async () => {
+  r = await rig({ users: users(12) });
+  r.sandbox.controls.setLatency(20);
+  // Two clients for the same account and settings share one bucket (no limiter injected).
+  const shared = { limiter: undefined, requestsPerSecond: 1000, maxConcurrency: 2 };
+  const a = r.makeClient(shared);
+  const b = r.makeClient(shared);
+  await Promise.all(
+    Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).updateUser(String(1001 + i), [{ attribute: 'title', before: null, after: 'T' }])),
+  );
+  expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBe(12);
+  expect(r.sandbox.controls.peakConcurrency()).toBe(2);
+});

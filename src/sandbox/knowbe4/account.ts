@@ -267,6 +267,9 @@ export class SandboxAccount {
     latencyMs: 0,
   };
   random: () => number = prng(1);
+  /** Requests being handled now, and the most ever at once (checks a client's concurrency bound). */
+  inFlight = 0;
+  peakInFlight = 0;
 
   constructor(
     readonly id: string,

@@ -64,6 +64,8 @@ export interface Knowbe4SandboxControls {
   requests(filter?: RequestFilter): RecordedRequest[];
   requestCount(filter?: RequestFilter): number;
   clearRequests(): void;
+  /** Most requests this account was handling at the same time (since start or clearRequests). */
+  peakConcurrency(): number;
   /** Stored SCIM users, archived ones included (copies). */
   users(): ScimJson[];
   groups(): ScimJson[];
@@ -163,7 +165,9 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     requestCount: (filter) => account.requests.filter((r) => matches(r, filter)).length,
     clearRequests: () => {
       account.requests.length = 0;
+      account.peakInFlight = account.inFlight;
     },
+    peakConcurrency: () => account.peakInFlight,
     users: () => account.scim.listUsers(),
     groups: () => account.scim.listGroups(),
     userByName: (userName) => {
@@ -232,6 +236,11 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       res.send(api === 'scim' ? scimErrorBody(401, 'Invalid or revoked SCIM token') : { message: 'Unauthorized' });
       return;
     }
+    account.inFlight += 1;
+    account.peakInFlight = Math.max(account.peakInFlight, account.inFlight);
+    res.on('close', () => {
+      account.inFlight -= 1;
+    });
     const f = account.faults;
     if (f.latencyMs > 0) await sleep(f.latencyMs);
     if (f.dropNext > 0) {
