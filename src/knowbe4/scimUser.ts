@@ -96,3 +96,87 @@ export function targetFromScimSnapshot(raw: unknown): TargetSnapshot {
   const items = (v: z.infer<typeof listOrArray>) => (Array.isArray(v) ? v : v.Resources);
   return { users: items(snap.users).map(toTargetUser), groups: items(snap.groups).map(toTargetGroup) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing: the core's attributes → SCIM resources and PatchOp operations
+// ---------------------------------------------------------------------------------------------
+
+export const SCIM_GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const SCIM_PATCHOP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+export interface PatchOperation {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: unknown;
+}
+
+const FILTERED_PATH = /^(\w+)\[type eq "(\w+)"\]\.(\w+)$/;
+
+/** A SCIM attribute path with its extension URN prefix, as PatchOp paths need it. */
+function fullPath(attr: Kb4Attribute): string {
+  const { schema, path } = KB4_ATTRIBUTES[attr];
+  return schema === 'core' ? path : `${SCIM_SCHEMA_URN[schema]}:${path}`;
+}
+
+/** A SCIM filter string literal: SCIM filter values are JSON strings. */
+export function scimString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * A new SCIM User resource with the given values. Null values are left out, so nothing the
+ * company does not map is ever sent.
+ */
+export function scimUserResource(input: { userName: string; externalId: string | null; active: boolean; values: Kb4Values }): Record<string, unknown> {
+  const resource: Record<string, unknown> = { userName: input.userName, active: input.active };
+  if (input.externalId !== null) resource.externalId = input.externalId;
+  const schemas = new Set<string>([SCIM_SCHEMA_URN.core]);
+  for (const attr of KB4_ATTRIBUTE_NAMES) {
+    const value = input.values[attr];
+    if (value === null || value === undefined) continue;
+    const { schema, path } = KB4_ATTRIBUTES[attr];
+    let container = resource;
+    if (schema !== 'core') {
+      schemas.add(SCIM_SCHEMA_URN[schema]);
+      container = (resource[SCIM_SCHEMA_URN[schema]] ??= {}) as Record<string, unknown>;
+    }
+    const filtered = FILTERED_PATH.exec(path);
+    if (filtered) {
+      const [, list, type, sub] = filtered as unknown as [string, string, string, string];
+      const items = (container[list] ??= []) as Record<string, unknown>[];
+      items.push({ type, [sub]: value });
+      continue;
+    }
+    const parts = path.split('.');
+    const last = parts.pop() as string;
+    for (const part of parts) container = (container[part] ??= {}) as Record<string, unknown>;
+    container[last] = value;
+  }
+  return { schemas: [...schemas], ...resource };
+}
+
+/**
+ * The PatchOp operations for one attribute change: `replace` for a value, `remove` for null.
+ * Typed multi-valued entries (work phone, …) need care: `replace` with a filter that matches
+ * nothing is a `noTarget` error (RFC 7644 §3.5.2.3), so a value that was empty is `add`ed as a
+ * new entry instead, and clearing removes the whole entry.
+ */
+export function changeOperations(change: { attribute: Kb4Attribute | 'externalId'; before: string | null; after: string | null }): PatchOperation[] {
+  if (change.attribute === 'externalId') {
+    return change.after === null ? [{ op: 'remove', path: 'externalId' }] : [{ op: 'replace', path: 'externalId', value: change.after }];
+  }
+  const { schema, path } = KB4_ATTRIBUTES[change.attribute];
+  const filtered = FILTERED_PATH.exec(path);
+  if (filtered) {
+    const [, list, type, sub] = filtered as unknown as [string, string, string, string];
+    const prefix = schema === 'core' ? '' : `${SCIM_SCHEMA_URN[schema]}:`;
+    if (change.after === null) return [{ op: 'remove', path: `${prefix}${list}[type eq ${scimString(type)}]` }];
+    if (change.before === null) return [{ op: 'add', path: `${prefix}${list}`, value: [{ type, [sub]: change.after }] }];
+    return [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+  }
+  return change.after === null
+    ? [{ op: 'remove', path: fullPath(change.attribute) }]
+    : [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+}
+
+export const ENTERPRISE_MANAGER_PATH = `${SCIM_SCHEMA_URN.enterprise}:manager`;

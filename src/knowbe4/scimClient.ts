@@ -1,0 +1,351 @@
+/**
+ * KnowBe4 SCIM 2.0 client: the operations the plan executor calls, each in as few requests as
+ * the protocol allows (one PATCH per change set, member changes in batches), safe to repeat.
+ */
+import { z } from 'zod';
+import { scimBaseUrl, type CompanyConfig, type Secret } from '../config';
+import type { Kb4Values } from '../sync/attributes';
+import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser } from '../sync/model';
+import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';
+import { Kb4Http, type Kb4HttpOptions, type RetryPolicy } from './http';
+import {
+  ENTERPRISE_MANAGER_PATH,
+  SCIM_GROUP_URN,
+  SCIM_PATCHOP_URN,
+  changeOperations,
+  scimString,
+  scimUserResource,
+  toTargetGroup,
+  toTargetUser,
+  type PatchOperation,
+} from './scimUser';
+
+export interface Kb4ScimClientOptions extends Kb4HttpOptions {
+  /** `count` asked per page; the server may return fewer, the client follows totalResults. */
+  pageSize?: number;
+  /** Members per group PATCH. */
+  memberBatchSize?: number;
+}
+
+export interface CreateUserInput {
+  userName: string;
+  /** The Entra object id (kb4sync sets it on every create so later runs match by it). */
+  externalId: string;
+  values: Kb4Values;
+}
+
+export interface CreateUserResult {
+  id: string;
+  /** `existing`: KnowBe4 already had the userName (409); the record was updated instead. */
+  outcome: 'created' | 'existing';
+}
+
+const listResponseSchema = z.looseObject({
+  totalResults: z.coerce.number().int().min(0),
+  startIndex: z.coerce.number().int().optional(),
+  itemsPerPage: z.coerce.number().int().optional(),
+  Resources: z.array(z.unknown()).nullish(),
+});
+const createdSchema = z.looseObject({ id: z.string().min(1) });
+const emailsSchema = z.looseObject({
+  emails: z.array(z.looseObject({ value: z.string().nullish(), type: z.string().nullish(), primary: z.boolean().nullish() })).nullish(),
+});
+type ScimEmail = NonNullable<z.infer<typeof emailsSchema>['emails']>[number];
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A record KnowBe4 sent that is not a usable SCIM resource becomes an error naming it, not a ZodError. */
+function parseResource<T>(raw: unknown, parse: (raw: unknown) => T, path: string): T {
+  try {
+    return parse(raw);
+  } catch (err) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a resource${typeof id === 'string' ? ` (id ${id})` : ''} that is not valid SCIM: ${what}`, {
+      method: 'GET',
+      path,
+      attempts: 1,
+    });
+  }
+}
+
+function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
+  return (a ?? null) === (b ?? null);
+}
+
+export class Kb4ScimClient {
+  private readonly http: Kb4Http;
+  private readonly pageSize: number;
+  private readonly memberBatchSize: number;
+  private readonly retries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Emails (possibly none) seen per user id while listing, so a rename can keep them in step without a GET. */
+  private readonly emailsSeen = new Map<string, ScimEmail[]>();
+
+  constructor(options: Kb4ScimClientOptions) {
+    this.http = new Kb4Http(options);
+    this.pageSize = options.pageSize ?? 100;
+    this.memberBatchSize = options.memberBatchSize ?? 100;
+    this.retries = options.retry?.retries ?? 5;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    if (this.pageSize < 1 || this.memberBatchSize < 1) throw new RangeError('pageSize and memberBatchSize must be at least 1');
+  }
+
+  /** The SCIM base URL in use (region default or the company's scimUrl). */
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  /** A client for a configured company: region or scimUrl, its rate settings and page size. */
+  static forCompany(company: CompanyConfig, scimToken: Secret, overrides: Partial<Kb4ScimClientOptions> = {}): Kb4ScimClient {
+    return new Kb4ScimClient({
+      baseUrl: scimBaseUrl(company),
+      token: scimToken,
+      tokenEnv: company.knowbe4.scimTokenEnv,
+      requestsPerSecond: company.knowbe4.requestsPerSecond,
+      maxConcurrency: company.knowbe4.maxConcurrency,
+      pageSize: company.knowbe4.pageSize,
+      ...overrides,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Every resource of a list endpoint. Asks for `pageSize` and advances by what actually came
+   * back, until totalResults is reached: costs max(1, ceil(N / min(pageSize, server cap))).
+   */
+  private async listAll(path: '/Users' | '/Groups', filter?: string): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let startIndex = 1;
+    for (;;) {
+      const params: Record<string, string | number> = { startIndex, count: this.pageSize };
+      if (filter) params.filter = filter;
+      const res = await this.http.request({ method: 'GET', path, params });
+      const page = listResponseSchema.safeParse(res.data);
+      if (!page.success) {
+        throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} did not return a SCIM ListResponse`, { method: 'GET', path, attempts: 1 });
+      }
+      const resources = page.data.Resources ?? [];
+      out.push(...resources);
+      startIndex += resources.length;
+      // An empty page ends the walk even if totalResults promised more (records vanished meanwhile).
+      if (resources.length === 0 || startIndex > page.data.totalResults) return out;
+    }
+  }
+
+  private remember(raw: unknown): void {
+    const parsed = emailsSchema.safeParse(raw);
+    const id = (raw as { id?: unknown } | null)?.id;
+    // An empty list is remembered too: "has no emails" is as useful to a rename as the emails.
+    if (parsed.success && typeof id === 'string') this.emailsSeen.set(id, parsed.data.emails ?? []);
+  }
+
+  private parseUsers(raw: unknown[]): TargetUser[] {
+    const seen = new Set<string>();
+    const users: TargetUser[] = [];
+    for (const r of raw) {
+      const user = parseResource(r, toTargetUser, '/Users');
+      // Paging over a changing list can repeat a record; keep the first.
+      if (seen.has(user.id)) continue;
+      seen.add(user.id);
+      this.remember(r);
+      users.push(user);
+    }
+    return users;
+  }
+
+  async listUsers(): Promise<TargetUser[]> {
+    return this.parseUsers(await this.listAll('/Users'));
+  }
+
+  async listGroups(): Promise<TargetGroup[]> {
+    const seen = new Set<string>();
+    return (await this.listAll('/Groups')).map((g) => parseResource(g, toTargetGroup, '/Groups')).filter((g) => !seen.has(g.id) && seen.add(g.id));
+  }
+
+  async fetchTarget(): Promise<TargetSnapshot> {
+    const [users, groups] = await Promise.all([this.listUsers(), this.listGroups()]);
+    return { users, groups };
+  }
+
+  async getUser(id: string): Promise<TargetUser> {
+    const res = await this.http.request({ method: 'GET', path: `/Users/${encodeURIComponent(id)}` });
+    this.remember(res.data);
+    return parseResource(res.data, toTargetUser, `/Users/${id}`);
+  }
+
+  /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
+  async findUserByUserName(userName: string): Promise<TargetUser | null> {
+    const users = this.parseUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
+    const wanted = userName.trim().toLowerCase();
+    // Only an exact (case-insensitive) match: a server that ignored the filter must not make the
+    // 409 path adopt somebody else's record.
+    return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? null;
+  }
+
+  async findGroupByName(displayName: string): Promise<TargetGroup | null> {
+    const groups = (await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`)).map((g) => parseResource(g, toTargetGroup, '/Groups'));
+    const wanted = displayName.trim().toLowerCase();
+    return groups.find((g) => g.displayName.trim().toLowerCase() === wanted) ?? null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Users
+  // -------------------------------------------------------------------------------------------
+
+  private async patch(path: string, operations: PatchOperation[], retry: RetryPolicy = 'all'): Promise<void> {
+    if (operations.length === 0) return;
+    await this.http.request({ method: 'PATCH', path, data: { schemas: [SCIM_PATCHOP_URN], Operations: operations }, retry });
+  }
+
+  private userPath(id: string): string {
+    return `/Users/${encodeURIComponent(id)}`;
+  }
+
+  async createUser(input: CreateUserInput): Promise<string> {
+    return (await this.createUserDetailed(input)).id;
+  }
+
+  /**
+   * POST /Users. Retries (429, 5xx, network) are safe because KnowBe4 keeps userName unique: a
+   * create that already happened answers 409, and a 409 is resolved by looking the user up and
+   * continuing as an update of that record, never as a second user.
+   */
+  async createUserDetailed(input: CreateUserInput): Promise<CreateUserResult> {
+    try {
+      const res = await this.http.request({
+        method: 'POST',
+        path: '/Users',
+        data: scimUserResource({ userName: input.userName, externalId: input.externalId, active: true, values: input.values }),
+      });
+      return { id: createdSchema.parse(res.data).id, outcome: 'created' };
+    } catch (err) {
+      if (!(err instanceof Kb4ConflictError)) throw err;
+      return { id: await this.adoptExisting(input, err), outcome: 'existing' };
+    }
+  }
+
+  private async adoptExisting(input: CreateUserInput, conflict: Kb4ConflictError): Promise<string> {
+    const existing = await this.findUserByUserName(input.userName);
+    if (!existing) throw conflict;
+    if (existing.externalId !== null && existing.externalId !== input.externalId) {
+      // Another Entra user's record: overwriting it would merge two people's training history.
+      throw new Kb4ConflictError(
+        'conflict',
+        `KnowBe4 already has ${input.userName} (id ${existing.id}) linked to another Entra object (externalId ${existing.externalId}); not taking it over`,
+        { method: 'POST', path: '/Users', attempts: conflict.attempts },
+        409,
+        conflict.detail,
+        conflict.scimType,
+      );
+    }
+    const ops: PatchOperation[] = [];
+    if (existing.externalId !== input.externalId) ops.push({ op: 'replace', path: 'externalId', value: input.externalId });
+    for (const [attr, value] of Object.entries(input.values) as [keyof Kb4Values, string | null | undefined][]) {
+      if (value === undefined || value === null || sameValue(existing.values[attr], value)) continue;
+      ops.push(...changeOperations({ attribute: attr, before: existing.values[attr] ?? null, after: value }));
+    }
+    if (!existing.active) ops.push({ op: 'replace', path: 'active', value: true });
+    await this.patch(this.userPath(existing.id), ops);
+    return existing.id;
+  }
+
+  /** One PATCH with only the changed attributes (replace a value, remove a null). Never PUT. */
+  async updateUser(id: string, changes: readonly AttributeChange[]): Promise<void> {
+    await this.patch(this.userPath(id), changes.flatMap(changeOperations));
+  }
+
+  /**
+   * Changes the login e-mail of the same record (training history stays). When the record keeps
+   * `emails`, the primary one follows; they are known from the last listing, else read once.
+   */
+  async renameUser(id: string, newUserName: string): Promise<void> {
+    let emails = this.emailsSeen.get(id);
+    if (emails === undefined) {
+      await this.getUser(id);
+      emails = this.emailsSeen.get(id);
+    }
+    const ops: PatchOperation[] = [{ op: 'replace', path: 'userName', value: newUserName }];
+    if (emails && emails.length > 0) {
+      const primary = emails.findIndex((e) => e.primary === true);
+      const at = primary >= 0 ? primary : 0;
+      const next = emails.map((e, i) => (i === at ? { ...e, value: newUserName } : e));
+      ops.push({ op: 'replace', path: 'emails', value: next });
+      this.emailsSeen.set(id, next);
+    }
+    await this.patch(this.userPath(id), ops);
+  }
+
+  /** KnowBe4 archives (keeps training history); `active: true` brings the user back. */
+  async archiveUser(id: string): Promise<void> {
+    await this.patch(this.userPath(id), [{ op: 'replace', path: 'active', value: false }]);
+  }
+
+  async reactivateUser(id: string): Promise<void> {
+    await this.patch(this.userPath(id), [{ op: 'replace', path: 'active', value: true }]);
+  }
+
+  async setManager(id: string, managerId: string | null): Promise<void> {
+    await this.patch(
+      this.userPath(id),
+      managerId === null ? [{ op: 'remove', path: ENTERPRISE_MANAGER_PATH }] : [{ op: 'replace', path: ENTERPRISE_MANAGER_PATH, value: { value: managerId } }],
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Groups
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * POST /Groups. KnowBe4 does not document group-name uniqueness, so a create whose outcome is
+   * unknown (5xx, network) is not blindly repeated: the name is looked up first, and only if it
+   * is still missing is the create sent again. A 409 resolves to the existing group.
+   */
+  async createGroup(displayName: string): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.http.request({
+          method: 'POST',
+          path: '/Groups',
+          data: { schemas: [SCIM_GROUP_URN], displayName },
+          retry: 'rateLimitOnly',
+        });
+        return createdSchema.parse(res.data).id;
+      } catch (err) {
+        if (err instanceof Kb4ConflictError) {
+          const existing = await this.findGroupByName(displayName);
+          if (existing) return existing.id;
+          throw err;
+        }
+        if (!(err instanceof Kb4Error) || !err.transient || err.kind === 'rateLimited' || attempt >= this.retries) throw err;
+        await this.sleep(Math.min(30_000, 500 * 2 ** attempt));
+        const existing = await this.findGroupByName(displayName);
+        if (existing) return existing.id;
+      }
+    }
+  }
+
+  /** Adds members, `memberBatchSize` per PATCH: ceil(ids / batch) requests. */
+  async addMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+    for (const batch of chunks([...new Set(userIds)], this.memberBatchSize)) {
+      await this.patch(`/Groups/${encodeURIComponent(groupId)}`, [{ op: 'add', path: 'members', value: batch.map((value) => ({ value })) }]);
+    }
+  }
+
+  /** Removes members, `memberBatchSize` per PATCH (one remove operation per member, as Entra does). */
+  async removeMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+    for (const batch of chunks([...new Set(userIds)], this.memberBatchSize)) {
+      await this.patch(
+        `/Groups/${encodeURIComponent(groupId)}`,
+        batch.map((value) => ({ op: 'remove' as const, path: `members[value eq ${scimString(value)}]` })),
+      );
+    }
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * One KnowBe4 account in the sandbox: its tokens, its users and groups (SCIM JSON kept in
+ * memory), Test Mode, injected faults and the log of every request it received.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { scimError, type ScimJson } from './schemas';
+
+/** Facts the KnowBe4 console (not SCIM) owns, surfaced by the Reporting API. */
+export interface ConsoleFacts {
+  phishPronePercentage: number;
+  lastSignIn: string | null;
+  joinedOn: string;
+  /** True once SCIM created or changed the user; console-made users start false. */
+  provisioningManaged: boolean;
+}
+
+const seedUserSchema = z.looseObject({
+  id: z.string().min(1).optional(),
+  userName: z.string().min(1),
+  active: z.boolean().optional(),
+  console: z
+    .object({
+      phishPronePercentage: z.number().min(0).max(100).optional(),
+      lastSignIn: z.string().nullable().optional(),
+      joinedOn: z.string().optional(),
+      provisioningManaged: z.boolean().optional(),
+    })
+    .optional(),
+});
+const seedGroupSchema = z.looseObject({
+  id: z.string().min(1).optional(),
+  displayName: z.string().min(1),
+  members: z.array(z.looseObject({ value: z.string() })).optional(),
+});
+/** A seed user: SCIM User JSON (id optional) plus optional `console` facts for the Reporting API. */
+export type SeedUser = z.input<typeof seedUserSchema>;
+export type SeedGroup = z.input<typeof seedGroupSchema>;
+
+export interface AccountSeed {
+  id: string;
+  name?: string;
+  scimToken?: string;
+  reportingToken?: string;
+  users?: SeedUser[];
+  groups?: SeedGroup[];
+  testMode?: boolean;
+  /** Largest page the server returns whatever `count` asks for. Default 100. */
+  maxPageSize?: number;
+}
+
+/** What Test Mode reports instead of changing anything (KnowBe4's sync report verbs). */
+export interface TestModeEntry {
+  action: 'CREATED' | 'CHANGED' | 'ARCHIVED' | 'UNARCHIVED' | 'DELETED';
+  resourceType: 'User' | 'Group';
+  id: string;
+  name: string;
+  after: ScimJson | null;
+}
+
+export interface RecordedRequest {
+  api: 'scim' | 'reporting';
+  /** null: the token matched no account. */
+  account: string | null;
+  method: string;
+  /** Path below the API base, e.g. `/Users/12`. */
+  path: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** HTTP status sent; 0 = connection dropped unanswered, -1 = processed but the response was lost. */
+  status: number;
+}
+
+export interface FaultState {
+  rateLimitNext: number;
+  retryAfterSeconds: number;
+  failNext: number;
+  failStatus: number;
+  failRate: number;
+  failRateStatus: number;
+  dropNext: number;
+  /** Processed, then the connection is dropped before the response: the outcome is unknown to the client. */
+  loseResponseNext: number;
+  latencyMs: number;
+}
+
+/**
+ * JSON copies, not structuredClone: under Jest's vm sandbox structuredClone builds objects of the
+ * outer realm, which fail SCIMMY's `instanceof Object` checks.
+ */
+export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+const lower = (s: unknown) => (typeof s === 'string' ? s.trim().toLowerCase() : '');
+
+/** Mulberry32: a seeded PRNG so a fault rate is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function newToken(prefix: string): string {
+  return `${prefix}-${randomBytes(18).toString('base64url')}`;
+}
+
+class ScimStore {
+  private readonly users = new Map<string, ScimJson>();
+  private readonly groups = new Map<string, ScimJson>();
+  readonly console = new Map<string, ConsoleFacts>();
+  private nextId = 1000;
+
+  constructor(private readonly account: SandboxAccount) {}
+
+  private id(): string {
+    this.nextId += 1;
+    return String(this.nextId);
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  reportingId(id: string): number {
+    const n = Number(id);
+    return Number.isSafeInteger(n) ? n : [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  }
+
+  seedUser(raw: SeedUser): void {
+    const { console: facts, ...resource } = seedUserSchema.parse(raw);
+    const id = resource.id ?? this.id();
+    if (/^\d+$/.test(id)) this.nextId = Math.max(this.nextId, Number(id));
+    if (this.userByName(resource.userName)) throw new Error(`sandbox seed: duplicate userName ${resource.userName}`);
+    const now = this.now();
+    this.users.set(id, { ...clone(resource), id, active: resource.active ?? true, meta: { resourceType: 'User', created: now, lastModified: now } });
+    this.console.set(id, {
+      phishPronePercentage: facts?.phishPronePercentage ?? 0,
+      lastSignIn: facts?.lastSignIn ?? null,
+      joinedOn: facts?.joinedOn ?? now,
+      provisioningManaged: facts?.provisioningManaged ?? false,
+    });
+  }
+
+  seedGroup(raw: SeedGroup): void {
+    const group = seedGroupSchema.parse(raw);
+    const id = group.id ?? this.id();
+    const now = this.now();
+    this.groups.set(id, { ...clone(group), id, members: group.members ?? [], meta: { resourceType: 'Group', created: now, lastModified: now } });
+  }
+
+  userByName(userName: string): ScimJson | undefined {
+    const key = lower(userName);
+    for (const u of this.users.values()) if (lower(u.userName) === key) return u;
+    return undefined;
+  }
+
+  listUsers(): ScimJson[] {
+    return [...this.users.values()].map(clone);
+  }
+
+  getUser(id: string): ScimJson {
+    const u = this.users.get(id);
+    if (!u) throw scimError(404, null, `Resource ${id} not found`);
+    return clone(u);
+  }
+
+  writeUser(id: string | null, incoming: ScimJson): ScimJson {
+    const before = id === null ? undefined : this.users.get(id);
+    if (id !== null && !before) throw scimError(404, null, `Resource ${id} not found`);
+    const userName = typeof incoming.userName === 'string' ? incoming.userName : '';
+    const clash = this.userByName(userName);
+    if (clash && clash.id !== id) {
+      throw scimError(409, 'uniqueness', `userName ${userName} is already in use by another user`);
+    }
+    const now = this.now();
+    const newId = id ?? this.id();
+    const { meta: _meta, ...rest } = incoming;
+    const created = (before?.meta as { created?: string } | undefined)?.created ?? now;
+    const after: ScimJson = { ...rest, id: newId, active: incoming.active ?? true, meta: { resourceType: 'User', created, lastModified: now } };
+    const action: TestModeEntry['action'] =
+      !before ? 'CREATED' : before.active !== false && after.active === false ? 'ARCHIVED' : before.active === false && after.active !== false ? 'UNARCHIVED' : 'CHANGED';
+    if (this.account.testMode) {
+      this.account.testModeLog.push({ action, resourceType: 'User', id: newId, name: userName, after: clone(after) });
+      return after;
+    }
+    this.users.set(newId, after);
+    const facts = this.console.get(newId);
+    if (facts) facts.provisioningManaged = true;
+    else this.console.set(newId, { phishPronePercentage: 0, lastSignIn: null, joinedOn: now, provisioningManaged: true });
+    return clone(after);
+  }
+
+  /** KnowBe4 keeps training history: DELETE archives the user like `active: false`. */
+  deleteUser(id: string): void {
+    const before = this.getUser(id);
+    this.writeUser(id, { ...before, active: false });
+  }
+
+  listGroups(): ScimJson[] {
+    return [...this.groups.values()].map(clone);
+  }
+
+  getGroup(id: string): ScimJson {
+    const g = this.groups.get(id);
+    if (!g) throw scimError(404, null, `Resource ${id} not found`);
+    return clone(g);
+  }
+
+  writeGroup(id: string | null, incoming: ScimJson): ScimJson {
+    const before = id === null ? undefined : this.groups.get(id);
+    if (id !== null && !before) throw scimError(404, null, `Resource ${id} not found`);
+    const name = typeof incoming.displayName === 'string' ? incoming.displayName : '';
+    for (const g of this.groups.values()) {
+      if (g.id !== id && lower(g.displayName) === lower(name)) throw scimError(409, 'uniqueness', `a group named ${name} already exists`);
+    }
+    const seen = new Set<string>();
+    const members: ScimJson[] = [];
+    for (const m of (incoming.members as ScimJson[] | undefined) ?? []) {
+      const value = String(m.value);
+      if (!this.users.has(value)) throw scimError(400, 'invalidValue', `member ${value} is not a user of this account`);
+      if (!seen.has(value)) members.push({ value });
+      seen.add(value);
+    }
+    const now = this.now();
+    const newId = id ?? this.id();
+    const created = (before?.meta as { created?: string } | undefined)?.created ?? now;
+    const { meta: _meta, ...rest } = incoming;
+    const after: ScimJson = { ...rest, id: newId, members, meta: { resourceType: 'Group', created, lastModified: now } };
+    if (this.account.testMode) {
+      this.account.testModeLog.push({ action: before ? 'CHANGED' : 'CREATED', resourceType: 'Group', id: newId, name, after: clone(after) });
+      return after;
+    }
+    this.groups.set(newId, after);
+    return clone(after);
+  }
+
+  deleteGroup(id: string): void {
+    const before = this.getGroup(id);
+    if (this.account.testMode) {
+      this.account.testModeLog.push({ action: 'DELETED', resourceType: 'Group', id, name: String(before.displayName), after: null });
+      return;
+    }
+    this.groups.delete(id);
+  }
+}
+
+export class SandboxAccount {
+  readonly scim: ScimStore;
+  scimToken: string | null;
+  reportingToken: string | null;
+  testMode: boolean;
+  maxPageSize: number;
+  readonly testModeLog: TestModeEntry[] = [];
+  readonly requests: RecordedRequest[] = [];
+  readonly faults: FaultState = {
+    rateLimitNext: 0,
+    retryAfterSeconds: 1,
+    failNext: 0,
+    failStatus: 503,
+    failRate: 0,
+    failRateStatus: 503,
+    dropNext: 0,
+    loseResponseNext: 0,
+    latencyMs: 0,
+  };
+  random: () => number = prng(1);
+  /** Requests being handled now, and the most ever at once (checks a client's concurrency bound). */
+  inFlight = 0;
+  peakInFlight = 0;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    seed: AccountSeed,
+  ) {
+    this.scimToken = seed.scimToken ?? newToken(`scim-${id}`);
+    this.reportingToken = seed.reportingToken ?? newToken(`rep-${id}`);
+    this.testMode = seed.testMode ?? false;
+    this.maxPageSize = seed.maxPageSize ?? 100;
+    this.scim = new ScimStore(this);
+    for (const u of seed.users ?? []) this.scim.seedUser(u);
+    for (const g of seed.groups ?? []) this.scim.seedGroup(g);
+  }
+
+  seedFailRate(seed: number): void {
+    this.random = prng(seed);
+  }
+}

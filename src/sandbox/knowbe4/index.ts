@@ -1,0 +1,5 @@
+/** The KnowBe4 sandbox: a loopback SCIM 2.0 + Reporting API server that behaves like KnowBe4. */
+export { startKnowbe4Sandbox } from './server';
+export type { Knowbe4Sandbox, Knowbe4SandboxAccountHandle, Knowbe4SandboxControls, Knowbe4SandboxOptions, RequestFilter } from './server';
+export type { AccountSeed, ConsoleFacts, RecordedRequest, SeedGroup, SeedUser, TestModeEntry } from './account';
+export { KmsatUserSchema } from './schemas';

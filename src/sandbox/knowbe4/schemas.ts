@@ -1,0 +1,137 @@
+/**
+ * SCIMMY registration for the KnowBe4 sandbox: the KnowBe4 (KMSAT) user extension schema, and
+ * the User/Group handlers. SCIMMY keeps resource types and handlers in process-wide statics, so
+ * the handlers are registered once and dispatch to the account passed as SCIMMY's request
+ * context: that is what lets several sandboxes (and several accounts) share one process.
+ */
+import SCIMMY from 'scimmy';
+import { SCIM_SCHEMA_URN } from '../../sync/attributes';
+import type { SandboxAccount } from './account';
+
+const KMSAT_STRINGS = [
+  'customField1',
+  'customField2',
+  'customField3',
+  'customField4',
+  'phishingLanguage',
+  'trainingLanguage',
+  'userRole',
+  'hostname',
+  'companyName',
+  'country',
+  'mailNickName',
+  'onPremisesSamAccountName',
+  'onPremisesSecurityIdentifier',
+  'userPrincipalName',
+] as const;
+const KMSAT_DATES = ['customDate1', 'customDate2', 'outOfOfficeEnd', 'lastPasswordChangeDateTime'] as const;
+
+const KMSAT_DEFINITION = new SCIMMY.Types.SchemaDefinition(
+  'KnowBe4User',
+  SCIM_SCHEMA_URN.kmsat,
+  'KnowBe4 KMSAT user extension (attributes as listed in the Entra gallery app mapping)',
+  [
+    ...KMSAT_STRINGS.map((name) => new SCIMMY.Types.Attribute('string', name)),
+    ...KMSAT_DATES.map((name) => new SCIMMY.Types.Attribute('dateTime', name)),
+  ],
+);
+
+/** The KnowBe4 extension, declared the way SCIMMY's own EnterpriseUser is. */
+export class KmsatUserSchema extends SCIMMY.Types.Schema {
+  static override readonly definition = KMSAT_DEFINITION;
+  static override readonly id = SCIM_SCHEMA_URN.kmsat;
+  constructor(resource: unknown, direction = 'both', basepath?: string, filters?: SCIMMY.Types.Filter) {
+    super(resource, direction);
+    Object.assign(this, KMSAT_DEFINITION.coerce(resource, direction, basepath, filters));
+  }
+}
+
+export type ScimJson = Record<string, unknown>;
+
+/** SCIMMY hands handlers class instances; the store keeps plain JSON. */
+function plain(value: unknown): ScimJson {
+  return JSON.parse(JSON.stringify(value)) as ScimJson;
+}
+
+function accountOf(ctx: unknown): SandboxAccount {
+  if (!ctx || typeof ctx !== 'object' || !('scim' in ctx)) {
+    throw scimError(500, null, 'sandbox: request reached SCIMMY without an account');
+  }
+  return ctx as SandboxAccount;
+}
+
+type FilterNode = Record<string, unknown>;
+
+/**
+ * SCIMMY's filter `eq` is case-sensitive, but userName (and group displayName) are caseExact
+ * false in RFC 7643 and KnowBe4 treats the login e-mail case-insensitively. So the value side of
+ * comparisons on those attributes is lower-cased and matched against a lower-cased view.
+ */
+const CASE_INSENSITIVE = new Set(['username', 'displayname']);
+
+function lowerExpression(expr: unknown): unknown {
+  if (!Array.isArray(expr)) return expr;
+  if (expr.every((e) => Array.isArray(e))) return expr.map(lowerExpression);
+  return expr.map((e, i) => (i > 0 && typeof e === 'string' && i === expr.length - 1 ? e.toLowerCase() : e));
+}
+
+function lowerFilter(filter: SCIMMY.Types.Filter): SCIMMY.Types.Filter {
+  const nodes = (filter as unknown as FilterNode[]).map((node) => {
+    const out: FilterNode = {};
+    for (const [key, expr] of Object.entries(node)) out[key] = CASE_INSENSITIVE.has(key.toLowerCase()) ? lowerExpression(expr) : expr;
+    return out;
+  });
+  return new SCIMMY.Types.Filter(nodes);
+}
+
+function matchCaseInsensitive(filter: SCIMMY.Types.Filter | undefined, resources: ScimJson[]): ScimJson[] {
+  if (!filter) return resources;
+  const lowered = lowerFilter(filter);
+  const views = resources.map((r) => ({
+    ...r,
+    ...(typeof r.userName === 'string' ? { userName: r.userName.toLowerCase() } : {}),
+    ...(typeof r.displayName === 'string' ? { displayName: r.displayName.toLowerCase() } : {}),
+    __index: resources.indexOf(r),
+  }));
+  return (lowered.match(views) as (ScimJson & { __index: number })[]).map((v) => resources[v.__index] as ScimJson);
+}
+
+let registered = false;
+
+/** Declares User (+ enterprise + KMSAT extensions) and Group with handlers, once per process. */
+export function registerScimResources(): void {
+  if (registered) return;
+  registered = true;
+  const { User, Group } = SCIMMY.Resources;
+  User.extend(SCIMMY.Schemas.EnterpriseUser as unknown as typeof SCIMMY.Types.Schema, false);
+  User.extend(KmsatUserSchema, false);
+  SCIMMY.Resources.declare(User);
+  SCIMMY.Resources.declare(Group);
+
+  // SCIMMY types handler results as its own schema classes; the store deals in plain SCIM JSON,
+  // which SCIMMY coerces through the schema anyway, hence the `as never` on the way out.
+  User.egress((resource, ctx) => {
+    const scim = accountOf(ctx).scim;
+    if (resource.id) return scim.getUser(resource.id) as never;
+    return matchCaseInsensitive(resource.filter, scim.listUsers()) as never;
+  });
+  User.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeUser(resource.id ?? null, plain(instance)) as never);
+  User.degress((resource, ctx) => {
+    accountOf(ctx).scim.deleteUser(resource.id as string);
+  });
+
+  Group.egress((resource, ctx) => {
+    const scim = accountOf(ctx).scim;
+    if (resource.id) return scim.getGroup(resource.id) as never;
+    return matchCaseInsensitive(resource.filter, scim.listGroups()) as never;
+  });
+  Group.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeGroup(resource.id ?? null, plain(instance)) as never);
+  Group.degress((resource, ctx) => {
+    accountOf(ctx).scim.deleteGroup(resource.id as string);
+  });
+}
+
+export function scimError(status: number, scimType: string | null, detail: string): SCIMMY.Types.SCIMError {
+  // SCIMMY's typings say string, but its own code passes null for "no scimType".
+  return new SCIMMY.Types.Error(status, scimType as string, detail);
+}

@@ -1,0 +1,243 @@
+/** Faults, retries, idempotent creates, Test Mode and admin-facing errors, over real HTTP. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Secret } from '../../src/config';
+import {
+  Kb4AuthError,
+  Kb4ConflictError,
+  Kb4NetworkError,
+  Kb4NotFoundError,
+  Kb4RateLimitError,
+  Kb4RequestError,
+  Kb4ScimClient,
+  Kb4ServerError,
+  REGENERATE_TOKEN_WHERE,
+} from '../../src/knowbe4';
+import { rig, TOKEN, users, type Rig } from '../helpers/knowbe4';
+
+let r: Rig;
+afterEach(async () => {
+  await r.sandbox.stop();
+});
+
+const input = { userName: 'new.hire@acme.com', externalId: 'entra-new', values: { givenName: 'New', familyName: 'Hire', department: 'Sales' } };
+
+describe('create meets 409', () => {
+  test('an existing unlinked record is adopted: same id, externalId and values set, no duplicate', async () => {
+    r = await rig({ users: [{ id: '42', userName: 'New.Hire@acme.com', name: { givenName: 'New' }, title: 'kept' }] });
+    const result = await r.client.createUserDetailed(input);
+    expect(result).toEqual({ id: '42', outcome: 'existing' });
+    expect(r.sandbox.controls.users()).toHaveLength(1);
+    expect(r.sandbox.controls.users()[0]).toMatchObject({
+      id: '42',
+      externalId: 'entra-new',
+      name: { givenName: 'New', familyName: 'Hire' },
+      title: 'kept',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' },
+    });
+    // POST (409) + GET by userName + one PATCH with only what differs.
+    expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.status}`)).toEqual(['POST 409', 'GET 200', 'PATCH 200']);
+    const patch = r.sandbox.controls.requests({ method: 'PATCH' })[0]?.body as { Operations: { path: string }[] };
+    expect(patch.Operations.map((o) => o.path)).toEqual([
+      'externalId',
+      'name.familyName',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+    ]);
+  });
+
+  test('an archived record with the address is adopted and reactivated', async () => {
+    r = await rig({ users: [{ id: '43', userName: 'new.hire@acme.com', externalId: 'entra-new', active: false, name: { givenName: 'New', familyName: 'Hire' }, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' } }] });
+    expect(await r.client.createUser(input)).toBe('43');
+    expect(r.sandbox.controls.users()[0]).toMatchObject({ id: '43', active: true });
+  });
+
+  test('a record linked to another Entra user is not taken over', async () => {
+    r = await rig({ users: [{ id: '44', userName: 'new.hire@acme.com', externalId: 'entra-someone-else' }] });
+    const err = await r.client.createUser(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4ConflictError);
+    expect((err as Error).message).toContain('entra-someone-else');
+    expect(r.sandbox.controls.users()[0]).toMatchObject({ externalId: 'entra-someone-else' });
+    expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBe(0);
+  });
+
+  test('a create whose response was lost is retried and never duplicates the user', async () => {
+    r = await rig();
+    r.sandbox.controls.loseResponseNext(1);
+    const result = await r.client.createUserDetailed(input);
+    expect(r.sandbox.controls.users()).toHaveLength(1);
+    expect(result).toEqual({ id: r.sandbox.controls.users()[0]?.id, outcome: 'existing' });
+    // POST (committed, answer lost) + POST retry (409) + GET lookup; nothing left to PATCH.
+    expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.status}`)).toEqual(['POST -1', 'POST 409', 'GET 200']);
+  });
+
+  test('createGroup after a lost response finds the group instead of creating it twice', async () => {
+    r = await rig();
+    r.sandbox.controls.loseResponseNext(1);
+    const id = await r.client.createGroup('Sales Team');
+    expect(r.sandbox.controls.groups()).toEqual([expect.objectContaining({ id, displayName: 'Sales Team' })]);
+    expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(['POST /Groups -1', 'GET /Groups 200']);
+  });
+
+  test('createGroup on an existing name returns that group', async () => {
+    r = await rig({ groups: [{ id: '77', displayName: 'sales team' }] });
+    expect(await r.client.createGroup('Sales Team')).toBe('77');
+  });
+});
+
+describe('429 and 5xx', () => {
+  test('a 429 storm is waited out using Retry-After', async () => {
+    r = await rig({ users: users(1) });
+    r.sandbox.controls.rateLimitNext(3, 1);
+    await r.client.archiveUser('1001');
+    expect(r.sandbox.controls.users()[0]).toMatchObject({ active: false });
+    expect(r.sandbox.controls.requests().map((q) => q.status)).toEqual([429, 429, 429, 200]);
+    // The client asked to wait exactly what Retry-After said (1 s) before each retry.
+    expect(r.sleeps).toEqual([1000, 1000, 1000]);
+  });
+
+  test('Retry-After: 0 retries at once, POST creates too (KnowBe4 did nothing on a 429)', async () => {
+    r = await rig();
+    r.sandbox.controls.rateLimitNext(2, 0);
+    const id = await r.client.createUser(input);
+    expect(r.sandbox.controls.users()).toEqual([expect.objectContaining({ id })]);
+    expect(r.sandbox.controls.requestCount({ method: 'POST' })).toBe(3);
+    expect(r.sleeps).toEqual([]);
+  });
+
+  test('429 beyond the retry budget becomes a rate-limit error with Retry-After', async () => {
+    r = await rig({ users: users(1) });
+    r.sandbox.controls.rateLimitNext(50, 7);
+    const err = await r.client.reactivateUser('1001').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4RateLimitError);
+    expect(err).toMatchObject({ attempts: 4, retryAfterSeconds: 7, status: 429, transient: true });
+    expect((err as Error).message).toContain('requestsPerSecond');
+    expect(r.sandbox.controls.requestCount()).toBe(4);
+  });
+
+  test('a few 5xx are retried with backoff; persistent 5xx become a server error', async () => {
+    r = await rig({ users: users(3) });
+    r.sandbox.controls.failNext(2, 503);
+    expect(await r.client.listUsers()).toHaveLength(3);
+    expect(r.sleeps).toHaveLength(2);
+    r.sandbox.controls.failNext(10, 500);
+    const err = await r.client.listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4ServerError);
+    expect(err).toMatchObject({ status: 500, attempts: 4, detail: 'Injected server error' });
+  });
+
+  test('a dropped connection is retried', async () => {
+    r = await rig({ users: users(2) });
+    r.sandbox.controls.dropNext(1);
+    expect(await r.client.listUsers()).toHaveLength(2);
+    expect(r.sandbox.controls.requests().map((q) => q.status)).toEqual([0, 200]);
+  });
+
+  test('network failures and timeouts exhaust into a network error', async () => {
+    r = await rig({ users: users(1) });
+    r.sandbox.controls.dropNext(10);
+    await expect(r.client.listUsers()).rejects.toMatchObject({ kind: 'network', attempts: 4 });
+    r.sandbox.controls.clearFaults();
+    r.sandbox.controls.setLatency(300);
+    const slow = r.makeClient({ timeoutMs: 50, retry: { retries: 1, baseDelayMs: 1 } });
+    const err = await slow.listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4NetworkError);
+    expect(err).toMatchObject({ kind: 'timeout', attempts: 2 });
+  });
+
+  test('a rate of 5xx over many writes is absorbed by retries', async () => {
+    r = await rig({ users: users(20) }, { retry: { retries: 6, baseDelayMs: 1, maxDelayMs: 2 } });
+    r.sandbox.controls.failRate(0.3, 502, 42);
+    for (let i = 1; i <= 20; i++) await r.client.updateUser(String(1000 + i), [{ attribute: 'title', before: null, after: `T${i}` }]);
+    expect(r.sandbox.controls.users().every((u, i) => u.title === `T${i + 1}`)).toBe(true);
+    expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBeGreaterThan(20);
+  });
+});
+
+describe('errors an admin can act on', () => {
+  test('401 says the token was regenerated or revoked and where to make a new one, without the token', async () => {
+    r = await rig({ users: users(1) });
+    const wrong = new Kb4ScimClient({ baseUrl: r.sandbox.url, token: new Secret('not-the-token'), tokenEnv: 'ACME_KB4_SCIM_TOKEN', retry: { retries: 3 } });
+    const err = await wrong.listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4AuthError);
+    const message = (err as Error).message;
+    expect(message).toContain('regenerated or revoked');
+    expect(message).toContain(REGENERATE_TOKEN_WHERE);
+    expect(message).toContain('ACME_KB4_SCIM_TOKEN');
+    expect(message).not.toContain('not-the-token');
+    expect(JSON.stringify(err)).not.toContain('not-the-token');
+    expect(r.sandbox.allRequests()).toHaveLength(1); // 401 is not retried
+
+    // Revoking the token in the console breaks the working client the same way.
+    await r.client.listUsers();
+    r.sandbox.controls.revokeScimToken();
+    await expect(r.client.listUsers()).rejects.toBeInstanceOf(Kb4AuthError);
+    const fresh = r.sandbox.controls.regenerateScimToken();
+    await expect(r.client.listUsers()).rejects.toBeInstanceOf(Kb4AuthError);
+    const renewed = new Kb4ScimClient({ baseUrl: r.sandbox.url, token: new Secret(fresh) });
+    expect(await renewed.listUsers()).toHaveLength(1);
+    expect(String(new Secret(TOKEN))).toBe('[redacted]');
+  });
+
+  test('a vanished user is a not-found error naming it', async () => {
+    r = await rig();
+    const err = await r.client.updateUser('999', [{ attribute: 'title', before: 'a', after: 'b' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4NotFoundError);
+    expect((err as Error).message).toContain('Users/999');
+    expect((err as Error).message).toContain('preview again');
+  });
+
+  test('a SCIM error body surfaces its detail', async () => {
+    r = await rig({ groups: [{ id: '5', displayName: 'G' }] });
+    const err = await r.client.addMembers('5', ['no-such-user']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4RequestError);
+    expect(err).toMatchObject({ status: 400, scimType: 'invalidValue', detail: 'member no-such-user is not a user of this account' });
+    expect((err as Error).message).toContain('member no-such-user is not a user of this account');
+  });
+
+  test('a 409 on rename (address taken) is a conflict error', async () => {
+    r = await rig({ users: [{ id: '1', userName: 'a@acme.com' }, { id: '2', userName: 'b@acme.com' }] });
+    await r.client.listUsers();
+    const err = await r.client.renameUser('1', 'B@acme.com').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4ConflictError);
+    expect(err).toMatchObject({ scimType: 'uniqueness' });
+  });
+});
+
+test('Test Mode accepts writes, changes nothing and reports what would have happened', async () => {
+  r = await rig({ users: [{ id: '1', userName: 'stay@acme.com', title: 'Old' }, { id: '2', userName: 'leaver@acme.com' }], testMode: true });
+  const before = r.sandbox.controls.users();
+  const id = await r.client.createUser(input);
+  await r.client.updateUser('1', [{ attribute: 'title', before: 'Old', after: 'New' }]);
+  await r.client.archiveUser('2');
+  const groupId = await r.client.createGroup('Sales Team');
+  expect(typeof id).toBe('string');
+  expect(typeof groupId).toBe('string');
+  expect(r.sandbox.controls.users()).toEqual(before);
+  expect(r.sandbox.controls.groups()).toEqual([]);
+  expect(r.sandbox.controls.testModeReport().map((e) => `${e.action} ${e.resourceType} ${e.name}`)).toEqual([
+    'CREATED User new.hire@acme.com',
+    'CHANGED User stay@acme.com',
+    'ARCHIVED User leaver@acme.com',
+    'CREATED Group Sales Team',
+  ]);
+});
+
+test('a record that is not valid SCIM is a protocol error naming it', async () => {
+  r = await rig();
+  // A non-KnowBe4 server on loopback that answers a ListResponse whose user lacks userName.
+  const bad = await new Promise<{ url: string; close: () => void }>((resolve) => {
+    const s = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/scim+json');
+      res.end(JSON.stringify({ totalResults: 1, Resources: [{ id: 'x1', active: true }] }));
+    }).listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/scim/v2`, close: () => s.close() });
+    });
+  });
+  try {
+    const client = new Kb4ScimClient({ baseUrl: bad.url, token: new Secret('t') });
+    await expect(client.listUsers()).rejects.toMatchObject({ kind: 'protocol', message: expect.stringContaining('id x1') });
+  } finally {
+    bad.close();
+  }
+});

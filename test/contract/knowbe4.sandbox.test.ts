@@ -1,0 +1,137 @@
+/** The sandbox itself (accounts, tokens, caps, Reporting API) and the Reporting reader against it. */
+import { parseConfig, Secret } from '../../src/config';
+import { Kb4AuthError, Kb4ReportingClient, Kb4ScimClient } from '../../src/knowbe4';
+import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
+import { users } from '../helpers/knowbe4';
+
+let sb: Knowbe4Sandbox;
+afterEach(async () => {
+  await sb.stop();
+});
+
+const get = (url: string, token: string) => fetch(url, { headers: { authorization: `Bearer ${token}` } });
+
+test('one server hosts several accounts: the token selects one, or the path does', async () => {
+  sb = await startKnowbe4Sandbox({
+    accounts: [
+      { id: 'acme', scimToken: 'tok-acme', reportingToken: 'rep-acme', users: users(2, 'acme') },
+      { id: 'globex', scimToken: 'tok-globex', users: users(3, 'globex') },
+    ],
+  });
+  const acme = new Kb4ScimClient({ baseUrl: sb.url, token: new Secret('tok-acme') });
+  const globex = new Kb4ScimClient({ baseUrl: sb.account('globex').url, token: new Secret('tok-globex') });
+  expect((await acme.listUsers()).map((u) => u.userName)).toEqual(['acme1@acme.com', 'acme2@acme.com']);
+  expect(await globex.listUsers()).toHaveLength(3);
+  // The right path with another account's token is refused.
+  const wrong = new Kb4ScimClient({ baseUrl: sb.account('globex').url, token: new Secret('tok-acme') });
+  await expect(wrong.listUsers()).rejects.toBeInstanceOf(Kb4AuthError);
+  await acme.createUser({ userName: 'x@acme.com', externalId: 'e', values: {} });
+  expect(sb.account('acme').controls.users()).toHaveLength(3);
+  expect(sb.account('globex').controls.users()).toHaveLength(3);
+  expect(sb.controls.accountId).toBe('acme');
+  expect(sb.account('globex').controls.requestCount()).toBe(1);
+});
+
+test('the page cap applies whatever count asks, and ListResponse reports totalResults', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(5), maxPageSize: 2 });
+  const body = (await (await get(`${sb.url}/Users?startIndex=3&count=50`, 't')).json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ totalResults: 5, startIndex: 3, itemsPerPage: 2 });
+  expect((body.Resources as { userName: string }[]).map((u) => u.userName)).toEqual(['user3@acme.com', 'user4@acme.com']);
+  sb.controls.setMaxPageSize(4);
+  const all = (await (await get(`${sb.url}/Users`, 't')).json()) as { Resources: unknown[] };
+  expect(all.Resources).toHaveLength(4);
+});
+
+test('the sandbox advertises the KnowBe4 extension schema and refuses unknown tokens with a SCIM error', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't' });
+  const types = (await (await get(`${sb.url}/ResourceTypes/User`, 't')).json()) as { schemaExtensions: { schema: string }[] };
+  expect(types.schemaExtensions.map((e) => e.schema)).toEqual([
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User',
+  ]);
+  const schema = (await (await get(`${sb.url}/Schemas/urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User`, 't')).json()) as {
+    attributes: { name: string }[];
+  };
+  expect(schema.attributes.map((a) => a.name)).toEqual(expect.arrayContaining(['customField1', 'customDate2', 'trainingLanguage', 'userRole', 'lastPasswordChangeDateTime']));
+  const denied = await get(`${sb.url}/Users`, 'nope');
+  expect(denied.status).toBe(401);
+  expect(await denied.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
+  expect(sb.allRequests().map((q) => `${q.account} ${q.status}`)).toEqual(['default 200', 'default 200', 'null 401']);
+});
+
+test('userName is unique case-insensitively, archived users included', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: [{ userName: 'ada@acme.com', active: false }] });
+  const res = await fetch(`${sb.url}/Users`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ADA@acme.com' }),
+  });
+  expect(res.status).toBe(409);
+  expect(await res.json()).toMatchObject({ scimType: 'uniqueness', status: '409' });
+});
+
+test('Reporting API: paged users with console facts, groups, bearer token; the reader pages them', async () => {
+  sb = await startKnowbe4Sandbox({
+    scimToken: 't',
+    reportingToken: 'rep',
+    users: [
+      { id: '1', userName: 'boss@acme.com', name: { givenName: 'Big', familyName: 'Boss' }, console: { phishPronePercentage: 12.5, lastSignIn: '2026-01-02T03:04:05Z' } },
+      { id: '2', userName: 'ada@acme.com', title: 'Engineer', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D', manager: { value: '1' } } },
+      { id: '3', userName: 'gone@acme.com', active: false },
+      ...users(4, 'more'),
+    ],
+    groups: [{ id: '50', displayName: 'Engineering', members: [{ value: '2' }] }],
+  });
+  const scim = new Kb4ScimClient({ baseUrl: sb.url, token: new Secret('t') });
+  await scim.updateUser('2', [{ attribute: 'title', before: 'Engineer', after: 'Lead' }]);
+
+  const denied = await get(`${sb.reportingUrl}/v1/users`, 't');
+  expect(denied.status).toBe(401);
+  const page = (await (await get(`${sb.reportingUrl}/v1/users?status=active&page=1&per_page=2`, 'rep')).json()) as Record<string, unknown>[];
+  expect(page).toHaveLength(2);
+  expect(page[1]).toMatchObject({
+    id: 2,
+    email: 'ada@acme.com',
+    job_title: 'Lead',
+    department: 'R&D',
+    status: 'active',
+    provisioning_managed: true,
+    manager_name: 'Big Boss',
+    manager_email: 'boss@acme.com',
+    groups: [50],
+  });
+
+  const reader = new Kb4ReportingClient({ baseUrl: sb.reportingUrl, token: new Secret('rep'), perPage: 2 });
+  sb.controls.clearRequests();
+  const all = await reader.listUsers();
+  expect(all).toHaveLength(7);
+  // 7 users, 2 per page: pages of 2, 2, 2, 1 → the short page ends the walk: ceil((7 + 1) / 2) = 4.
+  expect(sb.controls.requestCount({ api: 'reporting' })).toBe(4);
+  expect(all.find((u) => u.email === 'boss@acme.com')).toMatchObject({ phishPronePercentage: 12.5, lastSignIn: '2026-01-02T03:04:05Z', provisioningManaged: false });
+  expect(all.find((u) => u.email === 'gone@acme.com')).toMatchObject({ status: 'archived' });
+  expect((await reader.listUsers('archived')).map((u) => u.email)).toEqual(['gone@acme.com']);
+  expect(await reader.listGroups()).toEqual([{ id: 50, name: 'Engineering', memberCount: 1 }]);
+  const byEmail = await reader.enrichmentByEmail();
+  expect(byEmail.get('ada@acme.com')?.provisioningManaged).toBe(true);
+});
+
+test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(1) });
+  const company = (knowbe4: Record<string, unknown>) =>
+    parseConfig({
+      companies: [
+        {
+          id: 'acme',
+          name: 'Acme Corp',
+          m365: { tenantId: '00000000-0000-4000-8000-000000000001', clientId: '00000000-0000-4000-8000-000000000002', clientSecretEnv: 'X' },
+          knowbe4: { scimTokenEnv: 'ACME_KB4', ...knowbe4 },
+        },
+      ],
+    }).companies[0]!;
+  expect(Kb4ScimClient.forCompany(company({ region: 'eu' }), new Secret('t')).baseUrl).toBe('https://eu.knowbe4.com/scim/v2');
+  expect(Kb4ScimClient.forCompany(company({ region: 'ca' }), new Secret('t')).baseUrl).toBe('https://ca.knowbe4.com/scim/v2');
+  expect(Kb4ScimClient.forCompany(company({}), new Secret('t')).baseUrl).toBe('https://training.knowbe4.com/scim/v2');
+  const local = Kb4ScimClient.forCompany(company({ region: 'uk', scimUrl: sb.url, requestsPerSecond: 50, pageSize: 1 }), new Secret('t'));
+  expect(local.baseUrl).toBe(sb.url);
+  expect(await local.listUsers()).toHaveLength(1);
+});
