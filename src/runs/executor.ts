@@ -209,9 +209,9 @@ function missingDependency(
 async function write(op: Operation, writer: TargetWriter, userId: (ref: UserRef) => string | null): Promise<string | null> {
   switch (op.kind) {
     case 'createGroup':
-      return (await writer.createGroup(op.name)).id;
+      return writer.createGroup(op.name);
     case 'create':
-      return (await writer.createUser({ userName: op.userName, externalId: op.sourceId, values: op.values })).id;
+      return writer.createUser({ userName: op.userName, externalId: op.sourceId, values: op.values });
     case 'rename':
       await writer.renameUser(op.targetId, op.to);
       return null;

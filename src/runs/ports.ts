@@ -8,15 +8,15 @@ import type { Report } from '../sync/report';
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
   /** Creates a user (externalId = the Entra object id). A 409 is resolved by the client. */
-  createUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<{ id: string }>;
-  updateUser(id: string, changes: AttributeChange[]): Promise<void>;
+  createUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<string>;
+  updateUser(id: string, changes: readonly AttributeChange[]): Promise<void>;
   renameUser(id: string, userName: string): Promise<void>;
   reactivateUser(id: string): Promise<void>;
   archiveUser(id: string): Promise<void>;
   setManager(id: string, managerId: string | null): Promise<void>;
-  createGroup(name: string): Promise<{ id: string }>;
-  addMembers(groupId: string, userIds: string[]): Promise<void>;
-  removeMembers(groupId: string, userIds: string[]): Promise<void>;
+  createGroup(name: string): Promise<string>;
+  addMembers(groupId: string, userIds: readonly string[]): Promise<void>;
+  removeMembers(groupId: string, userIds: readonly string[]): Promise<void>;
   /** For operations whose outcome a crash left unknown. */
   findUserByUserName(userName: string): Promise<{ id: string; externalId: string | null } | null>;
   findGroupByName(name: string): Promise<{ id: string } | null>;
@@ -41,12 +41,12 @@ export interface OperationJournal {
 
 /** Reads a company's Microsoft 365 users (the Graph adapter). */
 export interface SourceReader {
-  fetch(): Promise<SourceSnapshot>;
+  fetchSource(): Promise<SourceSnapshot>;
 }
 
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
 export interface TargetClient extends TargetWriter {
-  fetch(): Promise<TargetSnapshot>;
+  fetchTarget(): Promise<TargetSnapshot>;
 }
 
 /** Builds the adapters for one company (from its configuration and secrets). */

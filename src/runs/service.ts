@@ -119,8 +119,8 @@ export class RunService {
     const { store, connectors } = this.deps;
     const started = this.clock();
     const [source, target, state] = await Promise.all([
-      connectors.source(company.id).fetch(),
-      connectors.target(company.id).fetch(),
+      connectors.source(company.id).fetchSource(),
+      connectors.target(company.id).fetchTarget(),
       store.getCompanyState(company.id),
     ]);
     const plan = makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount });

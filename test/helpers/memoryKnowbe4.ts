@@ -45,9 +45,9 @@ export class MemoryKnowbe4 implements TargetWriter {
     }
     const id = `new-${this.next++}`;
     this.users.set(id, { id, externalId: input.externalId, userName: input.userName, active: true, managerId: null, values: { ...input.values } });
-    return { id };
+    return id;
   }
-  async updateUser(id: string, changes: { attribute: string; after: string | null }[]) {
+  async updateUser(id: string, changes: readonly { attribute: string; after: string | null }[]) {
     this.call(`update ${id}`);
     const u = this.user(id);
     for (const c of changes) {
@@ -75,15 +75,15 @@ export class MemoryKnowbe4 implements TargetWriter {
     this.call(`createGroup ${name}`);
     const id = `group-${this.next++}`;
     this.groups.set(id, { id, displayName: name, memberIds: new Set() });
-    return { id };
+    return id;
   }
-  async addMembers(groupId: string, userIds: string[]) {
+  async addMembers(groupId: string, userIds: readonly string[]) {
     this.call(`add ${groupId} ${userIds.length}`);
     const g = this.groups.get(groupId);
     if (!g) throw new Error(`404 group ${groupId}`);
     for (const id of userIds) g.memberIds.add(id);
   }
-  async removeMembers(groupId: string, userIds: string[]) {
+  async removeMembers(groupId: string, userIds: readonly string[]) {
     this.call(`remove ${groupId} ${userIds.length}`);
     const g = this.groups.get(groupId);
     if (!g) throw new Error(`404 group ${groupId}`);
