@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { buildReport, confirmationReleases, plan as makePlan, type Plan, type Report } from '../sync';
 import { errorMessage, execute, RunAborted, type Progress } from './executor';
+import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4/errors';
 import type { Connectors, RunStore, RunTrigger, StoredPlan } from './ports';
 
 export interface RunSettings {
@@ -179,7 +180,9 @@ export class RunService {
       return refuse('confirmation-required', `This plan is blocked by the guard. Type the number of users it archives (${count}) to apply it.`);
     }
     const lease = `company:${stored.companyId}`;
-    if (!(await store.acquireLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()))) {
+    // Each call holds the lease as itself: two clicks in one process must not share it.
+    const holder = this.callHolder();
+    if (!(await store.acquireLease(lease, holder, this.settings.leaseTtlMs, this.clock()))) {
       return refuse('busy', `Another run for ${stored.plan.company.name} is in progress. Try again when it has finished.`);
     }
     try {
@@ -187,9 +190,9 @@ export class RunService {
       // `applying` with the lease free means its runner died: continue where it stopped (the
       // journal skips every operation already done).
       if (!claim.ok && claim.reason !== 'applying') return await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
-      return await this.run(stored, actor, options.onProgress);
+      return await this.run(stored, actor, holder, options.onProgress);
     } finally {
-      await store.releaseLease(lease, this.holder);
+      await store.releaseLease(lease, holder);
     }
   }
 
@@ -198,19 +201,24 @@ export class RunService {
     const results: ApplyResult[] = [];
     for (const stored of await this.deps.store.plansInStatus('applying')) {
       const lease = `company:${stored.companyId}`;
+      const holder = this.callHolder();
       // A live holder is still working on it; its lease lapses if it died.
-      if (!(await this.deps.store.acquireLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()))) continue;
+      if (!(await this.deps.store.acquireLease(lease, holder, this.settings.leaseTtlMs, this.clock()))) continue;
       try {
         this.deps.log.warn({ planId: stored.planId, company: stored.companyId }, 'resuming an interrupted apply');
-        results.push(await this.run(stored, { id: null, name: 'kb4sync (resume)', tenantId: null, via: 'schedule' }));
+        results.push(await this.run(stored, { id: null, name: 'kb4sync (resume)', tenantId: null, via: 'schedule' }, holder));
       } finally {
-        await this.deps.store.releaseLease(lease, this.holder);
+        await this.deps.store.releaseLease(lease, holder);
       }
     }
     return results;
   }
 
-  private async run(stored: StoredPlan, actor: Actor, onProgress?: (p: Progress) => void): Promise<ApplyResult> {
+  private callHolder(): string {
+    return `${this.holder}:${randomUUID().slice(0, 8)}`;
+  }
+
+  private async run(stored: StoredPlan, actor: Actor, holder: string, onProgress?: (p: Progress) => void): Promise<ApplyResult> {
     const { store, connectors, log, metrics } = this.deps;
     const started = this.clock();
     const existing = await store.runForPlan(stored.planId, 'apply');
@@ -222,7 +230,7 @@ export class RunService {
 
     const lease = `company:${stored.companyId}`;
     const heartbeat = setInterval(() => {
-      store.renewLease(lease, this.holder, this.settings.leaseTtlMs, this.clock()).catch((err: unknown) => log.error({ err }, 'lease renewal failed'));
+      store.renewLease(lease, holder, this.settings.leaseTtlMs, this.clock()).catch((err: unknown) => log.error({ err }, 'lease renewal failed'));
     }, Math.max(1000, Math.floor(this.settings.leaseTtlMs / 3)));
     heartbeat.unref();
 
@@ -234,7 +242,8 @@ export class RunService {
         concurrency: this.settings.concurrency,
         batchSize: this.settings.batchSize,
         onProgress,
-        isFatal: this.deps.isFatal,
+        // A revoked token or missing permission fails every later request too: stop at once.
+        isFatal: this.deps.isFatal ?? ((e) => e instanceof Kb4AuthError || e instanceof Kb4ForbiddenError),
       });
       for (const op of stored.plan.operations) metrics?.operations.inc({ kind: op.kind, result: outcomes.get(op.id)?.status ?? 'pending' });
       const failed = [...outcomes.values()].some((o) => o.status !== 'done');
