@@ -1,0 +1,57 @@
+/**
+ * Events as signed JSON POSTs, for PSA tools and chat systems: the body is the event itself, and
+ * `X-Kb4sync-Signature: sha256=<hex>` is an HMAC over `<timestamp>.<body>` with the shared secret
+ * (the timestamp is `X-Kb4sync-Timestamp`), so a receiver can check origin and freshness.
+ */
+import { createHmac } from 'node:crypto';
+import axios, { type AxiosInstance } from 'axios';
+import axiosRetry from 'axios-retry';
+import type { Secret } from '../config';
+import type { Notifier, NotifyEvent } from './events';
+
+export interface WebhookOptions {
+  url: string;
+  secret: Secret;
+  timeoutMs?: number;
+  retries?: number;
+  clock?: () => Date;
+}
+
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export class WebhookNotifier implements Notifier {
+  private readonly http: AxiosInstance;
+  constructor(private readonly options: WebhookOptions) {
+    this.http = axios.create({ timeout: options.timeoutMs ?? 10_000, validateStatus: (s) => s >= 200 && s < 300 });
+    axiosRetry(this.http, {
+      retries: options.retries ?? 3,
+      retryDelay: (count, error) => {
+        const after = Number(error.response?.headers?.['retry-after']);
+        return Number.isFinite(after) ? after * 1000 : Math.min(8000, 250 * 2 ** count);
+      },
+      // POSTs are retried: receivers dedupe on the event id.
+      retryCondition: (error) => !error.response || error.response.status === 429 || error.response.status >= 500,
+    });
+  }
+
+  async notify(event: NotifyEvent): Promise<void> {
+    const at = (this.options.clock ?? (() => new Date()))();
+    const body = JSON.stringify({ id: `${event.kind}:${event.company.id}:${at.getTime()}`, at: at.toISOString(), ...event });
+    const timestamp = String(Math.floor(at.getTime() / 1000));
+    try {
+      await this.http.post(this.options.url, body, {
+        headers: {
+          'content-type': 'application/json',
+          'x-kb4sync-timestamp': timestamp,
+          'x-kb4sync-signature': signWebhook(this.options.secret.reveal(), timestamp, body),
+        },
+      });
+    } catch (err) {
+      // Never pass on axios's error: its config holds the signature header and the URL's query.
+      const status = axios.isAxiosError(err) ? (err.response?.status ?? err.code ?? 'no response') : 'error';
+      throw new Error(`webhook ${new URL(this.options.url).host} failed: ${status}`);
+    }
+  }
+}
