@@ -1,0 +1,77 @@
+/** Proactive messages through a real CloudAdapter to the loopback Bot Connector stand-in. */
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { createLogger } from '../../src/log';
+import type { NotifyEvent } from '../../src/notify/events';
+import { TeamsNotifier } from '../../src/notify/teams';
+import { openDatabase } from '../../src/store/db';
+import { ConversationStore } from '../../src/store/conversations';
+import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
+
+const event: NotifyEvent = {
+  kind: 'auto-paused',
+  company: { id: 'acme', name: 'Acme Corp' },
+  consecutiveFailures: 3,
+  lastProblem: { kind: 'failure', service: 'KnowBe4', message: 'KnowBe4 answered 503 five times', fix: null },
+};
+
+function reference(connector: ConnectorStandIn, id: string) {
+  return {
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    conversation: { id, isGroup: true, conversationType: 'channel', tenantId: 't1' },
+    bot: { id: 'bot', name: 'kb4sync' },
+  };
+}
+
+describe('Teams notifier', () => {
+  let connector: ConnectorStandIn;
+  let conversations: ConversationStore;
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  const sleeps: number[] = [];
+  const notifier = () =>
+    new TeamsNotifier({
+      adapter,
+      appId: '',
+      conversations,
+      render: (e) => ({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: `${e.company.name}: ${e.kind}` }] }),
+      log: createLogger({ level: 'silent' }),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+
+  beforeEach(async () => {
+    connector = await startConnector();
+    conversations = new ConversationStore((await openDatabase({ sqlitePath: ':memory:' })).db);
+    const now = new Date();
+    await conversations.save({ id: 'chan-ops', reference: reference(connector, 'chan-ops'), kind: 'channel', name: 'MSP Ops', companies: null }, now);
+    await conversations.save({ id: 'chan-globex', reference: reference(connector, 'chan-globex'), kind: 'channel', name: 'Globex only', companies: ['globex'] }, now);
+  });
+  afterEach(() => connector.close());
+
+  test('an event reaches every conversation subscribed to its company, as a card', async () => {
+    await notifier().notify(event);
+    expect(connector.activities.map((a) => a.conversationId)).toEqual(['chan-ops']);
+    const attachment = (connector.activities[0]?.activity.attachments as { contentType: string; content: { body: { text: string }[] } }[])[0];
+    expect(attachment?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(attachment?.content.body[0]?.text).toBe('Acme Corp: auto-paused');
+  });
+
+  test('429 from the connector is retried with backoff until the message goes through', async () => {
+    // The Bot Framework client retries a few 429s itself (honouring Retry-After); a longer storm
+    // reaches the notifier's own backoff.
+    connector.throttle(12, 0);
+    await notifier().notify(event);
+    expect(connector.activities).toHaveLength(1);
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+
+  test('a conversation that no longer exists is marked dead and skipped afterwards', async () => {
+    connector.dead.add('chan-ops');
+    await notifier().notify(event);
+    expect((await conversations.get('chan-ops'))?.dead).toBe(true);
+    connector.dead.clear();
+    await notifier().notify(event);
+    expect(connector.activities).toHaveLength(0);
+  });
+});
