@@ -11,11 +11,11 @@ import { sourceFromGraphSnapshot } from './m365/graphUser';
 import { targetFromScimSnapshot } from './knowbe4/scimUser';
 import { formatPlan } from './planText';
 import { buildReport, plan as makePlan } from './sync';
+import { EXIT, InputError, registerRunCommands, type CliIo } from './cliRuns';
+import { openApp } from './app';
+import type { SourceFactory } from './app';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
-
-/** An error the user can fix; printed without a stack trace, exit code 2. */
-export class InputError extends Error {}
+export { EXIT, InputError };
 
 function readJson(path: string, what: string): unknown {
   let text: string;
@@ -51,7 +51,7 @@ function findCompany(config: Config, id: string) {
   return company;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIo = { out: process.stdout, err: process.stderr, in: process.stdin }): Command {
   const program = new Command('kb4sync')
     .description('Keep KnowBe4 security-awareness training in step with Microsoft 365')
     .showHelpAfterError()
@@ -86,8 +86,14 @@ export function buildProgram(): Command {
       process.exitCode = plan.guard.status === 'blocked' ? EXIT.blocked : EXIT.ok;
     });
 
+  registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
   return program;
 }
+
+// Replaced by the Graph connector (src/m365) when it lands.
+const graphSource: SourceFactory = () => {
+  throw new InputError('the Microsoft 365 connector is not available in this build');
+};
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
