@@ -82,6 +82,8 @@ export interface ApplyResult {
   status: 'succeeded' | 'partial' | 'failed';
   report: Report;
   error: string | null;
+  /** The error that stopped a failed run, for alerts that tell credential problems apart. */
+  failure?: unknown;
 }
 
 export function planDigest(plan: Plan): string {
@@ -236,6 +238,7 @@ export class RunService {
 
     let status: ApplyResult['status'];
     let error: string | null = null;
+    let failure: unknown;
     let report: Report;
     try {
       const outcomes = await execute(stored.planId, stored.plan, connectors.target(stored.companyId), store, {
@@ -252,7 +255,8 @@ export class RunService {
       await store.setPlanStatus(stored.planId, 'applied');
     } catch (err) {
       status = 'failed';
-      error = err instanceof RunAborted ? errorMessage(err.cause) : errorMessage(err);
+      failure = err instanceof RunAborted ? err.cause : err;
+      error = errorMessage(failure);
       const states = new Map((await store.states(stored.planId)).map((s) => [s.opId, s]));
       report = buildReport({
         plan: stored.plan,
@@ -288,7 +292,7 @@ export class RunService {
     metrics?.runs.inc({ kind: 'apply', result: status });
     metrics?.runDuration.observe({ kind: 'apply' }, (finishedAt.getTime() - started.getTime()) / 1000);
     log.info({ company: stored.companyId, planId: stored.planId, runId, status }, 'apply finished');
-    return { runId, planId: stored.planId, status, report, error };
+    return { runId, planId: stored.planId, status, report, error, failure };
   }
 
   /** Cancels a pending plan (an admin clicked Cancel). */

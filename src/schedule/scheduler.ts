@@ -136,7 +136,7 @@ export class Scheduler {
         return { kind: 'approval-needed', planId: preview.planId };
       }
       const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
-      if (result.status === 'failed') return await this.failed(company, new Error(result.error ?? 'the run failed'), true);
+      if (result.status === 'failed') return await this.failed(company, result.failure ?? new Error(result.error ?? 'the run failed'), true);
       await notifier.notify({ kind: 'summary', company: ref, runId: result.runId, report: result.report });
       return { kind: 'applied', runId: result.runId, status: result.status };
     } catch (error) {
