@@ -86,6 +86,20 @@ export interface ApplyResult {
   failure?: unknown;
 }
 
+export interface ApplyOptions {
+  /** The archive count an admin typed, for a plan the guard blocked. */
+  confirmArchive?: number | null;
+  /** The digest shown on the card: a different one means the card is not this plan's. */
+  digest?: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface StartedApply {
+  planId: string;
+  plan: Plan;
+  result: Promise<ApplyResult>;
+}
+
 export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
@@ -162,11 +176,16 @@ export class RunService {
    * Applies a stored plan exactly once. Refusals (expired, used, tampered, unconfirmed, busy)
    * throw ApplyRefused and write nothing.
    */
-  async apply(
-    planId: string,
-    actor: Actor,
-    options: { confirmArchive?: number | null; digest?: string; onProgress?: (p: Progress) => void } = {},
-  ): Promise<ApplyResult> {
+  async apply(planId: string, actor: Actor, options: ApplyOptions = {}): Promise<ApplyResult> {
+    return (await this.startApply(planId, actor, options)).result;
+  }
+
+  /**
+   * Checks everything that can refuse an apply, takes the company lease and claims the plan,
+   * then starts the work and returns at once: the bot answers the click with "applying" and
+   * follows `result`.
+   */
+  async startApply(planId: string, actor: Actor, options: ApplyOptions = {}): Promise<StartedApply> {
     const { store } = this.deps;
     const stored = await store.getPlan(planId);
     const refuse = async (reason: RefusalReason, message: string): Promise<never> => {
@@ -191,11 +210,13 @@ export class RunService {
       const claim = await store.claimPlanForApply(planId, this.clock());
       // `applying` with the lease free means its runner died: continue where it stopped (the
       // journal skips every operation already done).
-      if (!claim.ok && claim.reason !== 'applying') return await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
-      return await this.run(stored, actor, holder, options.onProgress);
-    } finally {
+      if (!claim.ok && claim.reason !== 'applying') await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
+    } catch (err) {
       await store.releaseLease(lease, holder);
+      throw err;
     }
+    const result = this.run(stored, actor, holder, options.onProgress).finally(() => store.releaseLease(lease, holder));
+    return { planId, plan: stored.plan, result };
   }
 
   /** Finishes applies that a crash interrupted (their plans are still `applying`). */
