@@ -177,6 +177,15 @@ export const configSchema = z
       .describe('Entra object ids of the people who may Apply, Pause and Resume'),
     allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
+    notifications: z
+      .strictObject({
+        webhooks: z
+          .array(z.strictObject({ url: httpUrl, secretEnv: envName.describe('Name of the env var holding the HMAC signing secret') }))
+          .default([])
+          .describe('JSON POSTs of every summary and alert, HMAC-signed (X-Kb4sync-Signature)'),
+      })
+      .prefault({})
+      .describe('Channels besides Teams for summaries and alerts'),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();
@@ -311,6 +320,18 @@ export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.
   });
   if (problems.length > 0) throw new ConfigError('environment', problems);
   return out;
+}
+
+/** The signing secrets of the configured webhooks, in order. */
+export function resolveWebhookSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Secret[] {
+  const problems: string[] = [];
+  const secrets = config.notifications.webhooks.map((w, i) => {
+    const value = env[w.secretEnv];
+    if (value === undefined || value.trim() === '') problems.push(`notifications.webhooks[${i}].secretEnv: environment variable ${w.secretEnv} is not set`);
+    return new Secret(value ?? '');
+  });
+  if (problems.length > 0) throw new ConfigError('environment', problems);
+  return secrets;
 }
 
 export function scimBaseUrl(company: CompanyConfig): string {
