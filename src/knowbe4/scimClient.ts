@@ -190,6 +190,13 @@ export class Kb4ScimClient {
     return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? null;
   }
 
+  /** The user kb4sync created or linked for this Entra object id, or null. */
+  async findUserByExternalId(externalId: string): Promise<TargetUser | null> {
+    const users = this.parseUsers(await this.listAll('/Users', `externalId eq ${scimString(externalId)}`));
+    const wanted = externalId.trim().toLowerCase();
+    return users.find((u) => u.externalId?.trim().toLowerCase() === wanted) ?? null;
+  }
+
   async findGroupByName(displayName: string): Promise<TargetGroup | null> {
     const groups = (await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`)).map((g) => parseResource(g, toTargetGroup, '/Groups'));
     const wanted = displayName.trim().toLowerCase();

@@ -2,7 +2,7 @@
  * What the run layer needs from the outside world, stated as interfaces so the executor can be
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
-import type { AttributeChange, Kb4Values, Plan, SourceSnapshot, TargetSnapshot } from '../sync';
+import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync/report';
 
 /** The KnowBe4 writes a plan's operations turn into. */
@@ -18,7 +18,7 @@ export interface TargetWriter {
   addMembers(groupId: string, userIds: readonly string[]): Promise<void>;
   removeMembers(groupId: string, userIds: readonly string[]): Promise<void>;
   /** For operations whose outcome a crash left unknown. */
-  findUserByUserName(userName: string): Promise<{ id: string; externalId: string | null } | null>;
+  findUserByUserName(userName: string): Promise<TargetUser | null>;
   findGroupByName(name: string): Promise<{ id: string } | null>;
 }
 
@@ -39,14 +39,26 @@ export interface OperationJournal {
   record(planId: string, updates: { opId: string; state: OperationState; resultId?: string | null; error?: string | null }[]): Promise<void>;
 }
 
+/** One person as `sync user` needs them: the user, their manager, the configured groups they are in. */
+export interface SourceUserLookup {
+  user: SourceUser;
+  manager: SourceUser | null;
+  /** The company's scope and mirror groups that contain the user (transitively). */
+  groups: SourceGroup[];
+}
+
 /** Reads a company's Microsoft 365 users (the Graph adapter). */
 export interface SourceReader {
   fetchSource(): Promise<SourceSnapshot>;
+  /** One user by address (mail, UPN or proxy address), or null when the tenant has none. */
+  findUser?(address: string): Promise<SourceUserLookup | null>;
 }
 
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
 export interface TargetClient extends TargetWriter {
   fetchTarget(): Promise<TargetSnapshot>;
+  findUserByExternalId(externalId: string): Promise<TargetUser | null>;
+  listGroups(): Promise<TargetGroup[]>;
 }
 
 /** Builds the adapters for one company (from its configuration and secrets). */

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { companyRules, type Config, type CompanyConfig } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import { buildReport, confirmationReleases, plan as makePlan, type Plan, type Report } from '../sync';
+import { buildReport, confirmationReleases, plan as makePlan, primaryAddress, type Plan, type Report, type TargetUser } from '../sync';
 import { errorMessage, execute, RunAborted, type Progress } from './executor';
 import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4/errors';
 import type { Connectors, RunStore, RunTrigger, StoredPlan } from './ports';
@@ -98,6 +98,29 @@ export interface StartedApply {
   planId: string;
   plan: Plan;
   result: Promise<ApplyResult>;
+}
+
+export type SyncUserResult =
+  | { kind: 'not-found'; address: string; searched: string[] }
+  | { kind: 'ambiguous'; address: string; companies: { id: string; name: string }[] }
+  | { kind: 'out-of-scope'; address: string; company: { id: string; name: string }; reason: string }
+  | { kind: 'conflict'; address: string; company: { id: string; name: string }; message: string }
+  | { kind: 'in-sync'; address: string; company: { id: string; name: string } }
+  | { kind: 'applied'; address: string; company: { id: string; name: string }; plan: Plan; result: ApplyResult };
+
+/** Whether an operation is about one of these people (Entra ids or KnowBe4 ids). */
+function concerns(op: Plan['operations'][number], ids: ReadonlySet<string>): boolean {
+  switch (op.kind) {
+    case 'createGroup':
+      return false;
+    case 'create':
+      return ids.has(op.sourceId);
+    case 'setManager':
+    case 'addToGroup':
+      return op.user.kind === 'new' ? ids.has(op.user.sourceId) : ids.has(op.user.targetId);
+    default:
+      return ids.has(op.targetId);
+  }
 }
 
 export function planDigest(plan: Plan): string {
@@ -217,6 +240,67 @@ export class RunService {
     }
     const result = this.run(stored, actor, holder, options.onProgress).finally(() => store.releaseLease(lease, holder));
     return { planId, plan: stored.plan, result };
+  }
+
+  /**
+   * On-demand sync of one person (seconds, not a full run): finds them in the companies'
+   * Microsoft 365 tenants, plans for them alone (never an archive), and applies that plan at once.
+   */
+  async syncUser(address: string, actor: Actor, options: { companyId?: string } = {}): Promise<SyncUserResult> {
+    const companies = options.companyId ? [this.company(options.companyId)] : this.deps.config.companies;
+    const found = (
+      await Promise.all(
+        companies.map(async (company) => {
+          const source = this.deps.connectors.source(company.id);
+          if (!source.findUser) return null;
+          const hit = await source.findUser(address);
+          return hit ? { company, hit } : null;
+        }),
+      )
+    ).filter((x): x is NonNullable<typeof x> => x !== null);
+    if (found.length === 0) return { kind: 'not-found', address, searched: companies.map((c) => c.name) };
+    if (found.length > 1) return { kind: 'ambiguous', address, companies: found.map((f) => ({ id: f.company.id, name: f.company.name })) };
+    const { company, hit } = found[0] as (typeof found)[number];
+
+    const target = this.deps.connectors.target(company.id);
+    const primary = primaryAddress(hit.user, company.emailSource);
+    const people = [hit.user, ...(hit.manager ? [hit.manager] : [])];
+    const records = new Map<string, TargetUser>();
+    const lookups: Promise<TargetUser | null>[] = [];
+    for (const person of people) {
+      lookups.push(target.findUserByExternalId(person.id));
+      const own = primaryAddress(person, company.emailSource);
+      if (own) lookups.push(target.findUserByUserName(own));
+    }
+    // Aliases find a record kept under an old address (a rename, not a new user).
+    for (const alias of hit.user.proxyAddresses) {
+      const a = /^smtp:(.+)$/i.exec(alias)?.[1];
+      if (a && a.toLowerCase() !== primary?.toLowerCase()) lookups.push(target.findUserByUserName(a));
+    }
+    for (const t of await Promise.all(lookups)) if (t) records.set(t.id, t);
+    const groups = await target.listGroups();
+
+    const rules = { ...companyRules(company), removeStaleUsers: false };
+    const full = makePlan(rules, { users: people, groups: hit.groups }, { users: [...records.values()], groups }, { previousSourceCount: null });
+    const mine = new Set<string>([hit.user.id, ...[...records.values()].filter((t) => t.externalId === hit.user.id || t.userName.toLowerCase() === primary?.toLowerCase()).map((t) => t.id)]);
+    const kept = full.operations.filter((op) => concerns(op, mine));
+    // A group this person joins that does not exist yet is created too.
+    const newGroups = new Set(kept.flatMap((op) => (op.kind === 'addToGroup' && op.group.kind === 'new' ? [op.group.name] : [])));
+    const operations = full.operations.filter((op) => kept.includes(op) || (op.kind === 'createGroup' && newGroups.has(op.name)));
+    const plan: Plan = { ...full, operations, unmanaged: [], guard: { status: 'ok' } };
+    const conflict = full.conflicts.find((c) => c.sourceUsers.some((u) => u.id === hit.user.id));
+    if (conflict) return { kind: 'conflict', address, company: { id: company.id, name: company.name }, message: conflict.message };
+    if (!full.skipped.every((s) => s.sourceId !== hit.user.id)) {
+      const reason = full.skipped.find((s) => s.sourceId === hit.user.id)?.reason ?? 'out of scope';
+      return { kind: 'out-of-scope', address, company: { id: company.id, name: company.name }, reason };
+    }
+    if (plan.operations.length === 0) return { kind: 'in-sync', address, company: { id: company.id, name: company.name } };
+
+    const now = this.clock();
+    const digest = planDigest(plan);
+    const planId = await this.deps.store.savePlan({ companyId: company.id, plan, digest, createdAt: now, expiresAt: new Date(now.getTime() + this.settings.planTtlMs), requestedBy: actor.id });
+    const result = await this.apply(planId, actor, { digest });
+    return { kind: 'applied', address, company: { id: company.id, name: company.name }, plan, result };
   }
 
   /** Finishes applies that a crash interrupted (their plans are still `applying`). */

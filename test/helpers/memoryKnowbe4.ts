@@ -92,7 +92,7 @@ export class MemoryKnowbe4 implements TargetWriter {
   async findUserByUserName(userName: string) {
     this.calls.push(`find ${userName}`);
     const u = [...this.users.values()].find((x) => addressKey(x.userName) === addressKey(userName));
-    return u ? { id: u.id, externalId: u.externalId } : null;
+    return u ? { ...u } : null;
   }
   async findGroupByName(name: string) {
     this.calls.push(`findGroup ${name}`);
