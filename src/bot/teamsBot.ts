@@ -239,10 +239,27 @@ export class Kb4syncBot extends TeamsActivityHandler {
         );
         return;
       }
-      case 'syncUser':
-        await context.sendActivity(
-          cardReply(views.message({ title: 'Not available yet', text: `On-demand sync of ${command.email} is not available in this version: run "preview sync <company>" instead.`, tone: 'warning' })),
-        );
+      case 'syncUser': {
+        const allowed = mayChange(config, who);
+        if (!allowed.ok) {
+          await context.sendActivity(cardReply(views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' })));
+          return;
+        }
+        await context.sendActivity({ type: 'typing' });
+        const r = await service.syncUser(command.email, actorOf(who));
+        const card =
+          r.kind === 'applied'
+            ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
+            : r.kind === 'in-sync'
+              ? views.message({ title: `${r.address} is in step`, text: `KnowBe4 already matches Microsoft 365 for this user (${r.company.name}).`, tone: 'good' })
+              : r.kind === 'not-found'
+                ? views.message({ title: `No user ${r.address}`, text: `No Microsoft 365 user has this address in ${r.searched.join(', ')}.`, tone: 'warning' })
+                : r.kind === 'ambiguous'
+                  ? views.message({ title: `${r.address} is in several companies`, text: `Found in ${r.companies.map((c) => c.name).join(' and ')}; nothing was changed.`, tone: 'warning' })
+                  : r.kind === 'out-of-scope'
+                    ? views.message({ title: `${r.address} is not in scope`, text: `${r.company.name} does not sync this user (${r.reason}).`, tone: 'warning' })
+                    : views.message({ title: `${r.address} is in conflict`, text: r.message, tone: 'attention' });
+        await context.sendActivity(cardReply(card));
         return;
     }
   }
