@@ -261,6 +261,7 @@ export class Kb4syncBot extends TeamsActivityHandler {
                     : views.message({ title: `${r.address} is in conflict`, text: r.message, tone: 'attention' });
         await context.sendActivity(cardReply(card));
         return;
+      }
     }
   }
 
