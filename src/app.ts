@@ -2,7 +2,7 @@
  * Wiring: from kb4sync.yaml and the environment to a running set of parts (store, connectors,
  * run service). The CLI, the server and the tests all build their world here.
  */
-import { configPath, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from './config';
+import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from './config';
 import { Kb4ScimClient } from './knowbe4';
 import { createLogger, type Logger } from './log';
 import type { Connectors, SourceReader, TargetClient } from './runs/ports';
@@ -28,6 +28,8 @@ export interface AppOptions {
 
 export interface App {
   config: Config;
+  /** The environment the app runs with (process env plus the config's envFile). */
+  env: NodeJS.ProcessEnv;
   database: OpenedDatabase;
   store: KyselyRunStore;
   conversations: ConversationStore;
@@ -38,9 +40,11 @@ export interface App {
 }
 
 export async function openApp(options: AppOptions): Promise<App> {
-  const env = options.env ?? process.env;
+  const baseEnv = options.env ?? process.env;
   const log = options.log ?? createLogger();
-  const config = options.config ?? readConfigFile(options.configPath ?? configPath(env));
+  const file = options.configPath ?? configPath(baseEnv);
+  const config = options.config ?? readConfigFile(file);
+  const env = environmentFor(config, file, baseEnv);
   const secrets = resolveSecrets(config, env);
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH });
   const store = new KyselyRunStore(database.db);
@@ -70,6 +74,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   log.debug({ store: database.description }, 'store opened');
   return {
     config,
+    env,
     database,
     store,
     conversations: new ConversationStore(database.db),

@@ -3,6 +3,8 @@
  * only the names of the environment variables that do.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MAPPING, GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES, type AttributeMapping } from './sync/attributes';
@@ -177,6 +179,11 @@ export const configSchema = z
       .describe('Entra object ids of the people who may Apply, Pause and Resume'),
     allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
+    envFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A KEY=value file read at start for the secrets (relative to this file); variables already set win'),
     notifications: z
       .strictObject({
         webhooks: z
@@ -282,6 +289,22 @@ export function readConfigFile(path: string): Config {
     throw new ConfigError(path, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
   return parseConfig(doc.toJS(), path);
+}
+
+/**
+ * The environment with `envFile` (if the config names one) filled in underneath: variables
+ * already set win, so a deployment's own secrets are never overridden by a file.
+ */
+export function environmentFor(config: Config, configFile: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!config.envFile) return env;
+  const path = resolve(dirname(configFile), config.envFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(configFile, [`envFile: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`]);
+  }
+  return { ...parseEnv(text), ...env };
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
