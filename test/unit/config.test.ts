@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { companyRules, ConfigError, parseConfig, readConfigFile, resolveSecrets, scimBaseUrl, graphEndpoints, Secret } from '../../src/config';
+import { companyRules, ConfigError, environmentFor, parseConfig, readConfigFile, resolveSecrets, scimBaseUrl, graphEndpoints, Secret } from '../../src/config';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'kb4sync.yaml');
 const GUID = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -82,6 +82,17 @@ describe('configuration', () => {
 
   test('a missing file says how to point at one', () => {
     expect(() => readConfigFile('/nonexistent/kb4sync.yaml')).toThrow(/file not found \(set KB4SYNC_CONFIG or pass --config\)/);
+  });
+
+  test('envFile fills in secrets underneath the real environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb4sync-env-'));
+    writeFileSync(join(dir, 'sandbox.env'), 'ACME_SECRET=from-file\nACME_SCIM=file-token\n');
+    const config = parseConfig({ envFile: 'sandbox.env', companies: [company({ knowbe4: { scimTokenEnv: 'ACME_SCIM' } })] });
+    const env = environmentFor(config, join(dir, 'kb4sync.yaml'), { ACME_SCIM: 'real-token' });
+    expect(env.ACME_SECRET).toBe('from-file');
+    expect(env.ACME_SCIM).toBe('real-token');
+    const missing = parseConfig({ envFile: 'nope.env', companies: [company()] });
+    expect(() => environmentFor(missing, join(dir, 'kb4sync.yaml'), {})).toThrow(/envFile: cannot read .*nope\.env \(ENOENT\)/);
   });
 
   describe('secrets', () => {
