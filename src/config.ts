@@ -68,6 +68,11 @@ const m365Schema = z
       .url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' })
       .optional()
       .describe('Override of the sign-in host (https only)'),
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file of an extra CA to trust for sign-in and Graph (a TLS-inspecting proxy, or the sandbox)'),
   })
   .superRefine((m, ctx) => {
     const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
