@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'data/', 'jest.config.js', 'bin/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'data/', 'jest.config.js', 'jest.e2e.config.js', 'bin/', 'build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
