@@ -507,8 +507,8 @@ export function helpCard(): CardJson {
   return render('help', { commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })) });
 }
 
-/** Teams shows at most six buttons on a card. */
-export const MAX_CHOICES = 6;
+/** Adaptive Card hosts (the default host config, and Teams on mobile) show at most five actions. */
+export const MAX_CHOICES = 5;
 
 export interface ChoiceInput {
   query: string;
@@ -522,6 +522,8 @@ export function choiceCard(input: ChoiceInput): CardJson {
     query: plain(input.query, 80),
     command: input.command,
     choices: input.candidates.slice(0, MAX_CHOICES).map((c) => ({ id: c.id, name: truncate(c.name, 60) })),
+    more: `${moreText(input.candidates.length, MAX_CHOICES, 'matches')}: type more of the name.`,
+    hasMore: input.candidates.length > MAX_CHOICES,
   });
 }
 
