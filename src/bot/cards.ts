@@ -239,7 +239,7 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       digest: opts.digest,
       csvUrl: opts.csvUrl,
       jsonUrl: opts.jsonUrl,
-      expires: opts.expires ?? 'in 60 minutes',
+      expiresText: opts.expires ? ` · expires ${plain(opts.expires, 40)}` : '',
       blocked: blocked !== null,
       archiveCount: blocked?.archiveCount ?? counts.archive,
       guardReasons: (blocked?.reasons ?? []).slice(0, 5).map((r) => ({ text: plain(r, 200) })),
