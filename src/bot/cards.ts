@@ -512,8 +512,8 @@ export const MAX_CHOICES = 5;
 
 export interface ChoiceInput {
   query: string;
-  /** The command to run once chosen, e.g. `preview`; echoed back in the button data. */
-  command: string;
+  /** The command to run once chosen; echoed back in the button data. */
+  command: 'preview' | 'status' | 'runs' | 'pause' | 'resume';
   candidates: readonly CompanyRef[];
 }
 

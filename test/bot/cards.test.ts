@@ -26,6 +26,7 @@ import {
   type CardJson,
 } from '../../src/bot/cards';
 import type { OperationOutcome } from '../../src/sync/report';
+import { parseCardAction } from '../../src/bot/actions';
 import { findAll, parseCard, textOf } from './cardHelpers';
 import { bigPlan, emptyPlan, failures, seedReport } from './fixtures';
 
@@ -237,5 +238,36 @@ describe('other cards', () => {
     const cred = textOf(credentialAlertCard({ company: 'Acme', problem: 'graphSecretExpired', message: 'AADSTS7000222', envVar: 'ACME_GRAPH_SECRET' }));
     expect(cred).toContain('Certificates & secrets');
     expect(cred).toContain('ACME\\_GRAPH\\_SECRET');
+  });
+});
+
+describe('card actions', () => {
+  const allCards: CardJson[] = [
+    preview(100, true),
+    resultCard(seedReport({ success: false, errors: failures(3) })),
+    choiceCard({ query: 'acme', command: 'preview', candidates: [{ id: 'a1', name: 'Acme One' }] }),
+    failureAlertCard({ companyId: 'acme', company: 'Acme', runId: 'r', message: 'm', failures: [], consecutiveFailures: 1 }),
+    guardAlertCard({ companyId: 'acme', company: 'Acme', planId: 'p', archiveCount: 1, reasons: [] }),
+    autoPauseCard({ companyId: 'acme', company: 'Acme', failures: 3, lastError: 'e' }),
+  ];
+
+  it('every Action.Execute on every card parses with the invoke schema', () => {
+    const executes = allCards.flatMap((card) => findAll(card, (n) => n.type === 'Action.Execute'));
+    expect(new Set(executes.map((a) => a.verb))).toEqual(new Set(['apply', 'cancel', 'choose', 'retry', 'pause', 'resume', 'review']));
+    for (const a of executes) expect(parseCardAction({ verb: a.verb, data: a.data })).not.toBeNull();
+  });
+
+  it('reads the confirmation the admin typed, as Teams sends it', () => {
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '25' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: 25 } });
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: 'd' } });
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '2.5' } })).toBeNull();
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p' } })).toBeNull();
+    expect(parseCardAction({ verb: 'drop tables', data: {} })).toBeNull();
+    expect(parseCardAction('apply')).toBeNull();
+  });
+
+  it('Cancel does not require the confirmation input', () => {
+    const cancel = findAll(preview(100, true), (n) => n.verb === 'cancel');
+    expect(cancel).toEqual([expect.objectContaining({ associatedInputs: 'none' })]);
   });
 });
