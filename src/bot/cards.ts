@@ -86,7 +86,7 @@ const ROW_LEVELS = [10, 6, 3, 1, 0] as const;
 /** Render with the largest row cap that fits the budget; counts are never dropped. */
 function renderWithin(name: TemplateName, build: (rows: number, textMax: number) => object): CardJson {
   for (const rows of ROW_LEVELS) {
-    for (const textMax of [160, 80]) {
+    for (const textMax of [120, 60]) {
       const card = render(name, build(rows, textMax));
       if (cardSize(card) <= CARD_BYTE_BUDGET) return card;
     }

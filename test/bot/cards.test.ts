@@ -130,6 +130,11 @@ describe('previewCard', () => {
     expect(urls).toEqual([URLS.csvUrl, URLS.jsonUrl]);
   });
 
+  it('shows the expiry only when given', () => {
+    expect(textOf(previewCard(bigPlan(1), { planId: 'p9', digest: 'd', ...URLS, expires: '03:30 UTC' }))).toContain('Plan p9 · expires 03:30 UTC');
+    expect(textOf(preview(1))).not.toContain('expires');
+  });
+
   it('has no Apply button for an empty plan', () => {
     const card = previewCard(emptyPlan(), { planId: 'p', digest: 'd', ...URLS });
     expectValid(card);
