@@ -113,7 +113,7 @@ export function generateKnowbe4Side(tenant: GraphTenant, spec: Knowbe4SideSpec):
   // The renamed ones are the first matched users that have an old alias to be found by.
   const renamedIds = new Set(matched.filter((u) => aliasOf(u) !== undefined).slice(0, spec.renamedByAlias ?? 0).map((u) => u.id));
   let plain = 0;
-  matched.forEach((u, i) => {
+  matched.forEach((u) => {
     const id = String(nextId++);
     ids.set(u.id, id);
     const alias = aliasOf(u);

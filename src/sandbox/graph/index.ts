@@ -1,0 +1,5 @@
+/** The loopback Microsoft Graph + Entra token sandbox. */
+export { startGraphSandbox, GRAPH_PERMISSIONS } from './server';
+export type { GraphSandbox, GraphSandboxOptions, GraphPermission, SandboxApp, SandboxTenantRegistration, SandboxRequest } from './server';
+export { FaultControls, type Fault } from './faults';
+export { makeSandboxCertificate, trustingAgent, type SandboxTls } from './tls';
