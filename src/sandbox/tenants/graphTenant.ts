@@ -134,9 +134,13 @@ function isoDay(rng: Rng, spanDays: number): string {
 
 class AddressBook {
   private readonly used = new Set<string>();
+  /** Next suffix to try per base name: the name pool is small, so bases repeat thousands of times. */
+  private readonly nextSuffix = new Map<string, number>();
   unique(local: string): string {
     let candidate = local;
-    for (let n = 2; this.used.has(candidate); n++) candidate = `${local}${n}`;
+    let n = this.nextSuffix.get(local) ?? 2;
+    while (this.used.has(candidate)) candidate = `${local}${n++}`;
+    this.nextSuffix.set(local, n);
     this.used.add(candidate);
     return candidate;
   }
