@@ -114,7 +114,8 @@ class RetryMiddleware implements Middleware {
         }
       } catch (err) {
         // No response at all (refused, reset, dropped): retry, it is a GET.
-        this.channel.networkError = err instanceof Error ? describeNetworkError(err) : 'network error';
+        // Duck-typed: fetch's errors may come from another realm (e.g. under a test VM).
+        this.channel.networkError = typeof err === 'object' && err !== null && 'message' in err ? describeNetworkError(err as Error) : 'network error';
         if (attempt >= maxRetries) throw err;
       }
       if (status !== null && !RETRY_STATUS.has(status)) return;

@@ -70,7 +70,9 @@ function permissionFor(route: string): string {
 export function identityError(err: unknown, company: CompanyConfig, secretValues: readonly string[]): M365Error {
   if (err instanceof M365Error) return err;
   const { tenantId, clientId } = company.m365;
-  const text = scrub(err instanceof Error ? `${err.message} ${String((err as Error & { cause?: unknown }).cause ?? '')}` : String(err), secretValues);
+  // Duck-typed, not instanceof: errors may come from another realm (test VMs, bundled MSAL).
+  const e = typeof err === 'object' && err !== null ? (err as { message?: unknown; cause?: unknown }) : null;
+  const text = scrub(e && typeof e.message === 'string' ? `${e.message} ${String(e.cause ?? '')}` : String(err), secretValues);
   const login = graphEndpoints(company).login;
   if (/AADSTS7000215|AADSTS7000222/.test(text)) return new InvalidClientSecretError(tenantId, clientId);
   if (/AADSTS700016/.test(text)) return new AppNotFoundError(tenantId, clientId);
