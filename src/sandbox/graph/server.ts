@@ -62,7 +62,7 @@ export interface GraphSandbox {
   /** PEM of the identity endpoint's certificate, to trust in the client. */
   ca: string;
   faults: FaultControls;
-  /** Every request, in order. */
+  /** Requests in order (the most recent 20,000). */
   requests: SandboxRequest[];
   /** Requests per route name since start or the last reset. */
   counts(): Record<string, number>;
@@ -82,6 +82,7 @@ const PRIVATE_FIELDS = new Set(['managerId', 'kind']);
 const MAX_TOP = 999;
 const MAX_TOP_WITH_EXPAND = 100;
 const DEFAULT_PAGE = 100;
+const MAX_LOG = 20_000;
 
 interface TenantState {
   tenant: GraphTenant;
@@ -273,6 +274,8 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
   const record = (route: string, req: IncomingMessage, status: number, tenantId: string | null) => {
     counts[route] = (counts[route] ?? 0) + 1;
     requests.push({ route, method: req.method ?? 'GET', path: req.url ?? '', status, tenantId });
+    // A long-running sandbox (`kb4sync sandbox`) must not grow without bound; counters stay exact.
+    if (requests.length > MAX_LOG) requests.splice(0, requests.length - MAX_LOG);
   };
 
   let graphBase = '';
