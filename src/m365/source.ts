@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config';
 import type { AttributeMapping, GraphField } from '../sync/attributes';
 import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync/model';
-import { createCredential, graphScope } from './credential';
+import { createCredential, graphScope, type IdentityObserver } from './credential';
 import {
   AppNotFoundError,
   GraphRequestError,
@@ -67,8 +67,13 @@ function permissionFor(route: string): string {
 }
 
 /** Turns an @azure/identity failure into an error an admin can act on. */
-export function identityError(err: unknown, company: CompanyConfig, secretValues: readonly string[]): M365Error {
+export function identityError(err: unknown, company: CompanyConfig, secretValues: readonly string[], observer?: IdentityObserver): M365Error {
   if (err instanceof M365Error) return err;
+  // What the transport saw beats MSAL's summary, which reports every failed discovery alike.
+  if (observer?.networkError) {
+    const tls = /CERT|SSL|TLS/i.test(observer.networkError);
+    return new UnreachableError(company.m365.tenantId, graphEndpoints(company).login, tls ? `TLS certificate not trusted: ${observer.networkError}` : observer.networkError);
+  }
   const { tenantId, clientId } = company.m365;
   // Duck-typed, not instanceof: errors may come from another realm (test VMs, bundled MSAL).
   const e = typeof err === 'object' && err !== null ? (err as { message?: unknown; cause?: unknown }) : null;
@@ -91,10 +96,13 @@ export function identityError(err: unknown, company: CompanyConfig, secretValues
 export async function fetchSource(company: CompanyConfig, secrets: CompanySecrets['graph'], options: FetchSourceOptions): Promise<SourceSnapshot> {
   const counter = options.counter ?? new RequestCounter();
   const secretValues = secrets.kind === 'secret' ? [secrets.clientSecret.reveal()] : [];
-  const credential = options.credential ?? createCredential(company, secrets, { trustedCa: options.trustedCa, counter });
+  const observer: IdentityObserver = { networkError: null, discoveryStatus: null };
+  const identityRetry = options.retry ? { maxRetries: options.retry.maxRetries, retryDelayInMs: options.retry.baseDelayMs } : undefined;
+  const credential =
+    options.credential ?? createCredential(company, secrets, { trustedCa: options.trustedCa, counter, observer, ...(identityRetry ? { retry: identityRetry } : {}) });
   const provider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(company)] });
   const graphBase = graphEndpoints(company).graph.replace(/\/+$/, '');
-  const { client, channel } = createGraphClient(graphBase, provider, counter, options.retry ?? {}, (err) => identityError(err, company, secretValues));
+  const { client, channel } = createGraphClient(graphBase, provider, counter, options.retry ?? {}, (err) => identityError(err, company, secretValues, observer));
   const tenantId = company.m365.tenantId;
 
   /** Relative path for the SDK: nextLinks are absolute, and the SDK only parses https ones. */

@@ -194,3 +194,15 @@ test('a client certificate signs in; an unregistered one is refused', async () =
   const err = await fetchSource(company, { kind: 'certificate', certificatePath: bad }, fastOptions(sb)).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InvalidCertificateError);
 });
+
+test('an unreachable sign-in host and an untrusted certificate are told apart from an unknown tenant', async () => {
+  const company = companyFor(sb, acme.tenantId);
+  const closedAuthority = { ...company, m365: { ...company.m365, authorityHost: 'https://127.0.0.1:1' } };
+  const down = await fetchSource(closedAuthority, secretOf(), fastOptions(sb, { retry: { maxRetries: 1, baseDelayMs: 1, sleep: async () => undefined } })).catch((e: unknown) => e);
+  expect(down).toBeInstanceOf(UnreachableError);
+  expect((down as UnreachableError).message).toMatch(/ECONNREFUSED/);
+  // No trusted CA: the sandbox's self-signed certificate is refused, and the error says so.
+  const untrusted = await fetchSource(company, secretOf(), { ...fastOptions(sb), trustedCa: [] }).catch((e: unknown) => e);
+  expect(untrusted).toBeInstanceOf(UnreachableError);
+  expect((untrusted as UnreachableError).message).toMatch(/TLS certificate not trusted/);
+});
