@@ -431,6 +431,10 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       tenantId = state.tenant.tenantId;
       if (req.method !== 'GET') throw graphError(405, 'Request_BadRequest', 'The sandbox serves read-only Graph.');
       const q = url.searchParams;
+      // Silently ignoring a filter would return everyone: refuse what the sandbox does not model.
+      for (const unsupported of ['$filter', '$search', '$orderby']) {
+        if (q.has(unsupported)) throw graphError(400, 'Request_UnsupportedQuery', `The sandbox does not support ${unsupported}.`);
+      }
 
       switch (route) {
         case 'users': {
