@@ -77,7 +77,7 @@ export function toSourceUser(raw: unknown, skus: ReadonlyMap<string, string>, ma
   };
 }
 
-export function skuMap(skus: readonly SubscribedSku[]): Map<string, string> {
+export function skuMap(skus: readonly Pick<SubscribedSku, 'skuId' | 'skuPartNumber'>[]): Map<string, string> {
   return new Map(skus.map((s) => [s.skuId.toLowerCase(), s.skuPartNumber]));
 }
 

@@ -1,0 +1,7 @@
+/** Microsoft 365 source: Graph reads, credentials and the errors an admin can act on. */
+export { fetchSource, mappedGraphFields, identityError, GRAPH_MAX_TOP, GRAPH_MAX_TOP_WITH_EXPAND } from './source';
+export type { FetchSourceOptions, ManagerStrategy } from './source';
+export { RequestCounter, type RetryOptions } from './graphClient';
+export { createCredential, graphScope, type CredentialOptions, type IdentityObserver } from './credential';
+export * from './errors';
+export * from './graphUser';
