@@ -14,6 +14,9 @@ import { buildReport, plan as makePlan } from './sync';
 import { EXIT, InputError, registerRunCommands, type CliIo } from './cliRuns';
 import { openApp } from './app';
 import type { SourceFactory } from './app';
+import { GraphSource } from './m365/graphSource';
+import { describeProblem } from './notify/describe';
+import { registerServeCommands } from './cliServe';
 
 export { EXIT, InputError };
 
@@ -87,13 +90,11 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
     });
 
   registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
+  registerServeCommands(program, io);
   return program;
 }
 
-// Replaced by the Graph connector (src/m365) when it lands.
-const graphSource: SourceFactory = () => {
-  throw new InputError('the Microsoft 365 connector is not available in this build');
-};
+export const graphSource: SourceFactory = (company, credential) => new GraphSource(company, credential);
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -109,7 +110,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`kb4sync: ${err.message}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(`kb4sync: ${(err as Error).stack ?? String(err)}\n`);
+    // Errors from Graph, KnowBe4 or the run layer say what happened and the fix; a stack trace
+    // helps nobody reading a terminal (set DEBUG=kb4sync to see it).
+    const problem = describeProblem(err);
+    process.stderr.write(`kb4sync: ${problem.message}${problem.fix && !problem.message.includes(problem.fix) ? `\n  Fix: ${problem.fix}` : ''}\n`);
+    if (process.env.DEBUG?.includes('kb4sync')) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return EXIT.failed;
   }
 }

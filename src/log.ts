@@ -27,5 +27,6 @@ export const REDACT_PATHS = [
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
-  return pino({ level, base: { app: 'kb4sync' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, options.destination);
+  // stderr, so a command's own output on stdout (a JSON report) stays clean.
+  return pino({ level, base: { app: 'kb4sync' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, options.destination ?? pino.destination(2));
 }

@@ -18,6 +18,7 @@ import choiceTemplate from '../../cards/choice.json';
 import companiesTemplate from '../../cards/companies.json';
 import credentialAlertTemplate from '../../cards/credentialAlert.json';
 import errorTemplate from '../../cards/error.json';
+import messageTemplate from '../../cards/message.json';
 import failureAlertTemplate from '../../cards/failureAlert.json';
 import guardAlertTemplate from '../../cards/guardAlert.json';
 import helpTemplate from '../../cards/help.json';
@@ -41,6 +42,7 @@ export const TEMPLATES = {
   applying: applyingTemplate,
   result: resultTemplate,
   error: errorTemplate,
+  message: messageTemplate,
   runs: runsTemplate,
   companies: companiesTemplate,
   help: helpTemplate,
@@ -422,6 +424,26 @@ export function errorCard(input: ErrorCardInput): CardJson {
     hasDetail: Boolean(input.detail),
   });
   return card;
+}
+
+export type MessageTone = 'info' | 'good' | 'warning' | 'attention';
+
+const TONE_LOOK: Record<MessageTone, { style: Style; color: Color }> = {
+  info: { style: 'emphasis', color: 'Default' },
+  good: { style: 'good', color: 'Good' },
+  warning: { style: 'warning', color: 'Warning' },
+  attention: { style: 'attention', color: 'Attention' },
+};
+
+/** A short answer: confirmations, refusals, problems. */
+export function messageCard(input: { title: string; message: string; fix?: string | null; tone?: MessageTone }): CardJson {
+  return render('message', {
+    ...TONE_LOOK[input.tone ?? 'info'],
+    title: plain(input.title, 120),
+    message: plain(input.message, 1000),
+    fix: input.fix ? plain(input.fix, 1000) : '',
+    hasFix: Boolean(input.fix),
+  });
 }
 
 /** The card for someone who may not apply, or an action that is no longer valid. */

@@ -26,22 +26,12 @@ import type { KyselyRunStore } from '../store/runStore';
 import type { Plan } from '../sync';
 import type { Report } from '../sync/report';
 import { mayChange, tenantAllowed, type TeamsIdentity } from './authorize';
+import type { Command } from './commands';
 
 export type Card = Record<string, unknown>;
 
 /** What a typed command means (see commands.ts). */
-export type ParsedCommand =
-  | { kind: 'preview'; company: string }
-  | { kind: 'syncUser'; email: string }
-  | { kind: 'status'; company: string | null }
-  | { kind: 'companies' }
-  | { kind: 'runs'; company: string }
-  | { kind: 'pause'; company: string }
-  | { kind: 'resume'; company: string }
-  | { kind: 'subscribe' }
-  | { kind: 'unsubscribe' }
-  | { kind: 'help' }
-  | { kind: 'unknown'; text: string };
+export type ParsedCommand = Command;
 
 export type CompanyLookup =
   | { kind: 'match'; company: { id: string; name: string } }
@@ -209,7 +199,7 @@ export class Kb4syncBot extends TeamsActivityHandler {
         return;
       }
       case 'status': {
-        if (command.company === null) return this.execute(context, { kind: 'companies' }, who);
+        if (command.company === undefined) return this.execute(context, { kind: 'companies' }, who);
         const company = await this.company(context, command.company, 'status');
         if (!company) return;
         const state = await store.getCompanyState(company.id);

@@ -3,6 +3,7 @@
  * fix. Credential problems are told apart: they need a person, not a retry.
  */
 import { Kb4AuthError, Kb4Error, Kb4ForbiddenError, REGENERATE_TOKEN_WHERE } from '../knowbe4/errors';
+import { M365Error } from '../m365/errors';
 import type { ProblemDescription } from './events';
 
 /** Errors that know their own description (the Graph connector's errors implement this). */
@@ -14,8 +15,18 @@ function isDescribable(error: unknown): error is Describable {
   return typeof (error as { describe?: unknown } | null)?.describe === 'function';
 }
 
+const GRAPH_CREDENTIAL_CODES = new Set(['invalid-client-secret', 'invalid-certificate', 'app-not-found', 'unknown-tenant', 'missing-permission']);
+
 export function describeProblem(error: unknown): ProblemDescription {
   if (isDescribable(error)) return error.describe();
+  if (error instanceof M365Error) {
+    return {
+      kind: GRAPH_CREDENTIAL_CODES.has(error.code) ? 'credential' : 'failure',
+      service: 'Microsoft 365',
+      message: error.message.replace(/\s*Fix: [\s\S]*$/, ''),
+      fix: error.fix,
+    };
+  }
   if (error instanceof Kb4AuthError) {
     return {
       kind: 'credential',

@@ -204,3 +204,11 @@ test('findUserByUserName matches case-insensitively and returns null when absent
   const [get] = r.sandbox.controls.requests({ method: 'GET' });
   expect(get?.query.filter).toBe('userName eq "ada.lovelace@acme.COM"');
 });
+
+test('listUsers pages past the server cap with startIndex: every user once', async () => {
+  r = await rig({ users: users(250), maxPageSize: 100 }, { pageSize: 100 });
+  const list = await r.client.listUsers();
+  expect(new Set(list.map((u) => u.userName)).size).toBe(250);
+  const pages = r.sandbox.controls.requests({ method: 'GET', pathPrefix: '/Users' });
+  expect(pages.map((p) => p.query.startIndex)).toEqual(['1', '101', '201']);
+});

@@ -3,7 +3,8 @@ import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication 
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { startServer } from '../../src/server';
-import { launchBrowser, openPlayground, say, startPlayground } from './playground';
+import { startPlayground } from '../../src/sandbox/playground';
+import { launchBrowser, openPlayground, say } from './browser';
 
 test('a message typed in the playground reaches a bot and its answer shows', async () => {
   const bot = new ActivityHandler();

@@ -209,6 +209,14 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '5mb' }));
+  // restify (the bot's server, loaded in the same process by `npm start`) puts a `query()` method
+  // on every IncomingMessage, and express then skips parsing the query string. Parse it here.
+  app.use((req, _res, next) => {
+    const query: Record<string, string> = {};
+    for (const [k, v] of new URL(req.originalUrl, 'http://sandbox').searchParams) query[k] = v;
+    Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
+    next();
+  });
 
   /** Records the request, then authenticates it, then applies latency and injected faults. */
   const gate = (api: RecordedRequest['api']) => async (req: Request, res: Response, next: NextFunction) => {
@@ -275,7 +283,12 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
     if (api === 'scim' && req.method === 'GET' && /^\/(Users|Groups)\/?$/.test(req.path)) {
       const asked = Number.parseInt(String(req.query.count ?? ''), 10);
       const count = Number.isNaN(asked) ? account.maxPageSize : Math.min(Math.max(asked, 0), account.maxPageSize);
-      (req.query as Record<string, unknown>).count = String(count);
+      // SCIMMY only honours numeric paging parameters; query strings arrive as text.
+      const query = req.query as Record<string, unknown>;
+      query.count = count;
+      const start = Number.parseInt(String(query.startIndex ?? ''), 10);
+      if (Number.isNaN(start)) delete query.startIndex;
+      else query.startIndex = Math.max(start, 1);
     }
     next();
   };

@@ -1,15 +1,17 @@
 /**
- * The Microsoft 365 Agents Playground (a local Teams emulator) as a child process, and headless
- * Chromium (Debian's, via playwright-core) to drive it as a person would.
+ * The Microsoft 365 Agents Playground (a local Teams emulator, a devDependency) as a child
+ * process: `npm start` shows kb4sync in it, and the browser tests drive it in headless Chromium.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CLI = join(__dirname, '..', '..', 'node_modules', '@microsoft', 'm365agentsplayground', 'cli.js');
+
+export function playgroundInstalled(): boolean {
+  return existsSync(CLI);
+}
 
 export interface PlaygroundUser {
   id: string;
@@ -113,25 +115,4 @@ export async function startPlayground(options: { botEndpoint: string; port: numb
         child.kill('SIGTERM');
       }),
   };
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-/** Opens the playground with requests to the Office CDN blocked (no DNS waits offline). */
-export async function openPlayground(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, (route) => route.abort());
-  await page.goto(url);
-  return page;
-}
-
-export async function say(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox').last();
-  await box.fill(text);
-  await page.getByRole('button', { name: 'Send Message' }).click();
 }

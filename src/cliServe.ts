@@ -1,0 +1,185 @@
+/**
+ * `kb4sync serve`, `kb4sync sandbox` and `kb4sync start` (what `npm start` runs): the service for
+ * real, the sandbox servers alone, or the whole demo with the Teams emulator.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { openApp, type App } from './app';
+import { matchCompany } from './bot/companyMatch';
+import { parseCommand } from './bot/commands';
+import { diffCsv, diffJson } from './bot/diffExport';
+import { views } from './bot/views';
+import { configPath } from './config';
+import { createLogger } from './log';
+import { GraphSource } from './m365/graphSource';
+import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox } from './sandbox';
+import { playgroundInstalled, startPlayground, type Playground } from './sandbox/playground';
+import { serve, type Service } from './serve';
+import type { Download } from './server';
+import type { CliIo } from './cliRuns';
+
+async function download(app: App, planId: string, format: 'csv' | 'json'): Promise<Download | null> {
+  const stored = await app.store.getPlan(planId);
+  if (!stored) return null;
+  const name = `kb4sync-${stored.companyId}-${planId.slice(0, 8)}`;
+  return format === 'csv'
+    ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, body: diffCsv(stored.plan) }
+    : { contentType: 'application/json', filename: `${name}.json`, body: diffJson(stored.plan, { planId, digest: stored.digest }) };
+}
+
+export interface RunningService {
+  service: Service;
+  app: App;
+  sandbox: Sandbox | null;
+  playground: Playground | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the service from a configuration file (the sandbox's or a real one). */
+export async function startService(options: { configPath: string; env: NodeJS.ProcessEnv; host: string; port: number; sandbox: boolean; schedule?: boolean }): Promise<{ app: App; service: Service }> {
+  const log = createLogger();
+  const app = await openApp({ configPath: options.configPath, env: options.env, log, source: (company, credential) => new GraphSource(company, credential) });
+  try {
+    const service = await serve({
+      app,
+      env: app.env,
+      host: options.host,
+      port: options.port,
+      views,
+      parse: parseCommand,
+      findCompany: (query, companies) => matchCompany(query, companies),
+      download,
+      sandbox: options.sandbox,
+      schedule: options.schedule,
+    });
+    return { app, service };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+/** The demo: sandbox servers, the bot in sandbox mode on 127.0.0.1:3978, and the Agents Playground. */
+export async function startDemo(options: { env: NodeJS.ProcessEnv; reset?: boolean; port?: number; playgroundPort?: number; withPlayground?: boolean }): Promise<RunningService> {
+  const sandbox = await startSandbox({ reset: options.reset ?? false });
+  const env = { ...options.env, KB4SYNC_SQLITE_PATH: options.env.KB4SYNC_SQLITE_PATH ?? `${sandbox.dir}/kb4sync.db`, MicrosoftAppId: '' };
+  let running: { app: App; service: Service } | null = null;
+  let playground: Playground | null = null;
+  try {
+    running = await startService({ configPath: sandbox.configPath, env, host: '127.0.0.1', port: options.port ?? 3978, sandbox: true, schedule: false });
+    if (options.withPlayground !== false && playgroundInstalled()) {
+      playground = await startPlayground({
+        botEndpoint: `${running.service.url}/api/messages`,
+        port: options.playgroundPort ?? 56150,
+        user: SANDBOX_ADMIN,
+        tenantId: SANDBOX_TENANT,
+        cwd: sandbox.dir,
+      });
+    }
+  } catch (err) {
+    await running?.service.stop();
+    await running?.app.close();
+    await sandbox.stop();
+    throw err;
+  }
+  const { app, service } = running;
+  return {
+    service,
+    app,
+    sandbox,
+    playground,
+    async stop() {
+      await playground?.stop();
+      await service.stop();
+      await app.close();
+      await sandbox.stop();
+    },
+  };
+}
+
+function untilSignal(stop: () => Promise<void>, io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      io.err.write('\nStopping…\n');
+      stop().then(resolve, (err: unknown) => {
+        io.err.write(`kb4sync: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export function registerServeCommands(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the bot, the scheduler and notifications from kb4sync.yaml (production)')
+    .option('--config <file>', 'configuration file (default: $KB4SYNC_CONFIG or ./kb4sync.yaml)')
+    .option('--host <host>', 'address to listen on', process.env.HOST ?? '0.0.0.0')
+    .option('--port <port>', 'port', process.env.PORT ?? '3978')
+    .action(async (opts: { config?: string; host: string; port: string }) => {
+      const { app, service } = await startService({ configPath: opts.config ?? configPath(), env: process.env, host: opts.host, port: Number(opts.port), sandbox: false });
+      io.out.write(`kb4sync is listening on ${service.url} (POST /api/messages, GET /healthz, GET /metrics)\n`);
+      await untilSignal(async () => {
+        await service.stop();
+        await app.close();
+      }, io);
+    });
+
+  program
+    .command('sandbox')
+    .description('start the loopback Microsoft Graph and KnowBe4 servers with the demo companies')
+    .option('--reset', 'forget the sandbox state and start over')
+    .action(async (opts: { reset?: boolean }) => {
+      const sandbox = await startSandbox({ reset: opts.reset ?? false });
+      io.out.write(
+        [
+          'kb4sync sandbox is running (Ctrl-C to stop):',
+          `  Microsoft Graph  ${sandbox.graph.url}   sign-in ${sandbox.graph.authorityHost}`,
+          ...sandbox.companies.map((c) => `  KnowBe4 SCIM     ${sandbox.scimUrl(c.spec.id)}   (${c.spec.name})`),
+          `  Configuration    ${sandbox.configPath}`,
+          '',
+          'Try, in another terminal:',
+          `  npx kb4sync preview acme --config ${sandbox.configPath}`,
+          '',
+        ].join('\n'),
+      );
+      await untilSignal(() => sandbox.stop(), io);
+    });
+
+  program
+    .command('start')
+    .description('npm start: the service when kb4sync.yaml exists, otherwise the sandbox demo in the Teams emulator')
+    .option('--reset', 'sandbox demo: start over')
+    .action(async (opts: { reset?: boolean }) => {
+      const path = configPath();
+      if (existsSync(path)) {
+        const { app, service } = await startService({ configPath: path, env: process.env, host: process.env.HOST ?? '0.0.0.0', port: Number(process.env.PORT ?? 3978), sandbox: false });
+        io.out.write(`kb4sync is listening on ${service.url} (configuration ${path})\n`);
+        return untilSignal(async () => {
+          await service.stop();
+          await app.close();
+        }, io);
+      }
+      const demo = await startDemo({ env: process.env, reset: opts.reset });
+      const line = '─'.repeat(72);
+      io.out.write(
+        [
+          line,
+          ' kb4sync sandbox demo: no kb4sync.yaml, so everything runs on this machine.',
+          line,
+          demo.playground ? ` Open ${demo.playground.url} in a browser (the Teams emulator), and type:` : ` The bot listens on ${demo.service.url}/api/messages (no Agents Playground installed).`,
+          '',
+          '   preview sync Acme',
+          '   companies',
+          `   sync user ${demo.sandbox?.companies[0]?.graph.users.find((u) => u.mail)?.mail ?? 'someone@acmecorp.com'}`,
+          '',
+          ` Sandbox state: ${demo.sandbox?.dir} (npm start -- --reset starts over). Ctrl-C stops everything.`,
+          line,
+          '',
+        ].join('\n'),
+      );
+      return untilSignal(() => demo.stop(), io);
+    });
+}
