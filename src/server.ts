@@ -69,14 +69,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.get('/downloads/:file', async (req, res) => {
     const file = String(req.params.file ?? '');
     const match = /^([A-Za-z0-9_-]{1,64})\.(csv|json)$/.exec(file);
-    if (!match || !options.download || !options.linkKey) return res.send(404, { error: 'not found' });
+    if (!match || !options.download || !options.linkKey) {
+      res.send(404, { error: 'not found' });
+      return;
+    }
     const check = checkLink(`/downloads/${file}`, req.query as { exp?: unknown; sig?: unknown }, clock(), options.linkKey);
-    if (!check.ok) return res.send(403, { error: check.reason === 'expired' ? 'This link has expired. Run the preview again for a fresh one.' : 'Invalid link.' });
+    if (!check.ok) {
+      res.send(403, { error: check.reason === 'expired' ? 'This link has expired. Run the preview again for a fresh one.' : 'Invalid link.' });
+      return;
+    }
     const found = await options.download(match[1] as string, match[2] as 'csv' | 'json');
-    if (!found) return res.send(404, { error: 'plan not found' });
+    if (!found) {
+      res.send(404, { error: 'plan not found' });
+      return;
+    }
     res.setHeader('content-type', found.contentType);
     res.setHeader('content-disposition', `attachment; filename="${found.filename}"`);
-    return res.sendRaw(200, found.body);
+    res.sendRaw(200, found.body);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -116,7 +116,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       id: c.spec.id,
       name: c.spec.name,
       m365: { ...demoM365Config(c, graph), caFile },
-      knowbe4: { scimUrl: knowbe4.account(c.spec.id).url, scimTokenEnv: scimTokenEnv(c.spec.id), requestsPerSecond: 50 },
+      knowbe4: { scimUrl: knowbe4.account(c.spec.id).url, scimTokenEnv: scimTokenEnv(c.spec.id), requestsPerSecond: 200, maxConcurrency: 8 },
       scope: { licenses: c.spec.settings.scope.licenses },
       groups: c.spec.settings.groups,
       removeStaleUsers: c.spec.settings.removeStaleUsers,

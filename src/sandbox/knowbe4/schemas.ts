@@ -113,7 +113,7 @@ export function registerScimResources(): void {
   User.egress((resource, ctx) => {
     const scim = accountOf(ctx).scim;
     if (resource.id) return scim.getUser(resource.id) as never;
-    return matchCaseInsensitive(resource.filter, scim.listUsers()) as never;
+    return page(resource, matchCaseInsensitive(resource.filter, scim.listUsers())) as never;
   });
   User.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeUser(resource.id ?? null, plain(instance)) as never);
   User.degress((resource, ctx) => {
@@ -123,12 +123,25 @@ export function registerScimResources(): void {
   Group.egress((resource, ctx) => {
     const scim = accountOf(ctx).scim;
     if (resource.id) return scim.getGroup(resource.id) as never;
-    return matchCaseInsensitive(resource.filter, scim.listGroups()) as never;
+    return page(resource, matchCaseInsensitive(resource.filter, scim.listGroups())) as never;
   });
   Group.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeGroup(resource.id ?? null, plain(instance)) as never);
   Group.degress((resource, ctx) => {
     accountOf(ctx).scim.deleteGroup(resource.id as string);
   });
+}
+
+/**
+ * Hands SCIMMY only the requested page (it would otherwise coerce every record through the schema
+ * on each page request: seconds per page for a few thousand users), and tells it the real total.
+ */
+function page<T>(resource: unknown, all: T[]): T[] {
+  const constraints = (resource as { constraints?: { startIndex?: number; count?: number; sortBy?: string; totalResults?: number } }).constraints;
+  if (!constraints || constraints.sortBy !== undefined) return all;
+  const start = Math.max(constraints.startIndex ?? 1, 1);
+  const count = constraints.count ?? all.length;
+  constraints.totalResults = all.length;
+  return all.slice(start - 1, start - 1 + count);
 }
 
 export function scimError(status: number, scimType: string | null, detail: string): SCIMMY.Types.SCIMError {
