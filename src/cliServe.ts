@@ -12,8 +12,8 @@ import { views } from './bot/views';
 import { configPath } from './config';
 import { createLogger } from './log';
 import { GraphSource } from './m365/graphSource';
-import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox } from './sandbox';
-import { playgroundInstalled, startPlayground, type Playground } from './sandbox/playground';
+import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from './sandbox';
+import { playgroundInstalled, startPlayground, type Playground, type PlaygroundUser } from './sandbox/playground';
 import { serve, type Service } from './serve';
 import type { Download } from './server';
 import type { CliIo } from './cliRuns';
@@ -60,8 +60,16 @@ export async function startService(options: { configPath: string; env: NodeJS.Pr
 }
 
 /** The demo: sandbox servers, the bot in sandbox mode on 127.0.0.1:3978, and the Agents Playground. */
-export async function startDemo(options: { env: NodeJS.ProcessEnv; reset?: boolean; port?: number; playgroundPort?: number; withPlayground?: boolean }): Promise<RunningService> {
-  const sandbox = await startSandbox({ reset: options.reset ?? false });
+export async function startDemo(options: {
+  env: NodeJS.ProcessEnv;
+  reset?: boolean;
+  port?: number;
+  playgroundPort?: number;
+  withPlayground?: boolean;
+  sandbox?: SandboxOptions;
+  user?: PlaygroundUser;
+}): Promise<RunningService> {
+  const sandbox = await startSandbox({ reset: options.reset ?? false, ...options.sandbox });
   const env = { ...options.env, KB4SYNC_SQLITE_PATH: options.env.KB4SYNC_SQLITE_PATH ?? `${sandbox.dir}/kb4sync.db`, MicrosoftAppId: '' };
   let running: { app: App; service: Service } | null = null;
   let playground: Playground | null = null;
@@ -71,7 +79,7 @@ export async function startDemo(options: { env: NodeJS.ProcessEnv; reset?: boole
       playground = await startPlayground({
         botEndpoint: `${running.service.url}/api/messages`,
         port: options.playgroundPort ?? 56150,
-        user: SANDBOX_ADMIN,
+        user: options.user ?? SANDBOX_ADMIN,
         tenantId: SANDBOX_TENANT,
         cwd: sandbox.dir,
       });
