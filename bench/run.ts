@@ -3,7 +3,7 @@
  * bench/results/SUMMARY.md. Numbers only; nothing here passes or fails a build.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,9 +48,41 @@ function planBench() {
   return result;
 }
 
+interface ThroughputRow {
+  requestsPerSecond: number;
+  maxConcurrency: number;
+  latencyMs: number;
+  requests: number;
+  seconds: number;
+  achievedRequestsPerSecond: number;
+}
+
+function throughputBench(): ThroughputRow[] {
+  tsx('knowbe4-throughput.ts', []);
+  return (JSON.parse(readFileSync(join(RESULTS, 'knowbe4-throughput.json'), 'utf8')) as { rows: ThroughputRow[] }).rows;
+}
+
+interface E2eRun {
+  run: string;
+  operations: number;
+  requests: { total: number };
+  minimum: { total: number };
+  ratio: number;
+  seconds: number;
+}
+
+function endToEndBench(): { members: number; peakRssMB: number; runs: E2eRun[] } {
+  const members = process.env.BENCH_E2E_USERS ?? '10000';
+  const result = JSON.parse(tsx('endToEnd.ts', [members])) as { members: number; peakRssMB: number; runs: E2eRun[] };
+  writeFileSync(join(RESULTS, 'e2e.json'), JSON.stringify({ benchmark: 'end-to-end', machine: machine(), at: new Date().toISOString(), ...result }, null, 2) + '\n');
+  return result;
+}
+
 function main(): void {
   mkdirSync(RESULTS, { recursive: true });
   const plan = planBench();
+  const throughput = throughputBench();
+  const e2e = endToEndBench();
   const lines = [
     '# kb4sync benchmarks',
     '',
@@ -63,6 +95,18 @@ function main(): void {
     ...plan.runs.map(
       (r) => `| ${r.usersPerSide.toLocaleString('en-US')} | ${r.planMs} | ${r.operations} | ${r.rssBeforePlanMB} | ${r.peakRssMB} |`,
     ),
+    '',
+    `## End to end: a ${e2e.members.toLocaleString('en-US')}-user company on loopback (bench/endToEnd.ts; peak RSS ${e2e.peakRssMB} MB)`,
+    '',
+    '| run | operations | requests | minimum | ratio | wall time (s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...e2e.runs.map((r) => `| ${r.run} | ${r.operations} | ${r.requests.total} | ${r.minimum.total} | ${r.ratio.toFixed(2)} | ${r.seconds} |`),
+    '',
+    '## KnowBe4 writes against the sandbox (bench/knowbe4-throughput.ts)',
+    '',
+    '| configured req/s | concurrency | added latency (ms) | requests | seconds | achieved req/s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...throughput.map((r) => `| ${r.requestsPerSecond} | ${r.maxConcurrency} | ${r.latencyMs} | ${r.requests} | ${r.seconds} | ${r.achievedRequestsPerSecond} |`),
     '',
   ];
   writeFileSync(join(RESULTS, 'SUMMARY.md'), lines.join('\n'));
