@@ -5,6 +5,7 @@
 import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from './config';
 import { Kb4ScimClient } from './knowbe4';
 import { createLogger, type Logger } from './log';
+import type { Metrics } from './metrics';
 import type { Connectors, SourceReader, TargetClient } from './runs/ports';
 import { RunService, type RunSettings } from './runs/service';
 import { ConversationStore } from './store/conversations';
@@ -12,7 +13,8 @@ import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from './store/
 import { KyselyRunStore } from './store/runStore';
 
 
-export type SourceFactory = (company: CompanyConfig, credential: CompanySecrets['graph']) => SourceReader;
+/** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
+export type SourceFactory = (company: CompanyConfig, credential: CompanySecrets['graph'], onStatus?: (status: number | null) => void) => SourceReader;
 export type TargetFactory = (company: CompanyConfig, secrets: CompanySecrets) => TargetClient;
 
 export interface AppOptions {
@@ -24,6 +26,7 @@ export interface AppOptions {
   target?: TargetFactory;
   settings?: Partial<RunSettings>;
   clock?: () => Date;
+  metrics?: Metrics;
 }
 
 export interface App {
@@ -53,13 +56,19 @@ export async function openApp(options: AppOptions): Promise<App> {
     if (!company) throw new Error(`unknown company ${id}`);
     return { company, secrets: secrets.get(id) as CompanySecrets };
   };
-  const targetFactory: TargetFactory = options.target ?? ((company, s) => Kb4ScimClient.forCompany(company, s.scimToken));
+  const metrics = options.metrics;
+  const targetFactory: TargetFactory =
+    options.target ??
+    ((company, s) =>
+      Kb4ScimClient.forCompany(company, s.scimToken, {
+        onAttempt: (e) => metrics?.apiRequests.inc({ service: 'knowbe4', status: e.status === null ? 'network' : String(e.status) }),
+      }));
   // One client per company, so its rate limiter covers every run of that account in this process.
   const targets = new Map<string, TargetClient>();
   const connectors: Connectors = {
     source: (id) => {
       const { company, secrets: s } = companyOf(id);
-      return options.source(company, s.graph);
+      return options.source(company, s.graph, (status) => metrics?.apiRequests.inc({ service: 'graph', status: status === null ? 'network' : String(status) }));
     },
     target: (id) => {
       let client = targets.get(id);
@@ -70,7 +79,7 @@ export async function openApp(options: AppOptions): Promise<App> {
       return client;
     },
   };
-  const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock });
+  const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock, metrics });
   log.debug({ store: database.description }, 'store opened');
   return {
     config,

@@ -11,6 +11,7 @@ import { diffCsv, diffJson } from './bot/diffExport';
 import { views } from './bot/views';
 import { configPath } from './config';
 import { createLogger } from './log';
+import { createMetrics } from './metrics';
 import { GraphSource } from './m365/graphSource';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from './sandbox';
 import { playgroundInstalled, startPlayground, type Playground, type PlaygroundUser } from './sandbox/playground';
@@ -38,7 +39,8 @@ export interface RunningService {
 /** Starts the service from a configuration file (the sandbox's or a real one). */
 export async function startService(options: { configPath: string; env: NodeJS.ProcessEnv; host: string; port: number; sandbox: boolean; schedule?: boolean }): Promise<{ app: App; service: Service }> {
   const log = createLogger();
-  const app = await openApp({ configPath: options.configPath, env: options.env, log, source: (company, credential) => new GraphSource(company, credential) });
+  const metrics = createMetrics();
+  const app = await openApp({ configPath: options.configPath, env: options.env, log, metrics, source: (company, credential, onStatus) => new GraphSource(company, credential, {}, onStatus) });
   try {
     const service = await serve({
       app,
@@ -51,6 +53,7 @@ export async function startService(options: { configPath: string; env: NodeJS.Pr
       download,
       sandbox: options.sandbox,
       schedule: options.schedule,
+      metrics,
     });
     return { app, service };
   } catch (err) {

@@ -35,6 +35,8 @@ export class RequestCounter {
     this[kind]++;
     this.byRoute[route] = (this.byRoute[route] ?? 0) + 1;
   }
+  /** Called with each Graph response's status (null: no response); for /metrics. */
+  onStatus: ((status: number | null) => void) | null = null;
 }
 
 /** Route name of a Graph URL, for counters and error messages (ids replaced by {id}). */
@@ -107,6 +109,7 @@ class RetryMiddleware implements Middleware {
         await (this.next as Middleware).execute(context);
         const response = context.response as Response | undefined;
         status = response?.status ?? null;
+        this.counter.onStatus?.(status);
         const header = response?.headers.get('retry-after') ?? null;
         if (header !== null) {
           const seconds = Number(header);
@@ -116,6 +119,7 @@ class RetryMiddleware implements Middleware {
         // No response at all (refused, reset, dropped): retry, it is a GET.
         // Duck-typed: fetch's errors may come from another realm (e.g. under a test VM).
         this.channel.networkError = typeof err === 'object' && err !== null && 'message' in err ? describeNetworkError(err as Error) : 'network error';
+        this.counter.onStatus?.(null);
         if (attempt >= maxRetries) throw err;
       }
       if (status !== null && !RETRY_STATUS.has(status)) return;

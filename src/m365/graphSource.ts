@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { companyRules, type CompanyConfig, type CompanySecrets } from '../config';
 import type { SourceReader, SourceUserLookup } from '../runs/ports';
 import { addressKey, type SourceSnapshot, type SourceUser } from '../sync';
+import { RequestCounter } from './graphClient';
 import { fetchSource, mappedGraphFields, type FetchSourceOptions } from './source';
 
 export class GraphSource implements SourceReader {
@@ -13,12 +14,17 @@ export class GraphSource implements SourceReader {
     private readonly company: CompanyConfig,
     private readonly credential: CompanySecrets['graph'],
     private readonly options: Partial<FetchSourceOptions> = {},
+    /** Sees each Graph response status (for /metrics). */
+    private readonly onStatus?: (status: number | null) => void,
   ) {}
 
   fetchSource(): Promise<SourceSnapshot> {
     const rules = companyRules(this.company);
     const trustedCa = this.options.trustedCa ?? (this.company.m365.caFile ? readFileSync(this.company.m365.caFile, 'utf8') : undefined);
+    const counter = this.options.counter ?? new RequestCounter();
+    if (this.onStatus) counter.onStatus = this.onStatus;
     return fetchSource(this.company, this.credential, {
+      counter,
       mappedFields: mappedGraphFields(rules.mapping),
       managers: rules.syncManagers ? 'expand' : 'none',
       ...this.options,

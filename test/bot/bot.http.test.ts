@@ -213,3 +213,13 @@ test('with an app id configured, a request without a valid token gets 401', asyn
     await secured.app.close();
   }
 });
+
+test('/healthz answers and /metrics counts runs, operations and API requests by service and status', async () => {
+  expect(await (await fetch(`${running.service.url}/healthz`)).json()).toEqual({ status: 'ok' });
+  const metrics = await (await fetch(`${running.service.url}/metrics`)).text();
+  expect(metrics).toMatch(/kb4sync_runs_total\{kind="apply",result="succeeded"\} [1-9]/);
+  expect(metrics).toMatch(/kb4sync_operations_total\{kind="create",result="done"\} [1-9]/);
+  expect(metrics).toMatch(/kb4sync_api_requests_total\{service="knowbe4",status="201"\} [1-9]/);
+  expect(metrics).toMatch(/kb4sync_api_requests_total\{service="graph",status="200"\} [1-9]/);
+  expect(metrics).not.toMatch(/sandbox-\w+-scim-token|sandbox-\w+-client-secret/);
+});
