@@ -65,7 +65,18 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const linkKey = env.KB4SYNC_LINK_SECRET ? Buffer.from(env.KB4SYNC_LINK_SECRET) : randomBytes(32);
   let publicUrl = options.publicUrl ?? env.KB4SYNC_PUBLIC_URL ?? '';
 
-  const teams = new TeamsNotifier({ adapter, appId, conversations: app.conversations, render: (e) => views.notification(e), log });
+  const teams = new TeamsNotifier({
+    adapter,
+    appId,
+    conversations: app.conversations,
+    render: (e) => views.notification(e),
+    log,
+    // `notify.subscriptions` names the conversations (by name or id) a company's messages go to.
+    wants: (companyId, sub) => {
+      const wanted = app.config.companies.find((c) => c.id === companyId)?.notify.subscriptions ?? [];
+      return wanted.length === 0 || wanted.some((w) => w === sub.id || w.toLowerCase() === sub.name?.toLowerCase());
+    },
+  });
   const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
   const notifier = new FanOutNotifier([teams, ...webhooks], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
   const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log });

@@ -19,6 +19,8 @@ export interface TeamsNotifierDeps {
   clock?: () => Date;
   retries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Which subscribed conversations hear about a company (default: all of them). */
+  wants?: (companyId: string, subscription: Subscription) => boolean;
 }
 
 function statusOf(error: unknown): number | null {
@@ -40,7 +42,7 @@ export class TeamsNotifier implements Notifier {
   async notify(event: NotifyEvent): Promise<void> {
     const card = this.deps.render(event);
     const targets = await this.deps.conversations.forCompany(event.company.id);
-    for (const target of targets) await this.send(target, card);
+    for (const target of targets) if (this.deps.wants?.(event.company.id, target) ?? true) await this.send(target, card);
   }
 
   /** Sends one card to one conversation; returns the new message's id (for later updates). */

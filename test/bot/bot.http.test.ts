@@ -223,3 +223,31 @@ test('/healthz answers and /metrics counts runs, operations and API requests by 
   expect(metrics).toMatch(/kb4sync_api_requests_total\{service="graph",status="200"\} [1-9]/);
   expect(metrics).not.toMatch(/sandbox-\w+-scim-token|sandbox-\w+-client-secret/);
 });
+
+test('installing the app in a team stores the channel for notifications', async () => {
+  const res = await post(
+    activity({
+      type: 'conversationUpdate',
+      membersAdded: [{ id: 'bot-id', name: 'kb4sync' }],
+      conversation: { id: 'team-general', conversationType: 'channel', tenantId: SANDBOX_TENANT },
+      channelData: { tenant: { id: SANDBOX_TENANT }, team: { id: 'team-1', name: 'IT Operations' }, channel: { id: 'team-general', name: 'General' } },
+    }),
+  );
+  expect(res.status).toBe(200);
+  const saved = await running.app.conversations.get('team-general');
+  expect(saved).toMatchObject({ kind: 'channel', name: 'IT Operations / General', dead: false });
+  await running.app.conversations.remove('team-general');
+});
+
+test('alert buttons work: Pause pauses, Resume resumes, Review shows the preview card', async () => {
+  const { message } = await say('help');
+  expect(text(await click(message.activityId, 'pause', { companyId: 'initech' }))).toMatch(/paused/);
+  expect((await running.app.store.getCompanyState('initech')).paused).toBe(true);
+  expect(text(await click(message.activityId, 'pause', { companyId: 'initech' }, SANDBOX_VIEWER))).toMatch(/Not allowed/);
+  expect(text(await click(message.activityId, 'resume', { companyId: 'initech' }))).toMatch(/resumed/);
+  expect((await running.app.store.getCompanyState('initech')).paused).toBe(false);
+
+  const preview = await running.app.service.preview('initech', { id: null, name: 'schedule', tenantId: null, via: 'schedule' });
+  const review = await click(message.activityId, 'review', { planId: preview.planId, companyId: 'initech' });
+  expect(actions(review).find((a) => a.verb === 'apply')?.data).toMatchObject({ planId: preview.planId });
+});

@@ -75,3 +75,25 @@ describe('Teams notifier', () => {
     expect(connector.activities).toHaveLength(0);
   });
 });
+
+test('a company can limit which subscribed conversations hear about it', async () => {
+  const connector = await startConnector();
+  const conversations = new ConversationStore((await openDatabase({ sqlitePath: ':memory:' })).db);
+  const now = new Date();
+  await conversations.save({ id: 'c1', reference: reference(connector, 'c1'), kind: 'channel', name: 'IT Operations / MSP Alerts', companies: null }, now);
+  await conversations.save({ id: 'c2', reference: reference(connector, 'c2'), kind: 'channel', name: 'Sales / General', companies: null }, now);
+  const notifier = new TeamsNotifier({
+    adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
+    appId: '',
+    conversations,
+    render: () => ({ type: 'AdaptiveCard', version: '1.5', body: [] }),
+    log: createLogger({ level: 'silent' }),
+    wants: (_company, sub) => sub.name === 'IT Operations / MSP Alerts',
+  });
+  try {
+    await notifier.notify(event);
+    expect(connector.activities.map((a) => a.conversationId)).toEqual(['c1']);
+  } finally {
+    await connector.close();
+  }
+});
