@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { App } from './app';
+import { matchCompany } from './bot/companyMatch';
 import { formatPlan } from './planText';
 import type { RunRecord } from './runs/ports';
 import { ApplyRefused, type Actor } from './runs/service';
@@ -26,13 +27,12 @@ export interface CliIo {
 const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
 function companyId(app: App, given: string): string {
-  const key = given.trim().toLowerCase();
-  const exact = app.config.companies.find((c) => c.id === key || c.name.toLowerCase() === key);
-  if (exact) return exact.id;
-  const partial = app.config.companies.filter((c) => c.name.toLowerCase().startsWith(key) || c.id.startsWith(key));
-  if (partial.length === 1) return (partial[0] as { id: string }).id;
-  const known = app.config.companies.map((c) => `${c.id} (${c.name})`).join(', ');
-  throw new InputError(partial.length > 1 ? `"${given}" matches several companies: ${partial.map((c) => c.id).join(', ')}` : `unknown company "${given}"; configured: ${known}`);
+  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos.
+  const found = matchCompany(given, app.config.companies);
+  if (found.kind === 'match') return found.company.id;
+  if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
+  const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
+  throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
 }
 
 function table(rows: string[][]): string {
