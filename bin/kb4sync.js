@@ -3,7 +3,7 @@
 // so the command works on a fresh clone without a build step.
 const path = require('node:path');
 const fs = require('node:fs');
-const compiled = path.join(__dirname, '..', 'dist', 'cli.js');
+const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli.js');
 let cli;
 if (fs.existsSync(compiled)) {
   cli = require(compiled);
