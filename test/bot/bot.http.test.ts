@@ -3,7 +3,7 @@
  * updates caught by a loopback Bot Connector, against the sandbox Graph and KnowBe4 servers and
  * a real store.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService } from '../../src/cliServe';
@@ -250,4 +250,37 @@ test('alert buttons work: Pause pauses, Resume resumes, Review shows the preview
   const preview = await running.app.service.preview('initech', { id: null, name: 'schedule', tenantId: null, via: 'schedule' });
   const review = await click(message.activityId, 'review', { planId: preview.planId, companyId: 'initech' });
   expect(actions(review).find((a) => a.verb === 'apply')?.data).toMatchObject({ planId: preview.planId });
+});
+
+test('an expired plan is refused with a clear answer', async () => {
+  const { card, message } = await say('preview sync initech');
+  const apply = actions(card).find((a) => a.verb === 'apply');
+  await running.app.store.db.updateTable('plans').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', String(apply?.data?.planId)).execute();
+  expect(text(await click(message.activityId, 'apply', apply?.data ?? {}))).toMatch(/expired/);
+});
+
+test('a message or a click from a tenant that is not allowed is refused and audited', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-tenant-'));
+  const yaml = readFileSync(sandbox.configPath, 'utf8').replace(/^admins:/m, `allowedTenants: ["${SANDBOX_TENANT}"]\nadmins:`);
+  writeFileSync(join(dir, 'kb4sync.yaml'), yaml);
+  const strict = await startService({ configPath: join(dir, 'kb4sync.yaml'), env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' }, host: '127.0.0.1', port: 0, sandbox: true, schedule: false });
+  const other = '99999999-8888-4777-8666-555555555555';
+  const foreign = (extra: Record<string, unknown>) => ({ ...activity(extra), conversation: { id: 'foreign-chat', conversationType: 'personal', tenantId: other }, channelData: { tenant: { id: other } } });
+  try {
+    const before = connector.activities.length;
+    await fetch(`${strict.service.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(foreign({ type: 'message', text: 'preview sync acme' })) });
+    const reply = await connector.waitFor((a) => connector.activities.indexOf(a) >= before && a.conversationId === 'foreign-chat');
+    expect(text(cardOf(reply))).toMatch(/does not answer this Microsoft 365 tenant/);
+    const res = await fetch(`${strict.service.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(foreign({ type: 'invoke', name: 'adaptiveCard/action', replyToId: 'x', value: { action: { type: 'Action.Execute', verb: 'apply', data: { planId: 'p', digest: 'c'.repeat(64) } } } })),
+    });
+    expect(text(((await res.json()) as { value: Card }).value)).toMatch(/Not allowed/);
+    const audit = await strict.app.store.listAudit({ limit: 5 });
+    expect(audit[0]).toMatchObject({ action: 'apply', outcome: 'refused', tenantId: other, detail: { reason: 'tenant-not-allowed' } });
+  } finally {
+    await strict.service.stop();
+    await strict.app.close();
+  }
 });
