@@ -10,6 +10,7 @@ import { parseCommand } from './bot/commands';
 import { diffCsv, diffJson } from './bot/diffExport';
 import { views } from './bot/views';
 import { configPath } from './config';
+import { formatChecks, runDoctor } from './doctor';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
 import { GraphSource } from './m365/graphSource';
@@ -136,6 +137,17 @@ export function registerServeCommands(program: Command, io: CliIo): void {
         await service.stop();
         await app.close();
       }, io);
+    });
+
+  program
+    .command('doctor')
+    .description('check configuration, secrets, Graph sign-in and permissions, SCIM tokens, store and bot credentials')
+    .option('--config <file>', 'configuration file (default: $KB4SYNC_CONFIG or ./kb4sync.yaml)')
+    .option('--company <id>', 'check one company only')
+    .action(async (opts: { config?: string; company?: string }) => {
+      const checks = await runDoctor({ configPath: opts.config ?? configPath(), env: process.env, ...(opts.company ? { companyId: opts.company } : {}) });
+      io.out.write(formatChecks(checks));
+      process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
     });
 
   program

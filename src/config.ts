@@ -10,10 +10,10 @@ import { z } from 'zod';
 import { DEFAULT_MAPPING, GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES, type AttributeMapping } from './sync/attributes';
 import type { CompanyRules } from './sync/model';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const guid = z.string().regex(GUID, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
+const guid = z.string().regex(GUID_PATTERN, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
 const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 
