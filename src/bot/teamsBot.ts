@@ -223,7 +223,7 @@ export class Kb4syncBot extends TeamsActivityHandler {
         await this.subscribe(context, true);
         return;
       case 'unsubscribe': {
-        const removed = await this.deps.conversations.remove(context.activity.conversation.id);
+        const removed = await this.deps.conversations.remove(context.activity.conversation.id.split(';messageid=')[0] as string);
         await context.sendActivity(
           cardReply(views.message({ title: removed ? 'Unsubscribed' : 'Not subscribed', text: removed ? 'This conversation no longer gets kb4sync summaries and alerts.' : 'This conversation was not subscribed.' })),
         );
@@ -265,11 +265,15 @@ export class Kb4syncBot extends TeamsActivityHandler {
   private async subscribe(context: TurnContext, confirm: boolean): Promise<void> {
     const a = context.activity;
     const reference = TurnContext.getConversationReference(a);
+    // A message in a channel thread carries `;messageid=…`: subscribe the channel, not the thread,
+    // so summaries arrive as new posts and one channel is one subscription.
+    const channelId = a.conversation.id.split(';messageid=')[0] as string;
+    reference.conversation = { ...reference.conversation, id: channelId } as typeof reference.conversation;
     const type = a.conversation?.conversationType;
     const kind = type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
     const channelData = a.channelData as { channel?: { name?: string }; team?: { name?: string } } | undefined;
     const name = [channelData?.team?.name, channelData?.channel?.name].filter(Boolean).join(' / ') || a.conversation?.name || null;
-    await this.deps.conversations.save({ id: a.conversation.id, reference: reference as unknown as Record<string, unknown>, kind, name, companies: null }, this.clock());
+    await this.deps.conversations.save({ id: channelId, reference: reference as unknown as Record<string, unknown>, kind, name, companies: null }, this.clock());
     if (confirm) {
       await context.sendActivity(cardReply(this.deps.views.message({ title: 'Subscribed', text: 'This conversation will get nightly summaries and alerts for every company.', tone: 'good' })));
     }

@@ -120,7 +120,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scope: { licenses: c.spec.settings.scope.licenses },
       groups: c.spec.settings.groups,
       removeStaleUsers: c.spec.settings.removeStaleUsers,
-      schedule: { cron: '0 2 * * *', timezone: 'UTC', autoApply: false },
+      // Initech applies by itself each night (small, guard never trips); the others ask first.
+      schedule: { cron: '0 2 * * *', timezone: 'UTC', autoApply: c.spec.id === 'initech' },
     })),
   };
   writeFileSync(configPath, `# Written by kb4sync's sandbox: demo companies on loopback. Safe to delete.\n${stringify(config)}`);

@@ -102,3 +102,30 @@ test('a guard-blocked company asks for the archive count and applies only with t
     await running.stop();
   }
 });
+
+test('@kb4sync subscribe in the team channel, then a nightly run posts its summary there', async () => {
+  const running = await demo(3984, 56184);
+  try {
+    const page = await openPlayground(browser, running.playground!.url);
+    await page.getByText('MSP Alerts').first().click();
+    const box = page.getByRole('textbox').last();
+    await box.click();
+    await page.keyboard.type('@kb');
+    await page.getByRole('menuitem', { name: 'kb4sync' }).click();
+    await page.keyboard.type(' subscribe');
+    await page.keyboard.press('Enter');
+    await page.getByText('Subscribed').first().waitFor({ timeout: 30_000 });
+    const channels = (await running.app.conversations.list()).filter((c) => c.kind === 'channel');
+    // Installing the app and typing subscribe in a thread of the same channel: one subscription.
+    expect(channels.map((c) => c.id)).toEqual(['channel-ops-id']);
+
+    const initech = running.app.config.companies.find((c) => c.id === 'initech')!;
+    const outcome = await running.service.scheduler.runNow(initech);
+    expect(outcome.kind).toBe('applied');
+    await page.getByText(/Nightly|summary|Initech/).last().waitFor({ timeout: 30_000 });
+    await shot(page, '7-channel-summary');
+    expect(await page.locator('body').innerText()).toContain('Initech');
+  } finally {
+    await running.stop();
+  }
+});
