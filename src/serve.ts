@@ -69,7 +69,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
     adapter,
     appId,
     conversations: app.conversations,
-    render: (e) => views.notification(e),
+    // Approval requests are the preview card itself, with Apply and the signed download links.
+    render: (e) =>
+      e.kind === 'approval-needed'
+        ? views.preview({ plan: e.plan, planId: e.planId, digest: e.digest, expiresAt: e.expiresAt, links: links(e.planId, e.expiresAt) })
+        : views.notification(e),
     log,
     // `notify.subscriptions` names the conversations (by name or id) a company's messages go to.
     wants: (companyId, sub) => {
@@ -80,6 +84,14 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
   const notifier = new FanOutNotifier([teams, ...webhooks], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
   const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log });
+
+  const links = (planId: string, expiresAt: Date) =>
+    publicUrl
+      ? {
+          csv: signLink(publicUrl, `/downloads/${planId}.csv`, expiresAt, linkKey),
+          json: signLink(publicUrl, `/downloads/${planId}.json`, expiresAt, linkKey),
+        }
+      : null;
 
   const bot = new Kb4syncBot({
     config: app.config,
@@ -93,13 +105,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     findCompany: options.findCompany,
     scheduler,
     log,
-    links: (planId, expiresAt) =>
-      publicUrl
-        ? {
-            csv: signLink(publicUrl, `/downloads/${planId}.csv`, expiresAt, linkKey),
-            json: signLink(publicUrl, `/downloads/${planId}.json`, expiresAt, linkKey),
-          }
-        : null,
+    links,
   });
 
   const server = await startServer({

@@ -2,6 +2,7 @@
  * What kb4sync tells people without being asked. One event type for every channel (Teams,
  * e-mail, webhook), so each channel only decides how an event looks.
  */
+import type { Plan } from '../sync';
 import type { Report } from '../sync/report';
 
 export interface CompanyRef {
@@ -21,7 +22,7 @@ export interface ProblemDescription {
 
 export type NotifyEvent =
   | { kind: 'summary'; company: CompanyRef; runId: string; report: Report }
-  | { kind: 'approval-needed'; company: CompanyRef; planId: string; digest: string; report: Report }
+  | { kind: 'approval-needed'; company: CompanyRef; planId: string; digest: string; expiresAt: Date; report: Report; plan: Plan }
   | { kind: 'guard-blocked'; company: CompanyRef; planId: string; digest: string; report: Report; reasons: string[]; archiveCount: number }
   | { kind: 'failure'; company: CompanyRef; problem: ProblemDescription; consecutiveFailures: number }
   | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription };

@@ -38,7 +38,9 @@ export class WebhookNotifier implements Notifier {
 
   async notify(event: NotifyEvent): Promise<void> {
     const at = (this.options.clock ?? (() => new Date()))();
-    const body = JSON.stringify({ id: `${event.kind}:${event.company.id}:${at.getTime()}`, at: at.toISOString(), ...event });
+    // The plan itself can be megabytes: receivers get the report, and the plan id to fetch it.
+    const { plan: _plan, ...payload } = { plan: undefined, ...event };
+    const body = JSON.stringify({ id: `${event.kind}:${event.company.id}:${at.getTime()}`, at: at.toISOString(), ...payload });
     const timestamp = String(Math.floor(at.getTime() / 1000));
     try {
       await this.http.post(this.options.url, body, {

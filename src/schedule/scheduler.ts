@@ -132,7 +132,7 @@ export class Scheduler {
       }
       if (!company.schedule?.autoApply) {
         await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
-        await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report });
+        await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, report: preview.report, plan: preview.plan });
         return { kind: 'approval-needed', planId: preview.planId };
       }
       const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
