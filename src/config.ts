@@ -195,6 +195,14 @@ export const configSchema = z
           .array(z.strictObject({ url: httpUrl, secretEnv: envName.describe('Name of the env var holding the HMAC signing secret') }))
           .default([])
           .describe('JSON POSTs of every summary and alert, HMAC-signed (X-Kb4sync-Signature)'),
+        email: z
+          .strictObject({
+            m365: m365Schema.describe('The app registration (with the Mail.Send application permission) in the tenant of the sending mailbox'),
+            from: z.email().describe('Mailbox the messages are sent from (Graph sendMail)'),
+            to: z.array(z.email()).min(1).describe('Recipients of every summary and alert'),
+          })
+          .optional()
+          .describe('Summaries and alerts by e-mail through Microsoft Graph sendMail'),
       })
       .prefault({})
       .describe('Channels besides Teams for summaries and alerts'),
@@ -350,6 +358,20 @@ export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.
   return out;
 }
 
+/** The credential of the e-mail sender, when e-mail notifications are configured. */
+export function resolveEmailCredential(config: Config, env: NodeJS.ProcessEnv = process.env): CompanySecrets['graph'] | null {
+  const email = config.notifications.email;
+  if (!email) return null;
+  const read = (name: string, field: string) => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') throw new ConfigError('environment', [`notifications.email.m365.${field}: environment variable ${name} is not set`]);
+    return value;
+  };
+  if (email.m365.clientSecretEnv) return { kind: 'secret', clientSecret: new Secret(read(email.m365.clientSecretEnv, 'clientSecretEnv')) };
+  if (email.m365.certificatePathEnv) return { kind: 'certificate', certificatePath: read(email.m365.certificatePathEnv, 'certificatePathEnv') };
+  return { kind: 'managedIdentity' };
+}
+
 /** The signing secrets of the configured webhooks, in order. */
 export function resolveWebhookSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Secret[] {
   const problems: string[] = [];
@@ -366,7 +388,7 @@ export function scimBaseUrl(company: CompanyConfig): string {
   return company.knowbe4.scimUrl ?? (KNOWBE4_SCIM_URLS[company.knowbe4.region] as string);
 }
 
-export function graphEndpoints(company: CompanyConfig): { graph: string; login: string } {
+export function graphEndpoints(company: Pick<CompanyConfig, 'm365'>): { graph: string; login: string } {
   const cloud = CLOUDS[company.m365.cloud];
   return { graph: company.m365.graphUrl ?? cloud.graph, login: company.m365.authorityHost ?? cloud.login };
 }

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
-import { resolveWebhookSecrets } from './config';
+import { resolveEmailCredential, resolveWebhookSecrets } from './config';
+import { EmailNotifier } from './notify/email';
 import type { App } from './app';
 import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from './bot/teamsBot';
 import { signLink } from './bot/signedLink';
@@ -82,7 +83,9 @@ export async function serve(options: ServeOptions): Promise<Service> {
     },
   });
   const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
-  const notifier = new FanOutNotifier([teams, ...webhooks], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
+  const emailCredential = resolveEmailCredential(app.config, env);
+  const email = app.config.notifications.email && emailCredential ? [new EmailNotifier(app.config.notifications.email, emailCredential)] : [];
+  const notifier = new FanOutNotifier([teams, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
   const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log });
 
   const links = (planId: string, expiresAt: Date) =>

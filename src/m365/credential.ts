@@ -25,7 +25,7 @@ export interface IdentityObserver {
 }
 
 /** The token scope: the cloud's Graph resource, even when graphUrl points elsewhere (a proxy, the sandbox). */
-export function graphScope(company: CompanyConfig): string {
+export function graphScope(company: Pick<CompanyConfig, 'm365'>): string {
   return `${CLOUDS[company.m365.cloud].graph}/.default`;
 }
 
@@ -73,7 +73,7 @@ function identityPolicies(options: CredentialOptions): { policy: PipelinePolicy;
   ];
 }
 
-export function createCredential(company: CompanyConfig, secrets: CompanySecrets['graph'], options: CredentialOptions = {}): TokenCredential {
+export function createCredential(company: Pick<CompanyConfig, 'm365'>, secrets: CompanySecrets['graph'], options: CredentialOptions = {}): TokenCredential {
   const { login } = graphEndpoints(company);
   const common = {
     authorityHost: login,

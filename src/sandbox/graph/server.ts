@@ -17,7 +17,7 @@ import { makeSandboxCertificate, type SandboxTls } from './tls';
 import { TokenIssuer } from './tokens';
 
 export const GRAPH_PERMISSIONS = ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All'] as const;
-export type GraphPermission = (typeof GRAPH_PERMISSIONS)[number] | 'Directory.Read.All';
+export type GraphPermission = (typeof GRAPH_PERMISSIONS)[number] | 'Directory.Read.All' | 'Mail.Send';
 
 export interface SandboxApp {
   clientId: string;
@@ -54,7 +54,16 @@ export interface SandboxRequest {
   tenantId: string | null;
 }
 
+/** A message an app sent through `POST /users/{id}/sendMail`. */
+export interface SentMail {
+  tenantId: string;
+  from: string;
+  body: unknown;
+}
+
 export interface GraphSandbox {
+  /** Mail sent through the sandbox, in order. */
+  sentMail: SentMail[];
   /** Graph base URL without the version, e.g. http://127.0.0.1:5001 (use as `graphUrl`). */
   url: string;
   /** https://127.0.0.1:5002 (use as `authorityHost`). */
@@ -271,6 +280,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
   };
   options.tenants.forEach(addTenant);
 
+  const sentMail: SentMail[] = [];
   const record = (route: string, req: IncomingMessage, status: number, tenantId: string | null) => {
     counts[route] = (counts[route] ?? 0) + 1;
     requests.push({ route, method: req.method ?? 'GET', path: req.url ?? '', status, tenantId });
@@ -395,6 +405,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     let m: RegExpExecArray | null;
     if (p === '/v1.0/users') return { route: 'users', params: [] };
     if ((m = /^\/v1\.0\/users\/([^/]+)\/manager$/.exec(p))) return { route: 'user.manager', params: [decodeURIComponent(m[1] as string)] };
+    if ((m = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(p))) return { route: 'user.sendMail', params: [decodeURIComponent(m[1] as string)] };
     if ((m = /^\/v1\.0\/users\/([^/]+)$/.exec(p))) return { route: 'user', params: [decodeURIComponent(m[1] as string)] };
     if (p === '/v1.0/subscribedSkus') return { route: 'subscribedSkus', params: [] };
     if (p === '/v1.0/organization') return { route: 'organization', params: [] };
@@ -429,6 +440,27 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       const state = tenants.get(claims.tid.toLowerCase());
       if (!state) throw graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Unknown tenant.');
       tenantId = state.tenant.tenantId;
+      if (route === 'user.sendMail' && req.method === 'POST') {
+        if (!claims.roles.includes('Mail.Send')) {
+          throw graphError(403, 'ErrorAccessDenied', 'Access is denied. The application lacks the Mail.Send application permission (or admin consent for it).');
+        }
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          throw graphError(400, 'ErrorInvalidRequest', 'The request body is not JSON.');
+        }
+        const sender = params[0] as string;
+        const mailbox = state.tenant.users.find((u) => u.id === sender || u.userPrincipalName.toLowerCase() === sender.toLowerCase() || u.mail?.toLowerCase() === sender.toLowerCase());
+        if (!mailbox) throw graphError(404, 'ErrorInvalidUser', `The requested user '${sender}' is invalid.`);
+        sentMail.push({ tenantId: state.tenant.tenantId, from: sender, body });
+        record(route, req, 202, tenantId);
+        res.writeHead(202);
+        res.end();
+        return;
+      }
       if (req.method !== 'GET') throw graphError(405, 'Request_BadRequest', 'The sandbox serves read-only Graph.');
       const q = url.searchParams;
       // Silently ignoring a filter would return everyone: refuse what the sandbox does not model.
@@ -522,6 +554,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
   authorityBase = `https://127.0.0.1:${authorityPort}`;
 
   return {
+    sentMail,
     url: graphBase,
     authorityHost: authorityBase,
     ca: tls.ca,
