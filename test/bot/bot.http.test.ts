@@ -284,3 +284,14 @@ test('a message or a click from a tenant that is not allowed is refused and audi
     await strict.app.close();
   }
 });
+
+test('Retry on a failure alert runs the company again and its summary reaches the subscribed channel', async () => {
+  await say('subscribe', SANDBOX_ADMIN, 'alerts-1');
+  const { message } = await say('help', SANDBOX_ADMIN, 'alerts-1');
+  const before = connector.activities.length;
+  expect(text(await click(message.activityId, 'retry', { companyId: 'initech' }))).toMatch(/Retrying Initech/);
+  const summary = await connector.waitFor((a) => connector.activities.indexOf(a) >= before && a.conversationId === 'alerts-1' && /Nightly sync summary/.test(JSON.stringify(a.activity)), 30_000);
+  expect(text(cardOf(summary))).toContain('Initech');
+  expect(text(await click(message.activityId, 'retry', { companyId: 'initech' }, SANDBOX_VIEWER))).toMatch(/Not allowed/);
+  await running.app.conversations.remove('alerts-1');
+});
