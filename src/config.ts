@@ -184,6 +184,7 @@ export const configSchema = z
       .describe('Entra object ids of the people who may Apply, Pause and Resume'),
     allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
+    pauseAfterFailures: z.number().int().min(1).max(100).default(3).describe('Scheduled runs that fail in a row before a company pauses itself'),
     envFile: z
       .string()
       .min(1)

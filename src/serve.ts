@@ -86,7 +86,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const emailCredential = resolveEmailCredential(app.config, env);
   const email = app.config.notifications.email && emailCredential ? [new EmailNotifier(app.config.notifications.email, emailCredential)] : [];
   const notifier = new FanOutNotifier([teams, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
-  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log });
+  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
 
   const links = (planId: string, expiresAt: Date) =>
     publicUrl
