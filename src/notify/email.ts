@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import axios, { type AxiosInstance } from 'axios';
-import axiosRetry from 'axios-retry';
 import { graphEndpoints, type CompanySecrets, type Config } from '../config';
 import { createCredential, graphScope } from '../m365/credential';
 import type { Notifier, NotifyEvent } from './events';
+import { notificationHttp } from './http';
 
 type EmailSettings = NonNullable<Config['notifications']['email']>;
 
@@ -54,15 +54,7 @@ export class EmailNotifier implements Notifier {
     private readonly credential: CompanySecrets['graph'],
     options: { retries?: number } = {},
   ) {
-    this.http = axios.create({ timeout: 15_000 });
-    axiosRetry(this.http, {
-      retries: options.retries ?? 3,
-      retryDelay: (count, error) => {
-        const after = Number(error.response?.headers?.['retry-after']);
-        return Number.isFinite(after) ? after * 1000 : Math.min(8000, 250 * 2 ** count);
-      },
-      retryCondition: (error) => !error.response || error.response.status === 429 || error.response.status >= 500,
-    });
+    this.http = notificationHttp({ timeoutMs: 15_000, retries: options.retries ?? 3 });
   }
 
   async notify(event: NotifyEvent): Promise<void> {

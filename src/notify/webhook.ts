@@ -5,9 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
-import axiosRetry from 'axios-retry';
 import type { Secret } from '../config';
 import type { Notifier, NotifyEvent } from './events';
+import { notificationHttp } from './http';
 
 export interface WebhookOptions {
   url: string;
@@ -24,16 +24,7 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 export class WebhookNotifier implements Notifier {
   private readonly http: AxiosInstance;
   constructor(private readonly options: WebhookOptions) {
-    this.http = axios.create({ timeout: options.timeoutMs ?? 10_000, validateStatus: (s) => s >= 200 && s < 300 });
-    axiosRetry(this.http, {
-      retries: options.retries ?? 3,
-      retryDelay: (count, error) => {
-        const after = Number(error.response?.headers?.['retry-after']);
-        return Number.isFinite(after) ? after * 1000 : Math.min(8000, 250 * 2 ** count);
-      },
-      // POSTs are retried: receivers dedupe on the event id.
-      retryCondition: (error) => !error.response || error.response.status === 429 || error.response.status >= 500,
-    });
+    this.http = notificationHttp({ timeoutMs: options.timeoutMs ?? 10_000, retries: options.retries ?? 3 });
   }
 
   async notify(event: NotifyEvent): Promise<void> {
