@@ -19,6 +19,8 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Upper bound on one wait, including a server's Retry-After (default 60 s). */
   maxDelayMs?: number;
+  /** One attempt that has not answered in this long is abandoned and retried (default 100 s, Graph's own gateway limit). */
+  timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -96,7 +98,7 @@ class RetryMiddleware implements Middleware {
     private readonly counter: RequestCounter,
   ) {}
   async execute(context: Context): Promise<void> {
-    const { maxRetries, baseDelayMs, maxDelayMs, sleep } = this.options;
+    const { maxRetries, baseDelayMs, maxDelayMs, timeoutMs, sleep } = this.options;
     const route = graphRoute(requestUrl(context));
     for (let attempt = 0; ; attempt++) {
       this.channel.attempts = attempt + 1;
@@ -106,6 +108,8 @@ class RetryMiddleware implements Middleware {
       let retryAfterMs: number | null = null;
       try {
         context.response = undefined;
+        // A read that hangs would hold the company's run (and its lease) forever.
+        (context.options ??= {}).signal = AbortSignal.timeout(timeoutMs);
         await (this.next as Middleware).execute(context);
         const response = context.response as Response | undefined;
         status = response?.status ?? null;
@@ -138,6 +142,7 @@ class RetryMiddleware implements Middleware {
 
 /** Short cause of a fetch failure (undici hides it in `cause`). Never includes headers or bodies. */
 export function describeNetworkError(err: Error): string {
+  if (err.name === 'TimeoutError') return 'timed out (no answer within the request timeout)';
   const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? err.message;
 }
@@ -159,6 +164,7 @@ export function createGraphClient(
     maxRetries: retry.maxRetries ?? 4,
     baseDelayMs: retry.baseDelayMs ?? 1000,
     maxDelayMs: retry.maxDelayMs ?? 60_000,
+    timeoutMs: retry.timeoutMs ?? 100_000,
     sleep: retry.sleep ?? defaultSleep,
   };
   const client = Client.initWithMiddleware({

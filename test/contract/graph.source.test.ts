@@ -182,6 +182,20 @@ test('an unreachable Graph host is an UnreachableError after bounded retries', a
   expect((err as UnreachableError).message).toMatch(/ECONNREFUSED/);
 });
 
+test('a Graph page that does not answer in time is abandoned and retried; one that never answers is an UnreachableError', async () => {
+  const counter = new RequestCounter();
+  const options = fastOptions(sb, { managers: 'none', counter, retry: { maxRetries: 2, timeoutMs: 150, sleep: async () => undefined } });
+  sb.faults.stall(1, 1_000, ['users']);
+  const snap = await fetchSource(companyFor(sb, limited.tenantId), secretOf(), options);
+  expect(snap.users).toHaveLength(limited.users.length);
+  expect(counter.retries).toBe(1);
+
+  sb.faults.stall(3, 1_000, ['users']);
+  const err = await fetchSource(companyFor(sb, limited.tenantId), secretOf(), options).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UnreachableError);
+  expect((err as UnreachableError).message).toMatch(/timed out/);
+});
+
 test('a client certificate signs in; an unregistered one is refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-cert-'));
   const good = join(dir, 'app.pem');

@@ -5,7 +5,8 @@
 export type Fault =
   | { kind: 'throttle'; retryAfterSeconds: number }
   | { kind: 'serverError'; status: number }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  | { kind: 'stall'; ms: number };
 
 interface Armed {
   fault: Fault;
@@ -32,6 +33,11 @@ export class FaultControls {
   /** Destroys the socket without a response for the next `count` requests. */
   dropConnection(count: number, routes: readonly string[] = []): void {
     this.armed.push({ fault: { kind: 'drop' }, remaining: count, routes });
+  }
+
+  /** Holds the next `count` requests `ms` before answering them normally (the client may have given up). */
+  stall(count: number, ms: number, routes: readonly string[] = []): void {
+    this.armed.push({ fault: { kind: 'stall', ms }, remaining: count, routes });
   }
 
   latency(ms: number): void {

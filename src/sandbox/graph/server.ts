@@ -423,6 +423,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     try {
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
       const fault = faults.take(route);
+      if (fault?.kind === 'stall') await sleep(fault.ms);
       if (fault?.kind === 'drop') {
         record(route, req, 0, null);
         req.socket.destroy();

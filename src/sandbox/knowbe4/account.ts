@@ -82,6 +82,9 @@ export interface FaultState {
   /** Processed, then the connection is dropped before the response: the outcome is unknown to the client. */
   loseResponseNext: number;
   latencyMs: number;
+  /** Held this long before being carried out: the client times out, the write may still land later. */
+  stallNext: number;
+  stallMs: number;
 }
 
 /**
@@ -265,6 +268,8 @@ export class SandboxAccount {
     dropNext: 0,
     loseResponseNext: 0,
     latencyMs: 0,
+    stallNext: 0,
+    stallMs: 0,
   };
   random: () => number = prng(1);
   /** Requests being handled now, and the most ever at once (checks a client's concurrency bound). */

@@ -59,6 +59,8 @@ export interface Knowbe4SandboxControls {
   loseResponseNext(n: number): void;
   /** Delay before every response of this account. */
   setLatency(ms: number): void;
+  /** The next `n` authenticated requests are held `ms` before being carried out (a slow server: the client times out, the write may land later). */
+  stallNext(n: number, ms: number): void;
   setMaxPageSize(n: number): void;
   clearFaults(): void;
   requests(filter?: RequestFilter): RecordedRequest[];
@@ -155,11 +157,15 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     setLatency: (ms) => {
       f.latencyMs = ms;
     },
+    stallNext: (n, ms) => {
+      f.stallNext = n;
+      f.stallMs = ms;
+    },
     setMaxPageSize: (n) => {
       account.maxPageSize = n;
     },
     clearFaults: () => {
-      Object.assign(f, { rateLimitNext: 0, failNext: 0, failRate: 0, dropNext: 0, loseResponseNext: 0, latencyMs: 0 });
+      Object.assign(f, { rateLimitNext: 0, failNext: 0, failRate: 0, dropNext: 0, loseResponseNext: 0, latencyMs: 0, stallNext: 0 });
     },
     requests: (filter) => account.requests.filter((r) => matches(r, filter)).map((r) => clone(r)),
     requestCount: (filter) => account.requests.filter((r) => matches(r, filter)).length,
@@ -251,6 +257,11 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
     });
     const f = account.faults;
     if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (f.stallNext > 0) {
+      f.stallNext -= 1;
+      await sleep(f.stallMs);
+      // The client gave up: a real server carries on regardless, so the write still happens.
+    }
     if (f.dropNext > 0) {
       f.dropNext -= 1;
       req.socket.destroy();
