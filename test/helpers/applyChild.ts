@@ -1,7 +1,7 @@
 /**
  * A separate process that applies a stored plan, for crash tests: the parent kills it with
  * SIGKILL mid-run. Prints one line per completed operation so the parent can pick its moment.
- * Input: JSON in argv[2] = { db, planId, config, token, confirmArchive }.
+ * Input: JSON in argv[2] = { db, planId, config, token, confirmArchive, leaseTtlMs? }.
  */
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
@@ -11,7 +11,7 @@ import { openDatabase, type StoreLocation } from '../../src/store/db';
 import { KyselyRunStore } from '../../src/store/runStore';
 
 async function main(): Promise<void> {
-  const input = JSON.parse(process.argv[2] as string) as { db: StoreLocation; planId: string; config: unknown; token: string; confirmArchive: number | null };
+  const input = JSON.parse(process.argv[2] as string) as { db: StoreLocation; planId: string; config: unknown; token: string; confirmArchive: number | null; leaseTtlMs?: number };
   const config = parseConfig(input.config);
   const company = config.companies[0]!;
   const { db } = await openDatabase(input.db);
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     config,
     store: new KyselyRunStore(db),
     log: createLogger({ level: 'silent' }),
-    settings: { leaseTtlMs: 1500, concurrency: 4 },
+    settings: { leaseTtlMs: input.leaseTtlMs ?? 1500, concurrency: 4 },
     connectors: {
       source: () => {
         throw new Error('the apply child never reads Microsoft 365');
