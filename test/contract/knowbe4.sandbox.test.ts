@@ -135,3 +135,26 @@ test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', as
   expect(local.baseUrl).toBe(sb.url);
   expect(await local.listUsers()).toHaveLength(1);
 });
+
+test('group member PATCHes (add, remove by filter) are applied; unknown members are refused; other PATCHes still reach SCIMMY', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(4), groups: [{ id: 'g1', displayName: 'All Staff', members: [] }] });
+  const ids = sb.controls.users().map((u) => String(u.id));
+  const patch = (ops: unknown[]) =>
+    fetch(`${sb.url}/Groups/g1`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops }) });
+  const members = () => (sb.controls.groups()[0]?.members as { value: string }[]).map((m) => m.value);
+
+  expect((await patch([{ op: 'add', path: 'members', value: ids.slice(0, 3).map((value) => ({ value })) }])).status).toBe(204);
+  expect(members()).toEqual(ids.slice(0, 3));
+  // Adding someone twice keeps one membership; removing someone absent is a no-op.
+  expect((await patch([{ op: 'Add', path: 'members', value: [{ value: ids[0] }] }, { op: 'remove', path: `members[value eq "${ids[1]}"]` }, { op: 'remove', path: 'members[value eq "nobody"]' }])).status).toBe(204);
+  expect(members()).toEqual([ids[0], ids[2]]);
+
+  const unknown = await patch([{ op: 'add', path: 'members', value: [{ value: 'not-a-user' }] }]);
+  expect(unknown.status).toBe(400);
+  expect(await unknown.json()).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('not-a-user') });
+  expect(members()).toEqual([ids[0], ids[2]]);
+
+  expect((await patch([{ op: 'replace', path: 'displayName', value: 'Everyone' }])).status).toBe(200);
+  expect(sb.controls.groups()[0]).toMatchObject({ displayName: 'Everyone', members: [{ value: ids[0] }, { value: ids[2] }] });
+  expect((await fetch(`${sb.url}/Groups/missing`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[0] }] }] }) })).status).toBe(404);
+});

@@ -144,6 +144,10 @@ function page<T>(resource: unknown, all: T[]): T[] {
   return all.slice(start - 1, start - 1 + count);
 }
 
+export function scimErrorBody(status: number, detail: string, scimType?: string | null): Record<string, unknown> {
+  return { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), ...(scimType ? { scimType } : {}), detail };
+}
+
 export function scimError(status: number, scimType: string | null, detail: string): SCIMMY.Types.SCIMError {
   // SCIMMY's typings say string, but its own code passes null for "no scimType".
   return new SCIMMY.Types.Error(status, scimType as string, detail);

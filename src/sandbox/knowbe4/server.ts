@@ -10,9 +10,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import SCIMMYRouters from 'scimmy-routers';
 import { SandboxAccount, clone, newToken, type AccountSeed, type RecordedRequest, type TestModeEntry } from './account';
 import { reportingRouter } from './reporting';
-import { registerScimResources, type ScimJson } from './schemas';
+import { memberPatchHandler } from './memberPatch';
+import { registerScimResources, scimErrorBody, type ScimJson } from './schemas';
 
-const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export interface Knowbe4SandboxOptions {
   /** Accounts to host; the first is the default one. Default: one account `default`. */
@@ -104,9 +104,6 @@ function bearer(req: Request): string | null {
   return m ? (m[1] as string) : null;
 }
 
-function scimErrorBody(status: number, detail: string, scimType?: string): Record<string, unknown> {
-  return { schemas: [SCIM_ERROR], status: String(status), ...(scimType ? { scimType } : {}), detail };
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -317,8 +314,9 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
   });
   const reportingAccount = (req: Request) => accountOfRequest.get(req) as SandboxAccount;
 
-  app.use('/scim/v2', gate('scim'), scim);
-  app.use('/accounts/:accountId/scim/v2', gate('scim'), scim);
+  const memberPatch = memberPatchHandler((req) => accountOfRequest.get(req));
+  app.use('/scim/v2', gate('scim'), memberPatch, scim);
+  app.use('/accounts/:accountId/scim/v2', gate('scim'), memberPatch, scim);
   app.use('/v1', gate('reporting'), reportingRouter(reportingAccount));
   app.use('/accounts/:accountId/v1', gate('reporting'), reportingRouter(reportingAccount));
   // scimmy-routers forwards 5xx errors after answering; nothing is left to do with them here.
