@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     env: { BENCH_GRAPH: 'bench-secret', BENCH_SCIM: 'bench-token', KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db') },
     log: createLogger({ level: 'silent' }),
     source: (company, credential) => new GraphSource(company, credential),
-    settings: { concurrency: flag("executor", concurrency), batchSize: BATCH },
+    settings: { batchSize: BATCH },
   });
   const actor = { id: null, name: 'bench', tenantId: null, via: 'cli' as const };
   const requests = () => ({ graph: graph.requests.length, scim: kb4.controls.requestCount({}) });

@@ -65,10 +65,47 @@ function throughputBench(): ThroughputRow[] {
 interface E2eRun {
   run: string;
   operations: number;
-  requests: { total: number };
+  requests: { total: number; scim: number };
   minimum: { total: number };
   ratio: number;
   seconds: number;
+  previewSeconds: number;
+  phases: Record<string, number>;
+  rateBoundSeconds: number;
+  vsRateBound: number;
+}
+
+interface RateBoundRow {
+  members: number;
+  latencyMs: number;
+  requestsPerSecond: number;
+  maxConcurrency: number;
+  run: E2eRun;
+}
+
+/**
+ * Wall time of a first sync against the rate-limit lower bound (its SCIM requests ÷ the
+ * configured rate), with 50 ms added to every Graph and KnowBe4 request. Scenarios are
+ * users:req/s:concurrency; the first is the product's default account settings.
+ */
+function rateBoundBench(): RateBoundRow[] {
+  const latency = process.env.BENCH_LATENCY_MS ?? '50';
+  const scenarios = (process.env.BENCH_RATE_SCENARIOS ?? '500:10:4,1000:50:8').split(',').map((s) => s.split(':'));
+  const rows = scenarios.map(([users, rate, concurrency]) => {
+    const out = JSON.parse(tsx('endToEnd.ts', [String(users), '--latency', latency, '--rate', String(rate), '--concurrency', String(concurrency)])) as {
+      members: number;
+      latencyMs: number;
+      requestsPerSecond: number;
+      maxConcurrency: number;
+      runs: E2eRun[];
+    };
+    return { members: out.members, latencyMs: out.latencyMs, requestsPerSecond: out.requestsPerSecond, maxConcurrency: out.maxConcurrency, run: out.runs[0] as E2eRun };
+  });
+  writeFileSync(
+    join(RESULTS, 'rate-bound.json'),
+    JSON.stringify({ benchmark: 'rate-bound', aim: 'wall time within 1.15 × (SCIM requests ÷ configured rate)', machine: machine(), at: new Date().toISOString(), rows }, null, 2) + '\n',
+  );
+  return rows;
 }
 
 function endToEndBench(): { members: number; peakRssMB: number; runs: E2eRun[] } {
@@ -83,6 +120,7 @@ function main(): void {
   const plan = planBench();
   const throughput = throughputBench();
   const e2e = endToEndBench();
+  const rateBound = rateBoundBench();
   const lines = [
     '# kb4sync benchmarks',
     '',
@@ -101,6 +139,15 @@ function main(): void {
     '| run | operations | requests | minimum | ratio | wall time (s) |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...e2e.runs.map((r) => `| ${r.run} | ${r.operations} | ${r.requests.total} | ${r.minimum.total} | ${r.ratio.toFixed(2)} | ${r.seconds} |`),
+    '',
+    `## Wall time vs the rate-limit lower bound (first sync, ${rateBound[0]?.latencyMs ?? 50} ms added to every request; aim ≤ 1.15×)`,
+    '',
+    '| users | configured req/s | concurrency | SCIM requests | bound (s) | wall (s) | × bound | preview (s) | apply phases (s) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rateBound.map(
+      (r) =>
+        `| ${r.members.toLocaleString('en-US')} | ${r.requestsPerSecond} | ${r.maxConcurrency} | ${r.run.requests.scim} | ${r.run.rateBoundSeconds} | ${r.run.seconds} | ${r.run.vsRateBound.toFixed(2)} | ${r.run.previewSeconds} | ${Object.entries(r.run.phases).map(([k, v]) => `${k} ${v}`).join(', ')} |`,
+    ),
     '',
     '## KnowBe4 writes against the sandbox (bench/knowbe4-throughput.ts)',
     '',

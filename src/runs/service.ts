@@ -17,11 +17,15 @@ export interface RunSettings {
   planTtlMs: number;
   /** Lease on a company while a run holds it; renewed every third of it. */
   leaseTtlMs: number;
-  concurrency: number;
+  /**
+   * Operations in progress at once; null (the default): the company's `knowbe4.maxConcurrency`,
+   * so the account's own limiter, not the executor, is what bounds the run.
+   */
+  concurrency: number | null;
   batchSize: number;
 }
 
-export const DEFAULT_RUN_SETTINGS: RunSettings = { planTtlMs: 60 * 60_000, leaseTtlMs: 60_000, concurrency: 4, batchSize: 100 };
+export const DEFAULT_RUN_SETTINGS: RunSettings = { planTtlMs: 60 * 60_000, leaseTtlMs: 60_000, concurrency: null, batchSize: 100 };
 
 export interface RunDeps {
   config: Config;
@@ -347,7 +351,7 @@ export class RunService {
     let report: Report;
     try {
       const outcomes = await execute(stored.planId, stored.plan, connectors.target(stored.companyId), store, {
-        concurrency: this.settings.concurrency,
+        concurrency: this.settings.concurrency ?? this.company(stored.companyId).knowbe4.maxConcurrency,
         batchSize: this.settings.batchSize,
         onProgress,
         // A revoked token or missing permission fails every later request too: stop at once.
