@@ -207,7 +207,10 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
     } else if (fault === 'SIGKILL mid-apply') {
       const preview = await app.service.preview('faults', actor);
       const total = preview.plan.operations.length;
-      const killAfter = 1 + rng.int(Math.max(1, Math.floor(total * 0.8)));
+      // Kill while writes settle one request at a time (the phases before memberships): a fast
+      // server settles every membership batch at once, which could leave nothing to kill.
+      const oneByOne = preview.plan.operations.filter((op) => !['addToGroup', 'removeFromGroup', 'archive'].includes(op.kind)).length;
+      const killAfter = 1 + rng.int(Math.max(1, Math.floor(oneByOne * 0.9)));
       const { settled, killed } = await applyInChildAndKill(world, preview.planId, killAfter);
       if (!killed || settled >= total) note(result, `the child was not killed mid-run (${settled}/${total} settled)`);
       world.clockOffsetMs = CHILD_LEASE_MS + 500;
