@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { scimError, type ScimJson } from './schemas';
+import { clone, scimError, type ScimJson } from './schemas';
 
 /** Facts the KnowBe4 console (not SCIM) owns, surfaced by the Reporting API. */
 export interface ConsoleFacts {
@@ -91,7 +91,7 @@ export interface FaultState {
  * JSON copies, not structuredClone: under Jest's vm sandbox structuredClone builds objects of the
  * outer realm, which fail SCIMMY's `instanceof Object` checks.
  */
-export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+export { clone };
 const lower = (s: unknown) => (typeof s === 'string' ? s.trim().toLowerCase() : '');
 
 /** Mulberry32: a seeded PRNG so a fault rate is reproducible. */
@@ -112,6 +112,8 @@ export function newToken(prefix: string): string {
 
 class ScimStore {
   private readonly users = new Map<string, ScimJson>();
+  /** Lower-cased userName → id: uniqueness checks on every write would otherwise scan every user. */
+  private readonly idByName = new Map<string, string>();
   private readonly groups = new Map<string, ScimJson>();
   readonly console = new Map<string, ConsoleFacts>();
   private nextId = 1000;
@@ -138,7 +140,7 @@ class ScimStore {
     if (/^\d+$/.test(id)) this.nextId = Math.max(this.nextId, Number(id));
     if (this.userByName(resource.userName)) throw new Error(`sandbox seed: duplicate userName ${resource.userName}`);
     const now = this.now();
-    this.users.set(id, { ...clone(resource), id, active: resource.active ?? true, meta: { resourceType: 'User', created: now, lastModified: now } });
+    this.putUser({ ...clone(resource), id, active: resource.active ?? true, meta: { resourceType: 'User', created: now, lastModified: now } });
     this.console.set(id, {
       phishPronePercentage: facts?.phishPronePercentage ?? 0,
       lastSignIn: facts?.lastSignIn ?? null,
@@ -155,13 +157,25 @@ class ScimStore {
   }
 
   userByName(userName: string): ScimJson | undefined {
-    const key = lower(userName);
-    for (const u of this.users.values()) if (lower(u.userName) === key) return u;
-    return undefined;
+    const id = this.idByName.get(lower(userName));
+    return id === undefined ? undefined : this.users.get(id);
+  }
+
+  private putUser(user: ScimJson): void {
+    const id = String(user.id);
+    const before = this.users.get(id);
+    if (before) this.idByName.delete(lower(before.userName));
+    this.users.set(id, user);
+    this.idByName.set(lower(user.userName), id);
   }
 
   listUsers(): ScimJson[] {
     return [...this.users.values()].map(clone);
+  }
+
+  /** The stored users themselves, not copies: for paging before copying. Never hand them out. */
+  storedUsers(): readonly ScimJson[] {
+    return [...this.users.values()];
   }
 
   getUser(id: string): ScimJson {
@@ -189,7 +203,7 @@ class ScimStore {
       this.account.testModeLog.push({ action, resourceType: 'User', id: newId, name: userName, after: clone(after) });
       return after;
     }
-    this.users.set(newId, after);
+    this.putUser(after);
     const facts = this.console.get(newId);
     if (facts) facts.provisioningManaged = true;
     else this.console.set(newId, { phishPronePercentage: 0, lastSignIn: null, joinedOn: now, provisioningManaged: true });

@@ -84,8 +84,8 @@ function lowerFilter(filter: SCIMMY.Types.Filter): SCIMMY.Types.Filter {
   return new SCIMMY.Types.Filter(nodes);
 }
 
-function matchCaseInsensitive(filter: SCIMMY.Types.Filter | undefined, resources: ScimJson[]): ScimJson[] {
-  if (!filter) return resources;
+function matchCaseInsensitive(filter: SCIMMY.Types.Filter | undefined, resources: readonly ScimJson[]): ScimJson[] {
+  if (!filter) return [...resources];
   const lowered = lowerFilter(filter);
   const views = resources.map((r) => ({
     ...r,
@@ -113,7 +113,7 @@ export function registerScimResources(): void {
   User.egress((resource, ctx) => {
     const scim = accountOf(ctx).scim;
     if (resource.id) return scim.getUser(resource.id) as never;
-    return page(resource, matchCaseInsensitive(resource.filter, scim.listUsers())) as never;
+    return page(resource, matchCaseInsensitive(resource.filter, scim.storedUsers())).map(clone) as never;
   });
   User.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeUser(resource.id ?? null, plain(instance)) as never);
   User.degress((resource, ctx) => {
@@ -143,6 +143,9 @@ function page<T>(resource: unknown, all: T[]): T[] {
   constraints.totalResults = all.length;
   return all.slice(start - 1, start - 1 + count);
 }
+
+/** A deep copy of plain SCIM JSON, so no caller can change what the sandbox holds. */
+export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 export function scimErrorBody(status: number, detail: string, scimType?: string | null): Record<string, unknown> {
   return { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), ...(scimType ? { scimType } : {}), detail };
