@@ -315,7 +315,7 @@ export class Kb4syncBot extends TeamsActivityHandler {
           return await this.apply(context, who, data);
         case 'cancel': {
           if (!data.planId) break;
-          await this.deps.service.cancel(data.planId, actorOf(who));
+          await this.deps.service.cancel(data.planId, actorOf(who), { digest: data.digest });
           return invokeCard(views.message({ title: 'Cancelled', text: 'Nothing was applied. Run "preview sync <company>" for a new plan.' }));
         }
         case 'review': {
@@ -335,11 +335,8 @@ export class Kb4syncBot extends TeamsActivityHandler {
             const preview = await this.deps.service.preview(company.id, actorOf(who));
             return invokeCard(views.preview({ plan: preview.plan, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, links: this.deps.links(preview.planId, preview.expiresAt) }));
           }
-          if (data.command === 'pause' || data.command === 'resume') {
-            const ok = mayChange(config, who);
-            if (!ok.ok) return invokeCard(views.message({ title: 'Not allowed', text: ok.message, tone: 'attention' }));
-            return invokeCard(await this.setPaused(company, data.command === 'pause', who));
-          }
+          // setPaused checks the admin list itself, and audits a refusal.
+          if (data.command === 'pause' || data.command === 'resume') return invokeCard(await this.setPaused(company, data.command === 'pause', who));
           if (data.command === 'runs') return invokeCard(views.history({ company, runs: await store.listRuns(company.id, 10) }));
           const state = await store.getCompanyState(company.id);
           const [lastRun] = await store.listRuns(company.id, 1);
