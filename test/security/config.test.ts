@@ -63,7 +63,7 @@ const wrongType = (value: Json): fc.Arbitrary<Json> =>
     ? fc.oneof(fc.integer(), fc.boolean(), fc.constant({}), fc.array(fc.integer(), { minLength: 1, maxLength: 3 }))
     : typeof value === 'number'
       ? fc.oneof(fc.string({ minLength: 1 }).map((s) => `n${s}`), fc.boolean(), fc.constant({}))
-      : fc.oneof(fc.string({ minLength: 1 }).map((s) => `b${s}`), fc.integer(), fc.constant([]));
+      : fc.oneof(fc.string({ minLength: 1 }).map((s) => `b${s}`), fc.integer(), fc.constant<Json>([]));
 
 test('the fixture itself loads (else every refusal below proves nothing)', () => {
   expect(load(fixture)).toBeNull();

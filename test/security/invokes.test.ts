@@ -156,6 +156,13 @@ describe('Cancel and the other verbs', () => {
     expect((await rig.app.store.getPlan(String(data.planId)))?.status).toBe('pending');
   });
 
+  test('Cancel without the card’s digest is not valid, and the plan stays applicable', async () => {
+    const { data, messageId } = await preview('acme');
+    const before = await rig.footprint();
+    expect(text(await rig.bot.click(messageId, 'cancel', { planId: data.planId }))).toMatch(/not valid/);
+    expect(await rig.footprint()).toEqual(before);
+  });
+
   test('Cancel by an admin cancels; a replayed Cancel or an Apply afterwards is refused and audited', async () => {
     const { data, messageId } = await preview('acme');
     expect(text(await rig.bot.click(messageId, 'cancel', data))).toMatch(/Cancelled/);
