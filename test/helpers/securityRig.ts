@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/app';
 import { startService } from '../../src/cliServe';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { Logger } from '../../src/log';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import type { Service } from '../../src/serve';
 import { startConnector, type ConnectorStandIn } from './botConnector';
 import { botClient, type BotClient } from './botHttp';
@@ -31,6 +32,8 @@ export interface Footprint {
 
 export interface SecurityRig {
   dir: string;
+  /** The kb4sync.yaml the service runs with. */
+  configPath: string;
   sandbox: Sandbox;
   connector: ConnectorStandIn;
   app: App;
@@ -47,11 +50,15 @@ export interface RigOptions {
   sandboxMode?: boolean;
   /** Rewrites the sandbox's kb4sync.yaml before the service reads it. */
   config?: (yaml: string) => string;
+  /** The service's logger (default: its own, on stderr). */
+  log?: Logger;
+  /** Secrets for the sandbox servers instead of the demo's. */
+  secrets?: SandboxOptions['secrets'];
 }
 
 export async function startSecurityRig(options: RigOptions = {}): Promise<SecurityRig> {
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-security-'));
-  const sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
+  const sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 }, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const configPath = join(dir, 'kb4sync.yaml');
   const yaml = readFileSync(sandbox.configPath, 'utf8');
   writeFileSync(configPath, options.config ? options.config(yaml) : yaml);
@@ -63,6 +70,7 @@ export async function startSecurityRig(options: RigOptions = {}): Promise<Securi
     port: 0,
     sandbox: options.sandboxMode ?? true,
     schedule: false,
+    ...(options.log ? { log: options.log } : {}),
   });
   const bot = botClient(service, connector);
   const companies = app.config.companies.map((c) => c.id);
@@ -89,6 +97,7 @@ export async function startSecurityRig(options: RigOptions = {}): Promise<Securi
 
   return {
     dir,
+    configPath,
     sandbox,
     connector,
     app,
