@@ -189,6 +189,11 @@ describe('random card invokes', () => {
           const answer = res.body as { statusCode: number; type: string; value: Card };
           expect(answer).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
           expectWellFormedCard(answer.value);
+          // A verb that changes things, with data that never is a valid card's: a refusal or a validation answer.
+          const sentVerb = (value as { action?: { verb?: unknown } } | null)?.action?.verb;
+          if (typeof sentVerb === 'string' && ['apply', 'cancel', 'pause', 'resume', 'retry'].includes(sentVerb)) {
+            expect(JSON.stringify(answer.value)).toMatch(/Not allowed|not valid|Not applied/);
+          }
         } else {
           // botbuilder's own validation of the envelope (no value, not an Action.Execute).
           expect(res.status).toBe(400);
