@@ -11,7 +11,7 @@ import { diffCsv, diffJson } from './bot/diffExport';
 import { views } from './bot/views';
 import { configPath } from './config';
 import { formatChecks, runDoctor } from './doctor';
-import { createLogger } from './log';
+import { createLogger, type Logger } from './log';
 import { createMetrics } from './metrics';
 import { GraphSource } from './m365/graphSource';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from './sandbox';
@@ -38,8 +38,17 @@ export interface RunningService {
 }
 
 /** Starts the service from a configuration file (the sandbox's or a real one). */
-export async function startService(options: { configPath: string; env: NodeJS.ProcessEnv; host: string; port: number; sandbox: boolean; schedule?: boolean }): Promise<{ app: App; service: Service }> {
-  const log = createLogger();
+export async function startService(options: {
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  host: string;
+  port: number;
+  sandbox: boolean;
+  schedule?: boolean;
+  /** Where the logs go (default: JSON on stderr at LOG_LEVEL); tests read them back. */
+  log?: Logger;
+}): Promise<{ app: App; service: Service }> {
+  const log = options.log ?? createLogger();
   const metrics = createMetrics();
   const app = await openApp({ configPath: options.configPath, env: options.env, log, metrics, source: (company, credential, onStatus) => new GraphSource(company, credential, {}, onStatus) });
   try {

@@ -3,7 +3,8 @@
  * applies, and proactive notifications; stopped cleanly on SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { CloudAdapter } from 'botbuilder';
+import { BotAuthentication, botAuthOptions } from './bot/authentication';
 import { resolveEmailCredential, resolveWebhookSecrets } from './config';
 import { EmailNotifier } from './notify/email';
 import type { App } from './app';
@@ -50,12 +51,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
     throw new Error('MicrosoftAppId is not set: a production bot needs its Azure Bot registration (see README, "Run it for real").');
   }
   if (!appId) log.warn('SANDBOX MODE: no MicrosoftAppId, so /api/messages accepts UNAUTHENTICATED traffic. Never expose this port.');
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: appId,
-    MicrosoftAppPassword: env.MicrosoftAppPassword ?? '',
-    MicrosoftAppType: env.MicrosoftAppType ?? (appId ? 'SingleTenant' : ''),
-    MicrosoftAppTenantId: env.MicrosoftAppTenantId ?? '',
-  } as ConfigurationBotFrameworkAuthenticationOptions);
+  const authOptions = botAuthOptions(env);
+  if (env.ToBotFromChannelOpenIdMetadataUrl || env.ToBotFromChannelTokenIssuer) {
+    log.warn({ metadata: authOptions.ToBotFromChannelOpenIdMetadataUrl, issuer: authOptions.ToBotFromChannelTokenIssuer }, 'Bot Framework tokens are checked against a non-default issuer (ToBotFromChannelOpenIdMetadataUrl)');
+  }
+  const auth = new BotAuthentication(authOptions);
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error.message }, 'turn failed');

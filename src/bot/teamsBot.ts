@@ -11,6 +11,7 @@ import {
   type AdaptiveCardInvokeValue,
   type CloudAdapter,
   type ConversationReference,
+  type InvokeResponse,
 } from 'botbuilder';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -296,6 +297,20 @@ export class Kb4syncBot extends TeamsActivityHandler {
     });
   }
 
+  /**
+   * botbuilder reads `value.action.type` of an adaptiveCard/action invoke without checking that
+   * `value.action` exists: a forged invoke whose value is an array or has no action threw inside
+   * the SDK (a 501 and an "internal error" message in the chat). Answer it as botbuilder answers
+   * other malformed invokes: 400, BadRequest.
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const value = context.activity.value as { action?: unknown } | undefined;
+    if (context.activity.name === 'adaptiveCard/action' && value && (typeof value !== 'object' || typeof value.action !== 'object' || value.action === null)) {
+      return { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'Missing value.action' } } };
+    }
+    return super.onInvokeActivity(context);
+  }
+
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const { views, config, store } = this.deps;
     const who = identity(context);
@@ -314,8 +329,9 @@ export class Kb4syncBot extends TeamsActivityHandler {
         case 'apply':
           return await this.apply(context, who, data);
         case 'cancel': {
-          if (!data.planId) break;
-          await this.deps.service.cancel(data.planId, actorOf(who));
+          // Like Apply, Cancel needs the card's digest: a forged click knows only a plan id.
+          if (!data.planId || !data.digest) break;
+          await this.deps.service.cancel(data.planId, actorOf(who), { digest: data.digest });
           return invokeCard(views.message({ title: 'Cancelled', text: 'Nothing was applied. Run "preview sync <company>" for a new plan.' }));
         }
         case 'review': {
@@ -335,11 +351,8 @@ export class Kb4syncBot extends TeamsActivityHandler {
             const preview = await this.deps.service.preview(company.id, actorOf(who));
             return invokeCard(views.preview({ plan: preview.plan, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, links: this.deps.links(preview.planId, preview.expiresAt) }));
           }
-          if (data.command === 'pause' || data.command === 'resume') {
-            const ok = mayChange(config, who);
-            if (!ok.ok) return invokeCard(views.message({ title: 'Not allowed', text: ok.message, tone: 'attention' }));
-            return invokeCard(await this.setPaused(company, data.command === 'pause', who));
-          }
+          // setPaused checks the admin list itself, and audits a refusal.
+          if (data.command === 'pause' || data.command === 'resume') return invokeCard(await this.setPaused(company, data.command === 'pause', who));
           if (data.command === 'runs') return invokeCard(views.history({ company, runs: await store.listRuns(company.id, 10) }));
           const state = await store.getCompanyState(company.id);
           const [lastRun] = await store.listRuns(company.id, 1);

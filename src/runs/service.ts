@@ -404,15 +404,23 @@ export class RunService {
     return { runId, planId: stored.planId, status, report, error, failure };
   }
 
-  /** Cancels a pending plan (an admin clicked Cancel). */
-  async cancel(planId: string, actor: Actor): Promise<void> {
+  /**
+   * Cancels a pending plan (an admin clicked Cancel). Like apply, a card whose digest is not the
+   * stored plan's is refused, and every refusal is audited.
+   */
+  async cancel(planId: string, actor: Actor, options: { digest?: string } = {}): Promise<void> {
     const stored = await this.deps.store.getPlan(planId);
-    if (!stored) throw new ApplyRefused('not-found', REFUSAL_TEXT['not-found']);
+    const refuse = async (reason: RefusalReason, message: string): Promise<never> => {
+      await this.audit(actor, 'cancel', { companyId: stored?.companyId ?? null, planId, runId: null, outcome: 'refused', detail: { reason } });
+      throw new ApplyRefused(reason, message);
+    };
+    if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+    if (options.digest !== undefined && options.digest !== stored.digest) return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
     if (stored.status !== 'pending') {
       const reason = stored.status === 'expired' || stored.status === 'applied' || stored.status === 'applying' || stored.status === 'failed' ? stored.status : 'cancelled';
-      throw new ApplyRefused(reason, REFUSAL_TEXT[reason]);
+      return refuse(reason, REFUSAL_TEXT[reason]);
     }
-    if (stored.expiresAt.getTime() <= this.clock().getTime()) throw new ApplyRefused('expired', REFUSAL_TEXT.expired);
+    if (stored.expiresAt.getTime() <= this.clock().getTime()) return refuse('expired', REFUSAL_TEXT.expired);
     await this.deps.store.setPlanStatus(planId, 'cancelled');
     await this.audit(actor, 'cancel', { companyId: stored.companyId, planId, runId: null, outcome: 'ok', detail: {} });
   }

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   reset?: boolean;
   /** 0 for ephemeral ports (tests); the defaults are fixed so the written config stays valid. */
   ports?: { knowbe4: number; graph: number; authority: number };
+  /** Other secrets than the demo's (tests that look for leaks want distinctive ones). */
+  secrets?: { graph?: (companyId: string) => string; scim?: (companyId: string) => string };
 }
 
 export interface Sandbox {
@@ -46,7 +48,7 @@ export interface Sandbox {
 
 const snapshotSchema = z.record(z.string(), z.object({ users: z.array(z.looseObject({ userName: z.string() })), groups: z.array(z.looseObject({ displayName: z.string() })) }));
 
-const scimToken = (id: string) => `sandbox-${id}-scim-token`;
+const demoScimToken = (id: string) => `sandbox-${id}-scim-token`;
 const scimTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_SCIM_TOKEN`;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -55,6 +57,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const ports = options.ports ?? SANDBOX_PORTS;
+  const scimToken = options.secrets?.scim ?? demoScimToken;
 
   const inUse = (err: unknown): never => {
     const e = err as NodeJS.ErrnoException & { port?: number };
@@ -63,7 +66,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     throw err;
   };
-  const { sandbox: graph, companies } = await startDemoGraphSandbox({ port: ports.graph, authorityPort: ports.authority }).catch(inUse);
+  const { sandbox: graph, companies } = await startDemoGraphSandbox({ port: ports.graph, authorityPort: ports.authority, ...(options.secrets?.graph ? { clientSecret: options.secrets.graph } : {}) }).catch(inUse);
   const stateFile = join(dir, 'knowbe4.json');
   const saved = existsSync(stateFile) ? snapshotSchema.safeParse(JSON.parse(readFileSync(stateFile, 'utf8'))) : null;
   const knowbe4 = await startKnowbe4Sandbox({

@@ -10,10 +10,11 @@ export interface DemoGraphSandbox {
   companies: DemoCompany[];
 }
 
-export async function startDemoGraphSandbox(options: { port?: number; authorityPort?: number } = {}): Promise<DemoGraphSandbox> {
-  const companies = demoCompanies();
+export async function startDemoGraphSandbox(options: { port?: number; authorityPort?: number; clientSecret?: (companyId: string) => string } = {}): Promise<DemoGraphSandbox> {
+  const { clientSecret, ...ports } = options;
+  const companies = demoCompanies().map((c) => (clientSecret ? { ...c, spec: { ...c.spec, sandboxClientSecret: clientSecret(c.spec.id) } } : c));
   const sandbox = await startGraphSandbox({
-    ...options,
+    ...ports,
     tenants: companies.map((c) => ({ tenant: c.graph, apps: [{ clientId: c.spec.clientId, clientSecret: c.spec.sandboxClientSecret }] })),
   });
   return { sandbox, companies };

@@ -1,0 +1,119 @@
+/**
+ * The world a security test attacks: the sandbox Graph and KnowBe4 servers, the loopback Bot
+ * Connector, and kb4sync's real service on loopback. `footprint()` counts everything an accepted
+ * request could change or cause (stored plans, runs, audit entries, plan and company states,
+ * KnowBe4 and Graph requests, messages to the connector), so a test can prove a refused request
+ * did nothing at all.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from '../../src/app';
+import { startService } from '../../src/cliServe';
+import type { Logger } from '../../src/log';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import type { Service } from '../../src/serve';
+import { startConnector, type ConnectorStandIn } from './botConnector';
+import { botClient, type BotClient } from './botHttp';
+
+export interface Footprint {
+  plans: number;
+  /** Plan ids with their status: an apply or a cancel changes one. */
+  planStatus: Record<string, string>;
+  runs: number;
+  audit: number;
+  operations: number;
+  paused: Record<string, boolean>;
+  knowbe4Writes: number;
+  knowbe4Requests: number;
+  graphRequests: number;
+  connectorActivities: number;
+}
+
+export interface SecurityRig {
+  dir: string;
+  /** The kb4sync.yaml the service runs with. */
+  configPath: string;
+  sandbox: Sandbox;
+  connector: ConnectorStandIn;
+  app: App;
+  service: Service;
+  bot: BotClient;
+  footprint(): Promise<Footprint>;
+  stop(): Promise<void>;
+}
+
+export interface RigOptions {
+  /** Extra environment for the service (bot credentials, issuer overrides, secrets). */
+  env?: Record<string, string>;
+  /** Sandbox mode (no app id accepted); default true. */
+  sandboxMode?: boolean;
+  /** Rewrites the sandbox's kb4sync.yaml before the service reads it. */
+  config?: (yaml: string) => string;
+  /** The service's logger (default: its own, on stderr). */
+  log?: Logger;
+  /** Secrets for the sandbox servers instead of the demo's. */
+  secrets?: SandboxOptions['secrets'];
+}
+
+export async function startSecurityRig(options: RigOptions = {}): Promise<SecurityRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-security-'));
+  const sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 }, ...(options.secrets ? { secrets: options.secrets } : {}) });
+  const configPath = join(dir, 'kb4sync.yaml');
+  const yaml = readFileSync(sandbox.configPath, 'utf8');
+  writeFileSync(configPath, options.config ? options.config(yaml) : yaml);
+  const connector = await startConnector();
+  const { app, service } = await startService({
+    configPath,
+    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent', ...options.env },
+    host: '127.0.0.1',
+    port: 0,
+    sandbox: options.sandboxMode ?? true,
+    schedule: false,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const bot = botClient(service, connector);
+  const companies = app.config.companies.map((c) => c.id);
+
+  const footprint = async (): Promise<Footprint> => {
+    const db = app.store.db;
+    const plans = await db.selectFrom('plans').select(['id', 'status']).execute();
+    const paused: Record<string, boolean> = {};
+    for (const id of companies) paused[id] = (await app.store.getCompanyState(id)).paused;
+    const kb4 = sandbox.knowbe4.allRequests();
+    return {
+      plans: plans.length,
+      planStatus: Object.fromEntries(plans.map((p) => [p.id, p.status])),
+      runs: (await db.selectFrom('runs').select('id').execute()).length,
+      audit: (await db.selectFrom('audit_log').select('id').execute()).length,
+      operations: (await db.selectFrom('plan_operations').select('op_id').execute()).length,
+      paused,
+      knowbe4Writes: kb4.filter((r) => r.method !== 'GET').length,
+      knowbe4Requests: kb4.length,
+      graphRequests: sandbox.graph.requests.length,
+      connectorActivities: connector.activities.length,
+    };
+  };
+
+  return {
+    dir,
+    configPath,
+    sandbox,
+    connector,
+    app,
+    service,
+    bot,
+    footprint,
+    async stop() {
+      await service.stop();
+      await app.close();
+      await connector.close();
+      await sandbox.stop();
+    },
+  };
+}
+
+/** Adds `allowedTenants` to a kb4sync.yaml (the sandbox's answers any tenant). */
+export function allowTenants(...tenants: string[]): (yaml: string) => string {
+  return (yaml) => yaml.replace(/^admins:/m, `allowedTenants: [${tenants.map((t) => `"${t}"`).join(', ')}]\nadmins:`);
+}
