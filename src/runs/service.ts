@@ -277,8 +277,9 @@ export class RunService {
       const a = /^smtp:(.+)$/i.exec(alias)?.[1];
       if (a && a.toLowerCase() !== primary?.toLowerCase()) lookups.push(target.findUserByUserName(a));
     }
-    for (const t of await Promise.all(lookups)) if (t) records.set(t.id, t);
-    const groups = await target.listGroups();
+    // The groups do not depend on who was found: read them in the same round trip.
+    const [existing, groups] = await Promise.all([Promise.all(lookups), target.listGroups()]);
+    for (const t of existing) if (t) records.set(t.id, t);
 
     const rules = { ...companyRules(company), removeStaleUsers: false };
     const full = makePlan(rules, { users: people, groups: hit.groups }, { users: [...records.values()], groups }, { previousSourceCount: null });
