@@ -325,6 +325,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     const state = tenants.get(tenantKey);
     let route = 'identity.unknown';
     try {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
       if (req.method === 'GET' && rest === 'v2.0/.well-known/openid-configuration') {
         route = 'openid-configuration';
         if (!state) throw aadError(400, 'invalid_tenant', 90002, `Tenant '${segments[0] ?? ''}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
