@@ -21,7 +21,7 @@ import { addressKey, cleanAddress } from '../sync/normalize';
 import type { GraphField } from '../sync/attributes';
 import type { SourceGroup, SourceUser } from '../sync/model';
 import { graphSelectFields, graphUserSchema, skuMap, subscribedSkuSchema, toSourceUser } from './graphUser';
-import { configuredGroups, GRAPH_MAX_TOP } from './source';
+import { configuredGroups, GRAPH_MAX_TOP, idOnlySchema } from './source';
 import { openGraphSession, type GraphSession, type SessionOptions } from './session';
 
 export interface FindUserOptions extends SessionOptions {
@@ -32,7 +32,6 @@ export interface FindUserOptions extends SessionOptions {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const idOnlySchema = z.looseObject({ id: z.string() });
 const skusSchema = z.looseObject({ value: z.array(subscribedSkuSchema) });
 
 /** An OData string literal: quoted, with a quote inside doubled (OData ABNF `SQUOTE-in-string`). */

@@ -36,7 +36,8 @@ export function mappedGraphFields(mapping: AttributeMapping): GraphField[] {
   return [...new Set(Object.values(mapping).filter((f): f is GraphField => f !== undefined))];
 }
 
-const idOnlySchema = z.looseObject({ id: z.string() });
+/** A directory object reduced to its id (`$select=id`). */
+export const idOnlySchema = z.looseObject({ id: z.string() });
 
 /**
  * The groups a company's rules read, id → the name the planner knows them by: scope groups by
