@@ -6,7 +6,7 @@
  */
 import type { CompanyConfig } from '../../src/config';
 import { GraphSource } from '../../src/m365/graphSource';
-import { RequestCounter } from '../../src/m365';
+import { MissingPermissionError, RequestCounter, ThrottledError } from '../../src/m365';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
 import { generateTenant, type GraphTenant, type GraphUserRecord } from '../../src/sandbox/tenants';
 import type { SourceSnapshot } from '../../src/sync';
@@ -20,6 +20,11 @@ const limited = generateTenant({ seed: 43, displayName: 'Lookup Limited', domain
 const quoted = small.users[7] as GraphUserRecord;
 quoted.mail = "pat.o'neil@lookup.example";
 quoted.proxyAddresses = [`SMTP:${quoted.mail}`, "smtp:p.o'neil@lookup-legacy.com"];
+
+// `+`, `&` and `#` mean something in a query string: the filter must be percent-encoded whole.
+const tagged = small.users[8] as GraphUserRecord;
+tagged.mail = 'sam+kb4&co@lookup.example';
+tagged.proxyAddresses = [`SMTP:${tagged.mail}`];
 
 const group = (t: GraphTenant, name: string) => t.groups.find((g) => g.displayName === name)?.id as string;
 const LICENCES = ['SPE_E3', 'O365_BUSINESS_PREMIUM', 'ENTERPRISEPACK'];
@@ -81,6 +86,14 @@ test('a quote in the address is escaped, so it finds its owner and cannot widen 
   expect(sb.requests.filter((r) => r.route === 'users').every((r) => r.status === 200)).toBe(true);
 });
 
+test('addresses with +, & or a guest #EXT# UPN reach Graph intact', async () => {
+  const s = plain(small);
+  expect((await s.findUser('SAM+KB4&co@lookup.example'))?.user.id).toBe(tagged.id);
+  const guest = small.users.find((u) => u.kind === 'guest') as GraphUserRecord;
+  expect(guest.userPrincipalName).toContain('#EXT#');
+  expect((await s.findUser(guest.userPrincipalName))?.user.id).toBe(guest.id);
+});
+
 test('returns the manager and the configured groups, nested membership included', async () => {
   const champions = small.groups.find((g) => g.displayName === 'Security Champions') as GraphTenant['groups'][number];
   // A champion is in the pilot only through the nested Champions group.
@@ -104,6 +117,7 @@ test('the lookup hands the planner exactly what the full read has for that user'
   const picks = [
     ...kinds.map((k) => small.users.find((u) => u.kind === k) as GraphUserRecord),
     quoted,
+    tagged,
     member(small, (u) => u.mail === null),
     member(small, (u) => u.managerId === null),
     ...small.users.filter((u) => u.kind === 'member').slice(100, 104),
@@ -169,4 +183,17 @@ test('without GroupMember.Read.All, memberships still come back (Graph returns t
   const raw = limited.users.find((u) => u.kind === 'member' && u.department !== null) as GraphUserRecord;
   const hit = await source(fullRules(limited)).findUser(raw.mail as string);
   expect(hit?.groups.find((g) => g.displayName === 'Everyone')?.memberIds).toEqual(expect.arrayContaining([raw.id]));
+});
+
+test('failures are the same specific errors the full read gives, in either round', async () => {
+  const raw = small.users.find((u) => u.kind === 'member' && u.managerId !== null) as GraphUserRecord;
+  sb.faults.throttle(5, 1, ['user.transitiveMemberOf']);
+  await expect(source(fullRules(small)).findUser(raw.mail as string)).rejects.toBeInstanceOf(ThrottledError);
+  sb.faults.clear();
+  sb.setRoles(limited.tenantId, CLIENT_ID, ['Organization.Read.All']);
+  try {
+    await expect(source(fullRules(limited)).findUser('anyone@limited.example')).rejects.toMatchObject({ constructor: MissingPermissionError, message: expect.stringContaining('User.Read.All') });
+  } finally {
+    sb.setRoles(limited.tenantId, CLIENT_ID, ['User.Read.All', 'Organization.Read.All']);
+  }
 });
