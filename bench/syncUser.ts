@@ -7,7 +7,7 @@
  * `node --import tsx bench/syncUser.ts [users] [latencyMs] [samples]`
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startService } from '../src/cliServe';
@@ -179,6 +179,8 @@ async function main(): Promise<void> {
     description: `sync user <address> posted to the bot over HTTP, until the KnowBe4 record shows the job title changed in Entra; ${members.toLocaleString('en-US')}-member tenant (${tenant.users.length.toLocaleString('en-US')} users), KnowBe4 seeded in step`,
     aim: `< ${AIM_MS} ms`,
     latencyMs: { graph: latencyMs, signIn: latencyMs, knowbe4: latencyMs },
+    // Everything runs in one process on this machine: other load shows in the samples.
+    machine: { cpus: cpus().length, loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
     tenantUsers: tenant.users.length,
     knowbe4Users: seed.users.length,
     at: new Date().toISOString(),
