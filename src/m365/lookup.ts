@@ -71,7 +71,8 @@ const NONE: ReadonlySet<string> = new Set();
 /**
  * The person who owns `address`, with what the planner would read about them in a full read:
  * the same SourceUser, their manager (whose own `managerId` is not read: sync user never plans
- * the manager's link), and the configured groups that contain either of them (transitively).
+ * the manager's link), the configured groups that contain either of them (transitively), and
+ * anyone else the same filter found holding that address (the first in Graph's order is `user`).
  */
 export async function findSourceUser(company: CompanyConfig, secrets: CompanySecrets['graph'], address: string, options: FindUserOptions): Promise<SourceUserLookup | null> {
   const cleaned = cleanAddress(address);
@@ -87,9 +88,11 @@ export async function findSourceUser(company: CompanyConfig, secrets: CompanySec
     session.each(`/users?$filter=${encodeURIComponent(addressFilter(cleaned))}&$select=${select}${expand}`, (raw) => raws.push(raw)),
   ]);
 
-  const hit = raws.map((raw) => ({ raw, user: toSourceUser(raw, skus, options.managers ? undefined : null) })).find((c) => owns(c.user, key));
+  const owners = raws.map((raw) => ({ raw, user: toSourceUser(raw, skus, options.managers ? undefined : null) })).filter((c) => owns(c.user, key));
+  const hit = owners[0];
   if (!hit) return null;
   const { user } = hit;
+  const others = owners.slice(1).map((o) => o.user);
   // A manager that is not a user (an organisational contact) has no KnowBe4 record to link.
   const managerRaw = graphUserSchema.safeParse(graphUserSchema.parse(hit.raw).manager ?? null);
   const manager = managerRaw.success && user.managerId !== null ? toSourceUser(managerRaw.data, skus, null) : null;
@@ -104,5 +107,5 @@ export async function findSourceUser(company: CompanyConfig, secrets: CompanySec
     const memberIds = [...(userGroups.has(id.toLowerCase()) ? [user.id] : []), ...(manager && managerGroups.has(id.toLowerCase()) ? [manager.id] : [])];
     if (memberIds.length > 0) groups.push({ id, displayName, memberIds });
   }
-  return { user, manager, groups };
+  return { user, manager, groups, others };
 }

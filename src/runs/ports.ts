@@ -46,6 +46,11 @@ export interface SourceUserLookup {
   /** As a full read returns them, except that their own `managerId` may be left unread (null). */
   manager: SourceUser | null;
   /**
+   * Other users who hold the same address (mail, UPN or alias): a full read would see them too,
+   * and two people claiming one address is a conflict, never a write.
+   */
+  others: SourceUser[];
+  /**
    * The company's scope and mirror groups that contain the user or the manager (transitively),
    * named as a full read names them, with `memberIds` limited to those two.
    */

@@ -264,7 +264,9 @@ export class RunService {
 
     const target = this.deps.connectors.target(company.id);
     const primary = primaryAddress(hit.user, company.emailSource);
-    const people = [hit.user, ...(hit.manager ? [hit.manager] : [])];
+    // Whoever else holds the address goes in too, with their own records: the planner then sees
+    // the conflict a full run would see, and nobody claims a record through the address alone.
+    const people = [hit.user, ...(hit.manager ? [hit.manager] : []), ...hit.others].filter((p, i, all) => all.findIndex((q) => q.id === p.id) === i);
     const records = new Map<string, TargetUser>();
     const lookups: Promise<TargetUser | null>[] = [];
     for (const person of people) {

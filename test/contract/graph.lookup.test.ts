@@ -12,7 +12,7 @@ import { generateTenant, type GraphTenant, type GraphUserRecord } from '../../sr
 import type { SourceSnapshot } from '../../src/sync';
 import { CLIENT_ID, companyFor, SECRET, secretOf } from '../helpers/graphSandbox';
 
-const small = generateTenant({ seed: 41, displayName: 'Lookup Ltd', domain: 'lookup.example', members: 300, guests: 4, disabled: 6, unlicensed: 8, nullMail: 3, sharedMailboxes: 2 });
+const small = generateTenant({ seed: 41, displayName: 'Lookup Ltd', domain: 'lookup.example', members: 300, guests: 4, disabled: 6, unlicensed: 8, nullMail: 3, sharedMailboxes: 2, sharedAddressPairs: 1 });
 const large = generateTenant({ seed: 42, displayName: 'Lookup Large', domain: 'large.example', members: 3_000, guests: 10 });
 const limited = generateTenant({ seed: 43, displayName: 'Lookup Limited', domain: 'limited.example', members: 40 });
 
@@ -94,6 +94,14 @@ test('addresses with +, & or a guest #EXT# UPN reach Graph intact', async () => 
   expect((await s.findUser(guest.userPrincipalName))?.user.id).toBe(guest.id);
 });
 
+test('two people holding one address both come back, so the planner sees the conflict', async () => {
+  const twin = small.users.find((u) => u.displayName.endsWith(' (2)')) as GraphUserRecord;
+  const original = small.users.find((u) => u.id !== twin.id && u.mail === twin.mail) as GraphUserRecord;
+  const hit = await plain(small).findUser(twin.mail as string);
+  expect([hit?.user.id, ...(hit?.others.map((o) => o.id) ?? [])]).toEqual([original.id, twin.id]);
+  expect((await plain(small).findUser((small.users[20] as GraphUserRecord).mail as string))?.others).toEqual([]);
+});
+
 test('returns the manager and the configured groups, nested membership included', async () => {
   const champions = small.groups.find((g) => g.displayName === 'Security Champions') as GraphTenant['groups'][number];
   // A champion is in the pilot only through the nested Champions group.
@@ -143,7 +151,7 @@ test('without managers synced, neither read asks for them', async () => {
   const snapshot = await source(company).fetchSource();
   const raw = member(small, (u) => u.managerId !== null);
   const hit = await source(company).findUser(raw.mail as string);
-  expect(hit).toEqual({ user: snapshot.users.find((u) => u.id === raw.id), manager: null, groups: [] });
+  expect(hit).toEqual({ user: snapshot.users.find((u) => u.id === raw.id), manager: null, groups: [], others: [] });
   expect(hit?.user.managerId).toBeNull();
   expect(sb.requests.filter((r) => r.route === 'users').at(-1)?.path).not.toMatch(/expand/);
 });
