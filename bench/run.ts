@@ -115,12 +115,40 @@ function endToEndBench(): { members: number; peakRssMB: number; runs: E2eRun[] }
   return result;
 }
 
+interface SyncUserResult {
+  tenantUsers: number;
+  latencyMs: { graph: number; knowbe4: number };
+  medianMs: number;
+  maxMs: number;
+  samplesMs: number[];
+  requestsPerLookup: { graph: number; signIn: number; scim: number };
+  sandboxGroupListMs: number;
+  aim: string;
+}
+
+/** `sync user` through the bot at 50 ms per request; bench/syncUser.ts writes sync-user.json itself. */
+function syncUserBench(): string[] {
+  tsx('syncUser.ts', [process.env.BENCH_SYNC_USER_USERS ?? '10000']);
+  const r = JSON.parse(readFileSync(join(RESULTS, 'sync-user.json'), 'utf8')) as SyncUserResult;
+  return [
+    `## sync user: ${r.tenantUsers.toLocaleString('en-US')} users, ${r.latencyMs.graph} ms added per Graph, sign-in and KnowBe4 request (bench/syncUser.ts)`,
+    '',
+    '| median (ms) | max (ms) | samples (ms) | Graph requests | sign-in requests | SCIM requests | aim |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | --- |',
+    `| ${r.medianMs} | ${r.maxMs} | ${r.samplesMs.join(', ')} | ${r.requestsPerLookup.graph} | ${r.requestsPerLookup.signIn} | ${r.requestsPerLookup.scim} | ${r.aim} |`,
+    '',
+    `Each sample includes one GET /Groups, for which the KnowBe4 sandbox alone needs at least ${r.sandboxGroupListMs} ms (SCIMMY coerces every member of the 10,000-member default group).`,
+    '',
+  ];
+}
+
 function main(): void {
   mkdirSync(RESULTS, { recursive: true });
   const plan = planBench();
   const throughput = throughputBench();
   const e2e = endToEndBench();
   const rateBound = rateBoundBench();
+  const syncUser = syncUserBench();
   const lines = [
     '# kb4sync benchmarks',
     '',
@@ -155,6 +183,7 @@ function main(): void {
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
     ...throughput.map((r) => `| ${r.requestsPerSecond} | ${r.maxConcurrency} | ${r.latencyMs} | ${r.requests} | ${r.seconds} | ${r.achievedRequestsPerSecond} |`),
     '',
+    ...syncUser,
   ];
   writeFileSync(join(RESULTS, 'SUMMARY.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n') + '\n');

@@ -41,9 +41,19 @@ export interface OperationJournal {
 
 /** One person as `sync user` needs them: the user, their manager, the configured groups they are in. */
 export interface SourceUserLookup {
+  /** Exactly as a full read (fetchSource) returns them. */
   user: SourceUser;
+  /** As a full read returns them, except that their own `managerId` may be left unread (null). */
   manager: SourceUser | null;
-  /** The company's scope and mirror groups that contain the user (transitively). */
+  /**
+   * Other users who hold the same address (mail, UPN or alias): a full read would see them too,
+   * and two people claiming one address is a conflict, never a write.
+   */
+  others: SourceUser[];
+  /**
+   * The company's scope and mirror groups that contain the user or the manager (transitively),
+   * named as a full read names them, with `memberIds` limited to those two.
+   */
   groups: SourceGroup[];
 }
 

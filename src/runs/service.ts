@@ -268,7 +268,9 @@ export class RunService {
 
     const target = this.deps.connectors.target(company.id);
     const primary = primaryAddress(hit.user, company.emailSource);
-    const people = [hit.user, ...(hit.manager ? [hit.manager] : [])];
+    // Whoever else holds the address goes in too, with their own records: the planner then sees
+    // the conflict a full run would see, and nobody claims a record through the address alone.
+    const people = [hit.user, ...(hit.manager ? [hit.manager] : []), ...hit.others].filter((p, i, all) => all.findIndex((q) => q.id === p.id) === i);
     const records = new Map<string, TargetUser>();
     const lookups: Promise<TargetUser | null>[] = [];
     for (const person of people) {
@@ -281,8 +283,9 @@ export class RunService {
       const a = /^smtp:(.+)$/i.exec(alias)?.[1];
       if (a && a.toLowerCase() !== primary?.toLowerCase()) lookups.push(target.findUserByUserName(a));
     }
-    for (const t of await Promise.all(lookups)) if (t) records.set(t.id, t);
-    const groups = await target.listGroups();
+    // The groups do not depend on who was found: read them in the same round trip.
+    const [existing, groups] = await Promise.all([Promise.all(lookups), target.listGroups()]);
+    for (const t of existing) if (t) records.set(t.id, t);
 
     const rules = { ...companyRules(company), removeStaleUsers: false };
     const full = makePlan(rules, { users: people, groups: hit.groups }, { users: [...records.values()], groups }, { previousSourceCount: null });

@@ -115,3 +115,47 @@ test('latency, faults and counters are controllable', async () => {
   expect((await graph('/subscribedSkus')).status).toBe(200);
   expect(sb.counts().subscribedSkus).toBe(3);
 });
+
+const filtered = (expr: string, extra = '') => graph(`/users?$filter=${encodeURIComponent(expr)}&$select=id${extra}`);
+const ids = (res: { json: Record<string, unknown> }) => (res.json.value as { id: string }[]).map((u) => u.id);
+
+test('$filter answers eq on mail and userPrincipalName and any() on proxyAddresses, joined by or, ignoring case', async () => {
+  const u = tenant.users.find((x) => x.kind === 'member' && x.proxyAddresses.some((p) => p.startsWith('smtp:'))) as (typeof tenant.users)[number];
+  const alias = u.proxyAddresses.find((p) => p.startsWith('smtp:')) as string;
+  expect(ids(await filtered(`mail eq '${(u.mail as string).toUpperCase()}'`))).toEqual([u.id]);
+  expect(ids(await filtered(`userPrincipalName eq '${u.userPrincipalName}'`))).toEqual([u.id]);
+  expect(ids(await filtered(`proxyAddresses/any(p:p eq '${alias.toUpperCase()}')`))).toEqual([u.id]);
+  const other = tenant.users[9] as (typeof tenant.users)[number];
+  expect(ids(await filtered(`(mail eq 'none@raw.example' or userPrincipalName eq '${other.userPrincipalName}') or mail eq '${u.mail as string}'`)).sort()).toEqual([u.id, other.id].sort());
+  expect(ids(await filtered("mail eq 'o''neil@raw.example'"))).toEqual([]);
+  const withManager = await filtered(`mail eq '${u.mail as string}'`, '&$expand=manager($select=id)');
+  expect((withManager.json.value as { manager?: { id: string } }[])[0]?.manager?.id).toBe(u.managerId ?? undefined);
+});
+
+test('every other $filter, and $search and $orderby, is refused with Graph\'s 400 error shape', async () => {
+  const shape = { error: { code: expect.stringMatching(/^(Request_UnsupportedQuery|BadRequest)$/), message: expect.any(String), innerError: expect.any(Object) } };
+  for (const expr of ["mail ne 'a@raw.example'", "startsWith(mail,'a')", "mail eq 'a' and accountEnabled eq true", "department eq 'Sales'", 'accountEnabled eq true', "mail eq 'unterminated", "proxyAddresses/any(p:startsWith(p,'smtp:'))", 'mail eq null', '']) {
+    const res = await filtered(expr);
+    expect({ expr, status: res.status }).toEqual({ expr, status: 400 });
+    expect(res.json).toMatchObject(shape);
+  }
+  const allStaff = tenant.groups.find((g) => g.displayName === 'All Staff') as (typeof tenant.groups)[number];
+  for (const path of [`/groups/${allStaff.id}/transitiveMembers?$filter=${encodeURIComponent("mail eq 'a'")}`, '/users?$search=%22displayName:a%22', '/users?$orderby=displayName']) {
+    const res = await graph(path);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: 'Request_UnsupportedQuery' } });
+  }
+});
+
+test('/users/{id}/transitiveMemberOf lists the groups that contain the user, nested ones included', async () => {
+  const allStaff = tenant.groups.find((g) => g.displayName === 'All Staff') as (typeof tenant.groups)[number];
+  const u = tenant.users.find((x) => x.kind === 'member' && x.department !== null && x.id !== tenant.users[0]?.id) as (typeof tenant.users)[number];
+  const res = await graph(`/users/${u.id}/transitiveMemberOf?$select=id,displayName`);
+  const groups = res.json.value as { '@odata.type': string; id: string; displayName: string }[];
+  // Nearest first: the department group holds the user, All Staff holds the department group.
+  expect(groups[0]?.displayName).toBe(`Dept - ${u.department as string}`);
+  expect(groups.map((g) => g.id)).toContain(allStaff.id);
+  expect(new Set(groups.map((g) => g.id)).size).toBe(groups.length);
+  expect(groups.every((g) => g['@odata.type'] === '#microsoft.graph.group')).toBe(true);
+  expect((await graph('/users/00000000-0000-4000-8000-000000000000/transitiveMemberOf')).status).toBe(404);
+});

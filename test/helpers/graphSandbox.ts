@@ -11,7 +11,7 @@ export const SECRET = 'sandbox-secret-Value~123';
 export function companyFor(
   sb: GraphSandbox,
   tenantId: string,
-  extra: { scopeGroups?: string[]; mirror?: { id: string; name: string }[]; graphUrl?: string; certificate?: boolean } = {},
+  extra: { scopeGroups?: string[]; mirror?: { id: string; name: string }[]; licenses?: string[]; syncManagers?: boolean; graphUrl?: string; certificate?: boolean } = {},
 ): CompanyConfig {
   const m365 = {
     tenantId,
@@ -27,8 +27,9 @@ export function companyFor(
         name: 'Test Co',
         m365,
         knowbe4: { scimTokenEnv: 'SCIM_TOKEN' },
-        scope: { groups: extra.scopeGroups ?? [] },
+        scope: { groups: extra.scopeGroups ?? [], licenses: extra.licenses ?? [] },
         groups: { mirror: extra.mirror ?? [] },
+        ...(extra.syncManagers === undefined ? {} : { syncManagers: extra.syncManagers }),
       },
     ],
   });

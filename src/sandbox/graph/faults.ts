@@ -17,7 +17,7 @@ interface Armed {
 
 export class FaultControls {
   private armed: Armed[] = [];
-  /** Added before every Graph response (ms); 0 = none. */
+  /** Added before every Graph and sign-in response (ms); 0 = none. Sign-in pays it too, as it does on a real network. */
   latencyMs = 0;
 
   /** 429 with `Retry-After` for the next `count` requests. */

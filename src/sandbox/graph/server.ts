@@ -13,6 +13,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { GraphGroupRecord, GraphTenant, GraphUserRecord } from '../tenants/graphTenant';
 import { FaultControls } from './faults';
+import { FilterRefused, parseUserFilter } from './filter';
 import { makeSandboxCertificate, type SandboxTls } from './tls';
 import { TokenIssuer } from './tokens';
 
@@ -79,6 +80,8 @@ export interface GraphSandbox {
   /** Grants exactly these application permissions to an app (simulates consent changes). */
   setRoles(tenantId: string, clientId: string, roles: GraphPermission[]): void;
   addTenant(registration: SandboxTenantRegistration): void;
+  /** Changes a user's Graph properties in place, as an admin editing them in Entra would. */
+  updateUser(tenantId: string, userId: string, patch: Partial<Omit<GraphUserRecord, 'id' | 'kind' | 'managerId'>>): void;
   /** Graph's page-size cap for the users list (999) and with $expand (100). */
   limits: { maxTop: number; maxTopWithExpand: number };
   stop(): Promise<void>;
@@ -171,6 +174,18 @@ function parseSelect(raw: string | null): string[] | null {
   return props;
 }
 
+const GROUP_PROPERTY_NAMES = new Set(['id', 'displayName', 'description']);
+
+/** `$select` on a list of groups: the properties the sandbox keeps for a group. */
+function parseGroupSelect(raw: string | null): ('id' | 'displayName' | 'description')[] | null {
+  if (raw === null || raw.trim() === '') return null;
+  const props = splitTopLevel(raw);
+  for (const p of props) {
+    if (!GROUP_PROPERTY_NAMES.has(p)) throw graphError(400, 'Request_BadRequest', `Could not find a property named '${p}' on type 'microsoft.graph.directoryObject'.`);
+  }
+  return props as ('id' | 'displayName' | 'description')[];
+}
+
 const USER_PROPERTY_NAMES = new Set([
   'id', 'displayName', 'givenName', 'surname', 'mail', 'userPrincipalName', 'mailNickname', 'proxyAddresses', 'accountEnabled',
   'userType', 'assignedLicenses', 'jobTitle', 'department', 'employeeId', 'employeeType', 'companyName', 'officeLocation', 'city',
@@ -218,6 +233,16 @@ function decodeSkip(raw: string | null): number {
   const m = /^o:(\d+)$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
   if (!m) throw graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.');
   return Number(m[1]);
+}
+
+/** A users `$filter` as a predicate; what the sandbox does not model is Graph's 400. */
+function userFilter(text: string): (u: GraphUserRecord) => boolean {
+  try {
+    return parseUserFilter(text);
+  } catch (err) {
+    if (err instanceof FilterRefused) throw graphError(400, err.code, err.message);
+    throw err;
+  }
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -300,6 +325,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     const state = tenants.get(tenantKey);
     let route = 'identity.unknown';
     try {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
       if (req.method === 'GET' && rest === 'v2.0/.well-known/openid-configuration') {
         route = 'openid-configuration';
         if (!state) throw aadError(400, 'invalid_tenant', 90002, `Tenant '${segments[0] ?? ''}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
@@ -405,6 +431,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     let m: RegExpExecArray | null;
     if (p === '/v1.0/users') return { route: 'users', params: [] };
     if ((m = /^\/v1\.0\/users\/([^/]+)\/manager$/.exec(p))) return { route: 'user.manager', params: [decodeURIComponent(m[1] as string)] };
+    if ((m = /^\/v1\.0\/users\/([^/]+)\/transitiveMemberOf$/.exec(p))) return { route: 'user.transitiveMemberOf', params: [decodeURIComponent(m[1] as string)] };
     if ((m = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(p))) return { route: 'user.sendMail', params: [decodeURIComponent(m[1] as string)] };
     if ((m = /^\/v1\.0\/users\/([^/]+)$/.exec(p))) return { route: 'user', params: [decodeURIComponent(m[1] as string)] };
     if (p === '/v1.0/subscribedSkus') return { route: 'subscribedSkus', params: [] };
@@ -466,7 +493,9 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       const q = url.searchParams;
       // Silently ignoring a filter would return everyone: refuse what the sandbox does not model.
       for (const unsupported of ['$filter', '$search', '$orderby']) {
-        if (q.has(unsupported)) throw graphError(400, 'Request_UnsupportedQuery', `The sandbox does not support ${unsupported}.`);
+        if (q.has(unsupported) && !(unsupported === '$filter' && route === 'users')) {
+          throw graphError(400, 'Request_UnsupportedQuery', `The sandbox does not support ${unsupported}.`);
+        }
       }
 
       switch (route) {
@@ -476,6 +505,8 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
           const expand = parseExpand(q.get('$expand'));
           // Graph caps the page at 100 when $expand is used on directory objects.
           const top = parseTop(q.get('$top'), expand.manager ? MAX_TOP_WITH_EXPAND : MAX_TOP);
+          const filter = q.get('$filter');
+          const matching = filter === null ? state.tenant.users : state.tenant.users.filter(userFilter(filter));
           const render = (u: GraphUserRecord) => {
             const out = project(u, select);
             if (expand.manager) {
@@ -484,7 +515,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
             }
             return out;
           };
-          send(res, 200, page(state.tenant.users, url, top, render, `users(${(select ?? []).join(',')})`));
+          send(res, 200, page(matching, url, top, render, `users(${(select ?? []).join(',')})`));
           break;
         }
         case 'user': {
@@ -492,6 +523,21 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
           const u = state.users.get(params[0] as string) ?? state.tenant.users.find((x) => x.userPrincipalName.toLowerCase() === (params[0] as string).toLowerCase());
           if (!u) throw graphError(404, 'Request_ResourceNotFound', `Resource '${params[0] as string}' does not exist or one of its queried reference-property objects are not present.`);
           send(res, 200, { '@odata.context': `${graphBase}/v1.0/$metadata#users/$entity`, ...project(u, parseSelect(q.get('$select'))) });
+          break;
+        }
+        case 'user.transitiveMemberOf': {
+          requireRole(claims.roles, 'User.Read.All');
+          const u = state.users.get(params[0] as string);
+          if (!u) throw graphError(404, 'Request_ResourceNotFound', `Resource '${params[0] as string}' does not exist or one of its queried reference-property objects are not present.`);
+          const select = parseGroupSelect(q.get('$select'));
+          // Graph answers without GroupMember.Read.All too, with each group reduced to its type and id.
+          const full = claims.roles.some((r) => r === 'GroupMember.Read.All' || r === 'Group.Read.All' || r === 'Directory.Read.All');
+          const render = (g: GraphGroupRecord) => {
+            const out: Record<string, unknown> = { '@odata.type': '#microsoft.graph.group', id: g.id };
+            for (const p of select ?? ['displayName', 'description']) if (p !== 'id') out[p] = full ? g[p] : null;
+            return out;
+          };
+          send(res, 200, page(memberOf(state, u.id), url, parseTop(q.get('$top'), MAX_TOP), render, 'directoryObjects'));
           break;
         }
         case 'user.manager': {
@@ -572,11 +618,40 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       app.roles = [...roles];
     },
     addTenant,
+    updateUser: (tenantId, userId, patch) => {
+      const user = tenants.get(tenantId.toLowerCase())?.users.get(userId);
+      if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
+      Object.assign(user, patch);
+    },
     limits: { maxTop: MAX_TOP, maxTopWithExpand: MAX_TOP_WITH_EXPAND },
     stop: async () => {
       await Promise.all([close(graphServer), close(identityServer)]);
     },
   };
+}
+
+/** Groups that contain the user directly or through nesting, each once, nearest first. */
+function memberOf(state: TenantState, userId: string): GraphGroupRecord[] {
+  const parents = new Map<string, GraphGroupRecord[]>();
+  for (const g of state.groups.values()) {
+    for (const id of g.memberIds) {
+      const list = parents.get(id);
+      if (list) list.push(g);
+      else parents.set(id, [g]);
+    }
+  }
+  const out: GraphGroupRecord[] = [];
+  const seen = new Set<string>();
+  const queue = [userId];
+  while (queue.length > 0) {
+    for (const g of parents.get(queue.shift() as string) ?? []) {
+      if (seen.has(g.id)) continue;
+      seen.add(g.id);
+      out.push(g);
+      queue.push(g.id);
+    }
+  }
+  return out;
 }
 
 /** Transitive members in Graph's order: users (and, without the cast, nested groups), each once. */

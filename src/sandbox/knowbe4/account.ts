@@ -169,6 +169,7 @@ class ScimStore {
     this.idByName.set(lower(user.userName), id);
   }
 
+  /** Copies of the stored users, only those `keep` accepts (copying 10,000 records is not free). */
   listUsers(): ScimJson[] {
     return [...this.users.values()].map(clone);
   }

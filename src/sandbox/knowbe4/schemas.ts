@@ -87,13 +87,37 @@ function lowerFilter(filter: SCIMMY.Types.Filter): SCIMMY.Types.Filter {
 function matchCaseInsensitive(filter: SCIMMY.Types.Filter | undefined, resources: readonly ScimJson[]): ScimJson[] {
   if (!filter) return [...resources];
   const lowered = lowerFilter(filter);
-  const views = resources.map((r) => ({
+  const views = resources.map((r, i) => ({
     ...r,
     ...(typeof r.userName === 'string' ? { userName: r.userName.toLowerCase() } : {}),
     ...(typeof r.displayName === 'string' ? { displayName: r.displayName.toLowerCase() } : {}),
-    __index: resources.indexOf(r),
+    __index: i,
   }));
   return (lowered.match(views) as (ScimJson & { __index: number })[]).map((v) => resources[v.__index] as ScimJson);
+}
+
+/** Stored attribute names an `eq` filter can be narrowed by, keyed lower-case as clients may spell them. */
+const NARROWABLE: Record<string, string> = { username: 'userName', externalid: 'externalId', id: 'id' };
+
+/**
+ * For a filter that is one `eq` on userName, externalId or id (every look-up kb4sync makes), the
+ * records that can match, found without copying or coercing the others: KnowBe4 answers these
+ * from an index, and SCIMMY would otherwise walk every user on each look-up. A superset (the
+ * comparison ignores case); SCIMMY's match still decides.
+ */
+function narrowing(filter: SCIMMY.Types.Filter | undefined): ((user: ScimJson) => boolean) | undefined {
+  const nodes = filter as unknown as FilterNode[] | undefined;
+  if (!nodes || nodes.length !== 1) return undefined;
+  const entries = Object.entries(nodes[0] as FilterNode);
+  if (entries.length !== 1) return undefined;
+  const [key, expr] = entries[0] as [string, unknown];
+  const attribute = NARROWABLE[key.toLowerCase()];
+  if (!attribute || !Array.isArray(expr) || expr.length !== 2 || expr[0] !== 'eq' || typeof expr[1] !== 'string') return undefined;
+  const wanted = expr[1].toLowerCase();
+  return (user) => {
+    const value = user[attribute];
+    return typeof value === 'string' && value.toLowerCase() === wanted;
+  };
 }
 
 let registered = false;
@@ -113,7 +137,9 @@ export function registerScimResources(): void {
   User.egress((resource, ctx) => {
     const scim = accountOf(ctx).scim;
     if (resource.id) return scim.getUser(resource.id) as never;
-    return page(resource, matchCaseInsensitive(resource.filter, scim.storedUsers())).map(clone) as never;
+    const keep = narrowing(resource.filter);
+    const stored = scim.storedUsers();
+    return page(resource, matchCaseInsensitive(resource.filter, keep ? stored.filter(keep) : stored)).map(clone) as never;
   });
   User.ingress((resource, instance, ctx) => accountOf(ctx).scim.writeUser(resource.id ?? null, plain(instance)) as never);
   User.degress((resource, ctx) => {
