@@ -9,6 +9,10 @@ export interface Candidate {
   user: SourceUser;
   /** The primary address (cleaned), or null when the user has none that KnowBe4 could use. */
   address: string | null;
+  /** user.id lower-cased (Entra ids compare case-insensitively), computed once per user. */
+  idKey: string;
+  /** addressKey(address), computed once per user; null when address is. */
+  key: string | null;
 }
 
 export type MatchVia = 'externalId' | 'address' | 'alias';
@@ -31,18 +35,16 @@ export interface MatchResult {
   heldTargetIds: Set<string>;
 }
 
+/** How the matcher finds a record. (By SCIM id is only needed for a few manager links: see plan.) */
 export interface TargetIndex {
-  byId: Map<string, TargetUser>;
   byExternalId: Map<string, TargetUser>;
   byAddress: Map<string, TargetUser>;
 }
 
 export function indexTargets(targets: readonly TargetUser[]): TargetIndex {
-  const byId = new Map<string, TargetUser>();
   const byExternalId = new Map<string, TargetUser>();
   const byAddress = new Map<string, TargetUser>();
   for (const t of targets) {
-    byId.set(t.id, t);
     if (t.externalId) {
       const key = t.externalId.toLowerCase();
       if (!byExternalId.has(key)) byExternalId.set(key, t);
@@ -50,11 +52,12 @@ export function indexTargets(targets: readonly TargetUser[]): TargetIndex {
     const key = addressKey(t.userName);
     if (key !== null && !byAddress.has(key)) byAddress.set(key, t);
   }
-  return { byId, byExternalId, byAddress };
+  return { byExternalId, byAddress };
 }
 
 const ref = (t: TargetUser) => ({ id: t.id, userName: t.userName });
 const who = (c: Candidate) => ({ id: c.user.id, address: c.address });
+const hasAddress = (c: Candidate): c is Candidate & { address: string; key: string } => c.key !== null;
 
 /**
  * @param candidates in-scope users, in a stable order
@@ -71,17 +74,16 @@ export function matchUsers(
   const hold = (t: TargetUser | undefined) => {
     if (t) held.add(t.id);
   };
-  const linkedRecord = (user: SourceUser) => index.byExternalId.get(user.id.toLowerCase());
+  const linkedRecord = (c: Candidate) => index.byExternalId.get(c.idKey);
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
   //    (Shared addresses are rare: only they get a list; everyone else is one map entry.)
   const firstWithKey = new Map<string, Candidate>();
   const shared = new Map<string, Candidate[]>();
-  const addressed: { c: Candidate; key: string }[] = [];
   for (const c of candidates) {
-    if (c.address === null) {
-      hold(linkedRecord(c.user));
+    if (!hasAddress(c)) {
+      hold(linkedRecord(c));
       conflicts.push({
         reason: 'no-usable-address',
         message: `${c.user.userPrincipalName} has no usable e-mail address (mail is empty and the UPN cannot be a login)`,
@@ -90,14 +92,12 @@ export function matchUsers(
       });
       continue;
     }
-    const key = addressKey(c.address) as string;
-    const first = firstWithKey.get(key);
-    if (first === undefined) firstWithKey.set(key, c);
-    else shared.set(key, [...(shared.get(key) ?? [first]), c]);
-    addressed.push({ c, key });
+    const first = firstWithKey.get(c.key);
+    if (first === undefined) firstWithKey.set(c.key, c);
+    else shared.set(c.key, [...(shared.get(c.key) ?? [first]), c]);
   }
   for (const [key, group] of shared) {
-    for (const c of group) hold(linkedRecord(c.user));
+    for (const c of group) hold(linkedRecord(c));
     hold(index.byAddress.get(key));
     conflicts.push({
       reason: 'shared-address',
@@ -106,21 +106,25 @@ export function matchUsers(
       target: null,
     });
   }
-  const eligible = shared.size === 0 ? addressed : addressed.filter((a) => !shared.has(a.key));
+  const eligible = candidates.filter(hasAddress);
+  const unshared = shared.size === 0 ? eligible : eligible.filter((c) => !shared.has(c.key));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
-  const eligibleIds = new Set<string>();
-  for (const { c } of eligible) eligibleIds.add(c.user.id.toLowerCase());
+  // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
+  // so that set is built on first use.
+  let eligibleIds: Set<string> | null = null;
+  const isEligibleId = (idKey: string): boolean => {
+    eligibleIds ??= new Set(unshared.map((c) => c.idKey));
+    return eligibleIds.has(idKey);
+  };
   const belongsToOther = (t: TargetUser, c: Candidate) =>
-    t.externalId !== null &&
-    t.externalId.toLowerCase() !== c.user.id.toLowerCase() &&
-    allSourceIds.has(t.externalId.toLowerCase());
+    t.externalId !== null && t.externalId.toLowerCase() !== c.idKey && allSourceIds.has(t.externalId.toLowerCase());
 
   const proposals: Match[] = [];
   const unmatched: { user: SourceUser; address: string; key: string }[] = [];
-  for (const { c, key } of eligible) {
-    const address = c.address as string;
-    const byExt = linkedRecord(c.user);
+  for (const c of unshared) {
+    const { address, key } = c;
+    const byExt = linkedRecord(c);
     if (byExt) {
       proposals.push({ user: c.user, address, key, target: byExt, via: 'externalId' });
       continue;
@@ -131,7 +135,7 @@ export function matchUsers(
         // An in-scope owner writes the record for themselves (and a rename may free the address
         // for a later run); an out-of-scope owner's record is held so it is not archived under
         // someone who claims its address.
-        const ownerInScope = eligibleIds.has((byAddr.externalId as string).toLowerCase());
+        const ownerInScope = isEligibleId((byAddr.externalId as string).toLowerCase());
         if (!ownerInScope) hold(byAddr);
         conflicts.push({
           reason: 'claimed-by-other',

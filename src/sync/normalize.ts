@@ -36,13 +36,14 @@ export function isUsableAddress(address: string): boolean {
  * `#EXT#` UPN is never usable). null = the user has no usable address.
  */
 export function primaryAddress(user: SourceUser, emailSource: 'mail' | 'upn'): string | null {
-  const mail = cleanAddress(user.mail);
-  const upn = cleanAddress(user.userPrincipalName);
-  const order = emailSource === 'mail' ? [mail, upn] : [upn, mail];
-  for (const candidate of order) {
-    if (candidate !== null && isUsableAddress(candidate)) return candidate;
-  }
-  return null;
+  // The fallback is only cleaned when the preferred address is not usable: almost never.
+  const preferred = emailSource === 'mail' ? user.mail : user.userPrincipalName;
+  const fallback = emailSource === 'mail' ? user.userPrincipalName : user.mail;
+  return usableOrNull(cleanAddress(preferred)) ?? usableOrNull(cleanAddress(fallback));
+}
+
+function usableOrNull(address: string | null): string | null {
+  return address !== null && isUsableAddress(address) ? address : null;
 }
 
 /** Keys of the user's other SMTP addresses (`smtp:` aliases and the `SMTP:` primary). */

@@ -3,13 +3,12 @@
  * deterministic: the same input gives the same plan, with the same operation ids, every time.
  */
 import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import { planGroups } from './groups';
 import { guard } from './guard';
 import { indexTargets, matchUsers, type Candidate, type Match } from './match';
 import type {
   AttributeChange,
   CompanyRules,
-  GroupRef,
-  GroupRole,
   Operation,
   Plan,
   PlanContext,
@@ -17,54 +16,45 @@ import type {
   Skipped,
   SourceSnapshot,
   SourceUser,
-  TargetGroup,
   TargetSnapshot,
   TargetUser,
   Unmanaged,
-  UserRef,
 } from './model';
 import { PHASES } from './model';
 import { addressKey, cleanValue, fallbackNames, primaryAddress } from './normalize';
+import { buildRoster, type PlannedUser, type Roster } from './roster';
 import { archiveReasonFor, scopeFilter } from './scope';
+
+export { refKey } from './roster';
 
 export function plan(rules: CompanyRules, source: SourceSnapshot, target: TargetSnapshot, context: PlanContext): Plan {
   const filter = scopeFilter(rules, source);
 
-  // Scope.
+  // Scope. Each user's id and address keys are computed here, once, for every later step.
   const candidates: Candidate[] = [];
   const skipped: Skipped[] = [];
   const outOfScopeById = new Map<string, SkipReason>();
   const outOfScopeByAddress = new Map<string, SkipReason>();
   const allSourceIds = new Set<string>();
   for (const user of source.users) {
-    allSourceIds.add(user.id.toLowerCase());
+    const idKey = user.id.toLowerCase();
+    allSourceIds.add(idKey);
     const address = primaryAddress(user, rules.emailSource);
+    const key = addressKey(address);
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
-      candidates.push({ user, address });
+      candidates.push({ user, address, idKey, key });
       continue;
     }
     skipped.push({ sourceId: user.id, address, reason });
-    outOfScopeById.set(user.id.toLowerCase(), reason);
-    if (address !== null) outOfScopeByAddress.set(addressKey(address) as string, reason);
+    outOfScopeById.set(idKey, reason);
+    if (key !== null) outOfScopeByAddress.set(key, reason);
   }
 
   // Identity.
-  const index = indexTargets(target.users);
-  const matched = matchUsers(candidates, index, allSourceIds);
+  const matched = matchUsers(candidates, indexTargets(target.users), allSourceIds);
+  const roster = buildRoster(matched);
   const operations: Operation[] = [];
-
-  // Who is who after the apply: Entra id → the KnowBe4 record (existing or created).
-  const refBySource = new Map<string, UserRef>();
-  const addressBySource = new Map<string, string>();
-  for (const m of matched.matches) {
-    refBySource.set(m.user.id, { kind: 'existing', targetId: m.target.id });
-    addressBySource.set(m.user.id, m.address);
-  }
-  for (const u of matched.unmatched) {
-    refBySource.set(u.user.id, { kind: 'new', sourceId: u.user.id });
-    addressBySource.set(u.user.id, u.address);
-  }
 
   // Users: create, rename, reactivate, update.
   for (const u of matched.unmatched) {
@@ -82,30 +72,28 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
       values: present,
     });
   }
-  for (const m of matched.matches) operations.push(...userChanges(m, rules));
+  for (const m of matched.matches) pushUserChanges(operations, m, rules);
 
   // Managers, once both sides exist.
   if (rules.syncManagers) {
-    const sourceById = new Map(source.users.map((u) => [u.id, u]));
-    const finalUsers: { user: SourceUser; current: TargetUser | null }[] = [
-      ...matched.matches.map((m) => ({ user: m.user, current: m.target })),
-      ...matched.unmatched.map((u) => ({ user: u.user, current: null })),
-    ];
-    for (const { user, current } of finalUsers) {
-      const op = managerChange(user, current, refBySource, addressBySource, index.byId, sourceById);
+    const managerName = managerNames(target.users);
+    for (const planned of roster.users) {
+      const op = managerChange(planned, roster, managerName);
       if (op) operations.push(op);
     }
   }
 
   // Groups kb4sync manages.
-  const managedGroups = planGroups(rules, source, target.groups, matched.matches, matched.unmatched, refBySource, addressBySource);
+  const managedGroups = planGroups(rules, source, target.groups, roster);
   for (const op of managedGroups.operations) operations.push(op);
 
   // Records no in-scope user claims: archive (when asked) or list as not managed.
-  const claimed = new Set(matched.matches.map((m) => m.target.id));
   const unmanaged: Unmanaged[] = [];
+  let targetActive = 0;
+  let archiveCount = 0;
   for (const t of target.users) {
-    if (claimed.has(t.id) || matched.heldTargetIds.has(t.id) || !t.active) continue;
+    if (t.active) targetActive += 1;
+    if (roster.byTargetId.has(t.id) || matched.heldTargetIds.has(t.id) || !t.active) continue;
     if (filter.isExcluded(t.userName)) {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason: 'Excluded by pattern' });
       continue;
@@ -116,6 +104,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
       null;
     const reason = archiveReasonFor(skip);
     if (rules.removeStaleUsers) {
+      archiveCount += 1;
       operations.push({
         kind: 'archive',
         id: `archive:${t.id}`,
@@ -133,11 +122,10 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     sourceUsers: source.users.length,
     inScope: candidates.length,
     targetUsers: target.users.length,
-    targetActive: target.users.filter((t) => t.active).length,
+    targetActive,
     matched: matched.matches.length,
     managedGroups: managedGroups.count,
   };
-  const archiveCount = operations.filter((o) => o.kind === 'archive').length;
 
   return {
     company: { id: rules.id, name: rules.name },
@@ -175,8 +163,8 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   return values;
 }
 
-function userChanges(m: Match, rules: CompanyRules): Operation[] {
-  const ops: Operation[] = [];
+/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
+function pushUserChanges(ops: Operation[], m: Match, rules: CompanyRules): void {
   const t = m.target;
   if (!t.active) {
     ops.push({
@@ -223,164 +211,52 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
       changes,
     });
   }
-  return ops;
 }
 
-export function refKey(ref: UserRef): string {
-  return ref.kind === 'existing' ? `t:${ref.targetId}` : `s:${ref.sourceId}`;
+/**
+ * The KnowBe4 login of each record by SCIM id, for the "before" of a changed manager link. Few
+ * links change on a nightly run, so the lookup is only built when the first one does.
+ */
+function managerNames(targets: readonly TargetUser[]): (targetId: string) => string {
+  let byId: Map<string, TargetUser> | null = null;
+  return (targetId) => {
+    if (byId === null) {
+      byId = new Map();
+      for (const t of targets) byId.set(t.id, t);
+    }
+    return byId.get(targetId)?.userName ?? targetId;
+  };
 }
 
-function managerChange(
-  user: SourceUser,
-  current: TargetUser | null,
-  refBySource: ReadonlyMap<string, UserRef>,
-  addressBySource: ReadonlyMap<string, string>,
-  targetsById: ReadonlyMap<string, TargetUser>,
-  sourceById: ReadonlyMap<string, SourceUser>,
-): Operation | null {
-  const self = refBySource.get(user.id) as UserRef;
-  const userName = addressBySource.get(user.id) as string;
+function managerChange(planned: PlannedUser, roster: Roster, managerName: (targetId: string) => string): Operation | null {
+  const { user, current, forId: self } = planned;
   const currentManager = current?.managerId ?? null;
-  const before = currentManager === null ? null : (targetsById.get(currentManager)?.userName ?? currentManager);
-  let desired: UserRef | null;
+  let manager: PlannedUser | null;
   if (user.managerId === null) {
-    desired = null;
+    manager = null;
   } else {
-    const managerRef = refBySource.get(user.managerId);
+    const found = roster.byId.get(user.managerId);
     // A manager outside kb4sync's scope has no record we manage: leave the link as it is.
-    if (!managerRef) return null;
-    desired = managerRef;
+    if (!found) return null;
+    manager = found;
   }
+  const desired = manager === null ? null : manager.ref;
   if (desired === null) {
     if (currentManager === null) return null;
   } else if (desired.kind === 'existing' && desired.targetId === currentManager) {
     return null;
   }
-  const managerSource = user.managerId === null ? undefined : sourceById.get(user.managerId);
-  const after = desired === null ? null : (addressBySource.get(managerSource?.id ?? '') ?? null);
   return {
     kind: 'setManager',
-    id: `manager:${refKey(self)}`,
+    id: `manager:${self.refKey}`,
     reason: desired === null ? 'Manager removed in Microsoft 365' : 'Manager changed in Microsoft 365',
-    user: self,
-    userName,
+    user: self.ref,
+    userName: self.address,
     manager: desired,
-    before,
-    after,
+    before: currentManager === null ? null : managerName(currentManager),
+    after: manager === null ? null : manager.address,
   };
 }
-
-interface GroupPlan {
-  operations: Operation[];
-  count: number;
-}
-
-function planGroups(
-  rules: CompanyRules,
-  source: SourceSnapshot,
-  targetGroups: readonly TargetGroup[],
-  matches: readonly Match[],
-  unmatched: readonly { user: SourceUser }[],
-  refBySource: ReadonlyMap<string, UserRef>,
-  addressBySource: ReadonlyMap<string, string>,
-): GroupPlan {
-  // Desired members of each managed group (by Entra id), keyed by the group's lower-cased name.
-  // A group named twice (a department group that is also the default) keeps its first role.
-  // Every managed group is known even with no members, so leavers are removed from it.
-  interface Desired {
-    name: string;
-    via: GroupRole;
-    members: Map<string, UserRef>;
-  }
-  const desired = new Map<string, Desired>();
-  const managed = (name: string, via: GroupRole): Desired => {
-    const key = name.trim().toLowerCase();
-    let entry = desired.get(key);
-    if (!entry) desired.set(key, (entry = { name: name.trim(), via, members: new Map() }));
-    return entry;
-  };
-  const defaultGroup = rules.groups.default ? managed(rules.groups.default, 'default') : null;
-  const byDepartment = new Map<string, Desired>();
-  for (const [dept, name] of Object.entries(rules.groups.departments)) byDepartment.set(dept.trim().toLowerCase(), managed(name, 'department'));
-  const mirrors = rules.groups.mirror.map((m) => {
-    const group = source.groups.find((g) => g.id.toLowerCase() === m.id.toLowerCase());
-    return { entry: managed(m.name, 'mirror'), members: new Set(group?.memberIds ?? []) };
-  });
-  // Departments repeat across thousands of users: resolve each distinct spelling once.
-  const deptCache = new Map<string, Desired | null>();
-  const departmentGroup = (raw: string | null | undefined): Desired | null => {
-    if (raw == null) return null;
-    let entry = deptCache.get(raw);
-    if (entry === undefined) deptCache.set(raw, (entry = byDepartment.get(cleanValue(raw)?.toLowerCase() ?? '') ?? null));
-    return entry;
-  };
-  const placeUser = (user: SourceUser) => {
-    const ref = refBySource.get(user.id) as UserRef;
-    defaultGroup?.members.set(user.id, ref);
-    departmentGroup(user.fields.department)?.members.set(user.id, ref);
-    for (const mirror of mirrors) if (mirror.members.has(user.id)) mirror.entry.members.set(user.id, ref);
-  };
-  for (const m of matches) placeUser(m.user);
-  for (const u of unmatched) placeUser(u.user);
-
-  const existingByName = new Map<string, TargetGroup>();
-  for (const g of targetGroups) {
-    const key = g.displayName.trim().toLowerCase();
-    if (!existingByName.has(key)) existingByName.set(key, g);
-  }
-  // Only members kb4sync manages (matched in-scope users) are ever removed from a group.
-  const managedTargets = new Map<string, Match>();
-  for (const m of matches) managedTargets.set(m.target.id, m);
-
-  const operations: Operation[] = [];
-  let count = 0;
-  for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const existing = existingByName.get(key);
-    if (!existing && members.size === 0) continue;
-    count += 1;
-    const groupName = existing?.displayName ?? name;
-    const current = new Set(existing?.memberIds ?? []);
-    if (!existing) {
-      operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });
-    }
-    const group: GroupRef = existing ? { kind: 'existing', groupId: existing.id } : { kind: 'new', name };
-    const reason = GROUP_REASON[via];
-    for (const [sourceId, ref] of members) {
-      if (ref.kind === 'existing' && current.has(ref.targetId)) continue;
-      operations.push({
-        kind: 'addToGroup',
-        id: `group+:${key}:${refKey(ref)}`,
-        reason,
-        via,
-        group,
-        groupName,
-        user: ref,
-        userName: addressBySource.get(sourceId) as string,
-      });
-    }
-    if (!existing) continue;
-    for (const memberId of existing.memberIds) {
-      const m = managedTargets.get(memberId);
-      if (!m || members.has(m.user.id)) continue;
-      operations.push({
-        kind: 'removeFromGroup',
-        id: `group-:${key}:t:${memberId}`,
-        reason: `No longer belongs in ${groupName}`,
-        groupId: existing.id,
-        groupName,
-        targetId: memberId,
-        userName: m.address,
-      });
-    }
-  }
-  return { operations, count };
-}
-
-const GROUP_REASON: Record<GroupRole, string> = {
-  default: 'Default group for everyone in scope',
-  department: 'Department group',
-  mirror: 'Member of the mirrored Entra group',
-};
 
 const PHASE_OF = new Map(PHASES.flatMap((kinds, phase) => kinds.map((k) => [k, phase] as const)));
 

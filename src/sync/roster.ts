@@ -1,0 +1,56 @@
+/**
+ * The roster: who is who after the apply. One record per in-scope user that the plan writes for,
+ * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
+ * instead of in a map per fact (reference, address, current record) at 100,000 users each.
+ */
+import type { MatchResult } from './match';
+import type { SourceUser, TargetUser, UserRef } from './model';
+
+export interface PlannedUser {
+  /** Position in `Roster.users`: lets a step keep per-user marks in a typed array, not a map. */
+  index: number;
+  user: SourceUser;
+  address: string;
+  /** The KnowBe4 record as it is now; null for a user the plan creates. */
+  current: TargetUser | null;
+  ref: UserRef;
+  /** refKey(ref), built once: it is part of several operation ids per user. */
+  refKey: string;
+  /**
+   * The record that speaks for this user's Entra id: itself, unless a snapshot repeats an id,
+   * in which case the last one read speaks for all of them (as it did when each fact had a map).
+   */
+  forId: PlannedUser;
+}
+
+export interface Roster {
+  /** Matched users first, then the users the plan creates: the order operations are planned in. */
+  users: PlannedUser[];
+  /** By Entra id. */
+  byId: ReadonlyMap<string, PlannedUser>;
+  /** By the SCIM id of the record a matched user keeps (at most one user per record). */
+  byTargetId: ReadonlyMap<string, PlannedUser>;
+}
+
+export function refKey(ref: UserRef): string {
+  return ref.kind === 'existing' ? `t:${ref.targetId}` : `s:${ref.sourceId}`;
+}
+
+export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>): Roster {
+  const users: PlannedUser[] = [];
+  const byId = new Map<string, PlannedUser>();
+  const byTargetId = new Map<string, PlannedUser>();
+  const add = (user: SourceUser, address: string, current: TargetUser | null, ref: UserRef): PlannedUser => {
+    const planned = { index: users.length, user, address, current, ref, refKey: refKey(ref) } as PlannedUser;
+    planned.forId = planned; // until an id turns out to repeat (below)
+    users.push(planned);
+    byId.set(user.id, planned);
+    return planned;
+  };
+  for (const m of matched.matches) {
+    byTargetId.set(m.target.id, add(m.user, m.address, m.target, { kind: 'existing', targetId: m.target.id }));
+  }
+  for (const u of matched.unmatched) add(u.user, u.address, null, { kind: 'new', sourceId: u.user.id });
+  if (byId.size !== users.length) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
+  return { users, byId, byTargetId };
+}
