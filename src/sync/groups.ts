@@ -51,7 +51,7 @@ export function planGroups(rules: CompanyRules, source: SourceSnapshot, targetGr
     serial += 1;
     const groupName = existing?.displayName ?? name;
     // The managed user holding each current member record (undefined: not ours to remove).
-    const holders = (existing?.memberIds ?? []).map((memberId) => roster.byTargetId.get(memberId));
+    const holders = (existing?.memberIds ?? []).map((memberId) => roster.holderOf(memberId));
     for (const holder of holders) if (holder) memberNow[holder.index] = serial;
     if (!existing) {
       operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });

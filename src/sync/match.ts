@@ -23,6 +23,8 @@ export interface Match {
   /** addressKey(address), computed once. */
   key: string;
   target: TargetUser;
+  /** The record's position in the index (`TargetIndex.recordOf`): what "the same record" means. */
+  record: number;
   via: MatchVia;
 }
 
@@ -35,24 +37,43 @@ export interface MatchResult {
   heldTargetIds: Set<string>;
 }
 
-/** How the matcher finds a record. (By SCIM id is only needed for a few manager links: see plan.) */
+/**
+ * KnowBe4 records by position in the snapshot. Per-record facts of a plan (who claims it, who
+ * holds it) live in typed arrays indexed by `recordOf`, not in further maps keyed by SCIM id:
+ * at 100,000 users each such map costs more than the rest of the step.
+ */
 export interface TargetIndex {
-  byExternalId: Map<string, TargetUser>;
-  byAddress: Map<string, TargetUser>;
+  users: readonly TargetUser[];
+  /**
+   * Position of each SCIM id. Should a snapshot repeat an id, the last record with it answers
+   * (as a map keyed by id always did), and `recordOf` sends every position with it there.
+   */
+  byId: ReadonlyMap<string, number>;
+  recordOf: Int32Array;
+  /** Position of the first record with each lower-cased externalId. */
+  byExternalId: ReadonlyMap<string, number>;
+  /** Position of the first record with each address key. */
+  byAddress: ReadonlyMap<string, number>;
 }
 
-export function indexTargets(targets: readonly TargetUser[]): TargetIndex {
-  const byExternalId = new Map<string, TargetUser>();
-  const byAddress = new Map<string, TargetUser>();
-  for (const t of targets) {
+export function indexTargets(users: readonly TargetUser[]): TargetIndex {
+  const byId = new Map<string, number>();
+  const byExternalId = new Map<string, number>();
+  const byAddress = new Map<string, number>();
+  for (let i = 0; i < users.length; i++) {
+    const t = users[i] as TargetUser;
+    byId.set(t.id, i);
     if (t.externalId) {
       const key = t.externalId.toLowerCase();
-      if (!byExternalId.has(key)) byExternalId.set(key, t);
+      if (!byExternalId.has(key)) byExternalId.set(key, i);
     }
     const key = addressKey(t.userName);
-    if (key !== null && !byAddress.has(key)) byAddress.set(key, t);
+    if (key !== null && !byAddress.has(key)) byAddress.set(key, i);
   }
-  return { byExternalId, byAddress };
+  const recordOf = new Int32Array(users.length);
+  const idsRepeat = byId.size !== users.length;
+  for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
+  return { users, byId, recordOf, byExternalId, byAddress };
 }
 
 const ref = (t: TargetUser) => ({ id: t.id, userName: t.userName });
@@ -61,20 +82,18 @@ const hasAddress = (c: Candidate): c is Candidate & { address: string; key: stri
 
 /**
  * @param candidates in-scope users, in a stable order
- * @param allSourceIds lower-cased ids of every source user, in scope or not: a KnowBe4 record
- *   whose externalId is one of them belongs to that person and is never taken over by address
+ * @param isSourceId whether a lower-cased id is that of any source user, in scope or not: a
+ *   KnowBe4 record whose externalId is one of them belongs to that person and is never taken over
+ *   by address
  */
-export function matchUsers(
-  candidates: readonly Candidate[],
-  index: TargetIndex,
-  allSourceIds: ReadonlySet<string>,
-): MatchResult {
+export function matchUsers(candidates: readonly Candidate[], index: TargetIndex, isSourceId: (idKey: string) => boolean): MatchResult {
   const conflicts: Conflict[] = [];
   const held = new Set<string>();
   const hold = (t: TargetUser | undefined) => {
     if (t) held.add(t.id);
   };
-  const linkedRecord = (c: Candidate) => index.byExternalId.get(c.idKey);
+  const at = (position: number | undefined) => (position === undefined ? undefined : index.users[position]);
+  const linkedRecord = (c: Candidate) => at(index.byExternalId.get(c.idKey));
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
@@ -98,7 +117,7 @@ export function matchUsers(
   }
   for (const [key, group] of shared) {
     for (const c of group) hold(linkedRecord(c));
-    hold(index.byAddress.get(key));
+    hold(at(index.byAddress.get(key)));
     conflicts.push({
       reason: 'shared-address',
       message: `${group.length} Microsoft 365 users share the address ${group[0]?.address}`,
@@ -118,19 +137,20 @@ export function matchUsers(
     return eligibleIds.has(idKey);
   };
   const belongsToOther = (t: TargetUser, c: Candidate) =>
-    t.externalId !== null && t.externalId.toLowerCase() !== c.idKey && allSourceIds.has(t.externalId.toLowerCase());
+    t.externalId !== null && t.externalId.toLowerCase() !== c.idKey && isSourceId(t.externalId.toLowerCase());
 
   const proposals: Match[] = [];
   const unmatched: { user: SourceUser; address: string; key: string }[] = [];
   for (const c of unshared) {
     const { address, key } = c;
-    const byExt = linkedRecord(c);
-    if (byExt) {
-      proposals.push({ user: c.user, address, key, target: byExt, via: 'externalId' });
+    const byExt = index.byExternalId.get(c.idKey);
+    if (byExt !== undefined) {
+      proposals.push({ user: c.user, address, key, target: index.users[byExt] as TargetUser, record: index.recordOf[byExt] as number, via: 'externalId' });
       continue;
     }
-    const byAddr = index.byAddress.get(key);
-    if (byAddr) {
+    const addrPosition = index.byAddress.get(key);
+    if (addrPosition !== undefined) {
+      const byAddr = index.users[addrPosition] as TargetUser;
       if (belongsToOther(byAddr, c)) {
         // An in-scope owner writes the record for themselves (and a rename may free the address
         // for a later run); an out-of-scope owner's record is held so it is not archived under
@@ -144,23 +164,26 @@ export function matchUsers(
           target: ownerInScope ? null : ref(byAddr),
         });
       } else {
-        proposals.push({ user: c.user, address, key, target: byAddr, via: 'address' });
+        proposals.push({ user: c.user, address, key, target: byAddr, record: index.recordOf[addrPosition] as number, via: 'address' });
       }
       continue;
     }
-    const hits = new Map<string, TargetUser>();
+    const hits = new Map<string, number>();
     for (const alias of aliasKeys(c.user)) {
       if (alias === key) continue;
-      const t = index.byAddress.get(alias);
-      if (t && !belongsToOther(t, c)) hits.set(t.id, t);
+      const position = index.byAddress.get(alias);
+      const t = at(position);
+      if (t && !belongsToOther(t, c)) hits.set(t.id, position as number);
     }
     if (hits.size === 1) {
-      proposals.push({ user: c.user, address, key, target: [...hits.values()][0] as TargetUser, via: 'alias' });
+      const position = [...hits.values()][0] as number;
+      proposals.push({ user: c.user, address, key, target: index.users[position] as TargetUser, record: index.recordOf[position] as number, via: 'alias' });
     } else if (hits.size > 1) {
-      for (const t of hits.values()) hold(t);
+      const records = [...hits.values()].map((position) => index.users[position] as TargetUser);
+      for (const t of records) hold(t);
       conflicts.push({
         reason: 'ambiguous-aliases',
-        message: `${address}'s aliases match ${hits.size} KnowBe4 users: ${[...hits.values()].map((t) => t.userName).join(', ')}`,
+        message: `${address}'s aliases match ${hits.size} KnowBe4 users: ${records.map((t) => t.userName).join(', ')}`,
         sourceUsers: [who(c)],
         target: null,
       });
@@ -171,16 +194,18 @@ export function matchUsers(
 
   // 3. One record, one person. A record claimed twice goes to the externalId link if exactly one
   //    claimant has it; otherwise nobody gets it.
-  const firstClaim = new Map<string, Match>();
-  const contested = new Map<string, Match[]>();
-  for (const p of proposals) {
-    const first = firstClaim.get(p.target.id);
-    if (first === undefined) firstClaim.set(p.target.id, p);
-    else contested.set(p.target.id, [...(contested.get(p.target.id) ?? [first]), p]);
+  //    (Claims are few per record, so only contested records get a list.)
+  const firstClaim = new Int32Array(index.users.length).fill(-1);
+  const contested = new Map<number, Match[]>();
+  for (let i = 0; i < proposals.length; i++) {
+    const p = proposals[i] as Match;
+    const first = firstClaim[p.record] as number;
+    if (first < 0) firstClaim[p.record] = i;
+    else contested.set(p.record, [...(contested.get(p.record) ?? [proposals[first] as Match]), p]);
   }
   const matches: Match[] = [];
   for (const p of proposals) {
-    const list = contested.get(p.target.id);
+    const list = contested.size === 0 ? undefined : contested.get(p.record);
     if (list === undefined) {
       matches.push(p);
       continue;
@@ -215,7 +240,7 @@ export function matchUsers(
   // 4. A rename or a create must not take an address another record already uses.
   const finalMatches: Match[] = [];
   for (const m of matches) {
-    const owner = index.byAddress.get(m.key);
+    const owner = at(index.byAddress.get(m.key));
     if (owner && owner.id !== m.target.id) {
       hold(owner);
       hold(m.target);
@@ -231,7 +256,7 @@ export function matchUsers(
   }
   const finalUnmatched: { user: SourceUser; address: string }[] = [];
   for (const u of unmatched) {
-    const owner = index.byAddress.get(u.key);
+    const owner = at(index.byAddress.get(u.key));
     if (!owner) {
       finalUnmatched.push({ user: u.user, address: u.address });
       continue;

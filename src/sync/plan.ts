@@ -35,10 +35,8 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const skipped: Skipped[] = [];
   const outOfScopeById = new Map<string, SkipReason>();
   const outOfScopeByAddress = new Map<string, SkipReason>();
-  const allSourceIds = new Set<string>();
   for (const user of source.users) {
     const idKey = user.id.toLowerCase();
-    allSourceIds.add(idKey);
     const address = primaryAddress(user, rules.emailSource);
     const key = addressKey(address);
     const reason = filter.reasonOutOfScope(user, address);
@@ -52,8 +50,13 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   }
 
   // Identity.
-  const matched = matchUsers(candidates, indexTargets(target.users), allSourceIds);
-  const roster = buildRoster(matched);
+  const index = indexTargets(target.users);
+  // Only a record found by address or alias that is linked to another id asks whether that id is
+  // one of ours, so the set of every source id is built on first use (rarely, on a nightly run).
+  let sourceIds: Set<string> | null = null;
+  const isSourceId = (idKey: string) => (sourceIds ??= new Set(source.users.map((u) => u.id.toLowerCase()))).has(idKey);
+  const matched = matchUsers(candidates, index, isSourceId);
+  const roster = buildRoster(matched, index);
   const operations: Operation[] = [];
 
   // Users: create, rename, reactivate, update.
@@ -76,7 +79,10 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   // Managers, once both sides exist.
   if (rules.syncManagers) {
-    const managerName = managerNames(target.users);
+    const managerName = (targetId: string) => {
+      const position = index.byId.get(targetId);
+      return position === undefined ? targetId : (target.users[position] as TargetUser).userName;
+    };
     for (const planned of roster.users) {
       const op = managerChange(planned, roster, managerName);
       if (op) operations.push(op);
@@ -91,9 +97,10 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const unmanaged: Unmanaged[] = [];
   let targetActive = 0;
   let archiveCount = 0;
-  for (const t of target.users) {
+  for (let position = 0; position < target.users.length; position++) {
+    const t = target.users[position] as TargetUser;
     if (t.active) targetActive += 1;
-    if (roster.byTargetId.has(t.id) || matched.heldTargetIds.has(t.id) || !t.active) continue;
+    if (roster.isKept(position) || matched.heldTargetIds.has(t.id) || !t.active) continue;
     if (filter.isExcluded(t.userName)) {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason: 'Excluded by pattern' });
       continue;
@@ -211,21 +218,6 @@ function pushUserChanges(ops: Operation[], m: Match, rules: CompanyRules): void 
       changes,
     });
   }
-}
-
-/**
- * The KnowBe4 login of each record by SCIM id, for the "before" of a changed manager link. Few
- * links change on a nightly run, so the lookup is only built when the first one does.
- */
-function managerNames(targets: readonly TargetUser[]): (targetId: string) => string {
-  let byId: Map<string, TargetUser> | null = null;
-  return (targetId) => {
-    if (byId === null) {
-      byId = new Map();
-      for (const t of targets) byId.set(t.id, t);
-    }
-    return byId.get(targetId)?.userName ?? targetId;
-  };
 }
 
 function managerChange(planned: PlannedUser, roster: Roster, managerName: (targetId: string) => string): Operation | null {

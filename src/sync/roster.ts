@@ -3,7 +3,7 @@
  * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
-import type { MatchResult } from './match';
+import type { MatchResult, TargetIndex } from './match';
 import type { SourceUser, TargetUser, UserRef } from './model';
 
 export interface PlannedUser {
@@ -28,18 +28,21 @@ export interface Roster {
   users: PlannedUser[];
   /** By Entra id. */
   byId: ReadonlyMap<string, PlannedUser>;
-  /** By the SCIM id of the record a matched user keeps (at most one user per record). */
-  byTargetId: ReadonlyMap<string, PlannedUser>;
+  /** The matched user who keeps the KnowBe4 record with this SCIM id (at most one per record). */
+  holderOf(targetId: string): PlannedUser | undefined;
+  /** Whether a matched user keeps the record at this position of the target snapshot. */
+  isKept(position: number): boolean;
 }
 
 export function refKey(ref: UserRef): string {
   return ref.kind === 'existing' ? `t:${ref.targetId}` : `s:${ref.sourceId}`;
 }
 
-export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>): Roster {
+export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>, index: TargetIndex): Roster {
   const users: PlannedUser[] = [];
   const byId = new Map<string, PlannedUser>();
-  const byTargetId = new Map<string, PlannedUser>();
+  // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1.
+  const holderAt = new Int32Array(index.users.length).fill(-1);
   const add = (user: SourceUser, address: string, current: TargetUser | null, ref: UserRef): PlannedUser => {
     const planned = { index: users.length, user, address, current, ref, refKey: refKey(ref) } as PlannedUser;
     planned.forId = planned; // until an id turns out to repeat (below)
@@ -48,9 +51,15 @@ export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>)
     return planned;
   };
   for (const m of matched.matches) {
-    byTargetId.set(m.target.id, add(m.user, m.address, m.target, { kind: 'existing', targetId: m.target.id }));
+    holderAt[m.record] = add(m.user, m.address, m.target, { kind: 'existing', targetId: m.target.id }).index;
   }
   for (const u of matched.unmatched) add(u.user, u.address, null, { kind: 'new', sourceId: u.user.id });
   if (byId.size !== users.length) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
-  return { users, byId, byTargetId };
+
+  const isKept = (position: number) => (holderAt[index.recordOf[position] as number] as number) >= 0;
+  const holderOf = (targetId: string) => {
+    const position = index.byId.get(targetId);
+    return position === undefined ? undefined : users[holderAt[position] as number];
+  };
+  return { users, byId, holderOf, isKept };
 }
