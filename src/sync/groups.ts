@@ -2,15 +2,10 @@
  * Groups kb4sync manages: the default group, department groups and mirrored Entra groups. Only
  * those are ever changed, and only members kb4sync manages are ever removed from them.
  */
-import type { CompanyRules, GroupRef, GroupRole, Operation, SourceSnapshot, TargetGroup } from './model';
+import type { CompanyRules, GroupRef, GroupRole, SourceSnapshot, TargetGroup } from './model';
 import { cleanValue } from './normalize';
+import type { OperationSink } from './operations';
 import type { PlannedUser, Roster } from './roster';
-
-export interface GroupPlan {
-  operations: Operation[];
-  /** Managed groups that exist or will be created. */
-  count: number;
-}
 
 interface DesiredGroup {
   name: string;
@@ -28,7 +23,14 @@ const GROUP_REASON: Record<GroupRole, string> = {
   mirror: 'Member of the mirrored Entra group',
 };
 
-export function planGroups(rules: CompanyRules, source: SourceSnapshot, targetGroups: readonly TargetGroup[], roster: Roster): GroupPlan {
+/** Plans the managed groups' changes into `operations`; returns how many managed groups exist or will. */
+export function planGroups(
+  rules: CompanyRules,
+  source: SourceSnapshot,
+  targetGroups: readonly TargetGroup[],
+  roster: Roster,
+  operations: OperationSink,
+): number {
   const desired = desiredGroups(rules, source, roster);
 
   const existingByName = new Map<string, TargetGroup>();
@@ -41,7 +43,6 @@ export function planGroups(rules: CompanyRules, source: SourceSnapshot, targetGr
   // clearing: "placed in this group" and "already a member in KnowBe4".
   const placedIn = new Int32Array(roster.users.length);
   const memberNow = new Int32Array(roster.users.length);
-  const operations: Operation[] = [];
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -52,13 +53,17 @@ export function planGroups(rules: CompanyRules, source: SourceSnapshot, targetGr
     const groupName = existing?.displayName ?? name;
     // The managed user holding each current member record (undefined: not ours to remove).
     const holders = (existing?.memberIds ?? []).map((memberId) => roster.holderOf(memberId));
-    for (const holder of holders) if (holder) memberNow[holder.index] = serial;
+    for (let i = 0; i < holders.length; i++) {
+      const holder = holders[i];
+      if (holder) memberNow[holder.index] = serial;
+    }
     if (!existing) {
       operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });
     }
     const group: GroupRef = existing ? { kind: 'existing', groupId: existing.id } : { kind: 'new', name };
     const reason = GROUP_REASON[via];
-    for (const member of members) {
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i] as PlannedUser;
       if (placedIn[member.index] === serial) continue;
       placedIn[member.index] = serial;
       // A matched user's own record is the one in the group, so its mark answers "already in".
@@ -90,7 +95,7 @@ export function planGroups(rules: CompanyRules, source: SourceSnapshot, targetGr
       });
     }
   }
-  return { operations, count };
+  return count;
 }
 
 /**
@@ -121,8 +126,9 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
     if (entry === undefined) deptCache.set(raw, (entry = byDepartment.get(cleanValue(raw)?.toLowerCase() ?? '') ?? null));
     return entry;
   };
-  for (const planned of roster.users) {
-    const { user, forId } = planned;
+  const { users } = roster;
+  for (let i = 0; i < users.length; i++) {
+    const { user, forId } = users[i] as PlannedUser;
     // Membership is by the user's groups, the reference and address by the record for their id.
     defaultGroup?.members.push(forId);
     departmentGroup(user.fields.department)?.members.push(forId);

@@ -3,7 +3,7 @@
  * training history is never split; anything doubtful is a conflict and nobody involved is written.
  */
 import type { Conflict, SourceUser, TargetUser } from './model';
-import { addressKey, aliasKeys } from './normalize';
+import { addressKey, aliasKeys, lowerCase } from './normalize';
 
 export interface Candidate {
   user: SourceUser;
@@ -64,7 +64,7 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
     const t = users[i] as TargetUser;
     byId.set(t.id, i);
     if (t.externalId) {
-      const key = t.externalId.toLowerCase();
+      const key = lowerCase(t.externalId);
       if (!byExternalId.has(key)) byExternalId.set(key, i);
     }
     const key = addressKey(t.userName);
@@ -100,7 +100,9 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   //    (Shared addresses are rare: only they get a list; everyone else is one map entry.)
   const firstWithKey = new Map<string, Candidate>();
   const shared = new Map<string, Candidate[]>();
-  for (const c of candidates) {
+  // (Loops over every user index their arrays: see the note in plan.ts.)
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as Candidate;
     if (!hasAddress(c)) {
       hold(linkedRecord(c));
       conflicts.push({
@@ -137,11 +139,12 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     return eligibleIds.has(idKey);
   };
   const belongsToOther = (t: TargetUser, c: Candidate) =>
-    t.externalId !== null && t.externalId.toLowerCase() !== c.idKey && isSourceId(t.externalId.toLowerCase());
+    t.externalId !== null && lowerCase(t.externalId) !== c.idKey && isSourceId(lowerCase(t.externalId));
 
   const proposals: Match[] = [];
   const unmatched: { user: SourceUser; address: string; key: string }[] = [];
-  for (const c of unshared) {
+  for (let i = 0; i < unshared.length; i++) {
+    const c = unshared[i] as (typeof unshared)[number];
     const { address, key } = c;
     const byExt = index.byExternalId.get(c.idKey);
     if (byExt !== undefined) {
@@ -155,7 +158,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
         // An in-scope owner writes the record for themselves (and a rename may free the address
         // for a later run); an out-of-scope owner's record is held so it is not archived under
         // someone who claims its address.
-        const ownerInScope = isEligibleId((byAddr.externalId as string).toLowerCase());
+        const ownerInScope = isEligibleId(lowerCase(byAddr.externalId as string));
         if (!ownerInScope) hold(byAddr);
         conflicts.push({
           reason: 'claimed-by-other',
@@ -204,7 +207,8 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     else contested.set(p.record, [...(contested.get(p.record) ?? [proposals[first] as Match]), p]);
   }
   const matches: Match[] = [];
-  for (const p of proposals) {
+  for (let i = 0; i < proposals.length; i++) {
+    const p = proposals[i] as Match;
     const list = contested.size === 0 ? undefined : contested.get(p.record);
     if (list === undefined) {
       matches.push(p);
@@ -239,7 +243,8 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
 
   // 4. A rename or a create must not take an address another record already uses.
   const finalMatches: Match[] = [];
-  for (const m of matches) {
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i] as Match;
     const owner = at(index.byAddress.get(m.key));
     if (owner && owner.id !== m.target.id) {
       hold(owner);

@@ -3,7 +3,7 @@
  * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
-import type { MatchResult, TargetIndex } from './match';
+import type { Match, MatchResult, TargetIndex } from './match';
 import type { SourceUser, TargetUser, UserRef } from './model';
 
 export interface PlannedUser {
@@ -50,7 +50,9 @@ export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>,
     byId.set(user.id, planned);
     return planned;
   };
-  for (const m of matched.matches) {
+  const { matches } = matched;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i] as Match;
     holderAt[m.record] = add(m.user, m.address, m.target, { kind: 'existing', targetId: m.target.id }).index;
   }
   for (const u of matched.unmatched) add(u.user, u.address, null, { kind: 'new', sourceId: u.user.id });
