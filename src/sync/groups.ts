@@ -84,10 +84,15 @@ export function planGroups(
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
+    const leaving: { memberId: string; holder: PlannedUser }[] = [];
     for (let i = 0; i < holders.length; i++) {
       const holder = holders[i];
-      const memberId = existing.memberIds[i] as string;
-      if (!holder || placedIn[holder.forId.index] === serial) continue;
+      if (holder && placedIn[holder.forId.index] !== serial) leaving.push({ memberId: existing.memberIds[i] as string, holder });
+    }
+    // In id order, for the same reason users are placed in refKey order (see desiredGroups).
+    leaving.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    for (let i = 0; i < leaving.length; i++) {
+      const { memberId, holder } = leaving[i] as (typeof leaving)[number];
       operations.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,

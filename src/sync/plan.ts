@@ -250,7 +250,10 @@ function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): voi
   for (let i = 0; i < mapped.length; i++) {
     const { attribute } = mapped[i] as MappedAttribute;
     const after = desired[attribute] ?? null;
-    const before = cleanValue(t.values[attribute]);
+    const current = t.values[attribute];
+    // `after` is already clean, so a value equal to it cleans to itself: the usual case.
+    if (current === after) continue;
+    const before = cleanValue(current);
     if (before !== after) (changes ??= []).push({ attribute, before, after });
   }
   if (changes !== null) {
