@@ -2,7 +2,7 @@
  * Groups kb4sync manages: the default group, department groups and mirrored Entra groups. Only
  * those are ever changed, and only members kb4sync manages are ever removed from them.
  */
-import type { CompanyRules, GroupRef, GroupRole, SourceSnapshot, TargetGroup } from './model';
+import type { CompanyRules, GroupRef, GroupRole, Operation, SourceSnapshot, TargetGroup } from './model';
 import { cleanValue } from './normalize';
 import type { OperationSink } from './operations';
 import type { PlannedUser, Roster } from './roster';
@@ -43,6 +43,9 @@ export function planGroups(
   // clearing: "placed in this group" and "already a member in KnowBe4".
   const placedIn = new Int32Array(roster.users.length);
   const memberNow = new Int32Array(roster.users.length);
+  // Removals are planned after every group's additions: the phase is sorted by id and each
+  // 'group+' id sorts before each 'group-' one, so the phase sort meets runs already in order.
+  const removals: Operation[] = [];
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -93,7 +96,7 @@ export function planGroups(
     leaving.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
     for (let i = 0; i < leaving.length; i++) {
       const { memberId, holder } = leaving[i] as (typeof leaving)[number];
-      operations.push({
+      removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,
         reason: removeReason,
@@ -104,6 +107,7 @@ export function planGroups(
       });
     }
   }
+  for (let i = 0; i < removals.length; i++) operations.push(removals[i] as Operation);
   return count;
 }
 
