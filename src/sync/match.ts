@@ -3,12 +3,16 @@
  * training history is never split; anything doubtful is a conflict and nobody involved is written.
  */
 import type { Conflict, SourceUser, TargetUser } from './model';
-import { addressKey, aliasKeys } from './normalize';
+import { addressKey, aliasKeys, lowerCase } from './normalize';
 
 export interface Candidate {
   user: SourceUser;
   /** The primary address (cleaned), or null when the user has none that KnowBe4 could use. */
   address: string | null;
+  /** user.id lower-cased (Entra ids compare case-insensitively), computed once per user. */
+  idKey: string;
+  /** addressKey(address), computed once per user; null when address is. */
+  key: string | null;
 }
 
 export type MatchVia = 'externalId' | 'address' | 'alias';
@@ -19,6 +23,8 @@ export interface Match {
   /** addressKey(address), computed once. */
   key: string;
   target: TargetUser;
+  /** The record's position in the index (`TargetIndex.recordOf`): what "the same record" means. */
+  record: number;
   via: MatchVia;
 }
 
@@ -31,57 +37,73 @@ export interface MatchResult {
   heldTargetIds: Set<string>;
 }
 
+/**
+ * KnowBe4 records by position in the snapshot. Per-record facts of a plan (who claims it, who
+ * holds it) live in typed arrays indexed by `recordOf`, not in further maps keyed by SCIM id:
+ * at 100,000 users each such map costs more than the rest of the step.
+ */
 export interface TargetIndex {
-  byId: Map<string, TargetUser>;
-  byExternalId: Map<string, TargetUser>;
-  byAddress: Map<string, TargetUser>;
+  users: readonly TargetUser[];
+  /**
+   * Position of each SCIM id. Should a snapshot repeat an id, the last record with it answers
+   * (as a map keyed by id always did), and `recordOf` sends every position with it there.
+   */
+  byId: ReadonlyMap<string, number>;
+  recordOf: Int32Array;
+  /** Position of the first record with each lower-cased externalId. */
+  byExternalId: ReadonlyMap<string, number>;
+  /** Position of the first record with each address key. */
+  byAddress: ReadonlyMap<string, number>;
 }
 
-export function indexTargets(targets: readonly TargetUser[]): TargetIndex {
-  const byId = new Map<string, TargetUser>();
-  const byExternalId = new Map<string, TargetUser>();
-  const byAddress = new Map<string, TargetUser>();
-  for (const t of targets) {
-    byId.set(t.id, t);
-    if (t.externalId) {
-      const key = t.externalId.toLowerCase();
-      if (!byExternalId.has(key)) byExternalId.set(key, t);
-    }
+export function indexTargets(users: readonly TargetUser[]): TargetIndex {
+  const byId = new Map<string, number>();
+  const byExternalId = new Map<string, number>();
+  const byAddress = new Map<string, number>();
+  for (let i = 0; i < users.length; i++) byId.set((users[i] as TargetUser).id, i);
+  // Walked backwards so that a plain set leaves the first record with a key: half the lookups
+  // of "set unless present".
+  for (let i = users.length - 1; i >= 0; i--) {
+    const t = users[i] as TargetUser;
+    if (t.externalId) byExternalId.set(lowerCase(t.externalId), i);
     const key = addressKey(t.userName);
-    if (key !== null && !byAddress.has(key)) byAddress.set(key, t);
+    if (key !== null) byAddress.set(key, i);
   }
-  return { byId, byExternalId, byAddress };
+  const recordOf = new Int32Array(users.length);
+  const idsRepeat = byId.size !== users.length;
+  for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
+  return { users, byId, recordOf, byExternalId, byAddress };
 }
 
 const ref = (t: TargetUser) => ({ id: t.id, userName: t.userName });
 const who = (c: Candidate) => ({ id: c.user.id, address: c.address });
+const hasAddress = (c: Candidate): c is Candidate & { address: string; key: string } => c.key !== null;
 
 /**
  * @param candidates in-scope users, in a stable order
- * @param allSourceIds lower-cased ids of every source user, in scope or not: a KnowBe4 record
- *   whose externalId is one of them belongs to that person and is never taken over by address
+ * @param isSourceId whether a lower-cased id is that of any source user, in scope or not: a
+ *   KnowBe4 record whose externalId is one of them belongs to that person and is never taken over
+ *   by address
  */
-export function matchUsers(
-  candidates: readonly Candidate[],
-  index: TargetIndex,
-  allSourceIds: ReadonlySet<string>,
-): MatchResult {
+export function matchUsers(candidates: readonly Candidate[], index: TargetIndex, isSourceId: (idKey: string) => boolean): MatchResult {
   const conflicts: Conflict[] = [];
   const held = new Set<string>();
   const hold = (t: TargetUser | undefined) => {
     if (t) held.add(t.id);
   };
-  const linkedRecord = (user: SourceUser) => index.byExternalId.get(user.id.toLowerCase());
+  const at = (position: number | undefined) => (position === undefined ? undefined : index.users[position]);
+  const linkedRecord = (c: Candidate) => at(index.byExternalId.get(c.idKey));
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
   //    (Shared addresses are rare: only they get a list; everyone else is one map entry.)
   const firstWithKey = new Map<string, Candidate>();
   const shared = new Map<string, Candidate[]>();
-  const addressed: { c: Candidate; key: string }[] = [];
-  for (const c of candidates) {
-    if (c.address === null) {
-      hold(linkedRecord(c.user));
+  // (Loops over every user index their arrays: see the note in plan.ts.)
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as Candidate;
+    if (!hasAddress(c)) {
+      hold(linkedRecord(c));
       conflicts.push({
         reason: 'no-usable-address',
         message: `${c.user.userPrincipalName} has no usable e-mail address (mail is empty and the UPN cannot be a login)`,
@@ -90,15 +112,13 @@ export function matchUsers(
       });
       continue;
     }
-    const key = addressKey(c.address) as string;
-    const first = firstWithKey.get(key);
-    if (first === undefined) firstWithKey.set(key, c);
-    else shared.set(key, [...(shared.get(key) ?? [first]), c]);
-    addressed.push({ c, key });
+    const first = firstWithKey.get(c.key);
+    if (first === undefined) firstWithKey.set(c.key, c);
+    else shared.set(c.key, [...(shared.get(c.key) ?? [first]), c]);
   }
   for (const [key, group] of shared) {
-    for (const c of group) hold(linkedRecord(c.user));
-    hold(index.byAddress.get(key));
+    for (const c of group) hold(linkedRecord(c));
+    hold(at(index.byAddress.get(key)));
     conflicts.push({
       reason: 'shared-address',
       message: `${group.length} Microsoft 365 users share the address ${group[0]?.address}`,
@@ -106,32 +126,38 @@ export function matchUsers(
       target: null,
     });
   }
-  const eligible = shared.size === 0 ? addressed : addressed.filter((a) => !shared.has(a.key));
+  const eligible = candidates.filter(hasAddress);
+  const unshared = shared.size === 0 ? eligible : eligible.filter((c) => !shared.has(c.key));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
-  const eligibleIds = new Set<string>();
-  for (const { c } of eligible) eligibleIds.add(c.user.id.toLowerCase());
+  // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
+  // so that set is built on first use.
+  let eligibleIds: Set<string> | null = null;
+  const isEligibleId = (idKey: string): boolean => {
+    eligibleIds ??= new Set(unshared.map((c) => c.idKey));
+    return eligibleIds.has(idKey);
+  };
   const belongsToOther = (t: TargetUser, c: Candidate) =>
-    t.externalId !== null &&
-    t.externalId.toLowerCase() !== c.user.id.toLowerCase() &&
-    allSourceIds.has(t.externalId.toLowerCase());
+    t.externalId !== null && lowerCase(t.externalId) !== c.idKey && isSourceId(lowerCase(t.externalId));
 
   const proposals: Match[] = [];
   const unmatched: { user: SourceUser; address: string; key: string }[] = [];
-  for (const { c, key } of eligible) {
-    const address = c.address as string;
-    const byExt = linkedRecord(c.user);
-    if (byExt) {
-      proposals.push({ user: c.user, address, key, target: byExt, via: 'externalId' });
+  for (let i = 0; i < unshared.length; i++) {
+    const c = unshared[i] as (typeof unshared)[number];
+    const { address, key } = c;
+    const byExt = index.byExternalId.get(c.idKey);
+    if (byExt !== undefined) {
+      proposals.push({ user: c.user, address, key, target: index.users[byExt] as TargetUser, record: index.recordOf[byExt] as number, via: 'externalId' });
       continue;
     }
-    const byAddr = index.byAddress.get(key);
-    if (byAddr) {
+    const addrPosition = index.byAddress.get(key);
+    if (addrPosition !== undefined) {
+      const byAddr = index.users[addrPosition] as TargetUser;
       if (belongsToOther(byAddr, c)) {
         // An in-scope owner writes the record for themselves (and a rename may free the address
         // for a later run); an out-of-scope owner's record is held so it is not archived under
         // someone who claims its address.
-        const ownerInScope = eligibleIds.has((byAddr.externalId as string).toLowerCase());
+        const ownerInScope = isEligibleId(lowerCase(byAddr.externalId as string));
         if (!ownerInScope) hold(byAddr);
         conflicts.push({
           reason: 'claimed-by-other',
@@ -140,23 +166,26 @@ export function matchUsers(
           target: ownerInScope ? null : ref(byAddr),
         });
       } else {
-        proposals.push({ user: c.user, address, key, target: byAddr, via: 'address' });
+        proposals.push({ user: c.user, address, key, target: byAddr, record: index.recordOf[addrPosition] as number, via: 'address' });
       }
       continue;
     }
-    const hits = new Map<string, TargetUser>();
+    const hits = new Map<string, number>();
     for (const alias of aliasKeys(c.user)) {
       if (alias === key) continue;
-      const t = index.byAddress.get(alias);
-      if (t && !belongsToOther(t, c)) hits.set(t.id, t);
+      const position = index.byAddress.get(alias);
+      const t = at(position);
+      if (t && !belongsToOther(t, c)) hits.set(t.id, position as number);
     }
     if (hits.size === 1) {
-      proposals.push({ user: c.user, address, key, target: [...hits.values()][0] as TargetUser, via: 'alias' });
+      const position = [...hits.values()][0] as number;
+      proposals.push({ user: c.user, address, key, target: index.users[position] as TargetUser, record: index.recordOf[position] as number, via: 'alias' });
     } else if (hits.size > 1) {
-      for (const t of hits.values()) hold(t);
+      const records = [...hits.values()].map((position) => index.users[position] as TargetUser);
+      for (const t of records) hold(t);
       conflicts.push({
         reason: 'ambiguous-aliases',
-        message: `${address}'s aliases match ${hits.size} KnowBe4 users: ${[...hits.values()].map((t) => t.userName).join(', ')}`,
+        message: `${address}'s aliases match ${hits.size} KnowBe4 users: ${records.map((t) => t.userName).join(', ')}`,
         sourceUsers: [who(c)],
         target: null,
       });
@@ -167,16 +196,19 @@ export function matchUsers(
 
   // 3. One record, one person. A record claimed twice goes to the externalId link if exactly one
   //    claimant has it; otherwise nobody gets it.
-  const firstClaim = new Map<string, Match>();
-  const contested = new Map<string, Match[]>();
-  for (const p of proposals) {
-    const first = firstClaim.get(p.target.id);
-    if (first === undefined) firstClaim.set(p.target.id, p);
-    else contested.set(p.target.id, [...(contested.get(p.target.id) ?? [first]), p]);
+  //    (Claims are few per record, so only contested records get a list.)
+  const firstClaim = new Int32Array(index.users.length).fill(-1);
+  const contested = new Map<number, Match[]>();
+  for (let i = 0; i < proposals.length; i++) {
+    const p = proposals[i] as Match;
+    const first = firstClaim[p.record] as number;
+    if (first < 0) firstClaim[p.record] = i;
+    else contested.set(p.record, [...(contested.get(p.record) ?? [proposals[first] as Match]), p]);
   }
   const matches: Match[] = [];
-  for (const p of proposals) {
-    const list = contested.get(p.target.id);
+  for (let i = 0; i < proposals.length; i++) {
+    const p = proposals[i] as Match;
+    const list = contested.size === 0 ? undefined : contested.get(p.record);
     if (list === undefined) {
       matches.push(p);
       continue;
@@ -210,8 +242,9 @@ export function matchUsers(
 
   // 4. A rename or a create must not take an address another record already uses.
   const finalMatches: Match[] = [];
-  for (const m of matches) {
-    const owner = index.byAddress.get(m.key);
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i] as Match;
+    const owner = at(index.byAddress.get(m.key));
     if (owner && owner.id !== m.target.id) {
       hold(owner);
       hold(m.target);
@@ -227,7 +260,7 @@ export function matchUsers(
   }
   const finalUnmatched: { user: SourceUser; address: string }[] = [];
   for (const u of unmatched) {
-    const owner = index.byAddress.get(u.key);
+    const owner = at(index.byAddress.get(u.key));
     if (!owner) {
       finalUnmatched.push({ user: u.user, address: u.address });
       continue;

@@ -5,6 +5,17 @@ import type { SourceUser } from './model';
 
 const NON_ASCII = /[^ -~\t\r\n]/;
 
+/** A-Z, or anything beyond ASCII: the only characters lower-casing can change. */
+const MAY_CHANGE_CASE = /[A-Z\u0080-\uffff]/;
+
+/**
+ * text.toLowerCase(), without the copy when there is nothing to lower (ids, and most addresses):
+ * toLowerCase allocates a new string either way, and these keys live as long as the plan.
+ */
+export function lowerCase(text: string): string {
+  return MAY_CHANGE_CASE.test(text) ? text.toLowerCase() : text;
+}
+
 /** Unicode NFC; ASCII text is already NFC, and skipping ICU for it matters at 100,000 users. */
 export function nfc(text: string): string {
   return NON_ASCII.test(text) ? text.normalize('NFC') : text;
@@ -20,14 +31,15 @@ export function cleanAddress(raw: string | null | undefined): string | null {
 /** The comparison key of an address: cleaned and lower-cased. */
 export function addressKey(raw: string | null | undefined): string | null {
   const cleaned = cleanAddress(raw);
-  return cleaned === null ? null : cleaned.toLowerCase();
+  return cleaned === null ? null : lowerCase(cleaned);
 }
 
 const ADDRESS_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
 
 /** Whether an address can be a KnowBe4 login: one @, a dotted domain, and no guest marker. */
 export function isUsableAddress(address: string): boolean {
-  return ADDRESS_SHAPE.test(address) && !address.toUpperCase().includes('#EXT#');
+  // Upper-casing never makes a '#', so only an address with one needs the (copying) check.
+  return ADDRESS_SHAPE.test(address) && !(address.includes('#') && address.toUpperCase().includes('#EXT#'));
 }
 
 /**
@@ -36,13 +48,14 @@ export function isUsableAddress(address: string): boolean {
  * `#EXT#` UPN is never usable). null = the user has no usable address.
  */
 export function primaryAddress(user: SourceUser, emailSource: 'mail' | 'upn'): string | null {
-  const mail = cleanAddress(user.mail);
-  const upn = cleanAddress(user.userPrincipalName);
-  const order = emailSource === 'mail' ? [mail, upn] : [upn, mail];
-  for (const candidate of order) {
-    if (candidate !== null && isUsableAddress(candidate)) return candidate;
-  }
-  return null;
+  // The fallback is only cleaned when the preferred address is not usable: almost never.
+  const preferred = emailSource === 'mail' ? user.mail : user.userPrincipalName;
+  const fallback = emailSource === 'mail' ? user.userPrincipalName : user.mail;
+  return usableOrNull(cleanAddress(preferred)) ?? usableOrNull(cleanAddress(fallback));
+}
+
+function usableOrNull(address: string | null): string | null {
+  return address !== null && isUsableAddress(address) ? address : null;
 }
 
 /** Keys of the user's other SMTP addresses (`smtp:` aliases and the `SMTP:` primary). */

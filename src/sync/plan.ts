@@ -3,13 +3,12 @@
  * deterministic: the same input gives the same plan, with the same operation ids, every time.
  */
 import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import { planGroups } from './groups';
 import { guard } from './guard';
-import { indexTargets, matchUsers, type Candidate, type Match } from './match';
+import { indexTargets, matchUsers, type Candidate, type Match, type MatchResult, type TargetIndex } from './match';
 import type {
   AttributeChange,
   CompanyRules,
-  GroupRef,
-  GroupRole,
   Operation,
   Plan,
   PlanContext,
@@ -17,56 +16,91 @@ import type {
   Skipped,
   SourceSnapshot,
   SourceUser,
-  TargetGroup,
   TargetSnapshot,
   TargetUser,
   Unmanaged,
-  UserRef,
 } from './model';
-import { PHASES } from './model';
-import { addressKey, cleanValue, fallbackNames, primaryAddress } from './normalize';
-import { archiveReasonFor, scopeFilter } from './scope';
+import { addressKey, cleanValue, fallbackNames, lowerCase, primaryAddress } from './normalize';
+import { buildRoster, type PlannedUser, type Roster } from './roster';
+import { phasedOperations, type OperationSink } from './operations';
+import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
+
+export { phaseOf } from './operations';
+export { refKey } from './roster';
 
 export function plan(rules: CompanyRules, source: SourceSnapshot, target: TargetSnapshot, context: PlanContext): Plan {
   const filter = scopeFilter(rules, source);
-
-  // Scope.
-  const candidates: Candidate[] = [];
-  const skipped: Skipped[] = [];
-  const outOfScopeById = new Map<string, SkipReason>();
-  const outOfScopeByAddress = new Map<string, SkipReason>();
-  const allSourceIds = new Set<string>();
-  for (const user of source.users) {
-    allSourceIds.add(user.id.toLowerCase());
-    const address = primaryAddress(user, rules.emailSource);
-    const reason = filter.reasonOutOfScope(user, address);
-    if (reason === null) {
-      candidates.push({ user, address });
-      continue;
-    }
-    skipped.push({ sourceId: user.id, address, reason });
-    outOfScopeById.set(user.id.toLowerCase(), reason);
-    if (address !== null) outOfScopeByAddress.set(addressKey(address) as string, reason);
-  }
+  const scoped = scopeUsers(rules, source.users, filter);
 
   // Identity.
   const index = indexTargets(target.users);
-  const matched = matchUsers(candidates, index, allSourceIds);
-  const operations: Operation[] = [];
+  // Only a record found by address or alias that is linked to another id asks whether that id is
+  // one of ours, so the set of every source id is built on first use (rarely, on a nightly run).
+  let sourceIds: Set<string> | null = null;
+  const isSourceId = (idKey: string) => (sourceIds ??= new Set(source.users.map((u) => lowerCase(u.id)))).has(idKey);
+  const matched = matchUsers(scoped.candidates, index, isSourceId);
+  const roster = buildRoster(matched, index);
 
-  // Who is who after the apply: Entra id → the KnowBe4 record (existing or created).
-  const refBySource = new Map<string, UserRef>();
-  const addressBySource = new Map<string, string>();
-  for (const m of matched.matches) {
-    refBySource.set(m.user.id, { kind: 'existing', targetId: m.target.id });
-    addressBySource.set(m.user.id, m.address);
-  }
-  for (const u of matched.unmatched) {
-    refBySource.set(u.user.id, { kind: 'new', sourceId: u.user.id });
-    addressBySource.set(u.user.id, u.address);
-  }
+  const operations = phasedOperations();
+  planUsers(matched, rules, operations);
+  if (rules.syncManagers) planManagers(roster, index, operations);
+  const managedGroups = planGroups(rules, source, target.groups, roster, operations);
+  const leftovers = planLeftovers(rules, index, roster, matched.heldTargetIds, scoped, filter, operations);
 
-  // Users: create, rename, reactivate, update.
+  const stats = {
+    sourceUsers: source.users.length,
+    inScope: scoped.candidates.length,
+    targetUsers: target.users.length,
+    targetActive: leftovers.targetActive,
+    matched: matched.matches.length,
+    managedGroups,
+  };
+
+  return {
+    company: { id: rules.id, name: rules.name },
+    operations: operations.inApplyOrder(),
+    conflicts: matched.conflicts,
+    skipped: scoped.skipped,
+    unmanaged: leftovers.unmanaged,
+    guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
+    stats,
+  };
+}
+
+// The loops over every user below index their arrays instead of using for-of: each runs once
+// per plan, mostly before V8 has optimised it, and an unoptimised for-of allocates an iterator
+// result per element (tens of MB at 100,000 users, and the garbage collection that goes with it).
+
+interface Scoped {
+  /** In-scope users, in source order, with their id and address keys computed once. */
+  candidates: Candidate[];
+  skipped: Skipped[];
+  /** Why an out-of-scope user is out, by lower-cased Entra id and by address key. */
+  outOfScopeById: Map<string, SkipReason>;
+  outOfScopeByAddress: Map<string, SkipReason>;
+}
+
+function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: ScopeFilter): Scoped {
+  const scoped: Scoped = { candidates: [], skipped: [], outOfScopeById: new Map(), outOfScopeByAddress: new Map() };
+  for (let i = 0; i < users.length; i++) {
+    const user = users[i] as SourceUser;
+    const idKey = lowerCase(user.id);
+    const address = primaryAddress(user, rules.emailSource);
+    const key = addressKey(address);
+    const reason = filter.reasonOutOfScope(user, address);
+    if (reason === null) {
+      scoped.candidates.push({ user, address, idKey, key });
+      continue;
+    }
+    scoped.skipped.push({ sourceId: user.id, address, reason });
+    scoped.outOfScopeById.set(idKey, reason);
+    if (key !== null) scoped.outOfScopeByAddress.set(key, reason);
+  }
+  return scoped;
+}
+
+/** Users: create, rename, reactivate, update. */
+function planUsers(matched: MatchResult, rules: CompanyRules, operations: OperationSink): void {
   for (const u of matched.unmatched) {
     const values = desiredValues(u.user, rules);
     const present: Kb4Values = {};
@@ -82,40 +116,52 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
       values: present,
     });
   }
-  for (const m of matched.matches) operations.push(...userChanges(m, rules));
+  const { matches } = matched;
+  for (let i = 0; i < matches.length; i++) pushUserChanges(operations, matches[i] as Match, rules);
+}
 
-  // Managers, once both sides exist.
-  if (rules.syncManagers) {
-    const sourceById = new Map(source.users.map((u) => [u.id, u]));
-    const finalUsers: { user: SourceUser; current: TargetUser | null }[] = [
-      ...matched.matches.map((m) => ({ user: m.user, current: m.target })),
-      ...matched.unmatched.map((u) => ({ user: u.user, current: null })),
-    ];
-    for (const { user, current } of finalUsers) {
-      const op = managerChange(user, current, refBySource, addressBySource, index.byId, sourceById);
-      if (op) operations.push(op);
-    }
+/** Managers, once both sides exist. */
+function planManagers(roster: Roster, index: TargetIndex, operations: OperationSink): void {
+  const managerName = (targetId: string) => {
+    const position = index.byId.get(targetId);
+    return position === undefined ? targetId : (index.users[position] as TargetUser).userName;
+  };
+  const { users } = roster;
+  for (let i = 0; i < users.length; i++) {
+    const op = managerChange(users[i] as PlannedUser, roster, managerName);
+    if (op) operations.push(op);
   }
+}
 
-  // Groups kb4sync manages.
-  const managedGroups = planGroups(rules, source, target.groups, matched.matches, matched.unmatched, refBySource, addressBySource);
-  for (const op of managedGroups.operations) operations.push(op);
-
-  // Records no in-scope user claims: archive (when asked) or list as not managed.
-  const claimed = new Set(matched.matches.map((m) => m.target.id));
+/** Records no in-scope user claims: archive (when asked) or list as not managed. */
+function planLeftovers(
+  rules: CompanyRules,
+  index: TargetIndex,
+  roster: Roster,
+  held: ReadonlySet<string>,
+  scoped: Scoped,
+  filter: ScopeFilter,
+  operations: OperationSink,
+): { unmanaged: Unmanaged[]; targetActive: number; archiveCount: number } {
   const unmanaged: Unmanaged[] = [];
-  for (const t of target.users) {
-    if (claimed.has(t.id) || matched.heldTargetIds.has(t.id) || !t.active) continue;
+  let targetActive = 0;
+  let archiveCount = 0;
+  const { users } = index;
+  for (let position = 0; position < users.length; position++) {
+    const t = users[position] as TargetUser;
+    if (t.active) targetActive += 1;
+    if (roster.isKept(position) || held.has(t.id) || !t.active) continue;
     if (filter.isExcluded(t.userName)) {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason: 'Excluded by pattern' });
       continue;
     }
     const skip =
-      (t.externalId !== null ? outOfScopeById.get(t.externalId.toLowerCase()) : undefined) ??
-      outOfScopeByAddress.get(addressKey(t.userName) ?? '') ??
+      (t.externalId !== null ? scoped.outOfScopeById.get(lowerCase(t.externalId)) : undefined) ??
+      scoped.outOfScopeByAddress.get(addressKey(t.userName) ?? '') ??
       null;
     const reason = archiveReasonFor(skip);
     if (rules.removeStaleUsers) {
+      archiveCount += 1;
       operations.push({
         kind: 'archive',
         id: `archive:${t.id}`,
@@ -128,26 +174,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
       unmanaged.push({ targetId: t.id, userName: t.userName, reason });
     }
   }
-
-  const stats = {
-    sourceUsers: source.users.length,
-    inScope: candidates.length,
-    targetUsers: target.users.length,
-    targetActive: target.users.filter((t) => t.active).length,
-    matched: matched.matches.length,
-    managedGroups: managedGroups.count,
-  };
-  const archiveCount = operations.filter((o) => o.kind === 'archive').length;
-
-  return {
-    company: { id: rules.id, name: rules.name },
-    operations: sortOperations(operations),
-    conflicts: matched.conflicts,
-    skipped,
-    unmanaged,
-    guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
-    stats,
-  };
+  return { unmanaged, targetActive, archiveCount };
 }
 
 function fieldValue(user: SourceUser, field: GraphField): string | null {
@@ -156,11 +183,20 @@ function fieldValue(user: SourceUser, field: GraphField): string | null {
   return cleanValue(user.fields[field]);
 }
 
-const entriesCache = new WeakMap<CompanyRules['mapping'], [Kb4Attribute, GraphField][]>();
-function mappingEntries(rules: CompanyRules): [Kb4Attribute, GraphField][] {
-  let entries = entriesCache.get(rules.mapping);
-  if (!entries) entriesCache.set(rules.mapping, (entries = Object.entries(rules.mapping) as [Kb4Attribute, GraphField][]));
-  return entries;
+interface MappedAttribute {
+  attribute: Kb4Attribute;
+  field: GraphField;
+}
+// Read per user, so listed once per mapping, as objects: destructuring a [key, value] pair goes
+// through the iterator protocol until V8 optimises the caller.
+const mappedCache = new WeakMap<CompanyRules['mapping'], MappedAttribute[]>();
+function mappedAttributes(rules: CompanyRules): MappedAttribute[] {
+  let mapped = mappedCache.get(rules.mapping);
+  if (!mapped) {
+    mapped = Object.entries(rules.mapping).map(([attribute, field]) => ({ attribute: attribute as Kb4Attribute, field: field as GraphField }));
+    mappedCache.set(rules.mapping, mapped);
+  }
+  return mapped;
 }
 
 /** The KnowBe4 values the company's mapping asks for this user. */
@@ -169,14 +205,16 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   let surname = fieldValue(user, 'surname');
   if (given === null && surname === null) ({ givenName: given, surname } = fallbackNames(fieldValue(user, 'displayName')));
   const values: Kb4Values = {};
-  for (const [attr, field] of mappingEntries(rules)) {
-    values[attr] = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
+  const mapped = mappedAttributes(rules);
+  for (let i = 0; i < mapped.length; i++) {
+    const { attribute, field } = mapped[i] as MappedAttribute;
+    values[attribute] = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
   }
   return values;
 }
 
-function userChanges(m: Match, rules: CompanyRules): Operation[] {
-  const ops: Operation[] = [];
+/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
+function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): void {
   const t = m.target;
   if (!t.active) {
     ops.push({
@@ -202,17 +240,23 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
       to: m.address,
     });
   }
-  const changes: AttributeChange[] = [];
-  if (t.externalId === null || t.externalId.toLowerCase() !== m.user.id.toLowerCase()) {
-    changes.push({ attribute: 'externalId', before: t.externalId, after: m.user.id });
+  // Most matched users have no change: their list is only made for the first one.
+  let changes: AttributeChange[] | null = null;
+  if (t.externalId === null || lowerCase(t.externalId) !== lowerCase(m.user.id)) {
+    changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
   }
   const desired = desiredValues(m.user, rules);
-  for (const [attr] of mappingEntries(rules)) {
-    const after = desired[attr] ?? null;
-    const before = cleanValue(t.values[attr]);
-    if (before !== after) changes.push({ attribute: attr, before, after });
+  const mapped = mappedAttributes(rules);
+  for (let i = 0; i < mapped.length; i++) {
+    const { attribute } = mapped[i] as MappedAttribute;
+    const after = desired[attribute] ?? null;
+    const current = t.values[attribute];
+    // `after` is already clean, so a value equal to it cleans to itself: the usual case.
+    if (current === after) continue;
+    const before = cleanValue(current);
+    if (before !== after) (changes ??= []).push({ attribute, before, after });
   }
-  if (changes.length > 0) {
+  if (changes !== null) {
     ops.push({
       kind: 'update',
       id: `update:${t.id}`,
@@ -223,176 +267,34 @@ function userChanges(m: Match, rules: CompanyRules): Operation[] {
       changes,
     });
   }
-  return ops;
 }
 
-export function refKey(ref: UserRef): string {
-  return ref.kind === 'existing' ? `t:${ref.targetId}` : `s:${ref.sourceId}`;
-}
-
-function managerChange(
-  user: SourceUser,
-  current: TargetUser | null,
-  refBySource: ReadonlyMap<string, UserRef>,
-  addressBySource: ReadonlyMap<string, string>,
-  targetsById: ReadonlyMap<string, TargetUser>,
-  sourceById: ReadonlyMap<string, SourceUser>,
-): Operation | null {
-  const self = refBySource.get(user.id) as UserRef;
-  const userName = addressBySource.get(user.id) as string;
+function managerChange(planned: PlannedUser, roster: Roster, managerName: (targetId: string) => string): Operation | null {
+  const { user, current, forId: self } = planned;
   const currentManager = current?.managerId ?? null;
-  const before = currentManager === null ? null : (targetsById.get(currentManager)?.userName ?? currentManager);
-  let desired: UserRef | null;
+  let manager: PlannedUser | null;
   if (user.managerId === null) {
-    desired = null;
+    manager = null;
   } else {
-    const managerRef = refBySource.get(user.managerId);
+    const found = roster.byId.get(user.managerId);
     // A manager outside kb4sync's scope has no record we manage: leave the link as it is.
-    if (!managerRef) return null;
-    desired = managerRef;
+    if (!found) return null;
+    manager = found;
   }
+  const desired = manager === null ? null : manager.ref;
   if (desired === null) {
     if (currentManager === null) return null;
   } else if (desired.kind === 'existing' && desired.targetId === currentManager) {
     return null;
   }
-  const managerSource = user.managerId === null ? undefined : sourceById.get(user.managerId);
-  const after = desired === null ? null : (addressBySource.get(managerSource?.id ?? '') ?? null);
   return {
     kind: 'setManager',
-    id: `manager:${refKey(self)}`,
+    id: `manager:${self.refKey}`,
     reason: desired === null ? 'Manager removed in Microsoft 365' : 'Manager changed in Microsoft 365',
-    user: self,
-    userName,
+    user: self.ref,
+    userName: self.address,
     manager: desired,
-    before,
-    after,
+    before: currentManager === null ? null : managerName(currentManager),
+    after: manager === null ? null : manager.address,
   };
-}
-
-interface GroupPlan {
-  operations: Operation[];
-  count: number;
-}
-
-function planGroups(
-  rules: CompanyRules,
-  source: SourceSnapshot,
-  targetGroups: readonly TargetGroup[],
-  matches: readonly Match[],
-  unmatched: readonly { user: SourceUser }[],
-  refBySource: ReadonlyMap<string, UserRef>,
-  addressBySource: ReadonlyMap<string, string>,
-): GroupPlan {
-  // Desired members of each managed group (by Entra id), keyed by the group's lower-cased name.
-  // A group named twice (a department group that is also the default) keeps its first role.
-  // Every managed group is known even with no members, so leavers are removed from it.
-  interface Desired {
-    name: string;
-    via: GroupRole;
-    members: Map<string, UserRef>;
-  }
-  const desired = new Map<string, Desired>();
-  const managed = (name: string, via: GroupRole): Desired => {
-    const key = name.trim().toLowerCase();
-    let entry = desired.get(key);
-    if (!entry) desired.set(key, (entry = { name: name.trim(), via, members: new Map() }));
-    return entry;
-  };
-  const defaultGroup = rules.groups.default ? managed(rules.groups.default, 'default') : null;
-  const byDepartment = new Map<string, Desired>();
-  for (const [dept, name] of Object.entries(rules.groups.departments)) byDepartment.set(dept.trim().toLowerCase(), managed(name, 'department'));
-  const mirrors = rules.groups.mirror.map((m) => {
-    const group = source.groups.find((g) => g.id.toLowerCase() === m.id.toLowerCase());
-    return { entry: managed(m.name, 'mirror'), members: new Set(group?.memberIds ?? []) };
-  });
-  // Departments repeat across thousands of users: resolve each distinct spelling once.
-  const deptCache = new Map<string, Desired | null>();
-  const departmentGroup = (raw: string | null | undefined): Desired | null => {
-    if (raw == null) return null;
-    let entry = deptCache.get(raw);
-    if (entry === undefined) deptCache.set(raw, (entry = byDepartment.get(cleanValue(raw)?.toLowerCase() ?? '') ?? null));
-    return entry;
-  };
-  const placeUser = (user: SourceUser) => {
-    const ref = refBySource.get(user.id) as UserRef;
-    defaultGroup?.members.set(user.id, ref);
-    departmentGroup(user.fields.department)?.members.set(user.id, ref);
-    for (const mirror of mirrors) if (mirror.members.has(user.id)) mirror.entry.members.set(user.id, ref);
-  };
-  for (const m of matches) placeUser(m.user);
-  for (const u of unmatched) placeUser(u.user);
-
-  const existingByName = new Map<string, TargetGroup>();
-  for (const g of targetGroups) {
-    const key = g.displayName.trim().toLowerCase();
-    if (!existingByName.has(key)) existingByName.set(key, g);
-  }
-  // Only members kb4sync manages (matched in-scope users) are ever removed from a group.
-  const managedTargets = new Map<string, Match>();
-  for (const m of matches) managedTargets.set(m.target.id, m);
-
-  const operations: Operation[] = [];
-  let count = 0;
-  for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const existing = existingByName.get(key);
-    if (!existing && members.size === 0) continue;
-    count += 1;
-    const groupName = existing?.displayName ?? name;
-    const current = new Set(existing?.memberIds ?? []);
-    if (!existing) {
-      operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });
-    }
-    const group: GroupRef = existing ? { kind: 'existing', groupId: existing.id } : { kind: 'new', name };
-    const reason = GROUP_REASON[via];
-    for (const [sourceId, ref] of members) {
-      if (ref.kind === 'existing' && current.has(ref.targetId)) continue;
-      operations.push({
-        kind: 'addToGroup',
-        id: `group+:${key}:${refKey(ref)}`,
-        reason,
-        via,
-        group,
-        groupName,
-        user: ref,
-        userName: addressBySource.get(sourceId) as string,
-      });
-    }
-    if (!existing) continue;
-    for (const memberId of existing.memberIds) {
-      const m = managedTargets.get(memberId);
-      if (!m || members.has(m.user.id)) continue;
-      operations.push({
-        kind: 'removeFromGroup',
-        id: `group-:${key}:t:${memberId}`,
-        reason: `No longer belongs in ${groupName}`,
-        groupId: existing.id,
-        groupName,
-        targetId: memberId,
-        userName: m.address,
-      });
-    }
-  }
-  return { operations, count };
-}
-
-const GROUP_REASON: Record<GroupRole, string> = {
-  default: 'Default group for everyone in scope',
-  department: 'Department group',
-  mirror: 'Member of the mirrored Entra group',
-};
-
-const PHASE_OF = new Map(PHASES.flatMap((kinds, phase) => kinds.map((k) => [k, phase] as const)));
-
-export function phaseOf(op: Operation): number {
-  return PHASE_OF.get(op.kind) as number;
-}
-
-function sortOperations(ops: Operation[]): Operation[] {
-  const buckets: Operation[][] = PHASES.map(() => []);
-  for (const op of ops) (buckets[phaseOf(op)] as Operation[]).push(op);
-  const byId = (a: Operation, b: Operation) => (a.id < b.id ? -1 : 1);
-  const sorted: Operation[] = [];
-  for (const bucket of buckets) for (const op of bucket.sort(byId)) sorted.push(op);
-  return sorted;
 }

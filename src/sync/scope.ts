@@ -3,6 +3,7 @@
  */
 import picomatch from 'picomatch';
 import type { CompanyRules, SkipReason, SourceSnapshot, SourceUser } from './model';
+import { lowerCase } from './normalize';
 
 export interface ScopeFilter {
   /** null = in scope; otherwise why not. `address` is the user's primary address (or null). */
@@ -29,7 +30,7 @@ export function scopeFilter(rules: CompanyRules, source: SourceSnapshot): ScopeF
   const isLicensed = (user: SourceUser): boolean => {
     if (licenses.size === 0) return user.licenses.length > 0;
     return user.licenses.some(
-      (l) => licenses.has(l.skuId.toLowerCase()) || (l.skuPartNumber !== null && licenses.has(l.skuPartNumber.toLowerCase())),
+      (l) => licenses.has(lowerCase(l.skuId)) || (l.skuPartNumber !== null && licenses.has(lowerCase(l.skuPartNumber))),
     );
   };
 

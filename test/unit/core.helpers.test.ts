@@ -1,0 +1,29 @@
+/** The small helpers the planner leans on for speed must mean exactly what they replace. */
+import fc from 'fast-check';
+import { lowerCase, primaryAddress } from '../../src/sync/normalize';
+import { phasedOperations } from '../../src/sync/operations';
+import type { Operation } from '../../src/sync/model';
+import { src } from '../helpers/builders';
+
+test('lowerCase is toLowerCase, with or without a copy', () => {
+  for (const s of ['', 'abc', 'ABC', '00000000-0000-4000-8000-00000000000A', 'josé@ACME.com', 'İstanbul', 'ǅ', 'ß', '\u{1D400}x']) {
+    expect(lowerCase(s)).toBe(s.toLowerCase());
+  }
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => lowerCase(s) === s.toLowerCase()));
+});
+
+test('primaryAddress falls back to the UPN only when mail is empty or unusable, and back', () => {
+  expect(primaryAddress(src({ mail: ' Ada@acme.com ', userPrincipalName: 'a@acme.onmicrosoft.com' }), 'mail')).toBe('Ada@acme.com');
+  expect(primaryAddress(src({ mail: null, userPrincipalName: 'a@acme.com' }), 'mail')).toBe('a@acme.com');
+  expect(primaryAddress(src({ mail: 'not an address', userPrincipalName: 'a@acme.com' }), 'mail')).toBe('a@acme.com');
+  expect(primaryAddress(src({ mail: 'm@acme.com', userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com' }), 'upn')).toBe('m@acme.com');
+  expect(primaryAddress(src({ mail: null, userPrincipalName: 'g_x.com#ext#@acme.onmicrosoft.com' }), 'mail')).toBeNull();
+});
+
+test('operations come out by phase, then by id, whatever order they were planned in', () => {
+  const ops = phasedOperations();
+  const archive = (id: string): Operation => ({ kind: 'archive', id, reason: '', targetId: id, userName: id, sourceId: null });
+  const add = (id: string): Operation => ({ kind: 'createGroup', id, reason: '', name: id });
+  for (const op of [archive('archive:b'), add('createGroup:z'), archive('archive:a'), add('createGroup:a')]) ops.push(op);
+  expect(ops.inApplyOrder().map((o) => o.id)).toEqual(['createGroup:a', 'createGroup:z', 'archive:a', 'archive:b']);
+});
