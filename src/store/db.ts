@@ -63,7 +63,12 @@ async function migrate({ db, dialect }: OpenedDatabase): Promise<void> {
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(724201)`.execute(conn);
     try {
-      const { error } = await new Migrator({ db: conn, provider: migrationProvider }).migrateToLatest();
+      // Kysely looks for its migration tables in every schema unless told which: another schema's
+      // tables (another replica's test schema, another Kysely app) would make it skip creating ours.
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
+      const migrationTableSchema = rows[0]?.schema;
+      if (!migrationTableSchema) throw new Error('PostgreSQL: no current schema (check search_path) to keep kb4sync tables in');
+      const { error } = await new Migrator({ db: conn, provider: migrationProvider, migrationTableSchema }).migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error(String(error));
     } finally {
       await sql`select pg_advisory_unlock(724201)`.execute(conn);
