@@ -4,7 +4,7 @@
  * Never required for a sync.
  */
 import { z } from 'zod';
-import { KNOWBE4_REPORTING_URLS, type CompanyConfig, type Secret } from '../config';
+import { KNOWBE4_REPORTING_URLS, type CompanyConfig, type Secret } from '../config/config';
 import { Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions } from './http';
 

@@ -3,7 +3,7 @@
  * the protocol allows (one PATCH per change set, member changes in batches), safe to repeat.
  */
 import { z } from 'zod';
-import { scimBaseUrl, type CompanyConfig, type Secret } from '../config';
+import { scimBaseUrl, type CompanyConfig, type Secret } from '../config/config';
 import type { Kb4Values } from '../sync/attributes';
 import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser } from '../sync/model';
 import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';

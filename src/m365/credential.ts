@@ -4,7 +4,7 @@
  */
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { Agent } from 'node:https';
-import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config';
+import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config/config';
 import type { RequestCounter } from './graphClient';
 
 export interface CredentialOptions {

@@ -3,7 +3,7 @@
  * for `sync user`.
  */
 import { readFileSync } from 'node:fs';
-import { companyRules, type CompanyConfig, type CompanySecrets } from '../config';
+import { companyRules, type CompanyConfig, type CompanySecrets } from '../config/config';
 import type { SourceReader, SourceUserLookup } from '../runs/ports';
 import type { SourceSnapshot } from '../sync';
 import { RequestCounter } from './graphClient';

@@ -15,7 +15,7 @@
  * tenant's size.
  */
 import { z } from 'zod';
-import type { CompanyConfig, CompanySecrets } from '../config';
+import type { CompanyConfig, CompanySecrets } from '../config/config';
 import type { SourceUserLookup } from '../runs/ports';
 import { addressKey, cleanAddress } from '../sync/normalize';
 import type { GraphField } from '../sync/attributes';

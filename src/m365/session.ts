@@ -6,7 +6,7 @@
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { z } from 'zod';
-import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config';
+import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config/config';
 import { createCredential, graphScope, type IdentityObserver } from './credential';
 import {
   AppNotFoundError,

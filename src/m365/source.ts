@@ -8,7 +8,7 @@
  * for 10,000 users 100 requests instead of 10,011. Without managers the list pages at 999.
  */
 import { z } from 'zod';
-import type { CompanyConfig, CompanySecrets } from '../config';
+import type { CompanyConfig, CompanySecrets } from '../config/config';
 import type { AttributeMapping, GraphField } from '../sync/attributes';
 import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync/model';
 import { GraphRequestError } from './errors';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import axios, { type AxiosInstance } from 'axios';
-import { graphEndpoints, type CompanySecrets, type Config } from '../config';
+import { graphEndpoints, type CompanySecrets, type Config } from '../config/config';
 import { createCredential, graphScope } from '../m365/credential';
 import type { Notifier, NotifyEvent } from './events';
 import { notificationHttp } from './http';

@@ -4,7 +4,7 @@
  * (403/404: the app was removed, the chat deleted) is marked dead and not tried again.
  */
 import { CardFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { ConversationStore, Subscription } from '../store/conversations';
 import type { Notifier, NotifyEvent } from './events';
 

@@ -5,8 +5,8 @@
  * failures pause the company and say so.
  */
 import { Cron } from 'croner';
-import type { CompanyConfig, Config } from '../config';
-import type { Logger } from '../log';
+import type { CompanyConfig, Config } from '../config/config';
+import type { Logger } from '../observability/log';
 import type { Notifier, ProblemDescription } from '../notify/events';
 import type { RunStore } from '../runs/ports';
 import type { RunService } from '../runs/service';

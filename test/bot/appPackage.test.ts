@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { COMMAND_HELP } from '../../src/bot/commands';
+import { COMMAND_HELP } from '../../src/teams/commands';
 import { APP_PACKAGE_DIR, buildAppPackage, checkIcon, fillPlaceholders, PackageError, validateManifest } from '../../scripts/packageApp';
 import { encodePng, pngInfo } from '../../scripts/png';
 

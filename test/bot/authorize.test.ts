@@ -1,6 +1,6 @@
-import { parseConfig } from '../../src/config';
-import { mayChange, tenantAllowed } from '../../src/bot/authorize';
-import { checkLink, signLink } from '../../src/bot/signedLink';
+import { parseConfig } from '../../src/config/config';
+import { mayChange, tenantAllowed } from '../../src/teams/authorize';
+import { checkLink, signLink } from '../../src/teams/signedLink';
 
 const GUID = 'aaaaaaaa-0000-4000-8000-000000000001';
 const ADMIN = '6f1c2a3b-1111-4a5b-9c8d-0123456789ab';

@@ -6,10 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService } from '../../src/cliServe';
-import type { App } from '../../src/app';
+import { startService } from '../../src/cli/serveCommands';
+import type { App } from '../../src/service/app';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox } from '../../src/sandbox';
-import type { Service } from '../../src/serve';
+import type { Service } from '../../src/service/serve';
 import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
 import { actions, botClient, cardOf, text, type BotClient } from '../helpers/botHttp';
 

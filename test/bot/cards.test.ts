@@ -24,9 +24,9 @@ import {
   TEAMS_MESSAGE_LIMIT_BYTES,
   TEMPLATES,
   type CardJson,
-} from '../../src/bot/cards';
+} from '../../src/teams/cards';
 import type { OperationOutcome } from '../../src/sync/report';
-import { parseCardAction } from '../../src/bot/actions';
+import { parseCardAction } from '../../src/teams/actions';
 import { findAll, parseCard, textOf } from './cardHelpers';
 import { bigPlan, emptyPlan, failures, seedReport } from './fixtures';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { cleanText, COMMAND_HELP, parseCommand, type Command } from '../../src/bot/commands';
+import { cleanText, COMMAND_HELP, parseCommand, type Command } from '../../src/teams/commands';
 
 describe('parseCommand', () => {
   it.each<[string, Command]>([

@@ -1,4 +1,4 @@
-import { editDistance, matchCompany, type CompanyMatch } from '../../src/bot/companyMatch';
+import { editDistance, matchCompany, type CompanyMatch } from '../../src/teams/companyMatch';
 
 const companies = [
   { id: 'acme', name: 'Acme Corp' },

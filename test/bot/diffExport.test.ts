@@ -1,5 +1,5 @@
-import { CSV_COLUMNS, csvField, diffCsv, diffJson, diffRows, neutraliseFormula } from '../../src/bot/diffExport';
-import { planCounts } from '../../src/bot/cards';
+import { CSV_COLUMNS, csvField, diffCsv, diffJson, diffRows, neutraliseFormula } from '../../src/teams/diffExport';
+import { planCounts } from '../../src/teams/cards';
 import { bigPlan } from './fixtures';
 
 /** A small RFC 4180 reader, to check the writer round-trips. */

@@ -1,6 +1,6 @@
 /** Proactive messages through a real CloudAdapter to the loopback Bot Connector stand-in. */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import type { NotifyEvent } from '../../src/notify/events';
 import { TeamsNotifier } from '../../src/notify/teams';
 import { openDatabase } from '../../src/store/db';

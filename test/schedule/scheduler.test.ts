@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type Config } from '../../src/config';
+import { parseConfig, Secret, type Config } from '../../src/config/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { MemoryNotifier } from '../../src/notify/events';
 import type { SourceReader } from '../../src/runs/ports';
 import { RunService } from '../../src/runs/service';

@@ -4,21 +4,21 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openApp, type App } from './app';
-import { matchCompany } from './bot/companyMatch';
-import { parseCommand } from './bot/commands';
-import { diffCsv, diffJson } from './bot/diffExport';
-import { views } from './bot/views';
-import { configPath } from './config';
+import { openApp, type App } from '../service/app';
+import { matchCompany } from '../teams/companyMatch';
+import { parseCommand } from '../teams/commands';
+import { diffCsv, diffJson } from '../teams/diffExport';
+import { views } from '../teams/views';
+import { configPath } from '../config/config';
 import { formatChecks, runDoctor } from './doctor';
-import { createLogger, type Logger } from './log';
-import { createMetrics } from './metrics';
-import { GraphSource } from './m365/graphSource';
-import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from './sandbox';
-import { playgroundInstalled, startPlayground, type Playground, type PlaygroundUser } from './sandbox/playground';
-import { serve, type Service } from './serve';
-import type { Download } from './server';
-import type { CliIo } from './cliRuns';
+import { createLogger, type Logger } from '../observability/log';
+import { createMetrics } from '../observability/metrics';
+import { GraphSource } from '../m365/graphSource';
+import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
+import { playgroundInstalled, startPlayground, type Playground, type PlaygroundUser } from '../sandbox/playground';
+import { serve, type Service } from '../service/serve';
+import type { Download } from '../service/httpServer';
+import type { CliIo } from './runCommands';
 
 async function download(app: App, planId: string, format: 'csv' | 'json'): Promise<Download | null> {
   const stored = await app.store.getPlan(planId);

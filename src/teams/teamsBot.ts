@@ -14,8 +14,8 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import { z } from 'zod';
-import type { Config } from '../config';
-import type { Logger } from '../log';
+import type { Config } from '../config/config';
+import type { Logger } from '../observability/log';
 import { describeProblem } from '../notify/describe';
 import type { Progress } from '../runs/executor';
 import type { CompanyState, RunRecord } from '../runs/ports';

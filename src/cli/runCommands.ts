@@ -5,13 +5,13 @@
 import { createInterface } from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { App } from './app';
-import { matchCompany } from './bot/companyMatch';
+import type { App } from '../service/app';
+import { matchCompany } from '../teams/companyMatch';
 import { formatPlan } from './planText';
-import type { RunRecord } from './runs/ports';
-import { ApplyRefused, type Actor } from './runs/service';
-import { nextSlot } from './schedule/scheduler';
-import { PHASES } from './sync';
+import type { RunRecord } from '../runs/ports';
+import { ApplyRefused, type Actor } from '../runs/service';
+import { nextSlot } from '../schedule/scheduler';
+import { PHASES } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 

@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_MAPPING, GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES, type AttributeMapping } from './sync/attributes';
-import type { CompanyRules } from './sync/model';
+import { DEFAULT_MAPPING, GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES, type AttributeMapping } from '../sync/attributes';
+import type { CompanyRules } from '../sync/model';
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

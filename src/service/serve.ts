@@ -4,19 +4,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloudAdapter } from 'botbuilder';
-import { BotAuthentication, botAuthOptions } from './bot/authentication';
-import { resolveEmailCredential, resolveWebhookSecrets } from './config';
-import { EmailNotifier } from './notify/email';
+import { BotAuthentication, botAuthOptions } from '../teams/authentication';
+import { resolveEmailCredential, resolveWebhookSecrets } from '../config/config';
+import { EmailNotifier } from '../notify/email';
 import type { App } from './app';
-import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from './bot/teamsBot';
-import { signLink } from './bot/signedLink';
-import { createMetrics, type Metrics } from './metrics';
-import { describeProblem } from './notify/describe';
-import { FanOutNotifier, type Notifier, type NotifyEvent } from './notify/events';
-import { TeamsNotifier } from './notify/teams';
-import { WebhookNotifier } from './notify/webhook';
-import { Scheduler } from './schedule/scheduler';
-import { startServer, type Download, type RunningServer } from './server';
+import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from '../teams/teamsBot';
+import { signLink } from '../teams/signedLink';
+import { createMetrics, type Metrics } from '../observability/metrics';
+import { describeProblem } from '../notify/describe';
+import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify/events';
+import { TeamsNotifier } from '../notify/teams';
+import { WebhookNotifier } from '../notify/webhook';
+import { Scheduler } from '../schedule/scheduler';
+import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {
   app: App;
