@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp } from '../src/service/app';
-import { parseConfig } from '../src/config/config';
+import { parseConfig } from '../src/config';
 import { createLogger } from '../src/observability/log';
 import { GraphSource } from '../src/m365/graphSource';
 import { startGraphSandbox } from '../src/sandbox/graph';

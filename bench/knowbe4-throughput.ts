@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
-import { Secret } from '../src/config/config';
+import { Secret } from '../src/config';
 import { Kb4ScimClient } from '../src/knowbe4';
 import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { configSchema } from '../src/config/config';
+import { configSchema } from '../src/config';
 
 interface JsonSchema {
   type?: string | string[];

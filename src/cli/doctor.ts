@@ -3,12 +3,12 @@
  * to fix. Never prints a secret.
  */
 import { readFileSync } from 'node:fs';
-import { environmentFor, GUID_PATTERN, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config/config';
+import { environmentFor, GUID_PATTERN, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { Kb4ScimClient } from '../knowbe4';
 import { createCredential, graphScope } from '../m365';
-import { describeProblem } from '../notify/describe';
-import { openDatabase } from '../store/db';
-import { KyselyRunStore } from '../store/runStore';
+import { describeProblem } from '../notify';
+import { openDatabase } from '../store';
+import { KyselyRunStore } from '../store';
 
 export interface Check {
   name: string;

@@ -6,16 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { companyRules, ConfigError, configPath, readConfigFile, type Config } from '../config/config';
-import { sourceFromGraphSnapshot } from '../m365/graphUser';
-import { targetFromScimSnapshot } from '../knowbe4/scimUser';
+import { companyRules, ConfigError, configPath, readConfigFile, type Config } from '../config';
+import { sourceFromGraphSnapshot } from '../m365';
+import { targetFromScimSnapshot } from '../knowbe4';
 import { formatPlan } from './planText';
 import { buildReport, plan as makePlan } from '../sync';
 import { EXIT, InputError, registerRunCommands, type CliIo } from './runCommands';
-import { openApp } from '../service/app';
-import type { SourceFactory } from '../service/app';
-import { GraphSource } from '../m365/graphSource';
-import { describeProblem } from '../notify/describe';
+import { openApp } from '../service';
+import type { SourceFactory } from '../service';
+import { GraphSource } from '../m365';
+import { describeProblem } from '../notify';
 import { registerServeCommands } from './serveCommands';
 
 export { EXIT, InputError };

@@ -1,7 +1,7 @@
 /**
  * A plan as plain text for a terminal: what the CLI prints without --json.
  */
-import type { Operation, OperationOf, Plan } from '../sync/model';
+import type { Operation, OperationOf, Plan } from '../sync';
 
 const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v));
 

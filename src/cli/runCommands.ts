@@ -5,12 +5,12 @@
 import { createInterface } from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { App } from '../service/app';
-import { matchCompany } from '../teams/companyMatch';
+import type { App } from '../service';
+import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
-import type { RunRecord } from '../runs/ports';
-import { ApplyRefused, type Actor } from '../runs/service';
-import { nextSlot } from '../schedule/scheduler';
+import type { RunRecord } from '../runs';
+import { ApplyRefused, type Actor } from '../runs';
+import { nextSlot } from '../schedule';
 import { PHASES } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;

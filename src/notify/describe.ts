@@ -2,8 +2,8 @@
  * Any error from a run, in words an admin can act on: which side failed, what happened, and the
  * fix. Credential problems are told apart: they need a person, not a retry.
  */
-import { Kb4AuthError, Kb4Error, Kb4ForbiddenError, REGENERATE_TOKEN_WHERE } from '../knowbe4/errors';
-import { M365Error } from '../m365/errors';
+import { Kb4AuthError, Kb4Error, Kb4ForbiddenError, REGENERATE_TOKEN_WHERE } from '../knowbe4';
+import { M365Error } from '../m365';
 import type { ProblemDescription } from './events';
 
 /** Errors that know their own description (the Graph connector's errors implement this). */

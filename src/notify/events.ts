@@ -3,7 +3,7 @@
  * e-mail, webhook), so each channel only decides how an event looks.
  */
 import type { Plan } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
 
 export interface CompanyRef {
   id: string;

@@ -5,11 +5,11 @@
  * failures pause the company and say so.
  */
 import { Cron } from 'croner';
-import type { CompanyConfig, Config } from '../config/config';
-import type { Logger } from '../observability/log';
-import type { Notifier, ProblemDescription } from '../notify/events';
-import type { RunStore } from '../runs/ports';
-import type { RunService } from '../runs/service';
+import type { CompanyConfig, Config } from '../config';
+import type { Logger } from '../observability';
+import type { Notifier, ProblemDescription } from '../notify';
+import type { RunStore } from '../runs';
+import type { RunService } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;

@@ -2,15 +2,15 @@
  * Wiring: from kb4sync.yaml and the environment to a running set of parts (store, connectors,
  * run service). The CLI, the server and the tests all build their world here.
  */
-import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config/config';
+import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { Kb4ScimClient } from '../knowbe4';
-import { createLogger, type Logger } from '../observability/log';
-import type { Metrics } from '../observability/metrics';
-import type { Connectors, SourceReader, TargetClient } from '../runs/ports';
-import { RunService, type RunSettings } from '../runs/service';
-import { ConversationStore } from '../store/conversations';
-import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from '../store/db';
-import { KyselyRunStore } from '../store/runStore';
+import { createLogger, type Logger } from '../observability';
+import type { Metrics } from '../observability';
+import type { Connectors, SourceReader, TargetClient } from '../runs';
+import { RunService, type RunSettings } from '../runs';
+import { ConversationStore } from '../store';
+import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from '../store';
+import { KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */

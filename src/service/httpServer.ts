@@ -5,9 +5,9 @@
 import type { AddressInfo } from 'node:net';
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
-import type { Logger } from '../observability/log';
-import type { Metrics } from '../observability/metrics';
-import { checkLink } from '../teams/signedLink';
+import type { Logger } from '../observability';
+import type { Metrics } from '../observability';
+import { checkLink } from '../teams';
 
 export interface Download {
   contentType: string;

@@ -4,18 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloudAdapter } from 'botbuilder';
-import { BotAuthentication, botAuthOptions } from '../teams/authentication';
-import { resolveEmailCredential, resolveWebhookSecrets } from '../config/config';
-import { EmailNotifier } from '../notify/email';
+import { BotAuthentication, botAuthOptions } from '../teams';
+import { resolveEmailCredential, resolveWebhookSecrets } from '../config';
+import { EmailNotifier } from '../notify';
 import type { App } from './app';
-import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from '../teams/teamsBot';
-import { signLink } from '../teams/signedLink';
-import { createMetrics, type Metrics } from '../observability/metrics';
-import { describeProblem } from '../notify/describe';
-import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify/events';
-import { TeamsNotifier } from '../notify/teams';
-import { WebhookNotifier } from '../notify/webhook';
-import { Scheduler } from '../schedule/scheduler';
+import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from '../teams';
+import { signLink } from '../teams';
+import { createMetrics, type Metrics } from '../observability';
+import { describeProblem } from '../notify';
+import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
+import { TeamsNotifier } from '../notify';
+import { WebhookNotifier } from '../notify';
+import { Scheduler } from '../schedule';
 import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {

@@ -19,9 +19,9 @@ import type {
   RunTrigger,
   StoredOperationState,
   StoredPlan,
-} from '../runs/ports';
+} from '../runs';
 import type { Plan } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
 import type { Database, PlanTable, RunTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();

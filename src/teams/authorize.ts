@@ -2,7 +2,7 @@
  * Who may do what from Teams. Reading (previews, status) is open to anyone in an allowed tenant;
  * changing anything (Apply, Cancel, Pause, Resume, Retry) needs an allow-listed admin.
  */
-import type { Config } from '../config/config';
+import type { Config } from '../config';
 
 export interface TeamsIdentity {
   /** Entra object id of the person (activity.from.aadObjectId). */

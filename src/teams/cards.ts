@@ -7,8 +7,8 @@
 import { Template } from 'adaptivecards-templating';
 import { z } from 'zod';
 import type { AttributeChange, Operation, OperationOutcome, Plan, PlanStats } from '../sync';
-import { PHASES } from '../sync/model';
-import type { Report } from '../sync/report';
+import { PHASES } from '../sync';
+import type { Report } from '../sync';
 import { COMMAND_HELP } from './commands';
 import type { CompanyRef } from './companyMatch';
 import { moreText, plain, plural, truncate } from './cardText';

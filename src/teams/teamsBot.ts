@@ -14,18 +14,18 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import { z } from 'zod';
-import type { Config } from '../config/config';
-import type { Logger } from '../observability/log';
-import { describeProblem } from '../notify/describe';
-import type { Progress } from '../runs/executor';
-import type { CompanyState, RunRecord } from '../runs/ports';
-import { ApplyRefused, type Actor, type RunService } from '../runs/service';
-import type { Scheduler } from '../schedule/scheduler';
-import { nextSlot } from '../schedule/scheduler';
-import type { ConversationStore } from '../store/conversations';
-import type { KyselyRunStore } from '../store/runStore';
+import type { Config } from '../config';
+import type { Logger } from '../observability';
+import { describeProblem } from '../notify';
+import type { Progress } from '../runs';
+import type { CompanyState, RunRecord } from '../runs';
+import { ApplyRefused, type Actor, type RunService } from '../runs';
+import type { Scheduler } from '../schedule';
+import { nextSlot } from '../schedule';
+import type { ConversationStore } from '../store';
+import type { KyselyRunStore } from '../store';
 import type { Plan } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
 import { mayChange, tenantAllowed, type TeamsIdentity } from './authorize';
 import type { Command } from './commands';
 

@@ -2,9 +2,9 @@
  * The bot's and the notifier's cards, over the templates in cards/: turns what the run layer
  * returns into the inputs of the card builders (dates formatted, statuses named).
  */
-import type { NotifyEvent } from '../notify/events';
-import type { RunRecord } from '../runs/ports';
-import type { Report } from '../sync/report';
+import type { NotifyEvent } from '../notify';
+import type { RunRecord } from '../runs';
+import type { Report } from '../sync';
 import {
   applyingCard,
   autoPauseCard,

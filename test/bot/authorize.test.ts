@@ -1,4 +1,4 @@
-import { parseConfig } from '../../src/config/config';
+import { parseConfig } from '../../src/config';
 import { mayChange, tenantAllowed } from '../../src/teams/authorize';
 import { checkLink, signLink } from '../../src/teams/signedLink';
 

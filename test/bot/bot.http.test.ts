@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService } from '../../src/cli/serveCommands';
+import { startService } from '../../src/service/start';
 import type { App } from '../../src/service/app';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox } from '../../src/sandbox';
 import type { Service } from '../../src/service/serve';

@@ -1,5 +1,5 @@
 /** The demo sandbox as `kb4sync sandbox` wires it: every demo company reads through the real adapter. */
-import { parseConfig, resolveSecrets, type CompanyConfig } from '../../src/config/config';
+import { parseConfig, resolveSecrets, type CompanyConfig } from '../../src/config';
 import { fetchSource, graphScope, mappedGraphFields, RequestCounter } from '../../src/m365';
 import { demoEnv, demoM365Config, startDemoGraphSandbox, type DemoGraphSandbox } from '../../src/sandbox/graph';
 import { DEFAULT_MAPPING } from '../../src/sync/attributes';

@@ -4,7 +4,7 @@
  * hand the planner exactly what a full read would, for a handful of requests whatever the size of
  * the tenant.
  */
-import type { CompanyConfig } from '../../src/config/config';
+import type { CompanyConfig } from '../../src/config';
 import { GraphSource } from '../../src/m365/graphSource';
 import { MissingPermissionError, RequestCounter, ThrottledError } from '../../src/m365';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';

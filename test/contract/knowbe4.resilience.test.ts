@@ -1,7 +1,7 @@
 /** Faults, retries, idempotent creates, Test Mode and admin-facing errors, over real HTTP. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Secret } from '../../src/config/config';
+import { Secret } from '../../src/config';
 import {
   Kb4AuthError,
   Kb4ConflictError,

@@ -1,5 +1,5 @@
 /** The sandbox itself (accounts, tokens, caps, Reporting API) and the Reporting reader against it. */
-import { parseConfig, Secret } from '../../src/config/config';
+import { parseConfig, Secret } from '../../src/config';
 import { Kb4AuthError, Kb4ReportingClient, Kb4ScimClient } from '../../src/knowbe4';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { users } from '../helpers/knowbe4';

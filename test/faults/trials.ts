@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, type App } from '../../src/service/app';
-import { companyRules, parseConfig } from '../../src/config/config';
+import { companyRules, parseConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { readAttribute } from '../../src/knowbe4/scimUser';
 import { createLogger } from '../../src/observability/log';

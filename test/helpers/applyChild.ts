@@ -3,7 +3,7 @@
  * SIGKILL mid-run. Prints one line per completed operation so the parent can pick its moment.
  * Input: JSON in argv[2] = { db, planId, config, token, confirmArchive, leaseTtlMs? }.
  */
-import { parseConfig, Secret } from '../../src/config/config';
+import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { RunService } from '../../src/runs/service';

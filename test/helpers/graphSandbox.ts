@@ -1,5 +1,5 @@
 /** Starting the Graph sandbox and building a company config that points at it. */
-import { parseConfig, Secret, type CompanyConfig, type CompanySecrets } from '../../src/config/config';
+import { parseConfig, Secret, type CompanyConfig, type CompanySecrets } from '../../src/config';
 import type { FetchSourceOptions } from '../../src/m365';
 import { DEFAULT_MAPPING } from '../../src/sync/attributes';
 import { mappedGraphFields } from '../../src/m365';

@@ -1,6 +1,6 @@
 /** A KnowBe4 sandbox on loopback plus a SCIM client pointed at it, tuned for fast tests. */
 import Bottleneck from 'bottleneck';
-import { Secret } from '../../src/config/config';
+import { Secret } from '../../src/config';
 import { Kb4ScimClient, type Kb4ScimClientOptions } from '../../src/knowbe4';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox, type Knowbe4SandboxOptions } from '../../src/sandbox/knowbe4';
 

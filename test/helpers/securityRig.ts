@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/service/app';
-import { startService } from '../../src/cli/serveCommands';
+import { startService } from '../../src/service/start';
 import type { Logger } from '../../src/observability/log';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import type { Service } from '../../src/service/serve';

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, resolveEmailCredential } from '../../src/config/config';
+import { parseConfig, resolveEmailCredential } from '../../src/config';
 import { EmailNotifier } from '../../src/notify/email';
 import type { NotifyEvent } from '../../src/notify/events';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Secret } from '../../src/config/config';
+import { Secret } from '../../src/config';
 import { signWebhook, WebhookNotifier } from '../../src/notify/webhook';
 import type { NotifyEvent } from '../../src/notify/events';
 

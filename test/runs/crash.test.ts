@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config/config';
+import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { RunService } from '../../src/runs/service';

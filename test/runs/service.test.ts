@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config/config';
+import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { ApplyRefused, RunService, type Actor } from '../../src/runs/service';

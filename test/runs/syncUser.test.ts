@@ -4,7 +4,7 @@
  * lookups and one write; two people holding one address is a conflict that writes nothing.
  */
 import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type CompanyConfig } from '../../src/config/config';
+import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { GraphSource } from '../../src/m365/graphSource';

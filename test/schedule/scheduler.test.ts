@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type Config } from '../../src/config/config';
+import { parseConfig, Secret, type Config } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { MemoryNotifier } from '../../src/notify/events';

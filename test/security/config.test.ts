@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { ConfigError, readConfigFile } from '../../src/config/config';
+import { ConfigError, readConfigFile } from '../../src/config';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'kb4sync.yaml');
 const RUNS = Number(process.env.FC_RUNS ?? 150);

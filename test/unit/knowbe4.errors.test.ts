@@ -1,5 +1,5 @@
 /** Pure parts of the KnowBe4 transport: Retry-After parsing and the retry delay policy. */
-import { Secret } from '../../src/config/config';
+import { Secret } from '../../src/config';
 import { Kb4Http, parseRetryAfter } from '../../src/knowbe4';
 
 test('Retry-After accepts seconds and HTTP dates, and ignores garbage', () => {
