@@ -1,5 +1,7 @@
 /** Microsoft Teams: the transport (the only botbuilder user), the bot's handler, commands, cards, authorization and the signed download links. */
-export { Kb4syncBot, type BotDeps, type BotViews, type CompanyLookup, type CompanyRow, type Card, type ParsedCommand } from './teamsBot';
+export { Kb4syncBot } from './handlers/bot';
+export type { BotDeps, BotViews, CompanyLookup, CompanyRow, ParsedCommand } from './handlers/deps';
+export type { Card } from './transport';
 export {
   createTeamsTransport,
   type ConversationReference,
