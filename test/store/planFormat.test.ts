@@ -6,14 +6,14 @@ import { decodePlan, encodePlan, PLAN_FORMAT, StoredPlanUnreadable } from '../..
 import { plan, type Plan } from '../../src/sync';
 import { group, mirrorOf, rules, src, tgt } from '../helpers/builders';
 
-const alice = src({ mail: 'alice@acme.com', department: 'Sales', jobTitle: 'Rep' });
+const alice = src({ mail: 'alice@acme.com', fields: { department: 'Sales', jobTitle: 'Rep' } });
 const bob = src({ mail: 'bob@acme.com', managerId: alice.id });
 // Every operation kind the planner makes, so the schema is exercised on each.
 const everyKind: Plan = plan(
   rules({ removeStaleUsers: true, groups: { default: 'All Staff', departments: { Sales: 'Sales Team' }, mirror: [] } }),
   { users: [alice, bob, src({ mail: 'carol@acme.com', proxyAddresses: ['SMTP:carol@acme.com', 'smtp:carol@old.acme.com'] })], groups: [] },
   {
-    users: [mirrorOf(alice, { title: 'Old title' }), tgt({ userName: 'carol@old.acme.com' }), tgt({ userName: 'gone@acme.com' })],
+    users: [mirrorOf(alice, { values: { title: 'Old title', department: 'Sales' } }), tgt({ userName: 'carol@old.acme.com' }), tgt({ userName: 'gone@acme.com' })],
     groups: [group('Sales Team', [])],
   },
   { previousSourceCount: null },
