@@ -58,13 +58,25 @@ function usableOrNull(address: string | null): string | null {
   return address !== null && isUsableAddress(address) ? address : null;
 }
 
+/**
+ * The address in one `proxyAddresses` entry when it is an SMTP one (`SMTP:` primary or `smtp:`
+ * alias), as written; null for other kinds (`X500:`, `SIP:`…) and empty ones. The one reader of
+ * proxy addresses: the planner, the Graph lookup and `sync user` all go through it.
+ */
+export function smtpAddress(proxy: string): string | null {
+  const colon = proxy.indexOf(':');
+  if (colon < 0 || proxy.slice(0, colon).toLowerCase() !== 'smtp') return null;
+  const address = proxy.slice(colon + 1);
+  return address === '' ? null : address;
+}
+
 /** Keys of the user's other SMTP addresses (`smtp:` aliases and the `SMTP:` primary). */
 export function aliasKeys(user: SourceUser): string[] {
   const keys = new Set<string>();
   for (const proxy of user.proxyAddresses) {
-    const colon = proxy.indexOf(':');
-    if (colon < 0 || proxy.slice(0, colon).toLowerCase() !== 'smtp') continue;
-    const key = addressKey(proxy.slice(colon + 1));
+    const address = smtpAddress(proxy);
+    if (address === null) continue;
+    const key = addressKey(address);
     if (key !== null && isUsableAddress(key)) keys.add(key);
   }
   return [...keys];
