@@ -28,10 +28,17 @@ export interface Match {
   via: MatchVia;
 }
 
+export interface Unmatched {
+  user: SourceUser;
+  address: string;
+  /** addressKey(address). */
+  key: string;
+}
+
 export interface MatchResult {
   matches: Match[];
   /** In-scope users with no KnowBe4 record yet: the plan creates them. */
-  unmatched: { user: SourceUser; address: string }[];
+  unmatched: Unmatched[];
   conflicts: Conflict[];
   /** KnowBe4 records that a conflict touches: never written, never archived. */
   heldTargetIds: Set<string>;
@@ -141,7 +148,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     t.externalId !== null && lowerCase(t.externalId) !== c.idKey && isSourceId(lowerCase(t.externalId));
 
   const proposals: Match[] = [];
-  const unmatched: { user: SourceUser; address: string; key: string }[] = [];
+  const unmatched: Unmatched[] = [];
   for (let i = 0; i < unshared.length; i++) {
     const c = unshared[i] as (typeof unshared)[number];
     const { address, key } = c;
@@ -258,11 +265,11 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     }
     finalMatches.push(m);
   }
-  const finalUnmatched: { user: SourceUser; address: string }[] = [];
+  const finalUnmatched: Unmatched[] = [];
   for (const u of unmatched) {
     const owner = at(index.byAddress.get(u.key));
     if (!owner) {
-      finalUnmatched.push({ user: u.user, address: u.address });
+      finalUnmatched.push(u);
       continue;
     }
     hold(owner);

@@ -5,7 +5,7 @@
 import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
 import { planGroups } from './groups';
 import { guard } from './guard';
-import { indexTargets, matchUsers, type Candidate, type Match, type MatchResult, type TargetIndex } from './match';
+import { indexTargets, matchUsers, type Candidate, type TargetIndex } from './match';
 import type {
   AttributeChange,
   CompanyRules,
@@ -22,7 +22,7 @@ import type {
 } from './model';
 import { addressKey, cleanValue, fallbackNames, lowerCase, primaryAddress } from './normalize';
 import { buildRoster, type PlannedUser, type Roster } from './roster';
-import { phasedOperations, type OperationSink } from './operations';
+import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 
 export { phaseOf } from './operations';
@@ -42,7 +42,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const roster = buildRoster(matched, index);
 
   const operations = phasedOperations();
-  planUsers(matched, rules, operations);
+  planUsers(roster, rules, operations);
   if (rules.syncManagers) planManagers(roster, index, operations);
   const managedGroups = planGroups(rules, source, target.groups, roster, operations);
   const leftovers = planLeftovers(rules, index, roster, matched.heldTargetIds, scoped, filter, operations);
@@ -99,37 +99,29 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
   return scoped;
 }
 
-/** Users: create, rename, reactivate, update. */
-function planUsers(matched: MatchResult, rules: CompanyRules, operations: OperationSink): void {
-  for (const u of matched.unmatched) {
-    const values = desiredValues(u.user, rules);
-    const present: Kb4Values = {};
-    for (const [attr, value] of Object.entries(values) as [Kb4Attribute, string | null][]) {
-      if (value !== null) present[attr] = value;
-    }
-    operations.push({
-      kind: 'create',
-      id: `create:${u.user.id}`,
-      reason: 'In scope in Microsoft 365, not in KnowBe4',
-      sourceId: u.user.id,
-      userName: u.address,
-      values: present,
-    });
+/** Users: create, rename, reactivate, update; each kind a run in id order (the roster's order). */
+function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations): void {
+  const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
+  const { users } = roster;
+  for (let i = 0; i < users.length; i++) {
+    const planned = users[i] as PlannedUser;
+    if (planned.current === null) runs.create.push(createOperation(planned, rules));
+    else pushUserChanges(runs, planned, planned.current, rules);
   }
-  const { matches } = matched;
-  for (let i = 0; i < matches.length; i++) pushUserChanges(operations, matches[i] as Match, rules);
 }
 
 /** Managers, once both sides exist. */
-function planManagers(roster: Roster, index: TargetIndex, operations: OperationSink): void {
+function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOperations): void {
   const managerName = (targetId: string) => {
     const position = index.byId.get(targetId);
     return position === undefined ? targetId : (index.users[position] as TargetUser).userName;
   };
+  // Ids are by each user's forId, in roster order unless an Entra id repeats.
+  const run = roster.idsRepeat ? operations : operations.run();
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const op = managerChange(users[i] as PlannedUser, roster, managerName);
-    if (op) operations.push(op);
+    if (op) run.push(op);
   }
 }
 
@@ -213,11 +205,28 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   return values;
 }
 
+function createOperation(planned: PlannedUser, rules: CompanyRules): Operation {
+  const values = desiredValues(planned.user, rules);
+  const present: Kb4Values = {};
+  for (const [attr, value] of Object.entries(values) as [Kb4Attribute, string | null][]) {
+    if (value !== null) present[attr] = value;
+  }
+  return {
+    kind: 'create',
+    id: `create:${planned.user.id}`,
+    reason: 'In scope in Microsoft 365, not in KnowBe4',
+    sourceId: planned.user.id,
+    userName: planned.address,
+    values: present,
+  };
+}
+
+type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationSink>;
+
 /** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
-function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): void {
-  const t = m.target;
+function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: CompanyRules): void {
   if (!t.active) {
-    ops.push({
+    ops.reactivate.push({
       kind: 'reactivate',
       id: `reactivate:${t.id}`,
       reason: 'Archived in KnowBe4, back in scope in Microsoft 365',
@@ -227,7 +236,7 @@ function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): voi
     });
   }
   if (t.userName !== m.address && addressKey(t.userName) !== m.key) {
-    ops.push({
+    ops.rename.push({
       kind: 'rename',
       id: `rename:${t.id}`,
       reason:
@@ -257,7 +266,7 @@ function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): voi
     if (before !== after) (changes ??= []).push({ attribute, before, after });
   }
   if (changes !== null) {
-    ops.push({
+    ops.update.push({
       kind: 'update',
       id: `update:${t.id}`,
       reason: changes.map((c) => c.attribute).join(', ') + ' changed in Microsoft 365',
