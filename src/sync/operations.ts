@@ -45,9 +45,8 @@ export function phasedOperations(): PhasedOperations {
     inApplyOrder: () => {
       const byPhase: Operation[][][] = loose.map((ops) => (ops.length > 0 ? [ops.sort(byId)] : []));
       for (const run of runs) if (run.length > 0) (byPhase[phaseOfRun(run)] as Operation[][]).push(run);
-      const ordered: Operation[] = [];
-      for (const phaseRuns of byPhase) appendInIdOrder(ordered, phaseRuns);
-      return ordered;
+      // One copy into the result (concat copies packed arrays in bulk; a push per operation is slower).
+      return ([] as Operation[]).concat(...byPhase.flatMap(inIdOrder));
     },
   };
 }
@@ -60,17 +59,14 @@ function phaseOfRun(run: readonly Operation[]): number {
   return phase;
 }
 
-/** Appends one phase's sorted runs to `out` in id order: end to end when they do not overlap. */
-function appendInIdOrder(out: Operation[], runs: Operation[][]): void {
+/** One phase's sorted runs in id order: end to end when they do not overlap, else merged by a sort. */
+function inIdOrder(runs: Operation[][]): Operation[][] {
   runs.sort((a, b) => byId(a[0] as Operation, b[0] as Operation));
-  let disjoint = true;
-  for (let i = 1; i < runs.length && disjoint; i++) {
+  for (let i = 1; i < runs.length; i++) {
     const before = runs[i - 1] as Operation[];
-    disjoint = (before[before.length - 1] as Operation).id < ((runs[i] as Operation[])[0] as Operation).id;
+    if (!((before[before.length - 1] as Operation).id < ((runs[i] as Operation[])[0] as Operation).id)) {
+      return [([] as Operation[]).concat(...runs).sort(byId)];
+    }
   }
-  const start = out.length;
-  for (const run of runs) for (let i = 0; i < run.length; i++) out.push(run[i] as Operation);
-  if (disjoint) return;
-  const phase = out.splice(start).sort(byId);
-  for (let i = 0; i < phase.length; i++) out.push(phase[i] as Operation);
+  return runs;
 }

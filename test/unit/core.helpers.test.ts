@@ -27,3 +27,30 @@ test('operations come out by phase, then by id, whatever order they were planned
   for (const op of [archive('archive:b'), add('createGroup:z'), archive('archive:a'), add('createGroup:a')]) ops.push(op);
   expect(ops.inApplyOrder().map((o) => o.id)).toEqual(['createGroup:a', 'createGroup:z', 'archive:a', 'archive:b']);
 });
+
+describe('runs of operations handed over in id order', () => {
+  const archive = (id: string): Operation => ({ kind: 'archive', id, reason: '', targetId: id, userName: id, sourceId: null });
+
+  test('come out exactly as a sort of every operation would put them, whether runs overlap or not', () => {
+    const sortedRuns = fc.array(fc.uniqueArray(fc.string({ maxLength: 4 }), { maxLength: 8 }), { maxLength: 5 });
+    fc.assert(
+      fc.property(sortedRuns, fc.array(fc.string({ maxLength: 4 }), { maxLength: 5 }), (runs, loose) => {
+        const ops = phasedOperations();
+        const all = new Set([...runs.flat(), ...loose]);
+        fc.pre(all.size === runs.flat().length + loose.length); // ids are unique in a plan
+        for (const ids of runs) {
+          const run = ops.run();
+          for (const id of [...ids].sort()) run.push(archive(id));
+        }
+        for (const id of loose) ops.push(archive(id));
+        expect(ops.inApplyOrder().map((o) => o.id)).toEqual([...all].sort());
+      }),
+    );
+  });
+
+  test('a run may not span two phases', () => {
+    const ops = phasedOperations();
+    ops.run().push({ kind: 'createGroup', id: 'createGroup:a', reason: '', name: 'a' }, archive('archive:b'));
+    expect(() => ops.inApplyOrder()).toThrow('A run of operations spans two phases (createGroup, archive)');
+  });
+});
