@@ -86,16 +86,19 @@ export function planGroups(
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
-    const leaving: { memberId: string; holder: PlannedUser }[] = [];
+    // Positions in memberIds of the members leaving (numbers, not an object each), sorted by member
+    // id here, where the ids are short, so the removals are a run in id order.
+    const { memberIds } = existing;
+    const leaving: number[] = [];
     for (let i = 0; i < holders.length; i++) {
       const holder = holders[i];
-      if (holder && placedIn[holder.forId.index] !== serial) leaving.push({ memberId: existing.memberIds[i] as string, holder });
+      if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
     }
-    // Sorted by member id here, where the ids are short, so the removals are a run in id order.
-    leaving.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
     const removals = operations.run();
     for (let i = 0; i < leaving.length; i++) {
-      const { memberId, holder } = leaving[i] as (typeof leaving)[number];
+      const position = leaving[i] as number;
+      const memberId = memberIds[position] as string;
       removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,
@@ -103,7 +106,7 @@ export function planGroups(
         groupId: existing.id,
         groupName,
         targetId: memberId,
-        userName: holder.address,
+        userName: (holders[position] as PlannedUser).address,
       });
     }
   }

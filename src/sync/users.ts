@@ -27,11 +27,15 @@ function rawField(user: SourceUser, field: GraphField): string | null | undefine
   return user.fields[field];
 }
 
-/** The given name and surname, or the display name split in two when both are empty. */
-function names(user: SourceUser): { givenName: string | null; surname: string | null } {
-  const givenName = cleanValue(user.fields.givenName);
-  const surname = cleanValue(user.fields.surname);
-  return givenName === null && surname === null ? fallbackNames(cleanValue(user.fields.displayName)) : { givenName, surname };
+/**
+ * The given name or surname, from the display name split in two when both are empty. (One field
+ * at a time: the usual answer is the field itself, with no object to return the pair in.)
+ */
+function nameValue(user: SourceUser, field: 'givenName' | 'surname'): string | null {
+  const own = cleanValue(user.fields[field]);
+  if (own !== null) return own;
+  if (cleanValue(user.fields[field === 'givenName' ? 'surname' : 'givenName']) !== null) return null;
+  return fallbackNames(cleanValue(user.fields.displayName))[field];
 }
 
 interface MappedAttribute {
@@ -60,10 +64,9 @@ function mappedAttributes(rules: CompanyRules): MappedAttribute[] {
 export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values {
   const mapped = mappedAttributes(rules);
   const values: Kb4Values = {};
-  let userNames: ReturnType<typeof names> | null = null;
   for (let i = 0; i < mapped.length; i++) {
     const { attribute, field, isName } = mapped[i] as MappedAttribute;
-    values[attribute] = isName ? (userNames ??= names(user))[field as 'givenName' | 'surname'] : cleanValue(rawField(user, field));
+    values[attribute] = isName ? nameValue(user, field as 'givenName' | 'surname') : cleanValue(rawField(user, field));
   }
   return values;
 }
@@ -117,13 +120,12 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
     changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
   }
   const mapped = mappedAttributes(rules);
-  let userNames: ReturnType<typeof names> | null = null;
   for (let i = 0; i < mapped.length; i++) {
     const { attribute, field, isName } = mapped[i] as MappedAttribute;
     const current = t.values[attribute];
     let after: string | null;
     if (isName) {
-      after = (userNames ??= names(m.user))[field as 'givenName' | 'surname'];
+      after = nameValue(m.user, field as 'givenName' | 'surname');
     } else {
       const raw = rawField(m.user, field);
       // The same text on both sides is no change, however it cleans: the usual case.

@@ -2,6 +2,8 @@
 import fc from 'fast-check';
 import { lowerCase, primaryAddress } from '../../src/sync/normalize';
 import { phasedOperations } from '../../src/sync/operations';
+import { globTest } from '../../src/sync/scope';
+import picomatch from 'picomatch';
 import type { Operation } from '../../src/sync/model';
 import { src } from '../helpers/builders';
 
@@ -18,6 +20,27 @@ test('primaryAddress falls back to the UPN only when mail is empty or unusable, 
   expect(primaryAddress(src({ mail: 'not an address', userPrincipalName: 'a@acme.com' }), 'mail')).toBe('a@acme.com');
   expect(primaryAddress(src({ mail: 'm@acme.com', userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com' }), 'upn')).toBe('m@acme.com');
   expect(primaryAddress(src({ mail: null, userPrincipalName: 'g_x.com#ext#@acme.onmicrosoft.com' }), 'mail')).toBeNull();
+});
+
+test('globTest answers what a picomatch matcher answers', () => {
+  const text = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 8 }).map((c) => c.join(''));
+  const pattern = text(['svc', '-', '*', '?', '@', '.', 'a', 'A', '[a-c]', '{x,y}', '!', '**', '/', '\\', '(', ')', '+']).filter((p) => p !== '');
+  const address = text(['svc', '-', '@', '.', 'a', 'A', 'b', 'x', '*', '!', '/', '\\', '.com', '(', '+']);
+  for (const [p, a] of [[['svc-*@*'], 'SVC-scan@acme.com'], [['svc-*@*'], 'ada@acme.com'], [['a[b'], 'a[b'], [['!x'], 'y']] as const) {
+    expect(globTest(p)(a)).toBe(picomatch([...p], { nocase: true, dot: true })(a));
+  }
+  fc.assert(
+    fc.property(fc.array(pattern, { maxLength: 3 }), address, (patterns, a) => {
+      let expected: boolean;
+      try {
+        expected = picomatch(patterns, { nocase: true, dot: true })(a);
+      } catch {
+        return; // a pattern picomatch refuses (config validation keeps those out)
+      }
+      expect(globTest(patterns)(a)).toBe(expected);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('operations come out by phase, then by id, whatever order they were planned in', () => {
