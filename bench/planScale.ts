@@ -1,6 +1,6 @@
 /**
  * One plan measurement in its own process (so peak RSS is this size's alone):
- * `tsx bench/planScale.ts <users per side>` prints a JSON line. When the size has a recorded
+ * `node --expose-gc --require tsx/cjs bench/planScale.ts <users per side>` prints a JSON line. When the size has a recorded
  * digest (test/fixtures/plan-digests.json) the plan is checked against it after timing, and a
  * different plan is an error: a faster planner must plan exactly the same thing.
  */
@@ -18,9 +18,12 @@ function main(): void {
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const loadBefore = loadavg()[0] as number;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const result = plan(BENCH_RULES, source, target, { previousSourceCount: null });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // CPU time (of every thread, the garbage collector's helpers too) tells a busy machine from a slow plan.
+  const cpu = process.cpuUsage(cpuBefore);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const recorded = (JSON.parse(readFileSync(DIGESTS_FILE, 'utf8')) as Record<string, PlanDigest>)[String(n)];
   let digest: 'matches' | 'not recorded' = 'not recorded';
@@ -35,6 +38,7 @@ function main(): void {
     JSON.stringify({
       usersPerSide: n,
       planMs: Math.round(ms * 10) / 10,
+      planCpuMs: Math.round((cpu.user + cpu.system) / 100) / 10,
       operations: result.operations.length,
       rssBeforePlanMB: Math.round(rssBefore / 1048576),
       peakRssMB: Math.round(peakRss / 1048576),
