@@ -1,6 +1,6 @@
 /** The small helpers the planner leans on for speed must mean exactly what they replace. */
 import fc from 'fast-check';
-import { lowerCase, primaryAddress } from '../../src/sync/normalize';
+import { addressKey, cleanValue, lowerCase, primaryAddress } from '../../src/sync/normalize';
 import { phasedOperations } from '../../src/sync/operations';
 import { globTest } from '../../src/sync/scope';
 import picomatch from 'picomatch';
@@ -12,6 +12,19 @@ test('lowerCase is toLowerCase, with or without a copy', () => {
     expect(lowerCase(s)).toBe(s.toLowerCase());
   }
   fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => lowerCase(s) === s.toLowerCase()));
+});
+
+test('cleanValue and addressKey are trimmed NFC (empty: null) and its lower case, with or without a shortcut', () => {
+  const clean = (s: string) => s.normalize('NFC').trim() || null;
+  const key = (s: string) => clean(s)?.toLowerCase() ?? null;
+  for (const s of ['', ' ', 'a', ' a', 'a ', 'A b', 'Ada@ACME.com', 'ada@acme.com', '\u00a0x\u00a0', 'jose\u0301', '\tx', 'x\n', '~!', '[a]@b.c']) {
+    expect(cleanValue(s)).toBe(clean(s));
+    expect(addressKey(s)).toBe(key(s));
+  }
+  const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '@', '[', '`', '~', '!', '\t', '\u00a0', '\u0301', 'é', 'İ', '\u2028') });
+  fc.assert(fc.property(text, (s) => cleanValue(s) === clean(s) && addressKey(s) === key(s)));
+  expect(cleanValue(null)).toBeNull();
+  expect(addressKey(undefined)).toBeNull();
 });
 
 test('primaryAddress falls back to the UPN only when mail is empty or unusable, and back', () => {
