@@ -67,7 +67,7 @@ function planSection(plan: ReturnType<typeof planBench>): string[] {
   return [
     '## plan (pure core)',
     '',
-    `Aims at 100,000 users: ${plan.aims['100k planMs']} ms, ${plan.aims['100k peakRssMB']} MB peak RSS.`,
+    `Aims at 100,000 users: ${plan.aims['100k planMs']} ms, ${plan.aims['100k peakRssMB']} MB peak RSS. Measured ${plan.at}.`,
     '',
     '| users per side | plan time (ms, best of 3) | CPU (ms) | samples (ms) | load average (1 min) | operations | digest | RSS before plan (MB) | peak RSS (MB) |',
     '| ---: | ---: | ---: | --- | --- | ---: | --- | ---: | ---: |',
