@@ -21,15 +21,22 @@ export function nfc(text: string): string {
   return NON_ASCII.test(text) ? text.normalize('NFC') : text;
 }
 
+/**
+ * Printable ASCII, not empty, no space at either end: text that cleaning leaves as it is, told by
+ * one regular expression instead of two tests and a trim (several per user at 100,000 users).
+ */
+const ALREADY_CLEAN = /^[!-~](?:[ -~]*[!-~])?$/;
+/** Printable ASCII without spaces or capitals: an address that is already its own key. */
+const ALREADY_KEY = /^[!-@[-~]+$/;
+
 /** An address as it is sent to KnowBe4: trimmed and in Unicode NFC, case kept. */
 export function cleanAddress(raw: string | null | undefined): string | null {
-  if (raw == null) return null;
-  const cleaned = nfc(raw).trim();
-  return cleaned === '' ? null : cleaned;
+  return cleanValue(raw);
 }
 
 /** The comparison key of an address: cleaned and lower-cased. */
 export function addressKey(raw: string | null | undefined): string | null {
+  if (raw != null && ALREADY_KEY.test(raw)) return raw;
   const cleaned = cleanAddress(raw);
   return cleaned === null ? null : lowerCase(cleaned);
 }
@@ -85,6 +92,7 @@ export function aliasKeys(user: SourceUser): string[] {
 /** A value as compared and sent: trimmed NFC, with empty meaning null. */
 export function cleanValue(raw: string | null | undefined): string | null {
   if (raw == null) return null;
+  if (ALREADY_CLEAN.test(raw)) return raw;
   const cleaned = nfc(raw).trim();
   return cleaned === '' ? null : cleaned;
 }
