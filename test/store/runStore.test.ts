@@ -24,14 +24,14 @@ describe.each(testDatabases())('store on $name', (database) => {
   });
 
   test('a plan round-trips exactly', async () => {
-    const id = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd1', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
+    const id = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd1', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
     const stored = await store.getPlan(id);
-    expect(stored).toEqual({ planId: id, companyId: 'acme', plan: samplePlan, digest: 'd1', status: 'pending', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
+    expect(stored).toEqual({ planId: id, companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd1', status: 'pending', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
     expect(await store.getPlan('missing')).toBeNull();
   });
 
   test('a plan is claimed for apply once, even by concurrent callers', async () => {
-    const id = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const id = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     const results = await Promise.all(Array.from({ length: 8 }, () => store.claimPlanForApply(id, later(1000))));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => (r.ok ? null : r.reason))).toEqual(Array(7).fill('applying'));
@@ -40,10 +40,10 @@ describe.each(testDatabases())('store on $name', (database) => {
   });
 
   test('an expired or cancelled plan is refused', async () => {
-    const expired = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const expired = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     expect(await store.claimPlanForApply(expired, later(60_000))).toEqual({ ok: false, reason: 'expired' });
     expect((await store.getPlan(expired))?.status).toBe('expired');
-    const cancelled = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const cancelled = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     await store.setPlanStatus(cancelled, 'cancelled');
     expect(await store.claimPlanForApply(cancelled, later(1))).toEqual({ ok: false, reason: 'cancelled' });
     expect(await store.claimPlanForApply('nope', later(1))).toEqual({ ok: false, reason: 'not-found' });
