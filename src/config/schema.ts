@@ -155,6 +155,26 @@ export const configSchema = z
     allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
     pauseAfterFailures: z.number().int().min(1).max(100).default(3).describe('Scheduled runs that fail in a row before a company pauses itself'),
+    service: z
+      .strictObject({
+        shutdownGraceSeconds: z.number().int().min(0).max(3600).default(30).describe('On SIGTERM, how long to wait for applies in flight to reach a safe point and hand over'),
+        resumeWithinMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(120)
+          .describe('An interrupted apply is finished by the service only while its plan is younger than this; older ones fail and ask for a new preview'),
+        sweepSeconds: z.number().int().min(5).max(3600).default(60).describe('How often the service looks for interrupted applies to finish'),
+        retention: z
+          .strictObject({
+            planDays: z.number().int().min(1).default(30).describe('Plans are deleted this many days after they were made'),
+            runDays: z.number().int().min(1).default(400).describe('Runs and their operation journals are deleted after this many days (the audit log is kept)'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('How the long-running service finishes, resumes and forgets work'),
     envFile: z
       .string()
       .min(1)

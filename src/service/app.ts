@@ -79,7 +79,12 @@ export async function openApp(options: AppOptions): Promise<App> {
       return client;
     },
   };
-  const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock, metrics });
+  const settings: Partial<RunSettings> = {
+    shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
+    resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
+    ...options.settings,
+  };
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics });
   log.debug({ store: database.description }, 'store opened');
   return {
     config,

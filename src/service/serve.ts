@@ -15,7 +15,7 @@ import { describeProblem } from '../notify';
 import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
 import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
-import { Scheduler } from '../schedule';
+import { Housekeeping, Scheduler } from '../schedule';
 import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {
@@ -39,6 +39,7 @@ export interface Service {
   url: string;
   server: RunningServer;
   scheduler: Scheduler;
+  housekeeping: Housekeeping;
   notifier: Notifier;
   stop(): Promise<void>;
 }
@@ -126,8 +127,16 @@ export async function serve(options: ServeOptions): Promise<Service> {
   });
   publicUrl ||= server.url;
 
-  // Interrupted applies first (their leases lapse), then nightly jobs and missed nights.
-  app.service.resume().catch((err: unknown) => log.error({ err: (err as Error).message }, 'resume failed'));
+  // Interrupted applies first (at start-up and every sweep after), then nightly jobs and missed nights.
+  const housekeeping = new Housekeeping({
+    service: app.service,
+    store: app.store,
+    notifier,
+    log,
+    sweepMs: app.config.service.sweepSeconds * 1000,
+    retention: app.config.service.retention,
+  });
+  housekeeping.start();
   if (options.schedule ?? true) {
     scheduler.start();
     scheduler.catchUp().catch((err: unknown) => log.error({ err: (err as Error).message }, 'catch-up failed'));
@@ -138,9 +147,15 @@ export async function serve(options: ServeOptions): Promise<Service> {
     server,
     scheduler,
     notifier,
+    housekeeping,
+    /** Stops taking work, lets applies in flight reach a safe point (bounded) and hand over, then closes. */
     async stop() {
       scheduler.stop();
-      await server.close();
+      housekeeping.stop();
+      const closing = server.close();
+      const { inFlight, settled } = await app.service.shutdown();
+      if (!settled) log.warn({ inFlight }, 'shutdown grace over with applies still writing: their leases lapse and another process finishes them');
+      await closing;
     },
   };
 }
