@@ -49,7 +49,11 @@ export async function openApp(options: AppOptions): Promise<App> {
   const config = options.config ?? readConfigFile(file);
   const env = environmentFor(config, file, baseEnv);
   const secrets = resolveSecrets(config, env);
-  const database = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH });
+  const database = await openDatabase({
+    databaseUrl: env.DATABASE_URL || null,
+    sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH,
+    onConnectionError: (err) => log.warn({ err: err.message }, 'PostgreSQL dropped an idle connection; the pool reconnects on the next query'),
+  });
   const store = new KyselyRunStore(database.db);
   const companyOf = (id: string) => {
     const company = config.companies.find((c) => c.id === id);

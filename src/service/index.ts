@@ -2,4 +2,5 @@
 export { openApp, type App, type AppOptions, type SourceFactory, type TargetFactory } from './app';
 export { startServer, type Download, type RunningServer, type ServerOptions } from './httpServer';
 export { serve, type Service, type ServeOptions } from './serve';
-export { graphSource, startDemo, startService, type RunningService } from './start';
+export { chooseStart, graphSource, startDemo, startService, type RunningService, type StartChoice } from './start';
+export { installProcessHandlers } from './process';
