@@ -8,7 +8,7 @@ import { applyRunFor, finishApply, stoppedReport } from './finish';
 import { HeldLease } from './leases';
 import type { Lifecycle } from './lifecycle';
 import type { StoredPlan } from './ports';
-import { RESUME_ACTOR, RunInterrupted, type ApplyResult, type RunContext } from './types';
+import { RESUME_ACTOR, ResumeTooLate, RunInterrupted, type ApplyResult, type RunContext } from './types';
 
 export async function resume(ctx: RunContext, life: Lifecycle): Promise<ApplyResult[]> {
   const { store, log } = ctx.deps;
@@ -51,5 +51,5 @@ async function abandon(ctx: RunContext, stored: StoredPlan, age: number): Promis
   const startedAt = ctx.clock();
   const runId = await applyRunFor(ctx, stored, RESUME_ACTOR, startedAt);
   const report = await stoppedReport(ctx, stored, runId, error);
-  return finishApply(ctx, { stored, runId, actor: RESUME_ACTOR, startedAt, status: 'failed', report, error, failure: new Error(error) });
+  return finishApply(ctx, { stored, runId, actor: RESUME_ACTOR, startedAt, status: 'failed', report, error, failure: new ResumeTooLate(error) });
 }

@@ -103,6 +103,14 @@ export class RunInterrupted extends Error {
   }
 }
 
+/** The failure of an interrupted apply whose plan was too old for the service to finish: preview again. */
+export class ResumeTooLate extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeTooLate';
+  }
+}
+
 export interface ApplyResult {
   runId: string;
   planId: string;

@@ -5,13 +5,15 @@
  */
 import { Cron } from 'croner';
 import type { Logger } from '../observability';
-import type { Notifier } from '../notify';
-import type { ApplyResult, PruneResult, RunService, RunStore } from '../runs';
+import type { Notifier, ProblemDescription } from '../notify';
+import { ResumeTooLate, type ApplyResult, type PruneResult, type RunService, type RunStore } from '../runs';
 
 export interface HousekeepingDeps {
   service: RunService;
   store: RunStore;
   notifier: Notifier;
+  /** An apply's failure in words an admin can act on (notify's describeProblem). */
+  describe: (error: unknown) => ProblemDescription;
   log: Logger;
   clock?: () => Date;
   sweepMs: number;
@@ -66,12 +68,11 @@ export class Housekeeping {
       const company = { id: stored.companyId, name: stored.plan.company.name };
       if (result.status === 'failed') {
         const state = await store.getCompanyState(stored.companyId);
-        await notifier.notify({
-          kind: 'failure',
-          company,
-          problem: { kind: 'failure', service: 'kb4sync', message: result.error ?? 'An interrupted apply could not be finished.', fix: `Run a new preview: preview sync ${company.name}` },
-          consecutiveFailures: state.consecutiveFailures,
-        });
+        const problem: ProblemDescription =
+          result.failure instanceof ResumeTooLate
+            ? { kind: 'failure', code: 'plan-too-old-to-resume', service: 'kb4sync', message: result.failure.message, fix: `Run a new preview: preview sync ${company.name}` }
+            : this.deps.describe(result.failure ?? new Error(result.error ?? 'the resumed apply failed'));
+        await notifier.notify({ kind: 'failure', company, problem, consecutiveFailures: state.consecutiveFailures });
       } else await notifier.notify({ kind: 'summary', company, runId: result.runId, report: result.report });
     }
     return results;

@@ -132,6 +132,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     service: app.service,
     store: app.store,
     notifier,
+    describe: describeProblem,
     log,
     sweepMs: app.config.service.sweepSeconds * 1000,
     retention: app.config.service.retention,

@@ -53,12 +53,21 @@ function runItem(run: RunRecord): RunListItem {
   };
 }
 
+/** Which fix a credential alert shows, by the problem's code. */
 function credentialProblem(event: Extract<NotifyEvent, { kind: 'failure' }>): CredentialProblem {
-  const text = event.problem.message.toLowerCase();
-  if (event.problem.service === 'KnowBe4') return 'scimTokenRevoked';
-  if (/consent|permission/.test(text)) return 'graphConsent';
-  if (/certificate/.test(text)) return 'graphCertificate';
-  return 'graphSecretExpired';
+  switch (event.problem.code) {
+    case 'scim-token-refused':
+    case 'scim-forbidden':
+    case 'knowbe4-error':
+      return 'scimTokenRevoked';
+    case 'missing-permission':
+    case 'app-not-found':
+      return 'graphConsent';
+    case 'invalid-certificate':
+      return 'graphCertificate';
+    default:
+      return 'graphSecretExpired';
+  }
 }
 
 export const views: BotViews & { notification(event: NotifyEvent): CardJson } = {

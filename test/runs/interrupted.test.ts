@@ -13,7 +13,7 @@ import { ApplyRefused, RunInterrupted, RunService, type Actor } from '../../src/
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { addressKey } from '../../src/sync';
-import { MemoryNotifier } from '../../src/notify';
+import { describeProblem, MemoryNotifier } from '../../src/notify';
 import { Housekeeping } from '../../src/schedule';
 import { src } from '../helpers/builders';
 import { FixtureSource } from '../helpers/fixtureSource';
@@ -182,7 +182,7 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
   test('interrupted plans are swept periodically, not only at start-up; an old one is failed and the channels are told to preview again', async () => {
     const s = service();
     const notifier = new MemoryNotifier();
-    const housekeeping = new Housekeeping({ service: s, store, notifier, log: createLogger({ level: 'silent' }), sweepMs: 50, retention: { planDays: 30, runDays: 400 } });
+    const housekeeping = new Housekeeping({ service: s, store, notifier, describe: describeProblem, log: createLogger({ level: 'silent' }), sweepMs: 50, retention: { planDays: 30, runDays: 400 } });
     housekeeping.start();
     try {
       await housekeeping.sweep();
@@ -201,7 +201,7 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
       now = new Date(now.getTime() + 5 * 60 * 60_000);
       await until(async () => (await store.getPlan(old.planId))?.status === 'failed');
       await until(() => notifier.events.length > 1);
-      expect(notifier.events[1]).toMatchObject({ kind: 'failure', problem: { message: expect.stringContaining('Run a new preview'), fix: expect.stringContaining('preview sync Acme Corp') } });
+      expect(notifier.events[1]).toMatchObject({ kind: 'failure', problem: { code: 'plan-too-old-to-resume', message: expect.stringContaining('Run a new preview'), fix: expect.stringContaining('preview sync Acme Corp') } });
     } finally {
       housekeeping.stop();
     }

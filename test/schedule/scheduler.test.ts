@@ -101,7 +101,7 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
       log: createLogger({ level: 'silent' }),
       clock: () => now,
       holder,
-      describe: (e) => ({ kind: 'failure', service: 'Microsoft 365', message: (e as Error).message, fix: null }),
+      describe: (e) => ({ kind: 'failure', code: 'graph-error', service: 'Microsoft 365', message: (e as Error).message, fix: null }),
     });
     return { scheduler, notifier };
   }

@@ -1,6 +1,6 @@
 /**
  * Write throughput of the KnowBe4 SCIM client against the loopback sandbox at configured rates.
- * `npx tsx bench/knowbe4-throughput.ts` → prints a table and writes bench/results/knowbe4-throughput.json.
+ * `npx tsx bench/knowbe4Throughput.ts` → prints a table and writes bench/results/knowbe4-throughput.json.
  * The limiter is the bottleneck by design: achieved req/s should sit just under the setting.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
