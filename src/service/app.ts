@@ -9,7 +9,7 @@ import type { Metrics } from '../observability';
 import type { Connectors, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
-import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from '../store';
+import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
 import { KyselyRunStore } from '../store';
 
 
@@ -27,6 +27,8 @@ export interface AppOptions {
   settings?: Partial<RunSettings>;
   clock?: () => Date;
   metrics?: Metrics;
+  /** Where the store is, instead of DATABASE_URL / KB4SYNC_SQLITE_PATH (tests: a schema of their own). */
+  database?: StoreLocation;
 }
 
 export interface App {
@@ -50,8 +52,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   const env = environmentFor(config, file, baseEnv);
   const secrets = resolveSecrets(config, env);
   const database = await openDatabase({
-    databaseUrl: env.DATABASE_URL || null,
-    sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH,
+    ...(options.database ?? { databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH }),
     onConnectionError: (err) => log.warn({ err: err.message }, 'PostgreSQL dropped an idle connection; the pool reconnects on the next query'),
   });
   const store = new KyselyRunStore(database.db);

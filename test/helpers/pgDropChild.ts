@@ -23,6 +23,21 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   const again = await sql<{ one: number }>`select 1 as one`.execute(db);
   process.stdout.write(`query after drop: ${again.rows[0]?.one}\n`);
+  // Now a connection that is checked out (a transaction between two statements) when it is killed.
+  await db
+    .transaction()
+    .execute(async (tx) => {
+      const { rows: mine } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx);
+      const killer = new Client({ connectionString: url });
+      await killer.connect();
+      await killer.query('select pg_terminate_backend($1)', [mine[0]?.pid]);
+      await killer.end();
+      await new Promise((r) => setTimeout(r, 300));
+      await sql`select 1`.execute(tx);
+    })
+    .catch((err: unknown) => process.stdout.write(`transaction failed as it should: ${(err as Error).message}\n`));
+  const third = await sql<{ one: number }>`select 1 as one`.execute(db);
+  process.stdout.write(`query after a checked-out drop: ${third.rows[0]?.one}\n`);
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
   await db.destroy();
   void Promise.reject(new Error('nobody awaited this'));

@@ -12,6 +12,8 @@ test('an idle connection killed by PostgreSQL is logged and the store keeps work
   const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'pgDropChild.ts'), JSON.stringify({ url: PG_URL, schema })], { encoding: 'utf8', timeout: 60_000 });
   expect(child.stderr).not.toContain("Unhandled 'error' event");
   expect(child.stdout).toContain('query after drop: 1');
+  expect(child.stdout).toContain('transaction failed as it should');
+  expect(child.stdout).toContain('query after a checked-out drop: 1');
   expect(child.stdout).toContain('still running');
   expect(child.stdout).not.toContain('never printed');
   const logs = child.stderr
