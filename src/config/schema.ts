@@ -12,7 +12,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const guid = z.string().regex(GUID_PATTERN, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
 const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
-const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+/** 127.0.0.0/8, ::1 and localhost: the sandbox and tests, never a network hop. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+// Tokens and people's data travel to these: plain http only to this machine itself.
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+  .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)');
 
 function isTimeZone(tz: string): boolean {
   try {

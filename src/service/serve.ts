@@ -17,6 +17,7 @@ import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
 import { Housekeeping, Scheduler } from '../schedule';
 import { startServer, type Download, type RunningServer } from './httpServer';
+import { productionProblems } from './production';
 
 export interface ServeOptions {
   app: App;
@@ -50,6 +51,10 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const appId = env.MicrosoftAppId ?? '';
   if (!appId && !options.sandbox) {
     throw new Error('MicrosoftAppId is not set: a production bot needs its Azure Bot registration (see README, "Run it for real").');
+  }
+  if (!options.sandbox) {
+    const problems = productionProblems(app.config, env);
+    if (problems.length > 0) throw new Error(`kb4sync will not start outside the sandbox until:\n- ${problems.join('\n- ')}`);
   }
   if (!appId) log.warn('SANDBOX MODE: no MicrosoftAppId, so /api/messages accepts UNAUTHENTICATED traffic. Never expose this port.');
   const authOptions = botAuthOptions(env);

@@ -15,7 +15,9 @@ export const graphSource: SourceFactory = (company, credential, onStatus) => new
 
 async function download(app: App, planId: string, format: 'csv' | 'json'): Promise<Download | null> {
   const stored = await app.store.getPlan(planId);
-  if (!stored) return null;
+  // A link shows what is about to happen: once the plan is applied, cancelled, failed or expired,
+  // it is no longer anything an admin should act on, whatever the link's own expiry says.
+  if (!stored || !(stored.status === 'pending' || stored.status === 'applying') || stored.expiresAt.getTime() <= Date.now()) return null;
   const name = `kb4sync-${stored.companyId}-${planId.slice(0, 8)}`;
   return format === 'csv'
     ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, body: diffCsv(stored.plan) }
