@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { seedOf } from '../src/sandbox/tenants';
 import { clean, FAULTS, runTrial, summarise, type TrialResult } from '../test/faults/trials';
 
+function thrown(fault: (typeof FAULTS)[number], seed: number, err: unknown): TrialResult {
+  const notes = [`the trial threw: ${(err as Error).message ?? String(err)}`];
+  return { fault, seed, rounds: 0, converged: false, lost: 0, duplicated: 0, wrongState: 0, wrongWrites: 0, reportMismatches: 0, guardHeld: null, notes };
+}
+
 const ROTATION = FAULTS.flatMap((f) => (f === 'SIGKILL mid-apply' ? [f, f, f, f] : [f]));
 
 async function main(): Promise<void> {
@@ -18,7 +23,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (let i = 0; i < trials; i++) {
     const fault = ROTATION[i % ROTATION.length] as (typeof FAULTS)[number];
-    const result = await runTrial(fault, seedOf(`faults-${i}`));
+    const seed = seedOf(`faults-${i}`);
+    // A trial that throws is a violation with its reason, not the end of the run.
+    const result = await runTrial(fault, seed).catch((err: unknown) => thrown(fault, seed, err));
     results.push(result);
     process.stderr.write(`trial ${i + 1}/${trials} ${fault} (seed ${result.seed}): ${clean(result) ? 'ok' : `VIOLATED ${result.notes.join(' | ')}`}\n`);
   }

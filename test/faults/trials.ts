@@ -158,7 +158,7 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
       await app.service.apply(preview.planId, actor, { digest: preview.digest, confirmArchive: confirmOf(preview.plan) }).catch(() => undefined);
     }
     // A stalled request the client gave up on may still be on its way to the server.
-    if (fault === 'timeouts' || fault === 'Graph throttled and slow') await new Promise((r) => setTimeout(r, 1_200));
+    if (fault === 'timeouts' || fault === 'Graph throttled and slow') await new Promise((r) => setTimeout(r, 2_200));
     if (options.tamper) await options.tamper(kb4, world.token, (await plansOf(app)).planned);
     await checkInvariants(app, world, initialUsers, initialGroups, result);
     return result;
@@ -180,7 +180,7 @@ async function injectFault(fault: Fault, world: World, rng: Rng): Promise<void> 
       kb4.controls.failRate(0.05, 503, rng.int(1_000_000));
       return;
     case 'timeouts':
-      kb4.controls.stallNext(3 + rng.int(5), 1_000);
+      kb4.controls.stallNext(3 + rng.int(5), 2_000);
       return;
     case 'dropped connections':
       kb4.controls.dropNext(3 + rng.int(5));

@@ -129,8 +129,9 @@ export function open(world: World, fault: Fault): Promise<App> {
         token: secrets.scimToken,
         requestsPerSecond: 500,
         maxConcurrency: 4,
-        // Short enough that a stalled request times out, long enough for a normal one on loopback.
-        timeoutMs: fault === 'timeouts' ? 300 : 10_000,
+        // Short enough that a stalled request times out, long enough for a normal one on loopback
+        // even on a loaded machine (300 ms was not, with two cores shared).
+        timeoutMs: fault === 'timeouts' ? 800 : 10_000,
         retry: { retries: 8, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
         sleep: async () => undefined,
       }),
