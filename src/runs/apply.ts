@@ -27,6 +27,7 @@ export async function startApply(ctx: RunContext, life: Lifecycle, planId: strin
   };
   if (life.stopping) return refuse('shutting-down', REFUSAL_TEXT['shutting-down']);
   if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+  if (ctx.settings.appliesOff !== null) return refuse('applies-off', ctx.settings.appliesOff);
   if (options.digest !== undefined && options.digest !== stored.digest) {
     return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
   }

@@ -13,6 +13,8 @@ import { RESUME_ACTOR, ResumeTooLate, RunInterrupted, type ApplyResult, type Run
 export async function resume(ctx: RunContext, life: Lifecycle): Promise<ApplyResult[]> {
   const { store, log } = ctx.deps;
   const results: ApplyResult[] = [];
+  // Nothing may be written (the local trial): an interrupted plan waits, untouched.
+  if (ctx.settings.appliesOff !== null) return results;
   for (const candidate of await store.plansInStatus('applying')) {
     if (life.stopping) break;
     if (life.isApplying(candidate.planId)) continue;

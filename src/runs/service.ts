@@ -82,6 +82,8 @@ export class RunService {
   /** Plans and applies one person's changes at once. */
   syncUser(address: string, actor: Actor, options: { companyId?: string } = {}): Promise<SyncUserResult> {
     if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    // `sync user` applies at once, so it is refused, like Apply, when writes are off.
+    if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
   }
 
@@ -109,6 +111,7 @@ export class RunService {
       throw new ApplyRefused(reason, message);
     };
     if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+    if (this.settings.appliesOff !== null) return refuse('applies-off', this.settings.appliesOff);
     if (options.digest !== undefined && options.digest !== stored.digest) return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
     if (stored.status !== 'pending') {
       return refuse(stored.status, REFUSAL_TEXT[stored.status]);

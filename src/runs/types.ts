@@ -24,6 +24,8 @@ export interface RunSettings {
    * past it the plan is failed: Microsoft 365 and KnowBe4 may have changed since the preview.
    */
   resumeWithinMs: number;
+  /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
+  appliesOff: string | null;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   batchSize: 100,
   shutdownGraceMs: 30_000,
   resumeWithinMs: 2 * 60 * 60_000,
+  appliesOff: null,
 };
 
 export interface RunDeps {
@@ -79,6 +82,7 @@ export type RefusalReason =
   | 'tampered'
   | 'confirmation-required'
   | 'busy'
+  | 'applies-off'
   | 'shutting-down';
 
 /** Apply said no, for a reason the admin can read; nothing was written. */
@@ -147,7 +151,7 @@ export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
 
-export const REFUSAL_TEXT: Record<Exclude<RefusalReason, 'unknown-company' | 'tampered' | 'confirmation-required' | 'busy'>, string> = {
+export const REFUSAL_TEXT: Record<Exclude<RefusalReason, 'unknown-company' | 'tampered' | 'confirmation-required' | 'busy' | 'applies-off'>, string> = {
   'not-found': 'This plan does not exist. Run a new preview.',
   expired: 'This plan has expired. Run a new preview: Microsoft 365 and KnowBe4 may have changed since.',
   applied: 'This plan has already been applied.',

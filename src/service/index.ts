@@ -4,3 +4,4 @@ export { startServer, type Download, type RunningServer, type ServerOptions } fr
 export { serve, type Service, type ServeOptions } from './serve';
 export { chooseStart, graphSource, startDemo, startService, type RunningService, type StartChoice } from './start';
 export { installProcessHandlers } from './process';
+export { startTrial, TrialRefused, TRIAL_DEFAULT_STORE, APPLIES_OFF_MESSAGE, type RunningTrial, type TrialOptions } from './trial';
