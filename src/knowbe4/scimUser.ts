@@ -104,8 +104,14 @@ export function targetFromScimSnapshot(raw: unknown): TargetSnapshot {
 export const SCIM_GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const SCIM_PATCHOP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
+/**
+ * Entra's provisioning service capitalises `op` (RFC 7644 says case-insensitive); KnowBe4 is built
+ * for that client, so kb4sync sends exactly what it sends.
+ */
+export type PatchOpName = 'Add' | 'Replace' | 'Remove';
+
 export interface PatchOperation {
-  op: 'add' | 'replace' | 'remove';
+  op: PatchOpName;
   path: string;
   value?: unknown;
 }
@@ -123,60 +129,66 @@ export function scimString(value: string): string {
   return JSON.stringify(value);
 }
 
-/**
- * A new SCIM User resource with the given values. Null values are left out, so nothing the
- * company does not map is ever sent.
- */
-export function scimUserResource(input: { userName: string; externalId: string | null; active: boolean; values: Kb4Values }): Record<string, unknown> {
-  const resource: Record<string, unknown> = { userName: input.userName, active: input.active };
-  if (input.externalId !== null) resource.externalId = input.externalId;
-  const schemas = new Set<string>([SCIM_SCHEMA_URN.core]);
-  for (const attr of KB4_ATTRIBUTE_NAMES) {
-    const value = input.values[attr];
-    if (value === null || value === undefined) continue;
-    const { schema, path } = KB4_ATTRIBUTES[attr];
-    let container = resource;
-    if (schema !== 'core') {
-      schemas.add(SCIM_SCHEMA_URN[schema]);
-      container = (resource[SCIM_SCHEMA_URN[schema]] ??= {}) as Record<string, unknown>;
-    }
-    const filtered = FILTERED_PATH.exec(path);
-    if (filtered) {
-      const [, list, type, sub] = filtered as unknown as [string, string, string, string];
-      const items = (container[list] ??= []) as Record<string, unknown>[];
-      items.push({ type, [sub]: value });
-      continue;
-    }
-    const parts = path.split('.');
-    const last = parts.pop() as string;
-    for (const part of parts) container = (container[part] ??= {}) as Record<string, unknown>;
-    container[last] = value;
-  }
-  return { schemas: [...schemas], ...resource };
-}
+/** The work e-mail path Entra maps `mail` to, and kb4sync keeps equal to the login e-mail. */
+export const WORK_EMAIL_PATH = 'emails[type eq "work"].value';
 
-/**
- * The PatchOp operations for one attribute change: `replace` for a value, `remove` for null.
- * Typed multi-valued entries (work phone, …) need care: `replace` with a filter that matches
- * nothing is a `noTarget` error (RFC 7644 §3.5.2.3), so a value that was empty is `add`ed as a
- * new entry instead, and clearing removes the whole entry.
- */
-export function changeOperations(change: { attribute: Kb4Attribute | 'externalId'; before: string | null; after: string | null }): PatchOperation[] {
-  if (change.attribute === 'externalId') {
-    return change.after === null ? [{ op: 'remove', path: 'externalId' }] : [{ op: 'replace', path: 'externalId', value: change.after }];
-  }
-  const { schema, path } = KB4_ATTRIBUTES[change.attribute];
+/** Sets a value at a core/extension attribute path inside a resource being built. */
+function place(resource: Record<string, unknown>, attr: Kb4Attribute, value: string): void {
+  const { schema, path } = KB4_ATTRIBUTES[attr];
+  let container = resource;
+  if (schema !== 'core') container = (resource[SCIM_SCHEMA_URN[schema]] ??= {}) as Record<string, unknown>;
   const filtered = FILTERED_PATH.exec(path);
   if (filtered) {
     const [, list, type, sub] = filtered as unknown as [string, string, string, string];
-    const prefix = schema === 'core' ? '' : `${SCIM_SCHEMA_URN[schema]}:`;
-    if (change.after === null) return [{ op: 'remove', path: `${prefix}${list}[type eq ${scimString(type)}]` }];
-    if (change.before === null) return [{ op: 'add', path: `${prefix}${list}`, value: [{ type, [sub]: change.after }] }];
-    return [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+    const items = (container[list] ??= []) as Record<string, unknown>[];
+    items.push({ type, [sub]: value });
+    return;
   }
-  return change.after === null
-    ? [{ op: 'remove', path: fullPath(change.attribute) }]
-    : [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+  const parts = path.split('.');
+  const last = parts.pop() as string;
+  for (const part of parts) container = (container[part] ??= {}) as Record<string, unknown>;
+  container[last] = value;
+}
+
+/**
+ * A new SCIM User resource, in the shape and key order of Entra's documented create: `schemas`,
+ * `externalId`, `userName`, `active`, `emails` (the login address as the primary work e-mail),
+ * `name`, then the mapped attributes. Null values are left out, so nothing the company does not
+ * map is ever sent; an extension schema is listed only when one of its attributes is sent.
+ */
+export function scimUserResource(input: { userName: string; externalId: string | null; active: boolean; values: Kb4Values }): Record<string, unknown> {
+  const present = KB4_ATTRIBUTE_NAMES.filter((attr) => input.values[attr] !== null && input.values[attr] !== undefined);
+  const schemas = [SCIM_SCHEMA_URN.core];
+  for (const schema of ['enterprise', 'kmsat'] as const) {
+    if (present.some((attr) => KB4_ATTRIBUTES[attr].schema === schema)) schemas.push(SCIM_SCHEMA_URN[schema]);
+  }
+  const resource: Record<string, unknown> = { schemas };
+  if (input.externalId !== null) resource.externalId = input.externalId;
+  resource.userName = input.userName;
+  resource.active = input.active;
+  resource.emails = [{ primary: true, type: 'work', value: input.userName }];
+  // Entra's example orders name as familyName, givenName.
+  const name: Record<string, string> = {};
+  if (input.values.familyName) name.familyName = input.values.familyName;
+  if (input.values.givenName) name.givenName = input.values.givenName;
+  if (Object.keys(name).length > 0) resource.name = name;
+  for (const attr of present) {
+    if (attr === 'givenName' || attr === 'familyName') continue;
+    place(resource, attr, input.values[attr] as string);
+  }
+  return resource;
+}
+
+/**
+ * The PatchOp operation for one attribute change, by path as Entra sends it: `Replace` a value,
+ * `Add` one that was empty (a typed entry such as the work phone does not exist yet, and
+ * `Replace` with a filter that matches nothing is a `noTarget` error, RFC 7644 §3.5.2.3),
+ * `Remove` one that is cleared.
+ */
+export function changeOperations(change: { attribute: Kb4Attribute | 'externalId'; before: string | null; after: string | null }): PatchOperation[] {
+  const path = change.attribute === 'externalId' ? 'externalId' : fullPath(change.attribute);
+  if (change.after === null) return [{ op: 'Remove', path }];
+  return [{ op: change.before === null ? 'Add' : 'Replace', path, value: change.after }];
 }
 
 export const ENTERPRISE_MANAGER_PATH = `${SCIM_SCHEMA_URN.enterprise}:manager`;
