@@ -52,6 +52,7 @@ export function diffRows(plan: Plan): DiffRow[] {
     );
   }
   for (const u of plan.unmanaged) rows.push(row({ kind: 'notManaged', user: u.userName, reason: u.reason, id: u.targetId }));
+  for (const u of plan.unreadable ?? []) rows.push(row({ kind: 'unreadable', user: u.name ?? '', group: u.resource, reason: u.reason, id: u.id ?? '' }));
   return rows;
 }
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { scimBaseUrl, type CompanyConfig, type Secret } from '../config';
 import type { Kb4Values } from '../sync/attributes';
-import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser } from '../sync/model';
+import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync/model';
 import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions, type RetryPolicy } from './http';
 import {
@@ -14,10 +14,11 @@ import {
   SCIM_PATCHOP_URN,
   WORK_EMAIL_PATH,
   changeOperations,
+  readAll,
+  readTargetGroup,
+  readTargetUser,
   scimString,
   scimUserResource,
-  toTargetGroup,
-  toTargetUser,
   type PatchOperation,
 } from './scimUser';
 
@@ -59,21 +60,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** A record KnowBe4 sent that is not a usable SCIM resource becomes an error naming it, not a ZodError. */
-function parseResource<T>(raw: unknown, parse: (raw: unknown) => T, path: string): T {
-  try {
-    return parse(raw);
-  } catch (err) {
-    const id = (raw as { id?: unknown } | null)?.id;
-    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a resource${typeof id === 'string' ? ` (id ${id})` : ''} that is not valid SCIM: ${what}`, {
-      method: 'GET',
-      path,
-      attempts: 1,
-    });
-  }
 }
 
 function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
@@ -152,43 +138,56 @@ export class Kb4ScimClient {
     if (parsed.success && typeof id === 'string') this.workEmailSeen.set(id, (parsed.data.emails ?? []).some((e) => e.type === 'work'));
   }
 
-  private parseUsers(raw: unknown[]): TargetUser[] {
+  /**
+   * Each record on its own: one KnowBe4 sends in a shape no reading makes sense of is set aside
+   * with its reason, never allowed to fail the company's run.
+   */
+  private readUsers(raw: unknown[]): { users: TargetUser[]; unreadable: UnreadableRecord[] } {
     const seen = new Set<string>();
     const users: TargetUser[] = [];
-    for (const r of raw) {
-      const user = parseResource(r, toTargetUser, '/Users');
+    const { values, unreadable } = readAll(raw, readTargetUser);
+    for (const user of values) {
       // Paging over a changing list can repeat a record; keep the first.
       if (seen.has(user.id)) continue;
       seen.add(user.id);
-      this.remember(r);
       users.push(user);
     }
-    return users;
+    for (const r of raw) this.remember(r);
+    return { users, unreadable };
   }
 
   async listUsers(): Promise<TargetUser[]> {
-    return this.parseUsers(await this.listAll('/Users'));
+    return this.readUsers(await this.listAll('/Users')).users;
+  }
+
+  private async readGroups(filter?: string, extra?: Record<string, string>): Promise<{ groups: TargetGroup[]; unreadable: UnreadableRecord[] }> {
+    const seen = new Set<string>();
+    const { values, unreadable } = readAll(await this.listAll('/Groups', filter, extra), readTargetGroup);
+    return { groups: values.filter((g) => !seen.has(g.id) && seen.add(g.id)), unreadable };
   }
 
   async listGroups(): Promise<TargetGroup[]> {
-    const seen = new Set<string>();
-    return (await this.listAll('/Groups')).map((g) => parseResource(g, toTargetGroup, '/Groups')).filter((g) => !seen.has(g.id) && seen.add(g.id));
+    return (await this.readGroups()).groups;
   }
 
   async fetchTarget(): Promise<TargetSnapshot> {
-    const [users, groups] = await Promise.all([this.listUsers(), this.listGroups()]);
-    return { users, groups };
+    const [users, groups] = await Promise.all([this.listAll('/Users').then((raw) => this.readUsers(raw)), this.readGroups()]);
+    const unreadable = [...users.unreadable, ...groups.unreadable];
+    return { users: users.users, groups: groups.groups, ...(unreadable.length > 0 ? { unreadable } : {}) };
   }
 
   async getUser(id: string): Promise<TargetUser> {
-    const res = await this.http.request({ method: 'GET', path: `/Users/${encodeURIComponent(id)}` });
+    const path = `/Users/${encodeURIComponent(id)}`;
+    const res = await this.http.request({ method: 'GET', path });
     this.remember(res.data);
-    return parseResource(res.data, toTargetUser, `/Users/${id}`);
+    const read = readTargetUser(res.data);
+    if (!read.ok) throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a user kb4sync cannot read: ${read.record.reason}`, { method: 'GET', path, attempts: 1 });
+    return read.value;
   }
 
   /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
   async findUserByUserName(userName: string): Promise<TargetUser | null> {
-    const users = this.parseUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
+    const { users } = this.readUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
     const wanted = userName.trim().toLowerCase();
     // Only an exact (case-insensitive) match: a server that ignored the filter must not make the
     // 409 path adopt somebody else's record.
@@ -197,8 +196,7 @@ export class Kb4ScimClient {
 
   /** The group of that name, without its members (Entra's look-up: `excludedAttributes=members`). */
   async findGroupByName(displayName: string): Promise<TargetGroup | null> {
-    const found = await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`, { excludedAttributes: 'members' });
-    const groups = found.map((g) => parseResource(g, toTargetGroup, '/Groups'));
+    const { groups } = await this.readGroups(`displayName eq ${scimString(displayName)}`, { excludedAttributes: 'members' });
     const wanted = displayName.trim().toLowerCase();
     return groups.find((g) => g.displayName.trim().toLowerCase() === wanted) ?? null;
   }

@@ -61,6 +61,8 @@ export interface Report {
   conflicts: { reason: Conflict['reason']; message: string; m365_users: Conflict['sourceUsers']; knowbe4_user: string | null }[];
   skipped: { email: string | null; m365_id: string | null; reason: SkipReason | string }[];
   not_managed: { email: string; reason: string }[];
+  /** KnowBe4 records that could not be read: held, with the Microsoft 365 users held with them. */
+  unreadable: { resource: 'user' | 'group'; id: string | null; name: string | null; reason: string; held_m365_ids: string[] }[];
   errors: { operation: string; kind: Operation['kind']; user: string | null; message: string }[];
 }
 
@@ -158,6 +160,7 @@ export function buildReport(input: ReportInput): Report {
     })),
     skipped: [...plan.skipped.map((s) => ({ email: s.address, m365_id: s.sourceId, reason: s.reason })), ...applySkipped],
     not_managed: plan.unmanaged.map((u) => ({ email: u.userName, reason: u.reason })),
+    unreadable: (plan.unreadable ?? []).map((u) => ({ resource: u.resource, id: u.id, name: u.name, reason: u.reason, held_m365_ids: u.heldSourceIds })),
     errors,
   };
 }
