@@ -10,9 +10,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp } from '../src/app';
+import { openApp } from '../src/service/app';
 import { parseConfig } from '../src/config';
-import { createLogger } from '../src/log';
+import { createLogger } from '../src/observability/log';
 import { GraphSource } from '../src/m365/graphSource';
 import { startGraphSandbox } from '../src/sandbox/graph';
 import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';

@@ -58,7 +58,7 @@ interface ThroughputRow {
 }
 
 function throughputBench(): ThroughputRow[] {
-  tsx('knowbe4-throughput.ts', []);
+  tsx('knowbe4Throughput.ts', []);
   return (JSON.parse(readFileSync(join(RESULTS, 'knowbe4-throughput.json'), 'utf8')) as { rows: ThroughputRow[] }).rows;
 }
 
@@ -177,7 +177,7 @@ function main(): void {
         `| ${r.members.toLocaleString('en-US')} | ${r.requestsPerSecond} | ${r.maxConcurrency} | ${r.run.requests.scim} | ${r.run.rateBoundSeconds} | ${r.run.seconds} | ${r.run.vsRateBound.toFixed(2)} | ${r.run.previewSeconds} | ${Object.entries(r.run.phases).map(([k, v]) => `${k} ${v}`).join(', ')} |`,
     ),
     '',
-    '## KnowBe4 writes against the sandbox (bench/knowbe4-throughput.ts)',
+    '## KnowBe4 writes against the sandbox (bench/knowbe4Throughput.ts)',
     '',
     '| configured req/s | concurrency | added latency (ms) | requests | seconds | achieved req/s |',
     '| ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startService } from '../src/cliServe';
+import { startService } from '../src/service/start';
 import { SANDBOX_ADMIN, SANDBOX_TENANT } from '../src/sandbox';
 import { startGraphSandbox } from '../src/sandbox/graph';
 import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';

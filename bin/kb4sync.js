@@ -3,13 +3,13 @@
 // so the command works on a fresh clone without a build step.
 const path = require('node:path');
 const fs = require('node:fs');
-const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli.js');
+const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 let cli;
 if (fs.existsSync(compiled)) {
   cli = require(compiled);
 } else {
   require('tsx/cjs');
-  cli = require(path.join(__dirname, '..', 'src', 'cli.ts'));
+  cli = require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
 }
 cli.main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type Method } from 'axios';
 import axiosRetry from 'axios-retry';
 import Bottleneck from 'bottleneck';
-import type { Secret } from '../config';
+import type { Secret } from '../shared';
 import { parseRetryAfter, toKb4Error } from './errors';
 
 export interface RetrySettings {

@@ -6,4 +6,5 @@ export type { Kb4ReportingOptions, ReportingGroup, ReportingUser } from './repor
 export { Kb4Http, sharedLimiter, accountKey, DEFAULT_RETRY } from './http';
 export type { AttemptEvent, Kb4HttpOptions, RetryPolicy, RetrySettings } from './http';
 export * from './errors';
-export { targetFromScimSnapshot, toTargetGroup, toTargetUser } from './scimUser';
+export { readAttribute, targetFromScimSnapshot, toTargetGroup, toTargetUser } from './scimUser';
+export { KNOWBE4_SCIM_URLS, KNOWBE4_REPORTING_URLS, scimBaseUrl, type Kb4Region, type Kb4AccountSettings } from './regions';

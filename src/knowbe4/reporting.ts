@@ -4,7 +4,8 @@
  * Never required for a sync.
  */
 import { z } from 'zod';
-import { KNOWBE4_REPORTING_URLS, type CompanyConfig, type Secret } from '../config';
+import type { Secret } from '../shared';
+import { KNOWBE4_REPORTING_URLS, type Kb4AccountSettings } from './regions';
 import { Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions } from './http';
 
@@ -71,7 +72,7 @@ export class Kb4ReportingClient {
     this.perPage = Math.min(REPORTING_MAX_PER_PAGE, Math.max(1, options.perPage ?? REPORTING_MAX_PER_PAGE));
   }
 
-  static forCompany(company: CompanyConfig, reportingToken: Secret, overrides: Partial<Kb4ReportingOptions> = {}): Kb4ReportingClient {
+  static forCompany(company: Kb4AccountSettings, reportingToken: Secret, overrides: Partial<Kb4ReportingOptions> = {}): Kb4ReportingClient {
     return new Kb4ReportingClient({
       baseUrl: company.knowbe4.reportingUrl ?? KNOWBE4_REPORTING_URLS[company.knowbe4.region],
       token: reportingToken,

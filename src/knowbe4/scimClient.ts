@@ -3,9 +3,10 @@
  * the protocol allows (one PATCH per change set, member changes in batches), safe to repeat.
  */
 import { z } from 'zod';
-import { scimBaseUrl, type CompanyConfig, type Secret } from '../config';
-import type { Kb4Values } from '../sync/attributes';
-import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync/model';
+import type { Secret } from '../shared';
+import { scimBaseUrl, type Kb4AccountSettings } from './regions';
+import type { Kb4Values } from '../sync';
+import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
 import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions, type RetryPolicy } from './http';
 import {
@@ -92,7 +93,7 @@ export class Kb4ScimClient {
   }
 
   /** A client for a configured company: region or scimUrl, its rate settings and page size. */
-  static forCompany(company: CompanyConfig, scimToken: Secret, overrides: Partial<Kb4ScimClientOptions> = {}): Kb4ScimClient {
+  static forCompany(company: Kb4AccountSettings, scimToken: Secret, overrides: Partial<Kb4ScimClientOptions> = {}): Kb4ScimClient {
     return new Kb4ScimClient({
       baseUrl: scimBaseUrl(company),
       token: scimToken,

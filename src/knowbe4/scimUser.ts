@@ -3,8 +3,8 @@
  * the core's attribute names into SCIM paths (see sync/attributes.ts).
  */
 import { z } from 'zod';
-import { KB4_ATTRIBUTES, KB4_ATTRIBUTE_NAMES, SCIM_SCHEMA_URN, type Kb4Attribute, type Kb4Values } from '../sync/attributes';
-import type { TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync/model';
+import { KB4_ATTRIBUTES, KB4_ATTRIBUTE_NAMES, SCIM_SCHEMA_URN, type Kb4Attribute, type Kb4Values } from '../sync';
+import type { TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
 
 function asString(v: unknown): string | null {
   if (typeof v === 'string') return v;

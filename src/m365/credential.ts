@@ -4,7 +4,8 @@
  */
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { Agent } from 'node:https';
-import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config';
+import { CLOUDS } from './clouds';
+import { graphEndpoints, type GraphCredential, type GraphTenantSettings } from './settings';
 import type { RequestCounter } from './graphClient';
 
 export interface CredentialOptions {
@@ -25,7 +26,7 @@ export interface IdentityObserver {
 }
 
 /** The token scope: the cloud's Graph resource, even when graphUrl points elsewhere (a proxy, the sandbox). */
-export function graphScope(company: Pick<CompanyConfig, 'm365'>): string {
+export function graphScope(company: { m365: Pick<GraphTenantSettings, 'cloud'> }): string {
   return `${CLOUDS[company.m365.cloud].graph}/.default`;
 }
 
@@ -73,7 +74,7 @@ function identityPolicies(options: CredentialOptions): { policy: PipelinePolicy;
   ];
 }
 
-export function createCredential(company: Pick<CompanyConfig, 'm365'>, secrets: CompanySecrets['graph'], options: CredentialOptions = {}): TokenCredential {
+export function createCredential(company: { m365: GraphTenantSettings }, secrets: GraphCredential, options: CredentialOptions = {}): TokenCredential {
   const { login } = graphEndpoints(company);
   const common = {
     authorityHost: login,

@@ -3,17 +3,17 @@
  * for `sync user`.
  */
 import { readFileSync } from 'node:fs';
-import { companyRules, type CompanyConfig, type CompanySecrets } from '../config';
-import type { SourceReader, SourceUserLookup } from '../runs/ports';
-import type { SourceSnapshot } from '../sync';
+import type { SourceReader, SourceUserLookup } from '../runs';
+import { effectiveMapping, type SourceSnapshot } from '../sync';
 import { RequestCounter } from './graphClient';
 import { findSourceUser } from './lookup';
+import type { GraphCompany, GraphCredential } from './settings';
 import { fetchSource, mappedGraphFields, type FetchSourceOptions } from './source';
 
 export class GraphSource implements SourceReader {
   constructor(
-    private readonly company: CompanyConfig,
-    private readonly credential: CompanySecrets['graph'],
+    private readonly company: GraphCompany,
+    private readonly credential: GraphCredential,
     private readonly options: Partial<FetchSourceOptions> = {},
     /** Sees each Graph response status (for /metrics). */
     private readonly onStatus?: (status: number | null) => void,
@@ -21,14 +21,13 @@ export class GraphSource implements SourceReader {
 
   /** What both reads share: the mapped fields, the manager strategy, counting and trust. */
   private readOptions(): FetchSourceOptions {
-    const rules = companyRules(this.company);
     const trustedCa = this.options.trustedCa ?? (this.company.m365.caFile ? readFileSync(this.company.m365.caFile, 'utf8') : undefined);
     const counter = this.options.counter ?? new RequestCounter();
     if (this.onStatus) counter.onStatus = this.onStatus;
     return {
       counter,
-      mappedFields: mappedGraphFields(rules.mapping),
-      managers: rules.syncManagers ? 'expand' : 'none',
+      mappedFields: mappedGraphFields(effectiveMapping(this.company.attributes)),
+      managers: this.company.syncManagers ? 'expand' : 'none',
       ...this.options,
       ...(trustedCa ? { trustedCa } : {}),
     };

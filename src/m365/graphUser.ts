@@ -3,8 +3,8 @@
  * becomes a clear error, not a wrong plan.
  */
 import { z } from 'zod';
-import { GRAPH_FIELDS, type GraphField } from '../sync/attributes';
-import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync/model';
+import { GRAPH_FIELDS, type GraphField } from '../sync';
+import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync';
 
 const nullableString = z.string().nullish();
 

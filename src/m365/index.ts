@@ -5,3 +5,6 @@ export { RequestCounter, type RetryOptions } from './graphClient';
 export { createCredential, graphScope, type CredentialOptions, type IdentityObserver } from './credential';
 export * from './errors';
 export * from './graphUser';
+export { CLOUDS, type Cloud } from './clouds';
+export { graphEndpoints, type GraphCompany, type GraphCredential, type GraphTenantSettings } from './settings';
+export { GraphSource } from './graphSource';

@@ -15,11 +15,11 @@
  * tenant's size.
  */
 import { z } from 'zod';
-import type { CompanyConfig, CompanySecrets } from '../config';
-import type { SourceUserLookup } from '../runs/ports';
-import { addressKey, cleanAddress } from '../sync/normalize';
-import type { GraphField } from '../sync/attributes';
-import type { SourceGroup, SourceUser } from '../sync/model';
+import type { GraphCompany, GraphCredential } from './settings';
+import type { SourceUserLookup } from '../runs';
+import { addressKey, cleanAddress } from '../sync';
+import type { GraphField } from '../sync';
+import type { SourceGroup, SourceUser } from '../sync';
 import { graphSelectFields, graphUserSchema, skuMap, subscribedSkuSchema, toSourceUser } from './graphUser';
 import { configuredGroups, GRAPH_MAX_TOP, idOnlySchema } from './source';
 import { openGraphSession, type GraphSession, type SessionOptions } from './session';
@@ -74,7 +74,7 @@ const NONE: ReadonlySet<string> = new Set();
  * the manager's link), the configured groups that contain either of them (transitively), and
  * anyone else the same filter found holding that address (the first in Graph's order is `user`).
  */
-export async function findSourceUser(company: CompanyConfig, secrets: CompanySecrets['graph'], address: string, options: FindUserOptions): Promise<SourceUserLookup | null> {
+export async function findSourceUser(company: GraphCompany, secrets: GraphCredential, address: string, options: FindUserOptions): Promise<SourceUserLookup | null> {
   const cleaned = cleanAddress(address);
   const key = addressKey(address);
   if (cleaned === null || key === null) return null;

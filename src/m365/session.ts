@@ -6,7 +6,8 @@
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { z } from 'zod';
-import { CLOUDS, graphEndpoints, type CompanyConfig, type CompanySecrets } from '../config';
+import { CLOUDS } from './clouds';
+import { graphEndpoints, type GraphCredential, type GraphTenantSettings } from './settings';
 import { createCredential, graphScope, type IdentityObserver } from './credential';
 import {
   AppNotFoundError,
@@ -50,7 +51,7 @@ function permissionFor(route: string): string {
 }
 
 /** Turns an @azure/identity failure into an error an admin can act on. */
-export function identityError(err: unknown, company: CompanyConfig, secretValues: readonly string[], observer?: IdentityObserver): M365Error {
+export function identityError(err: unknown, company: { m365: GraphTenantSettings }, secretValues: readonly string[], observer?: IdentityObserver): M365Error {
   if (err instanceof M365Error) return err;
   // What the transport saw beats MSAL's summary, which reports every failed discovery alike.
   if (observer?.networkError) {
@@ -92,7 +93,7 @@ function coalesced(credential: TokenCredential): TokenCredential {
   };
 }
 
-export function openGraphSession(company: CompanyConfig, secrets: CompanySecrets['graph'], options: SessionOptions): GraphSession {
+export function openGraphSession(company: { m365: GraphTenantSettings }, secrets: GraphCredential, options: SessionOptions): GraphSession {
   const counter = options.counter ?? new RequestCounter();
   const secretValues = secrets.kind === 'secret' ? [secrets.clientSecret.reveal()] : [];
   const observer: IdentityObserver = { networkError: null, discoveryStatus: null };

@@ -8,9 +8,9 @@
  * for 10,000 users 100 requests instead of 10,011. Without managers the list pages at 999.
  */
 import { z } from 'zod';
-import type { CompanyConfig, CompanySecrets } from '../config';
-import type { AttributeMapping, GraphField } from '../sync/attributes';
-import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync/model';
+import type { GraphCompany, GraphCredential } from './settings';
+import type { AttributeMapping, GraphField } from '../sync';
+import type { SourceGroup, SourceSnapshot, SourceUser } from '../sync';
 import { GraphRequestError } from './errors';
 import { RequestCounter } from './graphClient';
 import { graphSelectFields, skuMap, subscribedSkuSchema, toSourceUser } from './graphUser';
@@ -43,14 +43,14 @@ export const idOnlySchema = z.looseObject({ id: z.string() });
  * The groups a company's rules read, id → the name the planner knows them by: scope groups by
  * their id, mirrored groups by their configured KnowBe4 name (which wins when a group is both).
  */
-export function configuredGroups(company: Pick<CompanyConfig, 'scope' | 'groups'>): Map<string, string> {
+export function configuredGroups(company: Pick<GraphCompany, 'scope' | 'groups'>): Map<string, string> {
   const wanted = new Map<string, string>();
   for (const id of company.scope.groups) wanted.set(id, id);
   for (const m of company.groups.mirror) wanted.set(m.id, m.name);
   return wanted;
 }
 
-export async function fetchSource(company: CompanyConfig, secrets: CompanySecrets['graph'], options: FetchSourceOptions): Promise<SourceSnapshot> {
+export async function fetchSource(company: GraphCompany, secrets: GraphCredential, options: FetchSourceOptions): Promise<SourceSnapshot> {
   const { get, each } = openGraphSession(company, secrets, options);
 
   const skuBody = z.looseObject({ value: z.array(subscribedSkuSchema) }).parse(await get('/subscribedSkus'));

@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import axios, { type AxiosInstance } from 'axios';
-import { graphEndpoints, type CompanySecrets, type Config } from '../config';
-import { createCredential, graphScope } from '../m365/credential';
+import type { Config } from '../config';
+import { graphEndpoints, type GraphCredential } from '../m365';
+import { createCredential, graphScope } from '../m365';
 import type { Notifier, NotifyEvent } from './events';
 import { notificationHttp } from './http';
 
@@ -51,7 +52,7 @@ export class EmailNotifier implements Notifier {
   private readonly http: AxiosInstance;
   constructor(
     private readonly settings: EmailSettings,
-    private readonly credential: CompanySecrets['graph'],
+    private readonly credential: GraphCredential,
     options: { retries?: number } = {},
   ) {
     this.http = notificationHttp({ timeoutMs: 15_000, retries: options.retries ?? 3 });

@@ -2,8 +2,9 @@
  * What kb4sync tells people without being asked. One event type for every channel (Teams,
  * e-mail, webhook), so each channel only decides how an event looks.
  */
+import type { M365ErrorCode } from '../m365';
 import type { Plan } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
 
 export interface CompanyRef {
   id: string;
@@ -11,9 +12,16 @@ export interface CompanyRef {
 }
 
 /** An error in words an admin can act on. */
+/**
+ * What failed, as a code the views and alerts branch on (never the message text): the Graph
+ * connector's own codes, and KnowBe4's.
+ */
+export type ProblemCode = M365ErrorCode | 'scim-token-refused' | 'scim-forbidden' | 'knowbe4-error' | 'internal';
+
 export interface ProblemDescription {
   /** credential: a revoked token or expired secret; the run cannot work until someone fixes it. */
   kind: 'credential' | 'failure';
+  code: ProblemCode;
   /** Which side failed. */
   service: 'Microsoft 365' | 'KnowBe4' | 'kb4sync';
   message: string;

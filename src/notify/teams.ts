@@ -4,8 +4,8 @@
  * (403/404: the app was removed, the chat deleted) is marked dead and not tried again.
  */
 import { CardFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
-import type { Logger } from '../log';
-import type { ConversationStore, Subscription } from '../store/conversations';
+import type { Logger } from '../observability';
+import type { ConversationStore, Subscription } from '../store';
 import type { Notifier, NotifyEvent } from './events';
 
 export interface TeamsNotifierDeps {

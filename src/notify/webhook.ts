@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
-import type { Secret } from '../config';
+import type { Secret } from '../shared';
 import type { Notifier, NotifyEvent } from './events';
 import { notificationHttp } from './http';
 

@@ -5,7 +5,7 @@
  */
 import Bottleneck from 'bottleneck';
 import { PHASES, type GroupRef, type Operation, type OperationOf, type Plan, type UserRef } from '../sync';
-import type { OperationOutcome } from '../sync/report';
+import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
 
 export interface Progress {

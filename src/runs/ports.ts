@@ -3,7 +3,7 @@
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
 import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {

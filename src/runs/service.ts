@@ -5,11 +5,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { companyRules, type Config, type CompanyConfig } from '../config';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability';
+import type { Metrics } from '../observability';
 import { buildReport, confirmationReleases, plan as makePlan, primaryAddress, type Plan, type Report, type TargetUser } from '../sync';
 import { errorMessage, execute, RunAborted, type Progress } from './executor';
-import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4/errors';
+import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4';
 import type { Connectors, RunStore, RunTrigger, StoredPlan } from './ports';
 
 export interface RunSettings {

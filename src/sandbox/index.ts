@@ -144,3 +144,5 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
 }
+
+export { playgroundInstalled, startPlayground, type Playground, type PlaygroundUser } from './playground';

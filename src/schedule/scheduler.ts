@@ -6,10 +6,10 @@
  */
 import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
-import type { Logger } from '../log';
-import type { Notifier, ProblemDescription } from '../notify/events';
-import type { RunStore } from '../runs/ports';
-import type { RunService } from '../runs/service';
+import type { Logger } from '../observability';
+import type { Notifier, ProblemDescription } from '../notify';
+import type { RunStore } from '../runs';
+import type { RunService } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;

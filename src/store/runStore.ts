@@ -19,29 +19,18 @@ import type {
   RunTrigger,
   StoredOperationState,
   StoredPlan,
-} from '../runs/ports';
+} from '../runs';
 import type { Plan } from '../sync';
-import type { Report } from '../sync/report';
+import type { Report } from '../sync';
+import { decodePlan, encodePlan } from './planFormat';
 import type { Database, PlanTable, RunTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();
 const date = (s: string | null) => (s === null ? null : new Date(s));
 
 // The store is an edge: what comes back is checked for shape before the engine trusts it.
-const planShape = z.looseObject({
-  company: z.object({ id: z.string(), name: z.string() }),
-  operations: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
-  conflicts: z.array(z.unknown()),
-  skipped: z.array(z.unknown()),
-  unmanaged: z.array(z.unknown()),
-  guard: z.looseObject({ status: z.enum(['ok', 'blocked']) }),
-  stats: z.looseObject({ inScope: z.number() }),
-});
 const reportShape = z.looseObject({ success: z.boolean(), sync_summary: z.looseObject({}) });
 
-function parsePlan(json: string): Plan {
-  return planShape.parse(JSON.parse(json)) as unknown as Plan;
-}
 
 const PLAN_STATUSES = ['pending', 'applying', 'applied', 'failed', 'cancelled', 'expired'] as const;
 const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed', 'interrupted'] as const;
@@ -50,7 +39,7 @@ function toStoredPlan(row: PlanTable): StoredPlan {
   return {
     planId: row.id,
     companyId: row.company_id,
-    plan: parsePlan(row.plan_json),
+    plan: decodePlan(row.id, row.plan_json),
     digest: row.digest,
     status: z.enum(PLAN_STATUSES).parse(row.status),
     createdAt: new Date(row.created_at),
@@ -105,7 +94,7 @@ export class KyselyRunStore implements RunStore {
         guard_status: input.plan.guard.status,
         archive_count: input.plan.operations.filter((o) => o.kind === 'archive').length,
         operation_count: input.plan.operations.length,
-        plan_json: JSON.stringify(input.plan),
+        plan_json: encodePlan(input.plan),
         created_at: iso(input.createdAt),
         expires_at: iso(input.expiresAt),
         requested_by: input.requestedBy,

@@ -97,6 +97,17 @@ export const DEFAULT_MAPPING: AttributeMapping = {
   employeeNumber: 'employeeId',
 };
 
+/** The default mapping with a company's own entries laid over it (`null` removes a default). */
+export function effectiveMapping(overrides: Readonly<Record<string, GraphField | null>>): AttributeMapping {
+  const mapping: AttributeMapping = { ...DEFAULT_MAPPING };
+  for (const [attr, field] of Object.entries(overrides)) {
+    const key = attr as Kb4Attribute;
+    if (field === null) delete mapping[key];
+    else mapping[key] = field;
+  }
+  return mapping;
+}
+
 /** Which report counter an attribute change feeds (the seed's `attribute_updates`). */
 export function attributeCategory(attr: Kb4Attribute): 'names' | 'departments' | 'titles' | 'other' {
   switch (attr) {

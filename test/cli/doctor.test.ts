@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatChecks, runDoctor, tokenRoles } from '../../src/doctor';
+import { formatChecks, runDoctor, tokenRoles } from '../../src/cli/doctor';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 
 let sandbox: Sandbox;

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type RunningService } from '../../src/cliServe';
+import { startDemo, type RunningService } from '../../src/service/start';
 import { SANDBOX_VIEWER } from '../../src/sandbox';
 import { launchBrowser, openPlayground, say } from './browser';
 

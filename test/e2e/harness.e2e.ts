@@ -1,8 +1,8 @@
 /** The browser and playground harness itself: an echo bot answers in the emulated Teams chat. */
 import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { createLogger } from '../../src/log';
-import { createMetrics } from '../../src/metrics';
-import { startServer } from '../../src/server';
+import { createLogger } from '../../src/observability/log';
+import { createMetrics } from '../../src/observability/metrics';
+import { startServer } from '../../src/service/httpServer';
 import { startPlayground } from '../../src/sandbox/playground';
 import { launchBrowser, openPlayground, say } from './browser';
 

@@ -5,7 +5,7 @@
  */
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { RunService } from '../../src/runs/service';
 import { openDatabase, type StoreLocation } from '../../src/store/db';
 import { KyselyRunStore } from '../../src/store/runStore';

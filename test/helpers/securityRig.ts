@@ -8,11 +8,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '../../src/app';
-import { startService } from '../../src/cliServe';
-import type { Logger } from '../../src/log';
+import type { App } from '../../src/service/app';
+import { startService } from '../../src/service/start';
+import type { Logger } from '../../src/observability/log';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
-import type { Service } from '../../src/serve';
+import type { Service } from '../../src/service/serve';
 import { startConnector, type ConnectorStandIn } from './botConnector';
 import { botClient, type BotClient } from './botHttp';
 

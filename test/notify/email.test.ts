@@ -26,7 +26,7 @@ const company = { id: 'acme', name: 'Acme', m365: { tenantId: TENANT, clientId: 
 const event: NotifyEvent = {
   kind: 'failure',
   company: { id: 'acme', name: 'Acme Corp' },
-  problem: { kind: 'credential', service: 'KnowBe4', message: 'KnowBe4 refused the SCIM token.', fix: 'Regenerate it.' },
+  problem: { kind: 'credential', code: 'scim-token-refused', service: 'KnowBe4', message: 'KnowBe4 refused the SCIM token.', fix: 'Regenerate it.' },
   consecutiveFailures: 2,
 };
 

@@ -1,6 +1,6 @@
 /** Proactive messages through a real CloudAdapter to the loopback Bot Connector stand-in. */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import type { NotifyEvent } from '../../src/notify/events';
 import { TeamsNotifier } from '../../src/notify/teams';
 import { openDatabase } from '../../src/store/db';
@@ -11,7 +11,7 @@ const event: NotifyEvent = {
   kind: 'auto-paused',
   company: { id: 'acme', name: 'Acme Corp' },
   consecutiveFailures: 3,
-  lastProblem: { kind: 'failure', service: 'KnowBe4', message: 'KnowBe4 answered 503 five times', fix: null },
+  lastProblem: { kind: 'failure', code: 'knowbe4-error', service: 'KnowBe4', message: 'KnowBe4 answered 503 five times', fix: null },
 };
 
 function reference(connector: ConnectorStandIn, id: string) {

@@ -29,7 +29,7 @@ async function receiver(statuses: number[]) {
 const event: NotifyEvent = {
   kind: 'failure',
   company: { id: 'acme', name: 'Acme Corp' },
-  problem: { kind: 'credential', service: 'KnowBe4', message: 'The SCIM token was revoked', fix: 'Regenerate it' },
+  problem: { kind: 'credential', code: 'scim-token-refused', service: 'KnowBe4', message: 'The SCIM token was revoked', fix: 'Regenerate it' },
   consecutiveFailures: 2,
 };
 

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import Bottleneck from 'bottleneck';
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { RunService } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { openDatabase, type StoreLocation } from '../../src/store/db';

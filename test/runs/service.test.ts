@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { ApplyRefused, RunService, type Actor } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';

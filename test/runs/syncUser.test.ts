@@ -6,7 +6,7 @@
 import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { GraphSource } from '../../src/m365/graphSource';
 import { RunService, type Actor } from '../../src/runs/service';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';

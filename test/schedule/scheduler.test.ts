@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type Config } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { MemoryNotifier } from '../../src/notify/events';
 import type { SourceReader } from '../../src/runs/ports';
 import { RunService } from '../../src/runs/service';
@@ -101,7 +101,7 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
       log: createLogger({ level: 'silent' }),
       clock: () => now,
       holder,
-      describe: (e) => ({ kind: 'failure', service: 'Microsoft 365', message: (e as Error).message, fix: null }),
+      describe: (e) => ({ kind: 'failure', code: 'graph-error', service: 'Microsoft 365', message: (e as Error).message, fix: null }),
     });
     return { scheduler, notifier };
   }

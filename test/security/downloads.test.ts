@@ -4,7 +4,7 @@
  * its plan, must get 403 and no diff content; the untouched link must work (so the refusals are
  * the signature check's doing).
  */
-import { signLink } from '../../src/bot/signedLink';
+import { signLink } from '../../src/teams/signedLink';
 import { actions } from '../helpers/botHttp';
 import { startSecurityRig, type SecurityRig } from '../helpers/securityRig';
 

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { companyRules, ConfigError, environmentFor, parseConfig, readConfigFile, resolveSecrets, scimBaseUrl, graphEndpoints, Secret } from '../../src/config';
+import { companyRules, ConfigError, environmentFor, parseConfig, readConfigFile, resolveSecrets, Secret } from '../../src/config';
+import { scimBaseUrl } from '../../src/knowbe4';
+import { graphEndpoints } from '../../src/m365';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'kb4sync.yaml');
 const GUID = 'aaaaaaaa-0000-4000-8000-000000000001';

@@ -2,8 +2,8 @@
  * Unreadable KnowBe4 records: listed, held (never written, never archived), and the people they
  * may belong to held with them, while the rest of the company is planned as usual.
  */
-import { diffCsv } from '../../src/bot/diffExport';
-import { formatPlan } from '../../src/planText';
+import { diffCsv } from '../../src/teams/diffExport';
+import { formatPlan } from '../../src/cli/planText';
 import { buildReport, plan, type Plan, type UnreadableRecord } from '../../src/sync';
 import { mirrorOf, rules, src, tgt } from '../helpers/builders';
 

@@ -8,7 +8,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import SCIMMY from 'scimmy';
 import { z } from 'zod';
-import { SCIM_SCHEMA_URN } from '../../sync/attributes';
+import { SCIM_SCHEMA_URN } from '../../sync';
 import type { SandboxAccount } from './account';
 import { groupPatchHandler } from './memberPatch';
 import { KMSAT_DATES, KMSAT_STRINGS, clone, scimErrorBody, type ScimJson } from './schemas';

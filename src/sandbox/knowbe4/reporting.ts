@@ -4,8 +4,8 @@
  * page through. Field names follow KnowBe4's Reporting API; pages are bare JSON arrays.
  */
 import { Router, type Request, type Response } from 'express';
-import { KB4_ATTRIBUTES, SCIM_SCHEMA_URN } from '../../sync/attributes';
-import { readAttribute } from '../../knowbe4/scimUser';
+import { KB4_ATTRIBUTES, SCIM_SCHEMA_URN } from '../../sync';
+import { readAttribute } from '../../knowbe4';
 import type { SandboxAccount } from './account';
 import type { ScimJson } from './schemas';
 

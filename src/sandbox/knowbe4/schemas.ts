@@ -5,7 +5,7 @@
  * context: that is what lets several sandboxes (and several accounts) share one process.
  */
 import SCIMMY from 'scimmy';
-import { SCIM_SCHEMA_URN } from '../../sync/attributes';
+import { SCIM_SCHEMA_URN } from '../../sync';
 import type { SandboxAccount } from './account';
 
 export const KMSAT_STRINGS = [

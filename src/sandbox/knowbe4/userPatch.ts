@@ -5,7 +5,7 @@
  * so a client that drifts from the shapes KnowBe4 is known to accept fails every test.
  */
 import { z } from 'zod';
-import { SCIM_SCHEMA_URN } from '../../sync/attributes';
+import { SCIM_SCHEMA_URN } from '../../sync';
 import { KMSAT_DATES as KMSAT_DATE_ATTRS, KMSAT_STRINGS as KMSAT_STRING_ATTRS, clone, type ScimJson } from './schemas';
 
 export class ProfileError extends Error {

@@ -3,7 +3,7 @@
  * tenant so a preview shows a realistic diff: matched users (by externalId, by address, by an old
  * alias), drifted attributes, archived and stale accounts, and managed groups. Pure.
  */
-import { SCIM_SCHEMA_URN } from '../../sync/attributes';
+import { SCIM_SCHEMA_URN } from '../../sync';
 import { mulberry32 } from './prng';
 import { randomName } from './names';
 import type { GraphTenant, GraphUserRecord } from './graphTenant';

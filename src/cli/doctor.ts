@@ -1,0 +1,125 @@
+/**
+ * `kb4sync doctor`: checks everything a deployment depends on and says, for each failure, what
+ * to fix. Never prints a secret.
+ */
+import { readFileSync } from 'node:fs';
+import { environmentFor, GUID_PATTERN, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
+import { Kb4ScimClient } from '../knowbe4';
+import { createCredential, graphScope } from '../m365';
+import { describeProblem } from '../notify';
+import { openDatabase } from '../store';
+import { KyselyRunStore } from '../store';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix: string | null;
+}
+
+const REQUIRED_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All'];
+
+function pass(name: string, detail: string): Check {
+  return { name, ok: true, detail, fix: null };
+}
+function fail(name: string, detail: string, fix: string | null): Check {
+  return { name, ok: false, detail, fix };
+}
+
+/** The application permissions in an access token (its `roles` claim). */
+export function tokenRoles(token: string): string[] {
+  const payload = token.split('.')[1];
+  if (!payload) return [];
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+async function graphCheck(company: CompanyConfig, secrets: CompanySecrets['graph']): Promise<Check[]> {
+  const name = `${company.id}: Microsoft 365 sign-in`;
+  try {
+    const trustedCa = company.m365.caFile ? readFileSync(company.m365.caFile, 'utf8') : undefined;
+    const credential = createCredential(company, secrets, { ...(trustedCa ? { trustedCa } : {}) });
+    const token = await credential.getToken(graphScope(company));
+    if (!token) return [fail(name, 'no token returned', 'check m365.tenantId, clientId and the credential')];
+    const roles = tokenRoles(token.token);
+    const missing = REQUIRED_ROLES.filter((r) => !roles.includes(r) && !(r !== 'Organization.Read.All' && roles.includes('Directory.Read.All')));
+    return [
+      pass(name, `signed in to tenant ${company.m365.tenantId} (${company.m365.cloud})`),
+      missing.length === 0
+        ? pass(`${company.id}: Graph permissions`, `granted: ${roles.join(', ') || '(none listed)'}`)
+        : fail(`${company.id}: Graph permissions`, `missing: ${missing.join(', ')}`, `add the application permission(s) ${missing.join(', ')} to app ${company.m365.clientId} and grant admin consent`),
+    ];
+  } catch (err) {
+    const problem = describeProblem(err);
+    return [fail(name, problem.message, problem.fix)];
+  }
+}
+
+async function scimCheck(company: CompanyConfig, secrets: CompanySecrets): Promise<Check> {
+  const name = `${company.id}: KnowBe4 SCIM`;
+  try {
+    const client = Kb4ScimClient.forCompany(company, secrets.scimToken, { retry: { retries: 1, baseDelayMs: 200, maxDelayMs: 1000 } });
+    // A lookup that finds nobody still needs a valid token: 200 means the token works.
+    await client.findUserByUserName('kb4sync-doctor-check@invalid.example');
+    return pass(name, `token accepted by ${company.knowbe4.scimUrl ?? `region ${company.knowbe4.region}`}`);
+  } catch (err) {
+    const problem = describeProblem(err);
+    return fail(name, problem.message, problem.fix);
+  }
+}
+
+export async function runDoctor(options: { configPath: string; env: NodeJS.ProcessEnv; companyId?: string }): Promise<Check[]> {
+  const checks: Check[] = [];
+  let config: Config;
+  try {
+    config = readConfigFile(options.configPath);
+    checks.push(pass('configuration', `${options.configPath}: ${config.companies.length} companies`));
+  } catch (err) {
+    checks.push(fail('configuration', (err as Error).message, 'fix the fields named above (docs/configuration.md lists them all)'));
+    return checks;
+  }
+  let env = options.env;
+  let secrets: Map<string, CompanySecrets> | null = null;
+  try {
+    env = environmentFor(config, options.configPath, options.env);
+    secrets = resolveSecrets(config, env);
+    checks.push(pass('secrets', 'every environment variable the configuration names is set'));
+  } catch (err) {
+    checks.push(fail('secrets', (err as Error).message, 'set the variables (see .env.example); the configuration holds only their names'));
+  }
+
+  try {
+    const db = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || undefined });
+    await new KyselyRunStore(db.db).getCompanyState('__doctor__');
+    checks.push(pass('store', db.description));
+    await db.db.destroy();
+  } catch (err) {
+    checks.push(fail('store', (err as Error).message, env.DATABASE_URL ? 'check DATABASE_URL and that PostgreSQL accepts connections' : 'check that ./data is writable'));
+  }
+
+  const appId = env.MicrosoftAppId ?? '';
+  if (!appId) checks.push(fail('bot registration', 'MicrosoftAppId is not set (only the sandbox runs without it)', 'create an Azure Bot (single-tenant) and set MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId'));
+  else if (!GUID_PATTERN.test(appId)) checks.push(fail('bot registration', 'MicrosoftAppId is not a GUID', 'copy the app id of the Azure Bot'));
+  else if (!env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') checks.push(fail('bot registration', 'MicrosoftAppPassword is not set', 'create a client secret for the bot app and set MicrosoftAppPassword'));
+  else checks.push(pass('bot registration', `app ${appId} (${env.MicrosoftAppType ?? 'SingleTenant'})`));
+
+  if (secrets) {
+    for (const company of config.companies.filter((c) => !options.companyId || c.id === options.companyId)) {
+      const s = secrets.get(company.id) as CompanySecrets;
+      checks.push(...(await graphCheck(company, s.graph)));
+      checks.push(await scimCheck(company, s));
+    }
+  }
+  return checks;
+}
+
+export function formatChecks(checks: Check[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const lines = checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n      ${' '.repeat(width)}  Fix: ${c.fix}` : ''}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  return `${lines.join('\n')}\n\n${failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`}\n`;
+}

@@ -1,0 +1,206 @@
+/**
+ * The run commands of the CLI: preview, apply, runs, show, companies. Output is for people on a
+ * terminal, or the JSON report with --json; a progress bar only on a TTY.
+ */
+import { createInterface } from 'node:readline/promises';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { App } from '../service';
+import { matchCompany } from '../teams';
+import { formatPlan } from './planText';
+import type { RunRecord } from '../runs';
+import { ApplyRefused, type Actor } from '../runs';
+import { nextSlot } from '../schedule';
+import { PHASES } from '../sync';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
+
+/** An error the user can fix; printed without a stack trace, exit code 2. */
+export class InputError extends Error {}
+
+export interface CliIo {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  err: NodeJS.WritableStream;
+  in: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
+
+function companyId(app: App, given: string): string {
+  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos.
+  const found = matchCompany(given, app.config.companies);
+  if (found.kind === 'match') return found.company.id;
+  if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
+  const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
+  throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+const when = (d: Date | null) => (d === null ? '-' : d.toISOString().replace('T', ' ').slice(0, 16) + 'Z');
+
+function runRow(r: RunRecord): string[] {
+  const s = r.report?.sync_summary;
+  const counts = s ? `+${s.users_created} ~${s.users_updated} -${s.users_archived}` : '';
+  return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
+}
+
+export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
+  const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
+    const app = await open(opts.config);
+    try {
+      return await fn(app);
+    } finally {
+      await app.close();
+    }
+  };
+
+  program
+    .command('companies')
+    .description('list the configured companies with their last and next run')
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'JSON output')
+    .action((opts: { config?: string; json?: boolean }) =>
+      withApp(opts, async (app) => {
+        const rows = [];
+        for (const c of app.config.companies) {
+          const state = await app.store.getCompanyState(c.id);
+          rows.push({
+            id: c.id,
+            name: c.name,
+            paused: c.paused || state.paused,
+            lastRun: state.lastRunAt,
+            lastResult: state.lastRunStatus,
+            nextRun: c.schedule && !(c.paused || state.paused) ? nextSlot(c, new Date()) : null,
+          });
+        }
+        if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
+        io.out.write(
+          table([
+            ['ID', 'NAME', 'LAST RUN', 'RESULT', 'NEXT RUN', 'PAUSED'],
+            ...rows.map((r) => [r.id, r.name, when(r.lastRun), r.lastResult ?? '-', when(r.nextRun), r.paused ? 'yes' : 'no']),
+          ]),
+        );
+      }),
+    );
+
+  program
+    .command('runs <company>')
+    .description('recent runs of a company')
+    .option('--config <file>', 'configuration file')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'JSON output')
+    .action((company: string, opts: { config?: string; limit: string; json?: boolean }) =>
+      withApp(opts, async (app) => {
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
+        const runs = await app.store.listRuns(companyId(app, company), limit);
+        if (opts.json) return void io.out.write(JSON.stringify(runs.map(({ report: _r, ...r }) => r), null, 2) + '\n');
+        if (runs.length === 0) return void io.out.write('No runs yet.\n');
+        io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], ...runs.map(runRow)]));
+      }),
+    );
+
+  program
+    .command('show <runId>')
+    .description("a run's report")
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'the JSON report')
+    .action((runId: string, opts: { config?: string; json?: boolean }) =>
+      withApp(opts, async (app) => {
+        const run = await app.store.getRun(runId);
+        if (!run) throw new InputError(`no run ${runId}`);
+        if (opts.json) return void io.out.write(JSON.stringify(run.report, null, 2) + '\n');
+        io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], runRow(run)]));
+        const s = run.report?.sync_summary;
+        if (s) io.out.write(`\n${JSON.stringify(s, null, 2)}\n`);
+        for (const e of run.report?.errors ?? []) io.out.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
+      }),
+    );
+
+  program
+    .command('preview <company>')
+    .description('read both sides and show (and store) the plan')
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'print the JSON report')
+    .action((company: string, opts: { config?: string; json?: boolean }) =>
+      withApp(opts, async (app) => {
+        const preview = await app.service.preview(companyId(app, company), CLI_ACTOR);
+        if (opts.json) io.out.write(JSON.stringify({ plan_id: preview.planId, expires_at: preview.expiresAt.toISOString(), ...preview.report }, null, 2) + '\n');
+        else io.out.write(`${formatPlan(preview.plan)}\nPlan ${preview.planId} (expires ${when(preview.expiresAt)}): kb4sync apply ${preview.plan.company.id} --plan ${preview.planId}\n`);
+        process.exitCode = preview.plan.guard.status === 'blocked' ? EXIT.blocked : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('apply <company>')
+    .description('apply a stored plan (--plan), or preview and apply after confirmation')
+    .option('--config <file>', 'configuration file')
+    .option('--plan <id>', 'the plan to apply (from preview)')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--confirm-archive <n>', 'the archive count, for a plan the guard blocked')
+    .option('--json', 'print the JSON report')
+    .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean }) =>
+      withApp(opts, async (app) => {
+        const id = companyId(app, company);
+        let confirm: number | null = null;
+        if (opts.confirmArchive !== undefined) {
+          confirm = Number(opts.confirmArchive);
+          if (!Number.isInteger(confirm) || confirm < 0) throw new InputError('--confirm-archive must be a whole number');
+        }
+        let planId = opts.plan;
+        if (!planId) {
+          const preview = await app.service.preview(id, CLI_ACTOR);
+          if (!opts.json) io.out.write(formatPlan(preview.plan));
+          if (preview.plan.operations.length === 0) {
+            if (opts.json) io.out.write(JSON.stringify(preview.report, null, 2) + '\n');
+            return;
+          }
+          if (!opts.yes) {
+            if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
+            const rl = createInterface({ input: io.in, output: io.out });
+            const answer = await rl.question(`Apply ${preview.plan.operations.length} changes to ${preview.plan.company.name}? [y/N] `);
+            rl.close();
+            if (!/^y(es)?$/i.test(answer.trim())) {
+              io.out.write('Nothing applied.\n');
+              return;
+            }
+          }
+          planId = preview.planId;
+        } else {
+          const stored = await app.store.getPlan(planId);
+          if (!stored || stored.companyId !== id) throw new InputError(`plan ${planId} is not a plan of ${id}`);
+        }
+        const bar = !opts.json && io.out.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} {phase}', stream: io.out as NodeJS.WriteStream }) : null;
+        try {
+          const result = await app.service.apply(planId, CLI_ACTOR, {
+            confirmArchive: confirm,
+            onProgress: (p) => {
+              if (!bar) return;
+              if (bar.getTotal() !== p.total) bar.start(p.total, 0, { phase: '' });
+              bar.update(p.done + p.failed + p.skipped, { phase: (PHASES[p.phase] ?? []).join('/') });
+            },
+          });
+          bar?.stop();
+          if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
+          else {
+            const s = result.report.sync_summary;
+            io.out.write(`${result.status}: ${s.users_created} created, ${s.users_updated} updated, ${s.users_archived} archived (run ${result.runId})\n`);
+            for (const e of result.report.errors) io.err.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
+          }
+          process.exitCode = result.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+        } catch (err) {
+          bar?.stop();
+          if (err instanceof ApplyRefused) {
+            process.exitCode = err.reason === 'confirmation-required' ? EXIT.blocked : EXIT.badInput;
+            io.err.write(`kb4sync: ${err.message}${err.reason === 'confirmation-required' ? ' (--confirm-archive N)' : ''}\n`);
+            return;
+          }
+          throw err;
+        }
+      }),
+    );
+}

@@ -1,0 +1,8 @@
+/** kb4sync.yaml: schema, loading, the secrets it names, and the rules the core reads from it. */
+export { configSchema, GUID_PATTERN } from './schema';
+export type { Config, CompanyConfig } from './schema';
+export { ConfigError } from './errors';
+export { parseConfig, readConfigFile, environmentFor, configPath } from './load';
+export { resolveSecrets, resolveEmailCredential, resolveWebhookSecrets, type CompanySecrets } from './secrets';
+export { companyRules } from './rules';
+export { Secret } from '../shared';

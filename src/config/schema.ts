@@ -1,0 +1,198 @@
+/**
+ * The schema of kb4sync.yaml (zod): what each field means, its default and what it must look like.
+ * The file never holds a secret, only the names of the environment variables that do.
+ */
+import { z } from 'zod';
+import { KNOWBE4_SCIM_URLS, type Kb4Region } from '../knowbe4';
+import { CLOUDS, type Cloud } from '../m365';
+import { GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES } from '../sync';
+
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const guid = z.string().regex(GUID_PATTERN, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
+const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
+
+const m365Schema = z
+  .strictObject({
+    tenantId: guid.describe('Entra tenant id (directory id) of the company'),
+    clientId: guid.describe('Application (client) id of the Graph app registration in that tenant'),
+    clientSecretEnv: envName.optional().describe('Name of the env var holding the client secret'),
+    certificatePathEnv: envName.optional().describe('Name of the env var holding the path of a PEM certificate + key'),
+    managedIdentity: z.boolean().optional().describe('Use the managed identity of the host (Azure) instead of a secret'),
+    cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public').describe('Microsoft cloud: sets the Graph and sign-in hosts'),
+    graphUrl: httpUrl.optional().describe('Override of the Graph host (sandbox, tests, proxies)'),
+    authorityHost: z
+      .url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' })
+      .optional()
+      .describe('Override of the sign-in host (https only)'),
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file of an extra CA to trust for sign-in and Graph (a TLS-inspecting proxy, or the sandbox)'),
+  })
+  .superRefine((m, ctx) => {
+    const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true',
+      });
+    }
+  });
+
+const knowbe4Schema = z
+  .strictObject({
+    region: z.enum(Object.keys(KNOWBE4_SCIM_URLS) as [Kb4Region, ...Kb4Region[]]).default('us').describe('KnowBe4 region of the account'),
+    scimUrl: httpUrl.optional().describe('The Tenant URL KnowBe4 shows under User Provisioning (overrides the region; required for uk and de)'),
+    scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
+    reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),
+    reportingUrl: httpUrl.optional().describe('Override of the Reporting API host'),
+    requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
+    maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
+  })
+  .superRefine((k, ctx) => {
+    if (!k.scimUrl && KNOWBE4_SCIM_URLS[k.region] === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scimUrl'],
+        message: `region ${k.region} has no documented SCIM URL: copy the Tenant URL from KnowBe4 (Account Settings > User Provisioning) into scimUrl`,
+      });
+    }
+  });
+
+const mappingSchema = z
+  .record(z.string(), z.union([z.enum(GRAPH_FIELDS), z.null()]))
+  .superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      if (!(KB4_ATTRIBUTE_NAMES as string[]).includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown KnowBe4 attribute; expected one of ${KB4_ATTRIBUTE_NAMES.join(', ')}`,
+        });
+      }
+    }
+  });
+
+const companySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected lower-case letters, digits, - or _' })
+    .describe('Short id used in commands and file names'),
+  name: z.string().trim().min(1).describe('Display name; commands match it loosely (Acme → Acme Corp)'),
+  m365: m365Schema,
+  knowbe4: knowbe4Schema,
+  scope: z
+    .strictObject({
+      licenses: z.array(z.string().trim().min(1)).default([]).describe('SKU part numbers (SPE_E3, …) or skuIds; empty = any licensed user'),
+      groups: z.array(guid).default([]).describe('Entra group ids: only their (transitive) members are in scope; empty = everyone'),
+      includeGuests: z.boolean().default(false).describe('Sync guest (#EXT#) accounts too'),
+      exclude: z.array(z.string().trim().min(1)).default([]).describe('Glob patterns on the primary address; matches are neither synced nor archived'),
+    })
+    .prefault({}),
+  emailSource: z.enum(['mail', 'upn']).default('mail').describe('Which Graph field is the KnowBe4 login: mail (falls back to the UPN when empty) or upn'),
+  attributes: mappingSchema.default({}).describe('Extra mappings, KnowBe4 attribute ← Graph field; null removes a default mapping'),
+  syncManagers: z.boolean().default(true).describe('Link KnowBe4 managers from Entra managers (when the manager is in scope)'),
+  groups: z
+    .strictObject({
+      default: z.string().trim().min(1).optional().describe('KnowBe4 group every synced user belongs to'),
+      departments: z.record(z.string(), z.string().trim().min(1)).default({}).describe('M365 department → KnowBe4 group'),
+      mirror: z
+        .array(z.strictObject({ id: guid, name: z.string().trim().min(1) }))
+        .default([])
+        .describe('Entra groups mirrored (transitively) into KnowBe4 groups of the given name'),
+    })
+    .prefault({}),
+  removeStaleUsers: z.boolean().default(false).describe('Archive KnowBe4 users no in-scope M365 user matches (history is kept)'),
+  guard: z
+    .strictObject({
+      maxArchive: z.number().int().min(0).default(10).describe('Block a plan that archives more users than this'),
+      maxArchivePercent: z.number().min(0).max(100).default(10).describe('Block a plan that archives more than this % of active KnowBe4 users'),
+      maxSourceShrinkPercent: z.number().min(0).max(100).default(30).describe('Block a plan when in-scope M365 users fell by more than this % since the last good run'),
+    })
+    .prefault({}),
+  schedule: z
+    .strictObject({
+      cron: z
+        .string()
+        .refine((c) => {
+          const parts = c.trim().split(/\s+/);
+          return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
+        }, 'expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *"'),
+      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone the cron runs in'),
+      autoApply: z.boolean().default(false).describe('Apply nightly plans that pass the guard without asking'),
+    })
+    .optional(),
+  notify: z
+    .strictObject({
+      subscriptions: z.array(z.string()).default([]).describe("Names of subscribed channels that get this company's messages; empty = all"),
+    })
+    .prefault({}),
+  paused: z.boolean().default(false).describe('Start paused: no scheduled runs until resumed'),
+});
+
+export const configSchema = z
+  .strictObject({
+    admins: z
+      .array(z.strictObject({ aadObjectId: guid, name: z.string().optional() }))
+      .default([])
+      .describe('Entra object ids of the people who may Apply, Pause and Resume'),
+    allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
+    companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
+    pauseAfterFailures: z.number().int().min(1).max(100).default(3).describe('Scheduled runs that fail in a row before a company pauses itself'),
+    envFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A KEY=value file read at start for the secrets (relative to this file); variables already set win'),
+    notifications: z
+      .strictObject({
+        webhooks: z
+          .array(z.strictObject({ url: httpUrl, secretEnv: envName.describe('Name of the env var holding the HMAC signing secret') }))
+          .default([])
+          .describe('JSON POSTs of every summary and alert, HMAC-signed (X-Kb4sync-Signature)'),
+        email: z
+          .strictObject({
+            m365: m365Schema.describe('The app registration (with the Mail.Send application permission) in the tenant of the sending mailbox'),
+            from: z.email().describe('Mailbox the messages are sent from (Graph sendMail)'),
+            to: z.array(z.email()).min(1).describe('Recipients of every summary and alert'),
+          })
+          .optional()
+          .describe('Summaries and alerts by e-mail through Microsoft Graph sendMail'),
+      })
+      .prefault({})
+      .describe('Channels besides Teams for summaries and alerts'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.companies.forEach((company, i) => {
+      for (const key of [`id:${company.id}`, `name:${company.name.toLowerCase()}`]) {
+        const first = seen.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['companies', i, key.startsWith('id') ? 'id' : 'name'],
+            message: `duplicate of companies[${first}]`,
+          });
+        } else seen.set(key, i);
+      }
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type CompanyConfig = Config['companies'][number];

@@ -1,0 +1,71 @@
+/** The secrets a configuration names, read from the environment once, at start. */
+import type { GraphCredential } from '../m365';
+import { Secret } from '../shared';
+import { ConfigError } from './errors';
+import type { Config } from './schema';
+
+export interface CompanySecrets {
+  graph: GraphCredential;
+  scimToken: Secret;
+  reportingToken: Secret | null;
+}
+
+/** Reads every secret the companies name. A missing variable is an error naming field and variable. */
+export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets> {
+  const problems: string[] = [];
+  const out = new Map<string, CompanySecrets>();
+  const read = (name: string, field: string): string | null => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') {
+      problems.push(`${field}: environment variable ${name} is not set`);
+      return null;
+    }
+    return value;
+  };
+  config.companies.forEach((c, i) => {
+    const at = `companies[${i}]`;
+    let graph: CompanySecrets['graph'] = { kind: 'managedIdentity' };
+    if (c.m365.clientSecretEnv) {
+      const v = read(c.m365.clientSecretEnv, `${at}.m365.clientSecretEnv`);
+      graph = { kind: 'secret', clientSecret: new Secret(v ?? '') };
+    } else if (c.m365.certificatePathEnv) {
+      const v = read(c.m365.certificatePathEnv, `${at}.m365.certificatePathEnv`);
+      graph = { kind: 'certificate', certificatePath: v ?? '' };
+    }
+    const scim = read(c.knowbe4.scimTokenEnv, `${at}.knowbe4.scimTokenEnv`);
+    const reporting = c.knowbe4.reportingTokenEnv ? read(c.knowbe4.reportingTokenEnv, `${at}.knowbe4.reportingTokenEnv`) : null;
+    out.set(c.id, {
+      graph,
+      scimToken: new Secret(scim ?? ''),
+      reportingToken: reporting === null ? null : new Secret(reporting),
+    });
+  });
+  if (problems.length > 0) throw new ConfigError('environment', problems);
+  return out;
+}
+
+/** The credential of the e-mail sender, when e-mail notifications are configured. */
+export function resolveEmailCredential(config: Config, env: NodeJS.ProcessEnv = process.env): CompanySecrets['graph'] | null {
+  const email = config.notifications.email;
+  if (!email) return null;
+  const read = (name: string, field: string) => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') throw new ConfigError('environment', [`notifications.email.m365.${field}: environment variable ${name} is not set`]);
+    return value;
+  };
+  if (email.m365.clientSecretEnv) return { kind: 'secret', clientSecret: new Secret(read(email.m365.clientSecretEnv, 'clientSecretEnv')) };
+  if (email.m365.certificatePathEnv) return { kind: 'certificate', certificatePath: read(email.m365.certificatePathEnv, 'certificatePathEnv') };
+  return { kind: 'managedIdentity' };
+}
+
+/** The signing secrets of the configured webhooks, in order. */
+export function resolveWebhookSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Secret[] {
+  const problems: string[] = [];
+  const secrets = config.notifications.webhooks.map((w, i) => {
+    const value = env[w.secretEnv];
+    if (value === undefined || value.trim() === '') problems.push(`notifications.webhooks[${i}].secretEnv: environment variable ${w.secretEnv} is not set`);
+    return new Secret(value ?? '');
+  });
+  if (problems.length > 0) throw new ConfigError('environment', problems);
+  return secrets;
+}

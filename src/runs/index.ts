@@ -1,0 +1,4 @@
+/** Runs: preview, apply, resume and `sync user` over the ports the adapters implement. */
+export * from './ports';
+export * from './service';
+export { execute, errorMessage, RunAborted, type ExecuteOptions, type Progress } from './executor';

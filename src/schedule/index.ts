@@ -1,0 +1,2 @@
+/** Nightly runs: croner jobs per company and time zone, catch-up, auto-pause. */
+export * from './scheduler';

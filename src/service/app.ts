@@ -1,0 +1,95 @@
+/**
+ * Wiring: from kb4sync.yaml and the environment to a running set of parts (store, connectors,
+ * run service). The CLI, the server and the tests all build their world here.
+ */
+import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
+import { Kb4ScimClient } from '../knowbe4';
+import { createLogger, type Logger } from '../observability';
+import type { Metrics } from '../observability';
+import type { Connectors, SourceReader, TargetClient } from '../runs';
+import { RunService, type RunSettings } from '../runs';
+import { ConversationStore } from '../store';
+import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from '../store';
+import { KyselyRunStore } from '../store';
+
+
+/** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
+export type SourceFactory = (company: CompanyConfig, credential: CompanySecrets['graph'], onStatus?: (status: number | null) => void) => SourceReader;
+export type TargetFactory = (company: CompanyConfig, secrets: CompanySecrets) => TargetClient;
+
+export interface AppOptions {
+  config?: Config;
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  source: SourceFactory;
+  target?: TargetFactory;
+  settings?: Partial<RunSettings>;
+  clock?: () => Date;
+  metrics?: Metrics;
+}
+
+export interface App {
+  config: Config;
+  /** The environment the app runs with (process env plus the config's envFile). */
+  env: NodeJS.ProcessEnv;
+  database: OpenedDatabase;
+  store: KyselyRunStore;
+  conversations: ConversationStore;
+  connectors: Connectors;
+  service: RunService;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function openApp(options: AppOptions): Promise<App> {
+  const baseEnv = options.env ?? process.env;
+  const log = options.log ?? createLogger();
+  const file = options.configPath ?? configPath(baseEnv);
+  const config = options.config ?? readConfigFile(file);
+  const env = environmentFor(config, file, baseEnv);
+  const secrets = resolveSecrets(config, env);
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH });
+  const store = new KyselyRunStore(database.db);
+  const companyOf = (id: string) => {
+    const company = config.companies.find((c) => c.id === id);
+    if (!company) throw new Error(`unknown company ${id}`);
+    return { company, secrets: secrets.get(id) as CompanySecrets };
+  };
+  const metrics = options.metrics;
+  const targetFactory: TargetFactory =
+    options.target ??
+    ((company, s) =>
+      Kb4ScimClient.forCompany(company, s.scimToken, {
+        onAttempt: (e) => metrics?.apiRequests.inc({ service: 'knowbe4', status: e.status === null ? 'network' : String(e.status) }),
+      }));
+  // One client per company, so its rate limiter covers every run of that account in this process.
+  const targets = new Map<string, TargetClient>();
+  const connectors: Connectors = {
+    source: (id) => {
+      const { company, secrets: s } = companyOf(id);
+      return options.source(company, s.graph, (status) => metrics?.apiRequests.inc({ service: 'graph', status: status === null ? 'network' : String(status) }));
+    },
+    target: (id) => {
+      let client = targets.get(id);
+      if (!client) {
+        const { company, secrets: s } = companyOf(id);
+        targets.set(id, (client = targetFactory(company, s)));
+      }
+      return client;
+    },
+  };
+  const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock, metrics });
+  log.debug({ store: database.description }, 'store opened');
+  return {
+    config,
+    env,
+    database,
+    store,
+    conversations: new ConversationStore(database.db),
+    connectors,
+    service,
+    log,
+    close: () => database.db.destroy(),
+  };
+}

@@ -1,0 +1,5 @@
+/** The running service: wiring (app), the HTTP server, the bot and scheduler together (serve), start-up. */
+export { openApp, type App, type AppOptions, type SourceFactory, type TargetFactory } from './app';
+export { startServer, type Download, type RunningServer, type ServerOptions } from './httpServer';
+export { serve, type Service, type ServeOptions } from './serve';
+export { graphSource, startDemo, startService, type RunningService } from './start';

@@ -1,0 +1,146 @@
+/**
+ * The long-running service: the bot's HTTP server, the nightly scheduler, resume of interrupted
+ * applies, and proactive notifications; stopped cleanly on SIGINT/SIGTERM.
+ */
+import { randomBytes } from 'node:crypto';
+import { CloudAdapter } from 'botbuilder';
+import { BotAuthentication, botAuthOptions } from '../teams';
+import { resolveEmailCredential, resolveWebhookSecrets } from '../config';
+import { EmailNotifier } from '../notify';
+import type { App } from './app';
+import { Kb4syncBot, type BotViews, type CompanyLookup, type ParsedCommand } from '../teams';
+import { signLink } from '../teams';
+import { createMetrics, type Metrics } from '../observability';
+import { describeProblem } from '../notify';
+import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
+import { TeamsNotifier } from '../notify';
+import { WebhookNotifier } from '../notify';
+import { Scheduler } from '../schedule';
+import { startServer, type Download, type RunningServer } from './httpServer';
+
+export interface ServeOptions {
+  app: App;
+  env: NodeJS.ProcessEnv;
+  host: string;
+  port: number;
+  /** Base URL people reach this service at (for download links); defaults to the listen URL. */
+  publicUrl?: string;
+  views: BotViews & { notification(event: NotifyEvent): Record<string, unknown> };
+  parse: (text: string) => ParsedCommand;
+  findCompany: (query: string, companies: { id: string; name: string }[]) => CompanyLookup;
+  download: (app: App, planId: string, format: 'csv' | 'json') => Promise<Download | null>;
+  /** Sandbox mode accepts unauthenticated Bot Framework traffic (no app id). */
+  sandbox: boolean;
+  metrics?: Metrics;
+  schedule?: boolean;
+}
+
+export interface Service {
+  url: string;
+  server: RunningServer;
+  scheduler: Scheduler;
+  notifier: Notifier;
+  stop(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<Service> {
+  const { app, env, views } = options;
+  const log = app.log;
+  const appId = env.MicrosoftAppId ?? '';
+  if (!appId && !options.sandbox) {
+    throw new Error('MicrosoftAppId is not set: a production bot needs its Azure Bot registration (see README, "Run it for real").');
+  }
+  if (!appId) log.warn('SANDBOX MODE: no MicrosoftAppId, so /api/messages accepts UNAUTHENTICATED traffic. Never expose this port.');
+  const authOptions = botAuthOptions(env);
+  if (env.ToBotFromChannelOpenIdMetadataUrl || env.ToBotFromChannelTokenIssuer) {
+    log.warn({ metadata: authOptions.ToBotFromChannelOpenIdMetadataUrl, issuer: authOptions.ToBotFromChannelTokenIssuer }, 'Bot Framework tokens are checked against a non-default issuer (ToBotFromChannelOpenIdMetadataUrl)');
+  }
+  const auth = new BotAuthentication(authOptions);
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context, error) => {
+    log.error({ err: error.message }, 'turn failed');
+    await context.sendActivity('kb4sync hit an internal error; it has been logged.').catch(() => undefined);
+  };
+
+  const metrics = options.metrics ?? createMetrics();
+  const linkKey = env.KB4SYNC_LINK_SECRET ? Buffer.from(env.KB4SYNC_LINK_SECRET) : randomBytes(32);
+  let publicUrl = options.publicUrl ?? env.KB4SYNC_PUBLIC_URL ?? '';
+
+  const teams = new TeamsNotifier({
+    adapter,
+    appId,
+    conversations: app.conversations,
+    // Approval requests are the preview card itself, with Apply and the signed download links.
+    render: (e) =>
+      e.kind === 'approval-needed'
+        ? views.preview({ plan: e.plan, planId: e.planId, digest: e.digest, expiresAt: e.expiresAt, links: links(e.planId, e.expiresAt) })
+        : views.notification(e),
+    log,
+    // `notify.subscriptions` names the conversations (by name or id) a company's messages go to.
+    wants: (companyId, sub) => {
+      const wanted = app.config.companies.find((c) => c.id === companyId)?.notify.subscriptions ?? [];
+      return wanted.length === 0 || wanted.some((w) => w === sub.id || w.toLowerCase() === sub.name?.toLowerCase());
+    },
+  });
+  const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
+  const emailCredential = resolveEmailCredential(app.config, env);
+  const email = app.config.notifications.email && emailCredential ? [new EmailNotifier(app.config.notifications.email, emailCredential)] : [];
+  const notifier = new FanOutNotifier([teams, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
+  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
+
+  const links = (planId: string, expiresAt: Date) =>
+    publicUrl
+      ? {
+          csv: signLink(publicUrl, `/downloads/${planId}.csv`, expiresAt, linkKey),
+          json: signLink(publicUrl, `/downloads/${planId}.json`, expiresAt, linkKey),
+        }
+      : null;
+
+  const bot = new Kb4syncBot({
+    config: app.config,
+    service: app.service,
+    store: app.store,
+    conversations: app.conversations,
+    adapter,
+    appId,
+    views,
+    parse: options.parse,
+    findCompany: options.findCompany,
+    scheduler,
+    log,
+    links,
+  });
+
+  const server = await startServer({
+    host: options.host,
+    port: options.port,
+    adapter,
+    bot,
+    metrics,
+    log,
+    linkKey,
+    health: async () => {
+      await app.store.getCompanyState('__healthz__');
+    },
+    download: (planId, format) => options.download(app, planId, format),
+  });
+  publicUrl ||= server.url;
+
+  // Interrupted applies first (their leases lapse), then nightly jobs and missed nights.
+  app.service.resume().catch((err: unknown) => log.error({ err: (err as Error).message }, 'resume failed'));
+  if (options.schedule ?? true) {
+    scheduler.start();
+    scheduler.catchUp().catch((err: unknown) => log.error({ err: (err as Error).message }, 'catch-up failed'));
+  }
+
+  return {
+    url: server.url,
+    server,
+    scheduler,
+    notifier,
+    async stop() {
+      scheduler.stop();
+      await server.close();
+    },
+  };
+}
