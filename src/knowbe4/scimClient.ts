@@ -186,6 +186,17 @@ export class Kb4ScimClient {
     return read.value;
   }
 
+  /**
+   * One `GET /Users?count=1`: the cheapest request that needs the base URL, the token and SCIM
+   * all to be right (what `kb4sync doctor` asks). Returns how many users KnowBe4 reports.
+   */
+  async probe(): Promise<number> {
+    const res = await this.http.request({ method: 'GET', path: '/Users', params: { count: 1 }, retry: 'rateLimitOnly' });
+    const page = listResponseSchema.safeParse(res.data);
+    if (!page.success) throw new Kb4ProtocolError('protocol', 'KnowBe4 SCIM GET /Users did not return a SCIM ListResponse: is scimUrl the Tenant URL?', { method: 'GET', path: '/Users', attempts: 1 });
+    return page.data.totalResults;
+  }
+
   /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
   async findUserByUserName(userName: string): Promise<TargetUser | null> {
     const { users } = this.readUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));

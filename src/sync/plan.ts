@@ -2,7 +2,7 @@
  * The planner: from both sides and the company's rules to the exact list of changes. Pure and
  * deterministic: the same input gives the same plan, with the same operation ids, every time.
  */
-import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import { KB4_DATE_ATTRIBUTES, type GraphField, type Kb4Attribute, type Kb4Values } from './attributes';
 import { planGroups } from './groups';
 import { guard } from './guard';
 import { indexTargets, matchUsers, type Candidate, type Match, type MatchResult, type TargetIndex } from './match';
@@ -20,7 +20,7 @@ import type {
   TargetUser,
   Unmanaged,
 } from './model';
-import { addressKey, cleanValue, fallbackNames, lowerCase, primaryAddress } from './normalize';
+import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase, primaryAddress } from './normalize';
 import { buildRoster, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink } from './operations';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
@@ -215,7 +215,8 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   const mapped = mappedAttributes(rules);
   for (let i = 0; i < mapped.length; i++) {
     const { attribute, field } = mapped[i] as MappedAttribute;
-    values[attribute] = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
+    const value = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
+    values[attribute] = KB4_DATE_ATTRIBUTES.has(attribute) ? cleanDate(value) : value;
   }
   return values;
 }
@@ -260,7 +261,7 @@ function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): voi
     const current = t.values[attribute];
     // `after` is already clean, so a value equal to it cleans to itself: the usual case.
     if (current === after) continue;
-    const before = cleanValue(current);
+    const before = KB4_DATE_ATTRIBUTES.has(attribute) ? cleanDate(current) : cleanValue(current);
     if (before !== after) (changes ??= []).push({ attribute, before, after });
   }
   if (changes !== null) {

@@ -115,7 +115,7 @@ test('Reporting API: paged users with console facts, groups, bearer token; the r
   expect(byEmail.get('ada@acme.com')?.provisioningManaged).toBe(true);
 });
 
-test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', async () => {
+test('forCompany: the SCIM base is the Tenant URL (scimUrl); region selects only the Reporting API host', async () => {
   sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(1) });
   const company = (knowbe4: Record<string, unknown>) =>
     parseConfig({
@@ -128,12 +128,11 @@ test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', as
         },
       ],
     }).companies[0]!;
-  expect(Kb4ScimClient.forCompany(company({ region: 'eu' }), new Secret('t')).baseUrl).toBe('https://eu.knowbe4.com/scim/v2');
-  expect(Kb4ScimClient.forCompany(company({ region: 'ca' }), new Secret('t')).baseUrl).toBe('https://ca.knowbe4.com/scim/v2');
-  expect(Kb4ScimClient.forCompany(company({}), new Secret('t')).baseUrl).toBe('https://training.knowbe4.com/scim/v2');
   const local = Kb4ScimClient.forCompany(company({ region: 'uk', scimUrl: sb.url, requestsPerSecond: 50, pageSize: 1 }), new Secret('t'));
   expect(local.baseUrl).toBe(sb.url);
   expect(await local.listUsers()).toHaveLength(1);
+  expect(Kb4ReportingClient.forCompany(company({ region: 'eu', scimUrl: sb.url }), new Secret('r')).baseUrl).toBe('https://eu.api.knowbe4.com');
+  expect(() => company({ region: 'eu' })).toThrow(/knowbe4\.scimUrl: required: copy the Tenant URL/);
 });
 
 test('group PATCHes in Entra\'s shapes are applied; the RFC filter path only for an account that opts in; unknown members are refused', async () => {
