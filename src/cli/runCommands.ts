@@ -8,8 +8,7 @@ import type { Command } from 'commander';
 import type { App } from '../service';
 import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
-import type { RunRecord } from '../runs';
-import { ApplyRefused, type Actor } from '../runs';
+import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
 import { PHASES } from '../sync';
 
@@ -155,11 +154,12 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         if (!planId) {
           const preview = await app.service.preview(id, CLI_ACTOR);
           if (!opts.json) io.out.write(formatPlan(preview.plan));
-          if (preview.plan.operations.length === 0) {
+          const decision = decide(preview.plan, { approved: opts.yes ?? false, confirmArchive: confirm });
+          if (decision.kind === 'in-step') {
             if (opts.json) io.out.write(JSON.stringify(preview.report, null, 2) + '\n');
             return;
           }
-          if (!opts.yes) {
+          if (decision.kind === 'ask') {
             if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
             const rl = createInterface({ input: io.in, output: io.out });
             const answer = await rl.question(`Apply ${preview.plan.operations.length} changes to ${preview.plan.company.name}? [y/N] `);
@@ -169,6 +169,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
               return;
             }
           }
+          // A guard-blocked plan goes on to apply, which refuses it with the count to type (exit 3).
           planId = preview.planId;
         } else {
           const stored = await app.store.getPlan(planId);

@@ -2,3 +2,4 @@
 export * from './ports';
 export * from './service';
 export { execute, errorMessage, RunAborted, type ExecuteOptions, type Progress } from './executor';
+export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';

@@ -8,8 +8,7 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import type { RunStore } from '../runs';
-import type { RunService } from '../runs';
+import { decide, type RunService, type RunStore } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;
@@ -119,21 +118,23 @@ export class Scheduler {
     const ref = { id: company.id, name: company.name };
     try {
       const preview = await service.preview(company.id, SCHEDULE_ACTOR);
-      const guard = preview.plan.guard;
-      if (guard.status === 'blocked') {
-        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
-        await notifier.notify({ kind: 'guard-blocked', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report, reasons: guard.reasons, archiveCount: guard.archiveCount });
-        return { kind: 'guard-blocked', planId: preview.planId };
-      }
-      if (preview.plan.operations.length === 0) {
-        await store.updateCompanyState(company.id, { consecutiveFailures: 0, lastRunAt: this.clock(), lastRunStatus: 'succeeded', lastRunId: preview.runId });
-        await notifier.notify({ kind: 'summary', company: ref, runId: preview.runId, report: preview.report });
-        return { kind: 'no-changes', planId: preview.planId };
-      }
-      if (!company.schedule?.autoApply) {
-        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
-        await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, report: preview.report, plan: preview.plan });
-        return { kind: 'approval-needed', planId: preview.planId };
+      // Scheduled runs never release a guard: only an admin's typed count does.
+      const decision = decide(preview.plan, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
+      switch (decision.kind) {
+        case 'guard-blocked':
+          await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+          await notifier.notify({ kind: 'guard-blocked', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report, reasons: decision.reasons, archiveCount: decision.archiveCount });
+          return { kind: 'guard-blocked', planId: preview.planId };
+        case 'in-step':
+          await store.updateCompanyState(company.id, { consecutiveFailures: 0, lastRunAt: this.clock(), lastRunStatus: 'succeeded', lastRunId: preview.runId });
+          await notifier.notify({ kind: 'summary', company: ref, runId: preview.runId, report: preview.report });
+          return { kind: 'no-changes', planId: preview.planId };
+        case 'ask':
+          await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+          await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, report: preview.report, plan: preview.plan });
+          return { kind: 'approval-needed', planId: preview.planId };
+        case 'apply':
+          break;
       }
       const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
       if (result.status === 'failed') return await this.failed(company, result.failure ?? new Error(result.error ?? 'the run failed'), true);

@@ -3,3 +3,4 @@ export { openApp, type App, type AppOptions, type SourceFactory, type TargetFact
 export { startServer, type Download, type RunningServer, type ServerOptions } from './httpServer';
 export { serve, type Service, type ServeOptions } from './serve';
 export { graphSource, startDemo, startService, type RunningService } from './start';
+export { startTrial, TrialRefused, TRIAL_DEFAULT_STORE, APPLIES_OFF_MESSAGE, type RunningTrial, type TrialOptions } from './trial';
