@@ -82,6 +82,18 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  takeovers: z
+    .array(
+      z.strictObject({
+        targetId: z.string(),
+        userName: z.string(),
+        sourceId: z.string(),
+        address: z.string(),
+        via: z.enum(['address', 'alias', 'formerLink']),
+        externalIdBefore: z.string().nullable(),
+      }),
+    )
+    .optional(),
   guard: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),

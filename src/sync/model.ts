@@ -265,6 +265,20 @@ export interface Unreadable extends UnreadableRecord {
   heldSourceIds: string[];
 }
 
+/** A KnowBe4 record kb4sync did not make, adopted for an in-scope user (id and history kept). */
+export interface Takeover {
+  targetId: string;
+  /** The record's login e-mail as found. */
+  userName: string;
+  sourceId: string;
+  /** The user's primary address (the record is renamed to it when they differ). */
+  address: string;
+  /** How it was found: by address, by alias, or by the externalId an earlier tool left (mailNickname / onPremisesSamAccountName). */
+  via: 'address' | 'alias' | 'formerLink';
+  /** The externalId it had (null: none, as ADI and the console leave it). */
+  externalIdBefore: string | null;
+}
+
 export interface Plan {
   company: { id: string; name: string };
   operations: Operation[];
@@ -273,6 +287,8 @@ export interface Plan {
   unmanaged: Unmanaged[];
   /** KnowBe4 records that could not be read: never written, never archived (absent in older stored plans). */
   unreadable?: Unreadable[];
+  /** Records adopted in this plan (absent when none, and in older stored plans). */
+  takeovers?: Takeover[];
   guard: GuardResult;
   stats: PlanStats;
 }

@@ -25,6 +25,7 @@ import { buildRoster, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink } from './operations';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
+import { takeovers } from './takeover';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -44,6 +45,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   let sourceIds: Set<string> | null = null;
   const isSourceId = (idKey: string) => (sourceIds ??= new Set(source.users.map((u) => lowerCase(u.id)))).has(idKey);
   const matched = matchUsers(scoped.candidates, index, isSourceId);
+  const adopted = takeovers(matched.matches);
   const roster = buildRoster(matched, index);
 
   const operations = phasedOperations();
@@ -69,6 +71,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     skipped: scoped.skipped,
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
+    ...(adopted.length > 0 ? { takeovers: adopted } : {}),
     guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
     stats,
   };
