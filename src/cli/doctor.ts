@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { environmentFor, GUID_PATTERN, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
-import { Kb4ScimClient } from '../knowbe4';
+import { Kb4ScimClient, probeScim } from '../knowbe4';
 import { createCredential, graphScope } from '../m365';
 import { describeProblem } from '../notify';
 import { openDatabase } from '../store';
@@ -61,15 +61,9 @@ async function graphCheck(company: CompanyConfig, secrets: CompanySecrets['graph
 
 async function scimCheck(company: CompanyConfig, secrets: CompanySecrets): Promise<Check> {
   const name = `${company.id}: KnowBe4 SCIM`;
-  try {
-    const client = Kb4ScimClient.forCompany(company, secrets.scimToken, { retry: { retries: 1, baseDelayMs: 200, maxDelayMs: 1000 } });
-    // A lookup that finds nobody still needs a valid token: 200 means the token works.
-    await client.findUserByUserName('kb4sync-doctor-check@invalid.example');
-    return pass(name, `token accepted by ${company.knowbe4.scimUrl ?? `region ${company.knowbe4.region}`}`);
-  } catch (err) {
-    const problem = describeProblem(err);
-    return fail(name, problem.message, problem.fix);
-  }
+  const client = Kb4ScimClient.forCompany(company, secrets.scimToken, { retry: { retries: 1, baseDelayMs: 200, maxDelayMs: 1000 } });
+  const probe = await probeScim(client, company.knowbe4.scimTokenEnv);
+  return probe.ok ? pass(name, probe.detail) : fail(name, probe.detail, probe.fix);
 }
 
 export async function runDoctor(options: { configPath: string; env: NodeJS.ProcessEnv; companyId?: string }): Promise<Check[]> {

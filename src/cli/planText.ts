@@ -43,6 +43,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Group removals', of(plan, 'removeFromGroup'), (o) => `- ${o.groupName} → ${o.userName}`, limit),
     ...section('Archive', of(plan, 'archive'), (o) => `- ${o.userName}  (${o.reason})`, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
+    ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
+    ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );
   if (plan.skipped.length > 0) {

@@ -3,7 +3,7 @@
  * The file never holds a secret, only the names of the environment variables that do.
  */
 import { z } from 'zod';
-import { KNOWBE4_SCIM_URLS, type Kb4Region } from '../knowbe4';
+import { KNOWBE4_REGIONS, TENANT_URL_WHERE } from '../knowbe4';
 import { CLOUDS, type Cloud } from '../m365';
 import { GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES } from '../sync';
 
@@ -63,26 +63,21 @@ const m365Schema = z
     }
   });
 
-const knowbe4Schema = z
-  .strictObject({
-    region: z.enum(Object.keys(KNOWBE4_SCIM_URLS) as [Kb4Region, ...Kb4Region[]]).default('us').describe('KnowBe4 region of the account'),
-    scimUrl: httpUrl.optional().describe('The Tenant URL KnowBe4 shows under User Provisioning (overrides the region; required for uk and de)'),
-    scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
-    reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),
-    reportingUrl: httpUrl.optional().describe('Override of the Reporting API host'),
-    requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
-    maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
-    pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
-  })
-  .superRefine((k, ctx) => {
-    if (!k.scimUrl && KNOWBE4_SCIM_URLS[k.region] === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scimUrl'],
-        message: `region ${k.region} has no documented SCIM URL: copy the Tenant URL from KnowBe4 (Account Settings > User Provisioning) into scimUrl`,
-      });
-    }
-  });
+const knowbe4Schema = z.strictObject({
+  region: z.enum(KNOWBE4_REGIONS).default('us').describe('KnowBe4 region of the account: selects the Reporting API host (the only hosts KnowBe4 documents per region)'),
+  scimUrl: z
+    .url({
+      protocol: /^https?$/,
+      error: (issue) => (issue.input === undefined ? `required: copy the Tenant URL from ${TENANT_URL_WHERE} (KnowBe4 documents no per-region SCIM host)` : 'expected an http(s) URL'),
+    })
+    .describe('The Tenant URL KnowBe4 shows under User Provisioning: the SCIM base URL (required)'),
+  scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
+  reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),
+  reportingUrl: httpUrl.optional().describe('Override of the Reporting API host'),
+  requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
+  maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
+  pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
+});
 
 const mappingSchema = z
   .record(z.string(), z.union([z.enum(GRAPH_FIELDS), z.null()]))

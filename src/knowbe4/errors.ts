@@ -16,6 +16,7 @@ export type Kb4ErrorKind =
   | 'server'
   | 'timeout'
   | 'network'
+  | 'tls'
   | 'badRequest'
   | 'protocol';
 
@@ -27,6 +28,8 @@ export interface Kb4ErrorContext {
   attempts: number;
   /** Name (never value) of the environment variable holding the token, for the hint. */
   tokenEnv?: string;
+  /** Host of the base URL, for messages about the connection itself. */
+  host?: string;
 }
 
 export const REGENERATE_TOKEN_WHERE =
@@ -83,6 +86,11 @@ const scimErrorBody = z.looseObject({
   message: z.string().nullish(),
 });
 
+/** Node's codes for certificate and handshake failures: a configuration problem, never transient. */
+export function isTlsCode(code: string): boolean {
+  return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/.test(code);
+}
+
 function describe(ctx: Kb4ErrorContext): string {
   return `${ctx.method} ${ctx.path}`;
 }
@@ -99,6 +107,13 @@ export function toKb4Error(err: unknown, ctx: Kb4ErrorContext): Kb4Error {
   const response = err.response;
   if (!response) {
     const code = err.code ?? 'unknown';
+    if (isTlsCode(code)) {
+      return new Kb4NetworkError(
+        'tls',
+        `KnowBe4 SCIM ${where}: the TLS connection failed (${code}); the certificate presented for ${ctx.host ?? 'the SCIM host'} could not be verified`,
+        ctx,
+      );
+    }
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
       return new Kb4NetworkError('timeout', `KnowBe4 SCIM ${where} timed out${tries}; KnowBe4 may be slow or unreachable, the run can be resumed`, ctx);
     }

@@ -8,7 +8,7 @@ import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type 
 import axiosRetry from 'axios-retry';
 import Bottleneck from 'bottleneck';
 import { retryDelay, type Secret } from '../shared';
-import { toKb4Error } from './errors';
+import { isTlsCode, toKb4Error } from './errors';
 
 export interface RetrySettings {
   /** Retries after the first attempt. */
@@ -89,7 +89,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 function isRetryable(policy: RetryPolicy, status: number | null, code: string | undefined): boolean {
   if (status === 429) return true;
   if (policy === 'rateLimitOnly') return false;
-  if (status === null) return code !== 'ERR_CANCELED';
+  // A certificate that fails verification fails the same way every time.
+  if (status === null) return code !== 'ERR_CANCELED' && !(code !== undefined && isTlsCode(code));
   return status >= 500 && status !== 501 && status <= 599;
 }
 
@@ -171,7 +172,7 @@ export class Kb4Http {
     } catch (err) {
       // axios-retry keeps its count on the merged config the error carries, not on ours.
       const attempts = (isAxiosError(err) ? (err.config?.['axios-retry']?.retryCount ?? 0) : 0) + 1;
-      throw toKb4Error(err, { method: req.method.toUpperCase(), path: req.path, attempts, tokenEnv: this.options.tokenEnv });
+      throw toKb4Error(err, { method: req.method.toUpperCase(), path: req.path, attempts, tokenEnv: this.options.tokenEnv, host: new URL(this.baseUrl).host });
     }
   }
 }

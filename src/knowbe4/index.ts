@@ -6,5 +6,6 @@ export type { Kb4ReportingOptions, ReportingGroup, ReportingUser } from './repor
 export { Kb4Http, sharedLimiter, accountKey, DEFAULT_RETRY } from './http';
 export type { AttemptEvent, Kb4HttpOptions, RetryPolicy, RetrySettings } from './http';
 export * from './errors';
+export { probeScim, probeFix, type ProbeResult } from './probe';
 export { readAttribute, targetFromScimSnapshot, toTargetGroup, toTargetUser } from './scimUser';
-export { KNOWBE4_SCIM_URLS, KNOWBE4_REPORTING_URLS, scimBaseUrl, type Kb4Region, type Kb4AccountSettings } from './regions';
+export { KNOWBE4_REGIONS, KNOWBE4_REPORTING_URLS, TENANT_URL_WHERE, scimBaseUrl, type Kb4Region, type Kb4AccountSettings } from './regions';

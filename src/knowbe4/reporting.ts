@@ -66,9 +66,12 @@ export interface Kb4ReportingOptions extends Omit<Kb4HttpOptions, 'baseUrl'> {
 export class Kb4ReportingClient {
   private readonly http: Kb4Http;
   private readonly perPage: number;
+  /** The Reporting API host in use (region default or reportingUrl). */
+  readonly baseUrl: string;
 
   constructor(options: Kb4ReportingOptions) {
     this.http = new Kb4Http(options);
+    this.baseUrl = this.http.baseUrl;
     this.perPage = Math.min(REPORTING_MAX_PER_PAGE, Math.max(1, options.perPage ?? REPORTING_MAX_PER_PAGE));
   }
 

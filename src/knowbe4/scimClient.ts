@@ -6,18 +6,20 @@ import { z } from 'zod';
 import type { Secret } from '../shared';
 import { scimBaseUrl, type Kb4AccountSettings } from './regions';
 import type { Kb4Values } from '../sync';
-import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
+import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
 import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions, type RetryPolicy } from './http';
 import {
   ENTERPRISE_MANAGER_PATH,
   SCIM_GROUP_URN,
   SCIM_PATCHOP_URN,
+  WORK_EMAIL_PATH,
   changeOperations,
+  readAll,
+  readTargetGroup,
+  readTargetUser,
   scimString,
   scimUserResource,
-  toTargetGroup,
-  toTargetUser,
   type PatchOperation,
 } from './scimUser';
 
@@ -26,6 +28,11 @@ export interface Kb4ScimClientOptions extends Kb4HttpOptions {
   pageSize?: number;
   /** Members per group PATCH. */
   memberBatchSize?: number;
+  /**
+   * Remove members with `members[value eq "…"]` paths instead of Entra's `path: "members"` with a
+   * value list. Off by default: only for a server known to need the RFC form.
+   */
+  memberRemovalByFilter?: boolean;
 }
 
 export interface CreateUserInput {
@@ -48,30 +55,12 @@ const listResponseSchema = z.looseObject({
   Resources: z.array(z.unknown()).nullish(),
 });
 const createdSchema = z.looseObject({ id: z.string().min(1) });
-const emailsSchema = z.looseObject({
-  emails: z.array(z.looseObject({ value: z.string().nullish(), type: z.string().nullish(), primary: z.boolean().nullish() })).nullish(),
-});
-type ScimEmail = NonNullable<z.infer<typeof emailsSchema>['emails']>[number];
+const emailsSchema = z.looseObject({ emails: z.array(z.looseObject({ type: z.unknown() })).nullish() });
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** A record KnowBe4 sent that is not a usable SCIM resource becomes an error naming it, not a ZodError. */
-function parseResource<T>(raw: unknown, parse: (raw: unknown) => T, path: string): T {
-  try {
-    return parse(raw);
-  } catch (err) {
-    const id = (raw as { id?: unknown } | null)?.id;
-    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a resource${typeof id === 'string' ? ` (id ${id})` : ''} that is not valid SCIM: ${what}`, {
-      method: 'GET',
-      path,
-      attempts: 1,
-    });
-  }
 }
 
 function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
@@ -84,8 +73,9 @@ export class Kb4ScimClient {
   private readonly memberBatchSize: number;
   private readonly retries: number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Emails (possibly none) seen per user id while listing, so a rename can keep them in step without a GET. */
-  private readonly emailsSeen = new Map<string, ScimEmail[]>();
+  private readonly memberRemovalByFilter: boolean;
+  /** Per user id seen while listing: whether the record has a work e-mail, so a rename can keep it in step without a GET. */
+  private readonly workEmailSeen = new Map<string, boolean>();
 
   constructor(options: Kb4ScimClientOptions) {
     this.http = new Kb4Http(options);
@@ -93,6 +83,7 @@ export class Kb4ScimClient {
     this.memberBatchSize = options.memberBatchSize ?? 100;
     this.retries = options.retry?.retries ?? 5;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.memberRemovalByFilter = options.memberRemovalByFilter ?? false;
     if (this.pageSize < 1 || this.memberBatchSize < 1) throw new RangeError('pageSize and memberBatchSize must be at least 1');
   }
 
@@ -122,11 +113,11 @@ export class Kb4ScimClient {
    * Every resource of a list endpoint. Asks for `pageSize` and advances by what actually came
    * back, until totalResults is reached: costs max(1, ceil(N / min(pageSize, server cap))).
    */
-  private async listAll(path: '/Users' | '/Groups', filter?: string): Promise<unknown[]> {
+  private async listAll(path: '/Users' | '/Groups', filter?: string, extra: Record<string, string> = {}): Promise<unknown[]> {
     const out: unknown[] = [];
     let startIndex = 1;
     for (;;) {
-      const params: Record<string, string | number> = { startIndex, count: this.pageSize };
+      const params: Record<string, string | number> = { ...extra, startIndex, count: this.pageSize };
       if (filter) params.filter = filter;
       const res = await this.http.request({ method: 'GET', path, params });
       const page = listResponseSchema.safeParse(res.data);
@@ -144,62 +135,80 @@ export class Kb4ScimClient {
   private remember(raw: unknown): void {
     const parsed = emailsSchema.safeParse(raw);
     const id = (raw as { id?: unknown } | null)?.id;
-    // An empty list is remembered too: "has no emails" is as useful to a rename as the emails.
-    if (parsed.success && typeof id === 'string') this.emailsSeen.set(id, parsed.data.emails ?? []);
+    // "Has no work e-mail" is remembered too: as useful to a rename as having one.
+    if (parsed.success && typeof id === 'string') this.workEmailSeen.set(id, (parsed.data.emails ?? []).some((e) => e.type === 'work'));
   }
 
-  private parseUsers(raw: unknown[]): TargetUser[] {
+  /**
+   * Each record on its own: one KnowBe4 sends in a shape no reading makes sense of is set aside
+   * with its reason, never allowed to fail the company's run.
+   */
+  private readUsers(raw: unknown[]): { users: TargetUser[]; unreadable: UnreadableRecord[] } {
     const seen = new Set<string>();
     const users: TargetUser[] = [];
-    for (const r of raw) {
-      const user = parseResource(r, toTargetUser, '/Users');
+    const { values, unreadable } = readAll(raw, readTargetUser);
+    for (const user of values) {
       // Paging over a changing list can repeat a record; keep the first.
       if (seen.has(user.id)) continue;
       seen.add(user.id);
-      this.remember(r);
       users.push(user);
     }
-    return users;
+    for (const r of raw) this.remember(r);
+    return { users, unreadable };
   }
 
   async listUsers(): Promise<TargetUser[]> {
-    return this.parseUsers(await this.listAll('/Users'));
+    return this.readUsers(await this.listAll('/Users')).users;
+  }
+
+  private async readGroups(filter?: string, extra?: Record<string, string>): Promise<{ groups: TargetGroup[]; unreadable: UnreadableRecord[] }> {
+    const seen = new Set<string>();
+    const { values, unreadable } = readAll(await this.listAll('/Groups', filter, extra), readTargetGroup);
+    return { groups: values.filter((g) => !seen.has(g.id) && seen.add(g.id)), unreadable };
   }
 
   async listGroups(): Promise<TargetGroup[]> {
-    const seen = new Set<string>();
-    return (await this.listAll('/Groups')).map((g) => parseResource(g, toTargetGroup, '/Groups')).filter((g) => !seen.has(g.id) && seen.add(g.id));
+    return (await this.readGroups()).groups;
   }
 
   async fetchTarget(): Promise<TargetSnapshot> {
-    const [users, groups] = await Promise.all([this.listUsers(), this.listGroups()]);
-    return { users, groups };
+    const [users, groups] = await Promise.all([this.listAll('/Users').then((raw) => this.readUsers(raw)), this.readGroups()]);
+    const unreadable = [...users.unreadable, ...groups.unreadable];
+    return { users: users.users, groups: groups.groups, ...(unreadable.length > 0 ? { unreadable } : {}) };
   }
 
   async getUser(id: string): Promise<TargetUser> {
-    const res = await this.http.request({ method: 'GET', path: `/Users/${encodeURIComponent(id)}` });
+    const path = `/Users/${encodeURIComponent(id)}`;
+    const res = await this.http.request({ method: 'GET', path });
     this.remember(res.data);
-    return parseResource(res.data, toTargetUser, `/Users/${id}`);
+    const read = readTargetUser(res.data);
+    if (!read.ok) throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a user kb4sync cannot read: ${read.record.reason}`, { method: 'GET', path, attempts: 1 });
+    return read.value;
+  }
+
+  /**
+   * One `GET /Users?count=1`: the cheapest request that needs the base URL, the token and SCIM
+   * all to be right (what `kb4sync doctor` asks). Returns how many users KnowBe4 reports.
+   */
+  async probe(): Promise<number> {
+    const res = await this.http.request({ method: 'GET', path: '/Users', params: { count: 1 }, retry: 'rateLimitOnly' });
+    const page = listResponseSchema.safeParse(res.data);
+    if (!page.success) throw new Kb4ProtocolError('protocol', 'KnowBe4 SCIM GET /Users did not return a SCIM ListResponse: is scimUrl the Tenant URL?', { method: 'GET', path: '/Users', attempts: 1 });
+    return page.data.totalResults;
   }
 
   /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
   async findUserByUserName(userName: string): Promise<TargetUser | null> {
-    const users = this.parseUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
+    const { users } = this.readUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
     const wanted = userName.trim().toLowerCase();
     // Only an exact (case-insensitive) match: a server that ignored the filter must not make the
     // 409 path adopt somebody else's record.
     return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? null;
   }
 
-  /** The user kb4sync created or linked for this Entra object id, or null. */
-  async findUserByExternalId(externalId: string): Promise<TargetUser | null> {
-    const users = this.parseUsers(await this.listAll('/Users', `externalId eq ${scimString(externalId)}`));
-    const wanted = externalId.trim().toLowerCase();
-    return users.find((u) => u.externalId?.trim().toLowerCase() === wanted) ?? null;
-  }
-
+  /** The group of that name, without its members (Entra's look-up: `excludedAttributes=members`). */
   async findGroupByName(displayName: string): Promise<TargetGroup | null> {
-    const groups = (await this.listAll('/Groups', `displayName eq ${scimString(displayName)}`)).map((g) => parseResource(g, toTargetGroup, '/Groups'));
+    const { groups } = await this.readGroups(`displayName eq ${scimString(displayName)}`, { excludedAttributes: 'members' });
     const wanted = displayName.trim().toLowerCase();
     return groups.find((g) => g.displayName.trim().toLowerCase() === wanted) ?? null;
   }
@@ -255,12 +264,12 @@ export class Kb4ScimClient {
       );
     }
     const ops: PatchOperation[] = [];
-    if (existing.externalId !== input.externalId) ops.push({ op: 'replace', path: 'externalId', value: input.externalId });
+    if (existing.externalId !== input.externalId) ops.push(...changeOperations({ attribute: 'externalId', before: existing.externalId, after: input.externalId }));
     for (const [attr, value] of Object.entries(input.values) as [keyof Kb4Values, string | null | undefined][]) {
       if (value === undefined || value === null || sameValue(existing.values[attr], value)) continue;
       ops.push(...changeOperations({ attribute: attr, before: existing.values[attr] ?? null, after: value }));
     }
-    if (!existing.active) ops.push({ op: 'replace', path: 'active', value: true });
+    if (!existing.active) ops.push({ op: 'Replace', path: 'active', value: true });
     await this.patch(this.userPath(existing.id), ops);
     return existing.id;
   }
@@ -271,39 +280,31 @@ export class Kb4ScimClient {
   }
 
   /**
-   * Changes the login e-mail of the same record (training history stays). When the record keeps
-   * `emails`, the primary one follows; they are known from the last listing, else read once.
+   * Changes the login e-mail of the same record (training history stays). When the record has a
+   * work e-mail, it follows by path (never a whole-`emails` replacement, which Entra does not
+   * send); whether it has one is known from the last listing, else read once.
    */
   async renameUser(id: string, newUserName: string): Promise<void> {
-    let emails = this.emailsSeen.get(id);
-    if (emails === undefined) {
-      await this.getUser(id);
-      emails = this.emailsSeen.get(id);
-    }
-    const ops: PatchOperation[] = [{ op: 'replace', path: 'userName', value: newUserName }];
-    if (emails && emails.length > 0) {
-      const primary = emails.findIndex((e) => e.primary === true);
-      const at = primary >= 0 ? primary : 0;
-      const next = emails.map((e, i) => (i === at ? { ...e, value: newUserName } : e));
-      ops.push({ op: 'replace', path: 'emails', value: next });
-      this.emailsSeen.set(id, next);
-    }
+    if (!this.workEmailSeen.has(id)) await this.getUser(id);
+    const ops: PatchOperation[] = [{ op: 'Replace', path: 'userName', value: newUserName }];
+    if (this.workEmailSeen.get(id) === true) ops.push({ op: 'Replace', path: WORK_EMAIL_PATH, value: newUserName });
     await this.patch(this.userPath(id), ops);
   }
 
   /** KnowBe4 archives (keeps training history); `active: true` brings the user back. */
   async archiveUser(id: string): Promise<void> {
-    await this.patch(this.userPath(id), [{ op: 'replace', path: 'active', value: false }]);
+    await this.patch(this.userPath(id), [{ op: 'Replace', path: 'active', value: false }]);
   }
 
   async reactivateUser(id: string): Promise<void> {
-    await this.patch(this.userPath(id), [{ op: 'replace', path: 'active', value: true }]);
+    await this.patch(this.userPath(id), [{ op: 'Replace', path: 'active', value: true }]);
   }
 
+  /** The manager's KnowBe4 id as a plain string: Entra's (non-RFC) form, the one KnowBe4 is built for. */
   async setManager(id: string, managerId: string | null): Promise<void> {
     await this.patch(
       this.userPath(id),
-      managerId === null ? [{ op: 'remove', path: ENTERPRISE_MANAGER_PATH }] : [{ op: 'replace', path: ENTERPRISE_MANAGER_PATH, value: { value: managerId } }],
+      managerId === null ? [{ op: 'Remove', path: ENTERPRISE_MANAGER_PATH }] : [{ op: 'Replace', path: ENTERPRISE_MANAGER_PATH, value: managerId }],
     );
   }
 
@@ -343,17 +344,17 @@ export class Kb4ScimClient {
   /** Adds members, `memberBatchSize` per PATCH: ceil(ids / batch) requests. */
   async addMembers(groupId: string, userIds: readonly string[]): Promise<void> {
     for (const batch of chunks([...new Set(userIds)], this.memberBatchSize)) {
-      await this.patch(`/Groups/${encodeURIComponent(groupId)}`, [{ op: 'add', path: 'members', value: batch.map((value) => ({ value })) }]);
+      await this.patch(`/Groups/${encodeURIComponent(groupId)}`, [{ op: 'Add', path: 'members', value: batch.map((value) => ({ value })) }]);
     }
   }
 
-  /** Removes members, `memberBatchSize` per PATCH (one remove operation per member, as Entra does). */
+  /** Removes members, `memberBatchSize` per PATCH, as Entra does: `path: "members"` with the ids as values. */
   async removeMembers(groupId: string, userIds: readonly string[]): Promise<void> {
     for (const batch of chunks([...new Set(userIds)], this.memberBatchSize)) {
-      await this.patch(
-        `/Groups/${encodeURIComponent(groupId)}`,
-        batch.map((value) => ({ op: 'remove' as const, path: `members[value eq ${scimString(value)}]` })),
-      );
+      const ops: PatchOperation[] = this.memberRemovalByFilter
+        ? batch.map((value) => ({ op: 'Remove', path: `members[value eq ${scimString(value)}]` }))
+        : [{ op: 'Remove', path: 'members', value: batch.map((value) => ({ value })) }];
+      await this.patch(`/Groups/${encodeURIComponent(groupId)}`, ops);
     }
   }
 }

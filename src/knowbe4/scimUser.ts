@@ -4,33 +4,7 @@
  */
 import { z } from 'zod';
 import { KB4_ATTRIBUTES, KB4_ATTRIBUTE_NAMES, SCIM_SCHEMA_URN, type Kb4Attribute, type Kb4Values } from '../sync';
-import type { TargetGroup, TargetSnapshot, TargetUser } from '../sync';
-
-const typedValue = z.looseObject({ type: z.string().nullish(), value: z.string().nullish(), formatted: z.string().nullish() });
-
-export const scimUserSchema = z.looseObject({
-  id: z.string().min(1),
-  externalId: z.string().nullish(),
-  userName: z.string().min(1),
-  active: z.boolean().nullish(),
-  displayName: z.string().nullish(),
-  title: z.string().nullish(),
-  userType: z.string().nullish(),
-  name: z.looseObject({ givenName: z.string().nullish(), familyName: z.string().nullish() }).nullish(),
-  phoneNumbers: z.array(typedValue).nullish(),
-  addresses: z.array(typedValue).nullish(),
-});
-const enterpriseSchema = z
-  .looseObject({ manager: z.looseObject({ value: z.string().nullish() }).nullish() })
-  .nullish();
-export type ScimUser = z.infer<typeof scimUserSchema>;
-
-export const scimGroupSchema = z.looseObject({
-  id: z.string().min(1),
-  displayName: z.string(),
-  externalId: z.string().nullish(),
-  members: z.array(z.looseObject({ value: z.string() })).nullish(),
-});
+import type { TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
 
 function asString(v: unknown): string | null {
   if (typeof v === 'string') return v;
@@ -61,29 +35,100 @@ export function readAttribute(resource: Record<string, unknown>, attr: Kb4Attrib
   return asString(cur);
 }
 
-export function toTargetUser(raw: unknown): TargetUser {
-  const u = scimUserSchema.parse(raw);
-  const resource = u as Record<string, unknown>;
-  const values: Kb4Values = {};
-  for (const attr of KB4_ATTRIBUTE_NAMES) {
-    const v = readAttribute(resource, attr);
-    if (v !== null) values[attr] = v;
-  }
-  const enterprise = enterpriseSchema.parse(resource[SCIM_SCHEMA_URN.enterprise]);
-  return {
-    id: u.id,
-    externalId: u.externalId ?? null,
-    userName: u.userName,
-    // SCIM says a missing `active` is true; KnowBe4 sends it, but do not archive by omission.
-    active: u.active !== false,
-    managerId: enterprise?.manager?.value ?? null,
-    values,
-  };
+/** One record read on its own: the model, or why it could not be read. */
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; record: UnreadableRecord };
+
+class Unreadable extends Error {}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Ids and externalIds: strings, or numbers some services send for them. */
+function idOf(v: unknown, what: string, required: boolean): string | null {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (!required && (v === undefined || v === null || v === '')) return null;
+  throw new Unreadable(`${what} is ${JSON.stringify(v) ?? 'missing'}`);
 }
 
-export function toTargetGroup(raw: unknown): TargetGroup {
-  const g = scimGroupSchema.parse(raw);
-  return { id: g.id, displayName: g.displayName, externalId: g.externalId ?? null, memberIds: (g.members ?? []).map((m) => m.value) };
+/** SCIM booleans, and the "True"/"False" strings Entra-built services have been seen to send. */
+function activeOf(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  // SCIM says a missing `active` is true: never archive by omission.
+  if (v === undefined || v === null) return true;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+  throw new Unreadable(`active is ${JSON.stringify(v)}`);
+}
+
+/** The enterprise manager: RFC 7643's `{value}` or Entra's plain string id. */
+function managerOf(resource: Record<string, unknown>): string | null {
+  const enterprise = resource[SCIM_SCHEMA_URN.enterprise];
+  if (enterprise === undefined || enterprise === null) return null;
+  if (!isRecord(enterprise)) throw new Unreadable('the enterprise extension is not an object');
+  const m = enterprise.manager;
+  return idOf(isRecord(m) ? m.value : m, 'manager', false);
+}
+
+function names(raw: unknown): { id: string | null; name: string | null; externalId: string | null } {
+  const r = isRecord(raw) ? raw : {};
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+  return { id: text(r.id), name: text(r.userName ?? r.displayName), externalId: text(r.externalId) };
+}
+
+function read<T>(resource: 'user' | 'group', raw: unknown, parse: (r: Record<string, unknown>) => T): ReadResult<T> {
+  try {
+    if (!isRecord(raw)) throw new Unreadable('not a JSON object');
+    return { ok: true, value: parse(raw) };
+  } catch (err) {
+    if (!(err instanceof Unreadable)) throw err;
+    return { ok: false, record: { resource, ...names(raw), reason: err.message } };
+  }
+}
+
+/** A SCIM User as the core's model; normalised where the meaning is clear, else unreadable. */
+export function readTargetUser(raw: unknown): ReadResult<TargetUser> {
+  return read('user', raw, (resource) => {
+    const id = idOf(resource.id, 'id', true) as string;
+    const userName = resource.userName;
+    if (typeof userName !== 'string' || userName.trim() === '') throw new Unreadable(`userName is ${JSON.stringify(userName) ?? 'missing'}`);
+    if (resource.name !== undefined && resource.name !== null && !isRecord(resource.name)) throw new Unreadable('name is not an object');
+    const values: Kb4Values = {};
+    for (const attr of KB4_ATTRIBUTE_NAMES) {
+      const v = readAttribute(resource, attr);
+      if (v !== null) values[attr] = v;
+    }
+    return { id, externalId: idOf(resource.externalId, 'externalId', false), userName, active: activeOf(resource.active), managerId: managerOf(resource), values };
+  });
+}
+
+/** A SCIM Group as the core's model; members as `{value}` (string or number) or plain ids. */
+export function readTargetGroup(raw: unknown): ReadResult<TargetGroup> {
+  return read('group', raw, (g) => {
+    const id = idOf(g.id, 'id', true) as string;
+    if (typeof g.displayName !== 'string' || g.displayName.trim() === '') throw new Unreadable(`displayName is ${JSON.stringify(g.displayName) ?? 'missing'}`);
+    if (g.members !== undefined && g.members !== null && !Array.isArray(g.members)) throw new Unreadable('members is not a list');
+    const members = ((g.members as unknown[] | null | undefined) ?? []).map((m) => idOf(isRecord(m) ? m.value : m, 'a member', true) as string);
+    return { id, displayName: g.displayName, externalId: idOf(g.externalId, 'externalId', false), memberIds: members };
+  });
+}
+
+function orThrow<T>(result: ReadResult<T>): T {
+  if (result.ok) return result.value;
+  throw new Error(`unreadable ${result.record.resource}${result.record.id ? ` ${result.record.id}` : ''}: ${result.record.reason}`);
+}
+
+export const toTargetUser = (raw: unknown): TargetUser => orThrow(readTargetUser(raw));
+export const toTargetGroup = (raw: unknown): TargetGroup => orThrow(readTargetGroup(raw));
+
+/** Reads each record on its own: the readable ones, and the others with their reason. */
+export function readAll<T>(raws: readonly unknown[], reader: (raw: unknown) => ReadResult<T>): { values: T[]; unreadable: UnreadableRecord[] } {
+  const values: T[] = [];
+  const unreadable: UnreadableRecord[] = [];
+  for (const raw of raws) {
+    const r = reader(raw);
+    if (r.ok) values.push(r.value);
+    else unreadable.push(r.record);
+  }
+  return { values, unreadable };
 }
 
 const listOrArray = z.union([z.array(z.unknown()), z.looseObject({ Resources: z.array(z.unknown()).default([]) })]);
@@ -94,7 +139,10 @@ export const scimSnapshotSchema = z.looseObject({ users: listOrArray, groups: li
 export function targetFromScimSnapshot(raw: unknown): TargetSnapshot {
   const snap = scimSnapshotSchema.parse(raw);
   const items = (v: z.infer<typeof listOrArray>) => (Array.isArray(v) ? v : v.Resources);
-  return { users: items(snap.users).map(toTargetUser), groups: items(snap.groups).map(toTargetGroup) };
+  const users = readAll(items(snap.users), readTargetUser);
+  const groups = readAll(items(snap.groups), readTargetGroup);
+  const unreadable = [...users.unreadable, ...groups.unreadable];
+  return { users: users.values, groups: groups.values, ...(unreadable.length > 0 ? { unreadable } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,8 +152,14 @@ export function targetFromScimSnapshot(raw: unknown): TargetSnapshot {
 export const SCIM_GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const SCIM_PATCHOP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
+/**
+ * Entra's provisioning service capitalises `op` (RFC 7644 says case-insensitive); KnowBe4 is built
+ * for that client, so kb4sync sends exactly what it sends.
+ */
+export type PatchOpName = 'Add' | 'Replace' | 'Remove';
+
 export interface PatchOperation {
-  op: 'add' | 'replace' | 'remove';
+  op: PatchOpName;
   path: string;
   value?: unknown;
 }
@@ -123,60 +177,66 @@ export function scimString(value: string): string {
   return JSON.stringify(value);
 }
 
-/**
- * A new SCIM User resource with the given values. Null values are left out, so nothing the
- * company does not map is ever sent.
- */
-export function scimUserResource(input: { userName: string; externalId: string | null; active: boolean; values: Kb4Values }): Record<string, unknown> {
-  const resource: Record<string, unknown> = { userName: input.userName, active: input.active };
-  if (input.externalId !== null) resource.externalId = input.externalId;
-  const schemas = new Set<string>([SCIM_SCHEMA_URN.core]);
-  for (const attr of KB4_ATTRIBUTE_NAMES) {
-    const value = input.values[attr];
-    if (value === null || value === undefined) continue;
-    const { schema, path } = KB4_ATTRIBUTES[attr];
-    let container = resource;
-    if (schema !== 'core') {
-      schemas.add(SCIM_SCHEMA_URN[schema]);
-      container = (resource[SCIM_SCHEMA_URN[schema]] ??= {}) as Record<string, unknown>;
-    }
-    const filtered = FILTERED_PATH.exec(path);
-    if (filtered) {
-      const [, list, type, sub] = filtered as unknown as [string, string, string, string];
-      const items = (container[list] ??= []) as Record<string, unknown>[];
-      items.push({ type, [sub]: value });
-      continue;
-    }
-    const parts = path.split('.');
-    const last = parts.pop() as string;
-    for (const part of parts) container = (container[part] ??= {}) as Record<string, unknown>;
-    container[last] = value;
-  }
-  return { schemas: [...schemas], ...resource };
-}
+/** The work e-mail path Entra maps `mail` to, and kb4sync keeps equal to the login e-mail. */
+export const WORK_EMAIL_PATH = 'emails[type eq "work"].value';
 
-/**
- * The PatchOp operations for one attribute change: `replace` for a value, `remove` for null.
- * Typed multi-valued entries (work phone, …) need care: `replace` with a filter that matches
- * nothing is a `noTarget` error (RFC 7644 §3.5.2.3), so a value that was empty is `add`ed as a
- * new entry instead, and clearing removes the whole entry.
- */
-export function changeOperations(change: { attribute: Kb4Attribute | 'externalId'; before: string | null; after: string | null }): PatchOperation[] {
-  if (change.attribute === 'externalId') {
-    return change.after === null ? [{ op: 'remove', path: 'externalId' }] : [{ op: 'replace', path: 'externalId', value: change.after }];
-  }
-  const { schema, path } = KB4_ATTRIBUTES[change.attribute];
+/** Sets a value at a core/extension attribute path inside a resource being built. */
+function place(resource: Record<string, unknown>, attr: Kb4Attribute, value: string): void {
+  const { schema, path } = KB4_ATTRIBUTES[attr];
+  let container = resource;
+  if (schema !== 'core') container = (resource[SCIM_SCHEMA_URN[schema]] ??= {}) as Record<string, unknown>;
   const filtered = FILTERED_PATH.exec(path);
   if (filtered) {
     const [, list, type, sub] = filtered as unknown as [string, string, string, string];
-    const prefix = schema === 'core' ? '' : `${SCIM_SCHEMA_URN[schema]}:`;
-    if (change.after === null) return [{ op: 'remove', path: `${prefix}${list}[type eq ${scimString(type)}]` }];
-    if (change.before === null) return [{ op: 'add', path: `${prefix}${list}`, value: [{ type, [sub]: change.after }] }];
-    return [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+    const items = (container[list] ??= []) as Record<string, unknown>[];
+    items.push({ type, [sub]: value });
+    return;
   }
-  return change.after === null
-    ? [{ op: 'remove', path: fullPath(change.attribute) }]
-    : [{ op: 'replace', path: fullPath(change.attribute), value: change.after }];
+  const parts = path.split('.');
+  const last = parts.pop() as string;
+  for (const part of parts) container = (container[part] ??= {}) as Record<string, unknown>;
+  container[last] = value;
+}
+
+/**
+ * A new SCIM User resource, in the shape and key order of Entra's documented create: `schemas`,
+ * `externalId`, `userName`, `active`, `emails` (the login address as the primary work e-mail),
+ * `name`, then the mapped attributes. Null values are left out, so nothing the company does not
+ * map is ever sent; an extension schema is listed only when one of its attributes is sent.
+ */
+export function scimUserResource(input: { userName: string; externalId: string | null; active: boolean; values: Kb4Values }): Record<string, unknown> {
+  const present = KB4_ATTRIBUTE_NAMES.filter((attr) => input.values[attr] !== null && input.values[attr] !== undefined);
+  const schemas = [SCIM_SCHEMA_URN.core];
+  for (const schema of ['enterprise', 'kmsat'] as const) {
+    if (present.some((attr) => KB4_ATTRIBUTES[attr].schema === schema)) schemas.push(SCIM_SCHEMA_URN[schema]);
+  }
+  const resource: Record<string, unknown> = { schemas };
+  if (input.externalId !== null) resource.externalId = input.externalId;
+  resource.userName = input.userName;
+  resource.active = input.active;
+  resource.emails = [{ primary: true, type: 'work', value: input.userName }];
+  // Entra's example orders name as familyName, givenName.
+  const name: Record<string, string> = {};
+  if (input.values.familyName) name.familyName = input.values.familyName;
+  if (input.values.givenName) name.givenName = input.values.givenName;
+  if (Object.keys(name).length > 0) resource.name = name;
+  for (const attr of present) {
+    if (attr === 'givenName' || attr === 'familyName') continue;
+    place(resource, attr, input.values[attr] as string);
+  }
+  return resource;
+}
+
+/**
+ * The PatchOp operation for one attribute change, by path as Entra sends it: `Replace` a value,
+ * `Add` one that was empty (a typed entry such as the work phone does not exist yet, and
+ * `Replace` with a filter that matches nothing is a `noTarget` error, RFC 7644 §3.5.2.3),
+ * `Remove` one that is cleared.
+ */
+export function changeOperations(change: { attribute: Kb4Attribute | 'externalId'; before: string | null; after: string | null }): PatchOperation[] {
+  const path = change.attribute === 'externalId' ? 'externalId' : fullPath(change.attribute);
+  if (change.after === null) return [{ op: 'Remove', path }];
+  return [{ op: change.before === null ? 'Add' : 'Replace', path, value: change.after }];
 }
 
 export const ENTERPRISE_MANAGER_PATH = `${SCIM_SCHEMA_URN.enterprise}:manager`;

@@ -40,6 +40,10 @@ export function graphSelectFields(mapped: readonly GraphField[]): string[] {
     'accountEnabled',
     'userType',
     'assignedLicenses',
+    // Always read: records the Entra gallery app made carry mailNickname as externalId, and ADI's
+    // the on-premises account name; kb4sync takes those records over instead of duplicating them.
+    'mailNickname',
+    'onPremisesSamAccountName',
   ]);
   for (const f of mapped) fields.add(f === 'businessPhone' ? 'businessPhones' : f);
   return [...fields];

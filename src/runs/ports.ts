@@ -67,7 +67,6 @@ export interface SourceReader {
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
 export interface TargetClient extends TargetWriter {
   fetchTarget(): Promise<TargetSnapshot>;
-  findUserByExternalId(externalId: string): Promise<TargetUser | null>;
   listGroups(): Promise<TargetGroup[]>;
 }
 

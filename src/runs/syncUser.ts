@@ -51,8 +51,8 @@ export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: strin
   const people = [hit.user, ...(hit.manager ? [hit.manager] : []), ...hit.others].filter((p, i, all) => all.findIndex((q) => q.id === p.id) === i);
   const records = new Map<string, TargetUser>();
   const lookups: Promise<TargetUser | null>[] = [];
+  // By userName only: the one user filter KnowBe4's provisioning tutorial lists as supported.
   for (const person of people) {
-    lookups.push(target.findUserByExternalId(person.id));
     const own = primaryAddress(person, company.emailSource);
     if (own) lookups.push(target.findUserByUserName(own));
   }

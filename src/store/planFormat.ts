@@ -70,6 +70,30 @@ export const planSchema = z.strictObject({
     z.strictObject({ sourceId: z.string(), address: z.string().nullable(), reason: z.enum(['disabled', 'unlicensed', 'guest', 'excluded', 'not-in-scope-group']) }),
   ),
   unmanaged: z.array(z.strictObject({ targetId: z.string(), userName: z.string(), reason: z.string() })),
+  unreadable: z
+    .array(
+      z.strictObject({
+        resource: z.enum(['user', 'group']),
+        id: z.string().nullable(),
+        name: z.string().nullable(),
+        externalId: z.string().nullable(),
+        reason: z.string(),
+        heldSourceIds: z.array(z.string()),
+      }),
+    )
+    .optional(),
+  takeovers: z
+    .array(
+      z.strictObject({
+        targetId: z.string(),
+        userName: z.string(),
+        sourceId: z.string(),
+        address: z.string(),
+        via: z.enum(['address', 'alias', 'formerLink']),
+        externalIdBefore: z.string().nullable(),
+      }),
+    )
+    .optional(),
   guard: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),

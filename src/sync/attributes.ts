@@ -76,6 +76,13 @@ export const KB4_ATTRIBUTES = {
 } as const satisfies Record<string, { schema: ScimSchema; path: string }>;
 
 export type Kb4Attribute = keyof typeof KB4_ATTRIBUTES;
+
+/**
+ * KnowBe4's date attributes (DateTime in its schema, used as calendar dates in the console): sent
+ * as ISO 8601 dates (YYYY-MM-DD) and compared as dates, so a value KnowBe4 returns reformatted
+ * (with a time, a zone) is not a change every night.
+ */
+export const KB4_DATE_ATTRIBUTES: ReadonlySet<Kb4Attribute> = new Set(['customDate1', 'customDate2', 'outOfOfficeEnd']);
 export const KB4_ATTRIBUTE_NAMES = Object.keys(KB4_ATTRIBUTES) as Kb4Attribute[];
 
 /** Values of the KnowBe4 attributes a record carries; absent and null both mean "empty". */

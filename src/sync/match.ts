@@ -15,7 +15,11 @@ export interface Candidate {
   key: string | null;
 }
 
-export type MatchVia = 'externalId' | 'address' | 'alias';
+/**
+ * `formerLink`: the record's externalId is the user's mailNickname or onPremisesSamAccountName,
+ * the link the Entra gallery app (or a directory tool) left; kb4sync relinks it to the object id.
+ */
+export type MatchVia = 'externalId' | 'address' | 'alias' | 'formerLink';
 
 export interface Match {
   user: SourceUser;
@@ -80,6 +84,16 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
   const idsRepeat = byId.size !== users.length;
   for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
   return { users, byId, recordOf, byExternalId, byAddress };
+}
+
+/** The record whose externalId is this user's mailNickname or onPremisesSamAccountName, if any. */
+function formerLinkPosition(c: Candidate, index: TargetIndex): number | undefined {
+  for (const field of ['mailNickname', 'onPremisesSamAccountName'] as const) {
+    const value = c.user.fields[field];
+    const position = value ? index.byExternalId.get(lowerCase(value.trim())) : undefined;
+    if (position !== undefined) return position;
+  }
+  return undefined;
 }
 
 const ref = (t: TargetUser) => ({ id: t.id, userName: t.userName });
@@ -200,7 +214,13 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
         target: null,
       });
     } else {
-      unmatched.push({ user: c.user, address, key });
+      const former = formerLinkPosition(c, index);
+      const t = at(former);
+      if (t && former !== undefined && !belongsToOther(t, c)) {
+        proposals.push({ user: c.user, address, key, target: t, record: index.recordOf[former] as number, via: 'formerLink' });
+      } else {
+        unmatched.push({ user: c.user, address, key });
+      }
     }
   }
 

@@ -67,9 +67,25 @@ export interface TargetGroup {
   memberIds: string[];
 }
 
+/**
+ * A KnowBe4 record the reader could not make sense of (its shape fits no reading whose meaning is
+ * clear). It is kept out of `users`/`groups`, so nothing writes or archives it, and listed instead.
+ */
+export interface UnreadableRecord {
+  resource: 'user' | 'group';
+  /** SCIM id, when one could be read. */
+  id: string | null;
+  /** userName (users) or displayName (groups), when one could be read. */
+  name: string | null;
+  externalId: string | null;
+  reason: string;
+}
+
 export interface TargetSnapshot {
   users: TargetUser[];
   groups: TargetGroup[];
+  /** Records left out of `users`/`groups` because they could not be read; absent = none. */
+  unreadable?: UnreadableRecord[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,12 +256,39 @@ export interface PlanStats {
   managedGroups: number;
 }
 
+/** An unreadable KnowBe4 record as the plan lists it: held, with whoever it holds back. */
+export interface Unreadable extends UnreadableRecord {
+  /**
+   * In-scope Microsoft 365 users the record may belong to (same address, alias or externalId):
+   * nothing is written for them either, so no second record is made while this one is unread.
+   */
+  heldSourceIds: string[];
+}
+
+/** A KnowBe4 record kb4sync did not make, adopted for an in-scope user (id and history kept). */
+export interface Takeover {
+  targetId: string;
+  /** The record's login e-mail as found. */
+  userName: string;
+  sourceId: string;
+  /** The user's primary address (the record is renamed to it when they differ). */
+  address: string;
+  /** How it was found: by address, by alias, or by the externalId an earlier tool left (mailNickname / onPremisesSamAccountName). */
+  via: 'address' | 'alias' | 'formerLink';
+  /** The externalId it had (null: none, as ADI and the console leave it). */
+  externalIdBefore: string | null;
+}
+
 export interface Plan {
   company: { id: string; name: string };
   operations: Operation[];
   conflicts: Conflict[];
   skipped: Skipped[];
   unmanaged: Unmanaged[];
+  /** KnowBe4 records that could not be read: never written, never archived (absent in older stored plans). */
+  unreadable?: Unreadable[];
+  /** Records adopted in this plan (absent when none, and in older stored plans). */
+  takeovers?: Takeover[];
   guard: GuardResult;
   stats: PlanStats;
 }

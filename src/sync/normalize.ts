@@ -97,6 +97,20 @@ export function cleanValue(raw: string | null | undefined): string | null {
   return cleaned === '' ? null : cleaned;
 }
 
+const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/;
+
+/**
+ * A date attribute's value as sent and compared: the calendar date as written (an ISO 8601 date or
+ * date-time keeps its own date, whatever its zone). Anything else is left as it is: KnowBe4 refuses
+ * it with an error that names the value, rather than kb4sync guessing a day.
+ */
+export function cleanDate(raw: string | null | undefined): string | null {
+  const cleaned = cleanValue(raw);
+  if (cleaned === null) return null;
+  const m = ISO_DATE_PREFIX.exec(cleaned);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : cleaned;
+}
+
 /**
  * First and last name for a user whose Graph record has neither (common for accounts created by
  * scripts): split the display name at its last space. Never invents a name from an address.

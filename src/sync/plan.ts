@@ -23,6 +23,8 @@ import { buildRoster, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';
 import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
+import { holdUnreadable, withoutHeldGroups } from './unreadable';
+import { takeovers } from './takeover';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -34,22 +36,28 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   // Identity.
   const index = indexTargets(target.users);
+  // Held people are still in scope (the guard's shrink check counts them).
+  const inScope = scoped.candidates.length;
+  const held = holdUnreadable(scoped.candidates, index, target.unreadable ?? []);
+  scoped.candidates = held.candidates;
   // Only a record found by address or alias that is linked to another id asks whether that id is
   // one of ours, so the set of every source id is built on first use (rarely, on a nightly run).
   let sourceIds: Set<string> | null = null;
   const isSourceId = (idKey: string) => (sourceIds ??= new Set(source.users.map((u) => lowerCase(u.id)))).has(idKey);
   const matched = matchUsers(scoped.candidates, index, isSourceId);
+  const adopted = takeovers(matched.matches);
   const roster = buildRoster(matched, index);
 
   const operations = phasedOperations();
   planUsers(roster, rules, operations);
   if (rules.syncManagers) planManagers(roster, index, operations);
   const managedGroups = planGroups(rules, source, target.groups, roster, operations);
-  const leftovers = planLeftovers(rules, index, roster, matched.heldTargetIds, scoped, filter, operations);
+  const heldTargetIds = held.heldTargetIds.size === 0 ? matched.heldTargetIds : new Set([...matched.heldTargetIds, ...held.heldTargetIds]);
+  const leftovers = planLeftovers(rules, index, roster, heldTargetIds, scoped, filter, operations);
 
   const stats = {
     sourceUsers: source.users.length,
-    inScope: scoped.candidates.length,
+    inScope,
     targetUsers: target.users.length,
     targetActive: leftovers.targetActive,
     matched: matched.matches.length,
@@ -58,10 +66,12 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   return {
     company: { id: rules.id, name: rules.name },
-    operations: operations.inApplyOrder(),
+    operations: withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames),
     conflicts: matched.conflicts,
     skipped: scoped.skipped,
     unmanaged: leftovers.unmanaged,
+    ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
+    ...(adopted.length > 0 ? { takeovers: adopted } : {}),
     guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
     stats,
   };

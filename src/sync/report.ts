@@ -61,6 +61,10 @@ export interface Report {
   conflicts: { reason: Conflict['reason']; message: string; m365_users: Conflict['sourceUsers']; knowbe4_user: string | null }[];
   skipped: { email: string | null; m365_id: string | null; reason: SkipReason | string }[];
   not_managed: { email: string; reason: string }[];
+  /** KnowBe4 records kb4sync did not make, adopted (relinked to the Entra object id; id and history kept). */
+  taken_over: { email: string; knowbe4_id: string; m365_id: string; found_by: 'address' | 'alias' | 'formerLink'; previous_external_id: string | null }[];
+  /** KnowBe4 records that could not be read: held, with the Microsoft 365 users held with them. */
+  unreadable: { resource: 'user' | 'group'; id: string | null; name: string | null; reason: string; held_m365_ids: string[] }[];
   errors: { operation: string; kind: Operation['kind']; user: string | null; message: string }[];
 }
 
@@ -158,6 +162,8 @@ export function buildReport(input: ReportInput): Report {
     })),
     skipped: [...plan.skipped.map((s) => ({ email: s.address, m365_id: s.sourceId, reason: s.reason })), ...applySkipped],
     not_managed: plan.unmanaged.map((u) => ({ email: u.userName, reason: u.reason })),
+    taken_over: (plan.takeovers ?? []).map((t) => ({ email: t.userName, knowbe4_id: t.targetId, m365_id: t.sourceId, found_by: t.via, previous_external_id: t.externalIdBefore })),
+    unreadable: (plan.unreadable ?? []).map((u) => ({ resource: u.resource, id: u.id, name: u.name, reason: u.reason, held_m365_ids: u.heldSourceIds })),
     errors,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Per-user changes: create the users KnowBe4 lacks; reactivate, rename and update the ones it has.
  */
-import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import { KB4_DATE_ATTRIBUTES, type GraphField, type Kb4Attribute, type Kb4Values } from './attributes';
 import type { AttributeChange, CompanyRules, Operation, SourceUser, TargetUser } from './model';
-import { addressKey, cleanValue, fallbackNames, lowerCase } from './normalize';
+import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
 import type { PlannedUser, Roster } from './roster';
 
@@ -43,6 +43,8 @@ interface MappedAttribute {
   field: GraphField;
   /** The field is a name, which falls back to the display name. */
   isName: boolean;
+  /** How a value is cleaned to be sent and compared: dates (KB4_DATE_ATTRIBUTES) as ISO 8601 dates. */
+  clean: (raw: string | null | undefined) => string | null;
 }
 // Read per user, so listed once per mapping, as objects: destructuring a [key, value] pair goes
 // through the iterator protocol until V8 optimises the caller.
@@ -54,6 +56,7 @@ function mappedAttributes(rules: CompanyRules): MappedAttribute[] {
       attribute: attribute as Kb4Attribute,
       field: field as GraphField,
       isName: field === 'givenName' || field === 'surname',
+      clean: KB4_DATE_ATTRIBUTES.has(attribute as Kb4Attribute) ? cleanDate : cleanValue,
     }));
     mappedCache.set(rules.mapping, mapped);
   }
@@ -65,8 +68,8 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   const mapped = mappedAttributes(rules);
   const values: Kb4Values = {};
   for (let i = 0; i < mapped.length; i++) {
-    const { attribute, field, isName } = mapped[i] as MappedAttribute;
-    values[attribute] = isName ? nameValue(user, field as 'givenName' | 'surname') : cleanValue(rawField(user, field));
+    const { attribute, field, isName, clean } = mapped[i] as MappedAttribute;
+    values[attribute] = isName ? nameValue(user, field as 'givenName' | 'surname') : clean(rawField(user, field));
   }
   return values;
 }
@@ -121,7 +124,7 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
   }
   const mapped = mappedAttributes(rules);
   for (let i = 0; i < mapped.length; i++) {
-    const { attribute, field, isName } = mapped[i] as MappedAttribute;
+    const { attribute, field, isName, clean } = mapped[i] as MappedAttribute;
     const current = t.values[attribute];
     let after: string | null;
     if (isName) {
@@ -130,11 +133,11 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
       const raw = rawField(m.user, field);
       // The same text on both sides is no change, however it cleans: the usual case.
       if (raw === current) continue;
-      after = cleanValue(raw);
+      after = clean(raw);
     }
     // `after` is already clean, so a value equal to it cleans to itself.
     if (current === after) continue;
-    const before = cleanValue(current);
+    const before = clean(current);
     if (before !== after) (changes ??= []).push({ attribute, before, after });
   }
   if (changes !== null) {

@@ -56,6 +56,8 @@ export function diffRows(plan: Plan): DiffRow[] {
     );
   }
   for (const u of plan.unmanaged) rows.push(row({ kind: 'notManaged', user: u.userName, reason: u.reason, id: u.targetId }));
+  for (const t of plan.takeovers ?? []) rows.push(row({ kind: 'takeOver', user: t.userName, attribute: 'externalId', before: t.externalIdBefore ?? '', after: t.sourceId, reason: `found by ${t.via}`, id: t.targetId }));
+  for (const u of plan.unreadable ?? []) rows.push(row({ kind: 'unreadable', user: u.name ?? '', group: u.resource, reason: u.reason, id: u.id ?? '' }));
   return rows;
 }
 

@@ -12,7 +12,7 @@ afterAll(async () => demo.sandbox.stop());
 
 test('each demo company is read through a config and env like a real one', async () => {
   const config = parseConfig({
-    companies: demo.companies.map((c) => ({ id: c.spec.id, name: c.spec.name, m365: demoM365Config(c, demo.sandbox), knowbe4: { scimTokenEnv: 'SCIM' } })),
+    companies: demo.companies.map((c) => ({ id: c.spec.id, name: c.spec.name, m365: demoM365Config(c, demo.sandbox), knowbe4: { scimUrl: 'https://kb4.invalid/scim/v2', scimTokenEnv: 'SCIM' } })),
   });
   const secrets = resolveSecrets(config, { ...demoEnv(demo.companies), SCIM: 'x' });
   for (const [i, company] of config.companies.entries()) {
@@ -28,7 +28,7 @@ test('each demo company is read through a config and env like a real one', async
 });
 
 test('the token scope follows the cloud, not the graphUrl override', () => {
-  const base = { id: 'c', name: 'C', knowbe4: { scimTokenEnv: 'S' } };
+  const base = { id: 'c', name: 'C', knowbe4: { scimUrl: 'https://kb4.invalid/scim/v2', scimTokenEnv: 'S' } };
   const m365 = { tenantId: '3f7a1c2e-5b8d-4e6f-9a0b-1c2d3e4f5a61', clientId: '9e1d2c3b-4a5f-4e6d-8c7b-0a1b2c3d4e01', clientSecretEnv: 'X' };
   const scope = (extra: object) => graphScope(parseConfig({ companies: [{ ...base, m365: { ...m365, ...extra } }] }).companies[0] as CompanyConfig);
   expect(scope({})).toBe('https://graph.microsoft.com/.default');

@@ -65,6 +65,7 @@ test('createUser sends externalId and only the given values, in their SCIM schem
     userName: 'new.hire@acme.com',
     active: true,
     externalId: '00000000-0000-4000-8000-000000000001',
+    emails: [{ primary: true, type: 'work', value: 'new.hire@acme.com' }],
     name: { givenName: 'New', familyName: 'Hire' },
     phoneNumbers: [{ type: 'mobile', value: '+44' }],
     [ENT]: { department: 'Sales' },
@@ -98,10 +99,10 @@ test('updateUser PATCHes only the changed attributes; unmapped attributes surviv
     {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [
-        { op: 'replace', path: 'title', value: 'Lead Engineer' },
-        { op: 'remove', path: `${ENT}:department` },
-        { op: 'add', path: 'phoneNumbers', value: [{ type: 'work', value: '+1 work' }] },
-        { op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 new mobile' },
+        { op: 'Replace', path: 'title', value: 'Lead Engineer' },
+        { op: 'Remove', path: `${ENT}:department` },
+        { op: 'Add', path: 'phoneNumbers[type eq "work"].value', value: '+1 work' },
+        { op: 'Replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 new mobile' },
       ],
     },
   ]);
@@ -119,7 +120,7 @@ test('updateUser PATCHes only the changed attributes; unmapped attributes surviv
   // Clearing a typed entry removes the entry; an empty change list costs nothing.
   await r.client.updateUser('5', [{ attribute: 'phoneWork', before: '+1 work', after: null }]);
   await r.client.updateUser('5', []);
-  expect(patchBodies(r, '/Users/5')[1]?.Operations).toEqual([{ op: 'remove', path: 'phoneNumbers[type eq "work"]' }]);
+  expect(patchBodies(r, '/Users/5')[1]?.Operations).toEqual([{ op: 'Remove', path: 'phoneNumbers[type eq "work"].value' }]);
   expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBe(2);
   expect(r.sandbox.controls.users()[0]?.phoneNumbers).toEqual([{ type: 'mobile', value: '+1 new mobile' }]);
 });
@@ -157,8 +158,8 @@ test('archive and reactivate keep the record; DELETE also only archives', async 
   await r.client.reactivateUser('9');
   expect(r.sandbox.controls.users()[0]).toMatchObject({ id: '9', active: true, title: 'Clerk' });
   expect(patchBodies(r, '/Users/9').map((b) => b.Operations)).toEqual([
-    [{ op: 'replace', path: 'active', value: false }],
-    [{ op: 'replace', path: 'active', value: true }],
+    [{ op: 'Replace', path: 'active', value: false }],
+    [{ op: 'Replace', path: 'active', value: true }],
   ]);
   const res = await fetch(`${r.sandbox.url}/Users/9`, { method: 'DELETE', headers: { authorization: 'Bearer test-scim-token-value' } });
   expect(res.status).toBe(204);
@@ -172,8 +173,8 @@ test('setManager links and unlinks the enterprise manager', async () => {
   await r.client.setManager('2', null);
   expect((await r.client.listUsers()).find((u) => u.id === '2')?.managerId).toBeNull();
   expect(patchBodies(r, '/Users/2').map((b) => b.Operations)).toEqual([
-    [{ op: 'replace', path: `${ENT}:manager`, value: { value: '1' } }],
-    [{ op: 'remove', path: `${ENT}:manager` }],
+    [{ op: 'Replace', path: `${ENT}:manager`, value: '1' }],
+    [{ op: 'Remove', path: `${ENT}:manager` }],
   ]);
 });
 
@@ -188,8 +189,8 @@ test('groups: create, add and remove members in batches', async () => {
   const patches = patchBodies(r, `/Groups/${groupId}`);
   // 7 adds in batches of 3 = 3 PATCHes; 4 removes = 2 PATCHes.
   expect(patches).toHaveLength(5);
-  expect(patches[0]?.Operations).toEqual([{ op: 'add', path: 'members', value: ids.slice(0, 3).map((value) => ({ value })) }]);
-  expect(patches[4]?.Operations).toEqual([{ op: 'remove', path: `members[value eq "${ids[3]}"]` }]);
+  expect(patches[0]?.Operations).toEqual([{ op: 'Add', path: 'members', value: ids.slice(0, 3).map((value) => ({ value })) }]);
+  expect(patches[4]?.Operations).toEqual([{ op: 'Remove', path: 'members', value: [{ value: ids[3] }] }]);
   // Adding members again or removing absent ones is harmless (retries and resumes repeat them).
   await r.client.addMembers(groupId, ids.slice(5));
   await r.client.removeMembers(groupId, ids.slice(0, 2));

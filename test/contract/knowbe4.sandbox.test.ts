@@ -115,7 +115,7 @@ test('Reporting API: paged users with console facts, groups, bearer token; the r
   expect(byEmail.get('ada@acme.com')?.provisioningManaged).toBe(true);
 });
 
-test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', async () => {
+test('forCompany: the SCIM base is the Tenant URL (scimUrl); region selects only the Reporting API host', async () => {
   sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(1) });
   const company = (knowbe4: Record<string, unknown>) =>
     parseConfig({
@@ -128,33 +128,108 @@ test('forCompany: region maps to the KnowBe4 base URL, scimUrl overrides it', as
         },
       ],
     }).companies[0]!;
-  expect(Kb4ScimClient.forCompany(company({ region: 'eu' }), new Secret('t')).baseUrl).toBe('https://eu.knowbe4.com/scim/v2');
-  expect(Kb4ScimClient.forCompany(company({ region: 'ca' }), new Secret('t')).baseUrl).toBe('https://ca.knowbe4.com/scim/v2');
-  expect(Kb4ScimClient.forCompany(company({}), new Secret('t')).baseUrl).toBe('https://training.knowbe4.com/scim/v2');
   const local = Kb4ScimClient.forCompany(company({ region: 'uk', scimUrl: sb.url, requestsPerSecond: 50, pageSize: 1 }), new Secret('t'));
   expect(local.baseUrl).toBe(sb.url);
   expect(await local.listUsers()).toHaveLength(1);
+  expect(Kb4ReportingClient.forCompany(company({ region: 'eu', scimUrl: sb.url }), new Secret('r')).baseUrl).toBe('https://eu.api.knowbe4.com');
+  expect(() => company({ region: 'eu' })).toThrow(/knowbe4\.scimUrl: required: copy the Tenant URL/);
 });
 
-test('group member PATCHes (add, remove by filter) are applied; unknown members are refused; other PATCHes still reach SCIMMY', async () => {
+test('group PATCHes in Entra\'s shapes are applied; the RFC filter path only for an account that opts in; unknown members are refused', async () => {
   sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(4), groups: [{ id: 'g1', displayName: 'All Staff', members: [] }] });
   const ids = sb.controls.users().map((u) => String(u.id));
-  const patch = (ops: unknown[]) =>
-    fetch(`${sb.url}/Groups/g1`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops }) });
+  const patch = (ops: unknown[], group = 'g1') =>
+    fetch(`${sb.url}/Groups/${group}`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops }) });
   const members = () => (sb.controls.groups()[0]?.members as { value: string }[]).map((m) => m.value);
 
-  expect((await patch([{ op: 'add', path: 'members', value: ids.slice(0, 3).map((value) => ({ value })) }])).status).toBe(204);
+  expect((await patch([{ op: 'Add', path: 'members', value: ids.slice(0, 3).map((value) => ({ value })) }])).status).toBe(204);
   expect(members()).toEqual(ids.slice(0, 3));
-  // Adding someone twice keeps one membership; removing someone absent is a no-op.
-  expect((await patch([{ op: 'Add', path: 'members', value: [{ value: ids[0] }] }, { op: 'remove', path: `members[value eq "${ids[1]}"]` }, { op: 'remove', path: 'members[value eq "nobody"]' }])).status).toBe(204);
+  // Adding someone twice keeps one membership; removing someone absent is a no-op; `$ref: null` as Entra sends it.
+  expect((await patch([{ op: 'Add', path: 'members', value: [{ $ref: null, value: ids[0] }] }, { op: 'Remove', path: 'members', value: [{ value: ids[1] }, { value: 'nobody' }] }])).status).toBe(204);
   expect(members()).toEqual([ids[0], ids[2]]);
 
-  const unknown = await patch([{ op: 'add', path: 'members', value: [{ value: 'not-a-user' }] }]);
+  const filtered = await patch([{ op: 'Remove', path: `members[value eq "${ids[0]}"]` }]);
+  expect(filtered.status).toBe(400);
+  expect(await filtered.json()).toMatchObject({ scimType: 'invalidPath' });
+  for (const bad of [[{ op: 'Remove', path: 'members' }], [{ op: 'Add', path: 'members', value: { value: ids[0] } }], [{ op: 'Add', value: { members: [{ value: ids[0] }] } }], [{ op: 'Replace', path: 'members', value: [] }]]) {
+    const res = await patch(bad);
+    expect([res.status, bad]).toEqual([400, bad]);
+  }
+  expect(members()).toEqual([ids[0], ids[2]]);
+
+  const unknown = await patch([{ op: 'Add', path: 'members', value: [{ value: 'not-a-user' }] }]);
   expect(unknown.status).toBe(400);
   expect(await unknown.json()).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('not-a-user') });
   expect(members()).toEqual([ids[0], ids[2]]);
 
-  expect((await patch([{ op: 'replace', path: 'displayName', value: 'Everyone' }])).status).toBe(200);
+  expect((await patch([{ op: 'Replace', path: 'displayName', value: 'Everyone' }])).status).toBe(204);
   expect(sb.controls.groups()[0]).toMatchObject({ displayName: 'Everyone', members: [{ value: ids[0] }, { value: ids[2] }] });
-  expect((await fetch(`${sb.url}/Groups/missing`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[0] }] }] }) })).status).toBe(404);
+  expect((await patch([{ op: 'Add', path: 'members', value: [{ value: ids[0] }] }], 'missing')).status).toBe(404);
+  await sb.stop();
+
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: users(2), groups: [{ id: 'g1', displayName: 'All Staff', members: [{ value: '1001' }] }], memberFilterPath: true });
+  expect((await patch([{ op: 'Remove', path: 'members[value eq "1001"]' }])).status).toBe(204);
+  expect(members()).toEqual([]);
+});
+
+const ENT_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+test('user PATCH: one operation per path in Entra\'s shapes; everything else is a SCIM 400 that changes nothing', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: [{ id: '1', userName: 'boss@acme.com' }, { id: '2', userName: 'ada@acme.com', emails: [{ type: 'work', value: 'ada@acme.com', primary: true }] }] });
+  const patch = (ops: unknown[], body?: unknown) =>
+    fetch(`${sb.url}/Users/2`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify(body ?? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops }) });
+  const ok = await patch([
+    { op: 'Replace', path: 'userName', value: 'ada@new.com' },
+    { op: 'Replace', path: 'emails[type eq "work"].value', value: 'ada@new.com' },
+    { op: 'Add', path: 'name.givenName', value: 'Ada' },
+    { op: 'Add', path: 'phoneNumbers[type eq "work"].value', value: '+1' },
+    { op: 'replace', path: `${ENT_URN}:department`, value: 'R&D' },
+    { op: 'Replace', path: `${ENT_URN}:manager`, value: '1' },
+    { op: 'Replace', path: 'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User:customDate1', value: '2026-03-01' },
+  ]);
+  expect(ok.status).toBe(200);
+  const stored = sb.controls.userByName('ada@new.com');
+  expect(stored).toMatchObject({ id: '2', emails: [{ type: 'work', value: 'ada@new.com', primary: true }], name: { givenName: 'Ada' }, phoneNumbers: [{ type: 'work', value: '+1' }], [ENT_URN]: { department: 'R&D', manager: { value: '1' } } });
+
+  const refused: [unknown[], string][] = [
+    [[{ op: 'Replace', path: `${ENT_URN}:manager`, value: { value: '1' } }], 'invalidSyntax'],
+    [[{ op: 'Replace', path: 'emails', value: [{ type: 'work', value: 'x@acme.com' }] }], 'invalidPath'],
+    [[{ op: 'Replace', value: { title: 'Boss' } }], 'invalidPath'],
+    [[{ op: 'Replace', path: 'nickName', value: 'x' }], 'invalidPath'],
+    [[{ op: 'Replace', path: 'active', value: 'False' }], 'invalidSyntax'],
+    [[{ op: 'Replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+2' }], 'noTarget'],
+    [[{ op: 'Remove', path: 'title', value: 'x' }], 'invalidSyntax'],
+    [[{ op: 'Merge', path: 'title', value: 'x' }], 'invalidSyntax'],
+    [[{ op: 'Replace', path: 'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User:customDate2', value: '03/01/2026' }], 'invalidValue'],
+  ];
+  for (const [ops, scimType] of refused) {
+    const res = await patch(ops);
+    expect([res.status, (await res.json()) as unknown, ops]).toEqual([400, expect.objectContaining({ scimType }), ops]);
+  }
+  expect((await patch([], { Operations: [{ op: 'Replace', path: 'title', value: 'x' }] })).status).toBe(400);
+  const put = await fetch(`${sb.url}/Users/2`, { method: 'PUT', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: 'ada@new.com' }) });
+  expect(put.status).toBe(400);
+  expect(sb.controls.userByName('ada@new.com')).toEqual(stored);
+});
+
+test('look-ups: only `userName eq` on users and `displayName eq` on groups; creates outside the profile are refused', async () => {
+  sb = await startKnowbe4Sandbox({ scimToken: 't', users: [{ userName: 'Ada@Acme.com', externalId: 'x1' }], groups: [{ displayName: 'Sales', members: [{ value: '1001' }] }] });
+  const list = async (path: string) => {
+    const res = await get(`${sb.url}${path}`, 't');
+    return { status: res.status, body: (await res.json()) as { totalResults?: number; scimType?: string; Resources?: Record<string, unknown>[] } };
+  };
+  expect((await list(`/Users?filter=${encodeURIComponent('userName eq "ada@acme.COM"')}`)).body.totalResults).toBe(1);
+  const group = await list(`/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "sales"')}`);
+  expect(group.body.totalResults).toBe(1);
+  expect(group.body.Resources?.[0]?.members).toBeUndefined();
+  for (const filter of ['externalId eq "x1"', 'userName co "ada"', 'emails[type eq "work"].value eq "ada@acme.com"', 'userName eq "a" or userName eq "b"']) {
+    expect(await list(`/Users?filter=${encodeURIComponent(filter)}`)).toEqual({ status: 400, body: expect.objectContaining({ scimType: 'invalidFilter' }) });
+  }
+  expect((await list(`/Users?attributes=userName`)).status).toBe(400);
+  const post = (body: unknown) => fetch(`${sb.url}/Users`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: JSON.stringify(body) });
+  const core = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  expect((await post({ schemas: [core], userName: 'x@acme.com', nickName: 'x' })).status).toBe(400);
+  expect((await post({ schemas: [core], userName: 'x@acme.com', emails: [{ type: 'home', value: 'x@home.com' }] })).status).toBe(400);
+  expect((await post({ schemas: [core, ENT_URN], userName: 'x@acme.com', [ENT_URN]: { manager: { value: '1001' } } })).status).toBe(400);
+  expect((await post({ schemas: [core], userName: 'x@acme.com', emails: [{ primary: true, type: 'work', value: 'x@acme.com' }] })).status).toBe(201);
 });

@@ -26,7 +26,7 @@ export function companyFor(
         id: 'test',
         name: 'Test Co',
         m365,
-        knowbe4: { scimTokenEnv: 'SCIM_TOKEN' },
+        knowbe4: { scimUrl: 'https://kb4.invalid/scim/v2', scimTokenEnv: 'SCIM_TOKEN' },
         scope: { groups: extra.scopeGroups ?? [], licenses: extra.licenses ?? [] },
         groups: { mirror: extra.mirror ?? [] },
         ...(extra.syncManagers === undefined ? {} : { syncManagers: extra.syncManagers }),

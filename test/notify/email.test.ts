@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => graph.stop());
 
-const company = { id: 'acme', name: 'Acme', m365: { tenantId: TENANT, clientId: APP, clientSecretEnv: 'X' }, knowbe4: { scimTokenEnv: 'Y' } };
+const company = { id: 'acme', name: 'Acme', m365: { tenantId: TENANT, clientId: APP, clientSecretEnv: 'X' }, knowbe4: { scimUrl: 'https://kb4.invalid/scim/v2', scimTokenEnv: 'Y' } };
 const event: NotifyEvent = {
   kind: 'failure',
   company: { id: 'acme', name: 'Acme Corp' },

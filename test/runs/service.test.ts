@@ -105,6 +105,20 @@ describe.each(testDatabases())('runs on $name', (database) => {
     expect((await store.getCompanyState('acme')).lastGoodSourceCount).toBe(11);
   });
 
+  test('an unreadable KnowBe4 record is listed and held; the run goes on and writes nothing for it or its person', async () => {
+    // A record for the new hire that no reading makes sense of: creating them would make a second record.
+    sandbox.controls.addRawUser({ id: '990', userName: 'new.hire@acmecorp.com', active: 'maybe' });
+    const runs = service({ removeStaleUsers: false });
+    const preview = await runs.preview('acme', ADMIN);
+    expect(preview.report.unreadable).toEqual([{ resource: 'user', id: '990', name: 'new.hire@acmecorp.com', reason: 'active is "maybe"', held_m365_ids: [expect.any(String)] }]);
+    expect(preview.plan.operations.some((op) => op.kind === 'create')).toBe(false);
+    expect(preview.plan.operations.length).toBeGreaterThan(0);
+    const result = await runs.apply(preview.planId, ADMIN, { digest: preview.digest });
+    expect(result.status).toBe('succeeded');
+    expect(sandbox.controls.requests({ method: 'POST', pathPrefix: '/Users' })).toEqual([]);
+    expect(sandbox.controls.requests().filter((r) => r.path.includes('990'))).toEqual([]);
+  });
+
   test('a blocked plan is refused without the exact confirmation, and nothing is written', async () => {
     const runs = service();
     const preview = await runs.preview('acme', ADMIN);

@@ -5,7 +5,7 @@ import { checkLink, signLink } from '../../src/teams/signedLink';
 const GUID = 'aaaaaaaa-0000-4000-8000-000000000001';
 const ADMIN = '6f1c2a3b-1111-4a5b-9c8d-0123456789ab';
 const TENANT = '11111111-2222-4333-8444-555555555555';
-const company = { id: 'acme', name: 'Acme', m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X' }, knowbe4: { scimTokenEnv: 'Y' } };
+const company = { id: 'acme', name: 'Acme', m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X' }, knowbe4: { scimUrl: 'https://kb4.invalid/scim/v2', scimTokenEnv: 'Y' } };
 
 describe('authorization', () => {
   const config = parseConfig({ admins: [{ aadObjectId: ADMIN }], allowedTenants: [TENANT], companies: [company] });

@@ -103,6 +103,16 @@ describe('previewCard', () => {
     expect(text).toContain('Test Mode');
   });
 
+  it('lists unreadable KnowBe4 records with their reason in one section, capped like the others', () => {
+    const unreadable = Array.from({ length: 40 }, (_, i) => ({ resource: 'user' as const, id: `odd${i}`, name: `odd${i}@acme.com`, externalId: null, reason: 'active is "maybe"', heldSourceIds: [] }));
+    const text = textOf(previewCard({ ...bigPlan(3), unreadable }, { planId: 'p', digest: 'd', ...URLS }));
+    expect(text).toContain('Unreadable in KnowBe4 (held) (40)');
+    expect(text).toContain('odd0@acme.com');
+    expect(text).toContain('active is "maybe"');
+    expect(text).toMatch(/\+\d+ more unreadable/);
+    expect(textOf(preview(3))).not.toContain('Unreadable');
+  });
+
   it('shows before → after for updates', () => {
     const text = textOf(preview(16));
     expect(text).toContain('givenName: Bob → Robert');

@@ -98,6 +98,8 @@ export function seedReport(partial: Partial<Report> = {}): Report {
     conflicts: [],
     skipped: [],
     not_managed: [],
+    taken_over: [],
+    unreadable: [],
     errors: [],
     ...partial,
   };

@@ -14,7 +14,7 @@ function company(overrides: Record<string, unknown> = {}) {
     id: 'acme',
     name: 'Acme Corp',
     m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'ACME_SECRET' },
-    knowbe4: { scimTokenEnv: 'ACME_SCIM' },
+    knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'ACME_SCIM' },
     ...overrides,
   };
 }
@@ -36,7 +36,7 @@ describe('configuration', () => {
     expect(acme.knowbe4).toMatchObject({ region: 'us', requestsPerSecond: 10, pageSize: 100 });
     expect(acme.guard).toEqual({ maxArchive: 10, maxArchivePercent: 10, maxSourceShrinkPercent: 30 });
     expect(acme.schedule).toEqual({ cron: '0 2 * * *', timezone: 'America/New_York', autoApply: false });
-    expect(scimBaseUrl(acme)).toBe('https://training.knowbe4.com/scim/v2');
+    expect(scimBaseUrl(acme)).toBe('https://training.knowbe4.com/scim/v2/acme-tenant');
     expect(graphEndpoints(acme)).toEqual({ graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' });
   });
 
@@ -63,10 +63,11 @@ describe('configuration', () => {
     ['a bad GUID', { companies: [company({ m365: { tenantId: 'acme', clientId: GUID, clientSecretEnv: 'X' } })] }, 'companies[0].m365.tenantId: expected a GUID'],
     ['no credential', { companies: [company({ m365: { tenantId: GUID, clientId: GUID } })] }, 'companies[0].m365: expected exactly one credential'],
     ['two credentials', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'A', managedIdentity: true } })] }, 'companies[0].m365: expected exactly one credential'],
-    ['a secret value where an env var name belongs', { companies: [company({ knowbe4: { scimTokenEnv: 'eyJhbGciOi.xyz-123' } })] }, 'companies[0].knowbe4.scimTokenEnv: expected the NAME of an environment variable'],
+    ['a secret value where an env var name belongs', { companies: [company({ knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'eyJhbGciOi.xyz-123' } })] }, 'companies[0].knowbe4.scimTokenEnv: expected the NAME of an environment variable'],
     ['an unknown key', { companies: [company({ removeStaleUser: true })] }, 'companies[0]: unknown key(s) removeStaleUser'],
-    ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.region:'],
-    ['region uk without scimUrl', { companies: [company({ knowbe4: { region: 'uk', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: region uk has no documented SCIM URL'],
+    ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.region:'],
+    ['no scimUrl (KnowBe4 documents no per-region SCIM host)', { companies: [company({ knowbe4: { region: 'us', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: required: copy the Tenant URL from KnowBe4 console > Account Settings > User Management > User Provisioning'],
+    ['a scimUrl that is not a URL', { companies: [company({ knowbe4: { scimUrl: 'training.knowbe4.com', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: expected an http(s) URL'],
     ['an http authorityHost', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', authorityHost: 'http://127.0.0.1:1' } })] }, 'companies[0].m365.authorityHost: expected an https URL'],
     ['an http scimUrl off loopback', { companies: [company({ knowbe4: { scimUrl: 'http://scim.knowbe4.example/v2', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: expected an https URL (plain http is accepted only on loopback'],
     ['an http graphUrl off loopback', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', graphUrl: 'http://10.0.0.5/' } })] }, 'companies[0].m365.graphUrl: expected an https URL'],
@@ -99,7 +100,7 @@ describe('configuration', () => {
   test('envFile fills in secrets underneath the real environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kb4sync-env-'));
     writeFileSync(join(dir, 'sandbox.env'), 'ACME_SECRET=from-file\nACME_SCIM=file-token\n');
-    const config = parseConfig({ envFile: 'sandbox.env', companies: [company({ knowbe4: { scimTokenEnv: 'ACME_SCIM' } })] });
+    const config = parseConfig({ envFile: 'sandbox.env', companies: [company({ knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'ACME_SCIM' } })] });
     const env = environmentFor(config, join(dir, 'kb4sync.yaml'), { ACME_SCIM: 'real-token' });
     expect(env.ACME_SECRET).toBe('from-file');
     expect(env.ACME_SCIM).toBe('real-token');
@@ -108,7 +109,7 @@ describe('configuration', () => {
   });
 
   describe('secrets', () => {
-    const config = parseConfig({ companies: [company({ knowbe4: { scimTokenEnv: 'ACME_SCIM', reportingTokenEnv: 'ACME_API' } })] });
+    const config = parseConfig({ companies: [company({ knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'ACME_SCIM', reportingTokenEnv: 'ACME_API' } })] });
 
     test('a missing environment variable is an error naming the field and the variable', () => {
       expect(() => resolveSecrets(config, { ACME_SECRET: 's3cret' })).toThrow(

@@ -47,6 +47,10 @@ export interface AccountSeed {
   testMode?: boolean;
   /** Largest page the server returns whatever `count` asks for. Default 100. */
   maxPageSize?: number;
+  /** How reads show the enterprise manager: RFC 7643's `{value}` (default) or Entra's plain string id. */
+  managerForm?: 'object' | 'string';
+  /** Also accept `members[value eq "…"]` removal paths (Entra sends `path: "members"` with values). */
+  memberFilterPath?: boolean;
 }
 
 /** What Test Mode reports instead of changing anything (KnowBe4's sync report verbs). */
@@ -67,6 +71,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, unknown>;
   body: unknown;
+  /** The request body exactly as received (byte-for-byte checks), when there was one. */
+  raw?: string;
   /** HTTP status sent; 0 = connection dropped unanswered, -1 = processed but the response was lost. */
   status: number;
 }
@@ -271,6 +277,11 @@ export class SandboxAccount {
   reportingToken: string | null;
   testMode: boolean;
   maxPageSize: number;
+  managerForm: 'object' | 'string';
+  memberFilterPath: boolean;
+  /** Records listed exactly as given, outside SCIM validation: what a real service may return that no schema expects. */
+  readonly oddUsers: ScimJson[] = [];
+  readonly oddGroups: ScimJson[] = [];
   readonly testModeLog: TestModeEntry[] = [];
   readonly requests: RecordedRequest[] = [];
   readonly faults: FaultState = {
@@ -300,6 +311,8 @@ export class SandboxAccount {
     this.reportingToken = seed.reportingToken ?? newToken(`rep-${id}`);
     this.testMode = seed.testMode ?? false;
     this.maxPageSize = seed.maxPageSize ?? 100;
+    this.managerForm = seed.managerForm ?? 'object';
+    this.memberFilterPath = seed.memberFilterPath ?? false;
     this.scim = new ScimStore(this);
     for (const u of seed.users ?? []) this.scim.seedUser(u);
     for (const g of seed.groups ?? []) this.scim.seedGroup(g);

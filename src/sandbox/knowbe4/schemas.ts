@@ -8,7 +8,7 @@ import SCIMMY from 'scimmy';
 import { SCIM_SCHEMA_URN } from '../../sync';
 import type { SandboxAccount } from './account';
 
-const KMSAT_STRINGS = [
+export const KMSAT_STRINGS = [
   'customField1',
   'customField2',
   'customField3',
@@ -24,7 +24,7 @@ const KMSAT_STRINGS = [
   'onPremisesSecurityIdentifier',
   'userPrincipalName',
 ] as const;
-const KMSAT_DATES = ['customDate1', 'customDate2', 'outOfOfficeEnd', 'lastPasswordChangeDateTime'] as const;
+export const KMSAT_DATES = ['customDate1', 'customDate2', 'outOfOfficeEnd', 'lastPasswordChangeDateTime'] as const;
 
 const KMSAT_DEFINITION = new SCIMMY.Types.SchemaDefinition(
   'KnowBe4User',

@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import SCIMMYRouters from 'scimmy-routers';
 import { SandboxAccount, clone, newToken, type AccountSeed, type RecordedRequest, type TestModeEntry } from './account';
 import { reportingRouter } from './reporting';
-import { memberPatchHandler } from './memberPatch';
+import { entraProfile } from './entraProfile';
 import { registerScimResources, scimErrorBody, type ScimJson } from './schemas';
 
 
@@ -24,6 +24,8 @@ export interface Knowbe4SandboxOptions {
   groups?: AccountSeed['groups'];
   testMode?: boolean;
   maxPageSize?: number;
+  managerForm?: AccountSeed['managerForm'];
+  memberFilterPath?: boolean;
   /** 0 (default) = an ephemeral port. */
   port?: number;
 }
@@ -62,6 +64,11 @@ export interface Knowbe4SandboxControls {
   /** The next `n` authenticated requests are held `ms` before being carried out (a slow server: the client times out, the write may land later). */
   stallNext(n: number, ms: number): void;
   setMaxPageSize(n: number): void;
+  /** How reads show the enterprise manager from now on. */
+  setManagerForm(form: 'object' | 'string'): void;
+  /** Lists a record exactly as given, outside SCIM validation (odd shapes a real service may return). */
+  addRawUser(record: ScimJson): void;
+  addRawGroup(record: ScimJson): void;
   clearFaults(): void;
   requests(filter?: RequestFilter): RecordedRequest[];
   requestCount(filter?: RequestFilter): number;
@@ -161,6 +168,15 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     setMaxPageSize: (n) => {
       account.maxPageSize = n;
     },
+    setManagerForm: (form) => {
+      account.managerForm = form;
+    },
+    addRawUser: (record) => {
+      account.oddUsers.push(clone(record));
+    },
+    addRawGroup: (record) => {
+      account.oddGroups.push(clone(record));
+    },
     clearFaults: () => {
       Object.assign(f, { rateLimitNext: 0, failNext: 0, failRate: 0, dropNext: 0, loseResponseNext: 0, latencyMs: 0, stallNext: 0 });
     },
@@ -197,6 +213,8 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       groups: options.groups,
       testMode: options.testMode,
       maxPageSize: options.maxPageSize,
+      managerForm: options.managerForm,
+      memberFilterPath: options.memberFilterPath,
     },
   ];
   if (seeds.length === 0) throw new Error('sandbox: at least one account');
@@ -211,7 +229,16 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '5mb' }));
+  const rawBodies = new WeakMap<object, string>();
+  app.use(
+    express.json({
+      type: ['application/scim+json', 'application/json'],
+      limit: '5mb',
+      verify: (req, _res, buf) => {
+        rawBodies.set(req, buf.toString('utf8'));
+      },
+    }),
+  );
   // restify (the bot's server, loaded in the same process by `npm start`) puts a `query()` method
   // on every IncomingMessage, and express then skips parsing the query string. Parse it here.
   app.use((req, _res, next) => {
@@ -234,6 +261,7 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       path: req.path,
       query: { ...req.query },
       body: ['POST', 'PUT', 'PATCH'].includes(req.method) ? clone(req.body as unknown) : undefined,
+      ...(rawBodies.has(req) ? { raw: rawBodies.get(req) } : {}),
       status: 0,
     };
     allRequests.push(record);
@@ -314,9 +342,9 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
   });
   const reportingAccount = (req: Request) => accountOfRequest.get(req) as SandboxAccount;
 
-  const memberPatch = memberPatchHandler((req) => accountOfRequest.get(req));
-  app.use('/scim/v2', gate('scim'), memberPatch, scim);
-  app.use('/accounts/:accountId/scim/v2', gate('scim'), memberPatch, scim);
+  const profile = entraProfile((req) => accountOfRequest.get(req));
+  app.use('/scim/v2', gate('scim'), profile, scim);
+  app.use('/accounts/:accountId/scim/v2', gate('scim'), profile, scim);
   app.use('/v1', gate('reporting'), reportingRouter(reportingAccount));
   app.use('/accounts/:accountId/v1', gate('reporting'), reportingRouter(reportingAccount));
   // scimmy-routers forwards 5xx errors after answering; nothing is left to do with them here.

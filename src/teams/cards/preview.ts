@@ -121,6 +121,8 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       section('Archive', lists.archive),
       section('Groups', lists.groups),
       { title: 'Conflicts (not written)', total: counts.conflicts.toLocaleString('en-US'), ...conflicts },
+      { title: 'Take over (existing records adopted)', total: (plan.takeovers ?? []).length.toLocaleString('en-US'), ...capRows(plan.takeovers ?? [], max, (t) => ({ label: plain(t.userName, textMax / 2), detail: plain(t.via === 'formerLink' ? `externalId ${t.externalIdBefore ?? ''} → Entra object id` : `found by ${t.via}`, textMax) }), 'take over') },
+      { title: 'Unreadable in KnowBe4 (held)', total: (plan.unreadable ?? []).length.toLocaleString('en-US'), ...capRows(plan.unreadable ?? [], max, (u) => ({ label: plain(u.name ?? u.id ?? u.resource, textMax / 2), detail: plain(u.reason, textMax) }), 'unreadable') },
     ].filter((s) => s.total !== '0');
     const unmanaged = capRows(plan.unmanaged, max, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }), 'not managed');
     const count = (label: string, value: number, color: Color) => ({ label, value: value.toLocaleString('en-US'), color: value > 0 ? color : 'Default' });

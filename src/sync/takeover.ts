@@ -1,0 +1,19 @@
+/**
+ * Take-overs: KnowBe4 records that kb4sync did not make (the Entra gallery app's, KnowBe4's ADI
+ * tool's, the console's) and now adopts. Each keeps its id and training history; the apply relinks
+ * it to the Entra object id (an `update` of externalId), so later runs find it by that link.
+ */
+import type { Match } from './match';
+import type { Takeover } from './model';
+import { lowerCase } from './normalize';
+
+export function takeovers(matches: readonly Match[]): Takeover[] {
+  const out: Takeover[] = [];
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i] as Match;
+    const linked = m.target.externalId;
+    if (linked !== null && lowerCase(linked) === lowerCase(m.user.id)) continue;
+    out.push({ targetId: m.target.id, userName: m.target.userName, sourceId: m.user.id, address: m.address, via: m.via === 'externalId' ? 'address' : m.via, externalIdBefore: linked });
+  }
+  return out;
+}
