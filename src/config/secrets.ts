@@ -17,7 +17,9 @@ export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.
   const read = (name: string, field: string): string | null => {
     const value = env[name];
     if (value === undefined || value.trim() === '') {
-      problems.push(`${field}: environment variable ${name} is not set`);
+      const problem = `${field}: environment variable ${name} is not set`;
+      // A variable every company inherits from defaults.m365 is reported once, under defaults.
+      if (!problems.includes(problem)) problems.push(problem);
       return null;
     }
     return value;
@@ -25,11 +27,13 @@ export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.
   config.companies.forEach((c, i) => {
     const at = `companies[${i}]`;
     let graph: CompanySecrets['graph'] = { kind: 'managedIdentity' };
+    const shared = config.defaults?.m365;
+    const m365At = (key: 'clientSecretEnv' | 'certificatePathEnv') => (shared?.[key] !== undefined && shared[key] === c.m365[key] ? `defaults.m365.${key}` : `${at}.m365.${key}`);
     if (c.m365.clientSecretEnv) {
-      const v = read(c.m365.clientSecretEnv, `${at}.m365.clientSecretEnv`);
+      const v = read(c.m365.clientSecretEnv, m365At('clientSecretEnv'));
       graph = { kind: 'secret', clientSecret: new Secret(v ?? '') };
     } else if (c.m365.certificatePathEnv) {
-      const v = read(c.m365.certificatePathEnv, `${at}.m365.certificatePathEnv`);
+      const v = read(c.m365.certificatePathEnv, m365At('certificatePathEnv'));
       graph = { kind: 'certificate', certificatePath: v ?? '' };
     }
     const scim = read(c.knowbe4.scimTokenEnv, `${at}.knowbe4.scimTokenEnv`);
