@@ -147,7 +147,7 @@ describe('defaults.m365: one multi-tenant app for every company', () => {
   });
 
   test('bad defaults are named as defaults', () => {
-    expect(problems({ defaults: { m365: { clientId: APP, tenantId: GUID } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
+    expect(problems({ defaults: { m365: { ...shared.m365, tenantId: GUID } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
       'defaults.m365: unknown key(s) tenantId',
     ]);
     expect(problems({ defaults: { m365: { clientId: 'not-a-guid' } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
