@@ -17,6 +17,7 @@ import type { SourceFactory } from '../service';
 import { GraphSource } from '../m365';
 import { describeProblem } from '../notify';
 import { registerServeCommands } from './serveCommands';
+import { registerOnboardCommand } from './onboard';
 
 export { EXIT, InputError };
 
@@ -91,6 +92,7 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
 
   registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
   registerServeCommands(program, io);
+  registerOnboardCommand(program, io);
   return program;
 }
 

@@ -42,6 +42,9 @@ const m365Fields = {
     .min(1)
     .optional()
     .describe('PEM file of an extra CA to trust for sign-in and Graph (a TLS-inspecting proxy, or the sandbox)'),
+  consentRedirectUri: httpUrl
+    .optional()
+    .describe("Where Entra sends the administrator after admin consent: a redirect URI registered on the app (default: the cloud's /common/oauth2/nativeclient page)"),
 };
 
 /** The keys that together name one credential: a company that sets any of them inherits none. */

@@ -2,7 +2,7 @@
  * Wiring: from kb4sync.yaml and the environment to a running set of parts (store, connectors,
  * run service). The CLI, the server and the tests all build their world here.
  */
-import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
+import { ConfigError, configPath, environmentFor, readConfigFile, resolveCompanySecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { Kb4ScimClient } from '../knowbe4';
 import { createLogger, type Logger } from '../observability';
 import type { Metrics } from '../observability';
@@ -48,13 +48,19 @@ export async function openApp(options: AppOptions): Promise<App> {
   const file = options.configPath ?? configPath(baseEnv);
   const config = options.config ?? readConfigFile(file);
   const env = environmentFor(config, file, baseEnv);
-  const secrets = resolveSecrets(config, env);
+  const secrets = resolveCompanySecrets(config, env);
+  const incomplete = [...secrets.values()].filter((s): s is ConfigError => s instanceof ConfigError);
+  // Every company without its secrets: fail as before. Some: they wait, the others run.
+  if (incomplete.length === config.companies.length) throw new ConfigError('environment', [...new Set(incomplete.flatMap((e) => e.problems))]);
+  for (const e of incomplete) log.warn({ problems: e.problems }, 'a company waits for its secrets; its runs fail until they are set');
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH });
   const store = new KyselyRunStore(database.db);
   const companyOf = (id: string) => {
     const company = config.companies.find((c) => c.id === id);
     if (!company) throw new Error(`unknown company ${id}`);
-    return { company, secrets: secrets.get(id) as CompanySecrets };
+    const found = secrets.get(id);
+    if (found instanceof ConfigError || found === undefined) throw found ?? new Error(`no secrets for ${id}`);
+    return { company, secrets: found };
   };
   const metrics = options.metrics;
   const targetFactory: TargetFactory =

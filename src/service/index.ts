@@ -3,3 +3,4 @@ export { openApp, type App, type AppOptions, type SourceFactory, type TargetFact
 export { startServer, type Download, type RunningServer, type ServerOptions } from './httpServer';
 export { serve, type Service, type ServeOptions } from './serve';
 export { graphSource, startDemo, startService, type RunningService } from './start';
+export { onboardCompany, consentStatus, consentUrlFor, companyIdFor, scimTokenEnvFor, tokenRoles, OnboardingError, REQUIRED_GRAPH_ROLES, type Onboarded, type OnboardRequest, type ConsentStatus } from './onboarding';

@@ -16,6 +16,7 @@ import { FaultControls } from './faults';
 import { FilterRefused, parseUserFilter } from './filter';
 import { makeSandboxCertificate, type SandboxTls } from './tls';
 import { TokenIssuer } from './tokens';
+import { ConsentLedger, missingServicePrincipal, type MultiTenantApp } from './consent';
 
 export const GRAPH_PERMISSIONS = ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All'] as const;
 export type GraphPermission = (typeof GRAPH_PERMISSIONS)[number] | 'Directory.Read.All' | 'Mail.Send';
@@ -45,6 +46,8 @@ export interface GraphSandboxOptions {
   tokenLifetimeSeconds?: number;
   /** Reuse a certificate instead of making one (e.g. one a long-running sandbox printed before). */
   tls?: SandboxTls;
+  /** Apps registered once and usable in any tenant that has consented (grantConsent). */
+  multiTenantApps?: MultiTenantApp[];
 }
 
 export interface SandboxRequest {
@@ -80,6 +83,8 @@ export interface GraphSandbox {
   /** Grants exactly these application permissions to an app (simulates consent changes). */
   setRoles(tenantId: string, clientId: string, roles: GraphPermission[]): void;
   addTenant(registration: SandboxTenantRegistration): void;
+  /** Multi-tenant apps and the tenants that consented to them (grant, revoke, register). */
+  consent: ConsentLedger;
   /** Changes a user's Graph properties in place, as an admin editing them in Entra would. */
   updateUser(tenantId: string, userId: string, patch: Partial<Omit<GraphUserRecord, 'id' | 'kind' | 'managerId'>>): void;
   /** Graph's page-size cap for the users list (999) and with $expand (100). */
@@ -292,6 +297,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
   let counts: Record<string, number> = {};
   const tenants = new Map<string, TenantState>();
   const lifetime = options.tokenLifetimeSeconds ?? 3599;
+  const consent = new ConsentLedger(options.multiTenantApps);
 
   const addTenant = (reg: SandboxTenantRegistration) => {
     const state: TenantState = {
@@ -362,7 +368,9 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
         const form = new URLSearchParams(await readBody(req));
         if (form.get('grant_type') !== 'client_credentials') throw aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
         const clientId = (form.get('client_id') ?? '').toLowerCase();
-        const app = state.apps.get(clientId);
+        const shared = state.apps.has(clientId) ? null : consent.appIn(state.tenant.tenantId, clientId);
+        if (shared?.kind === 'not-consented') throw aadError(400, 'invalid_client', 7000229, missingServicePrincipal(shared.clientId, state.tenant.tenantId));
+        const app = state.apps.get(clientId) ?? (shared?.kind === 'app' ? shared.app : undefined);
         if (!app) {
           throw aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${state.tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
         }
@@ -613,11 +621,13 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       requests.length = 0;
     },
     setRoles: (tenantId, clientId, roles) => {
-      const app = tenants.get(tenantId.toLowerCase())?.apps.get(clientId.toLowerCase());
+      const shared = consent.appIn(tenantId, clientId);
+      const app = tenants.get(tenantId.toLowerCase())?.apps.get(clientId.toLowerCase()) ?? (shared.kind === 'app' ? shared.app : undefined);
       if (!app) throw new Error(`no app ${clientId} in tenant ${tenantId}`);
       app.roles = [...roles];
     },
     addTenant,
+    consent,
     updateUser: (tenantId, userId, patch) => {
       const user = tenants.get(tenantId.toLowerCase())?.users.get(userId);
       if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
