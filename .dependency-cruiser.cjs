@@ -4,9 +4,6 @@
  */
 const PARTS = 'cli|service|config|observability|shared|sync|runs|m365|knowbe4|store|teams|notify|schedule|sandbox';
 const CONNECTORS = 'm365|knowbe4';
-// Files that still import botbuilder while src/teams/transport/ is being carved out (issue 16).
-// Each one leaves this list when its botbuilder use moves behind the transport; the list ends empty.
-const BOTBUILDER_NOT_YET_MOVED = ['^src/teams/teamsBot\\.ts$', '^src/teams/authentication\\.ts$', '^src/service/serve\\.ts$', '^src/service/httpServer\\.ts$', '^src/notify/teams\\.ts$'];
 
 module.exports = {
   forbidden: [
@@ -47,7 +44,7 @@ module.exports = {
       name: 'botbuilder-only-in-teams-transport',
       comment: 'Teams is a transport: moving to the Microsoft 365 Agents SDK changes src/teams/transport/ alone.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/teams/transport/', ...BOTBUILDER_NOT_YET_MOVED] },
+      from: { path: '^src/', pathNot: '^src/teams/transport/' },
       to: { path: '(^|/)node_modules/(botbuilder|botbuilder-core|botframework-connector|botframework-schema)/' },
     },
     {

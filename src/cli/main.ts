@@ -12,9 +12,7 @@ import { targetFromScimSnapshot } from '../knowbe4';
 import { formatPlan } from './planText';
 import { buildReport, plan as makePlan } from '../sync';
 import { EXIT, InputError, registerRunCommands, type CliIo } from './runCommands';
-import { openApp } from '../service';
-import type { SourceFactory } from '../service';
-import { GraphSource } from '../m365';
+import { graphSource, openApp, TrialRefused } from '../service';
 import { describeProblem } from '../notify';
 import { registerServeCommands } from './serveCommands';
 import { registerOnboardCommand } from './onboard';
@@ -96,8 +94,6 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
   return program;
 }
 
-export const graphSource: SourceFactory = (company, credential) => new GraphSource(company, credential);
-
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -108,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its message (and help where useful).
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (err instanceof ConfigError || err instanceof InputError) {
+    if (err instanceof ConfigError || err instanceof InputError || err instanceof TrialRefused) {
       process.stderr.write(`kb4sync: ${err.message}\n`);
       return EXIT.badInput;
     }

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configPath } from '../config';
 import { startSandbox } from '../sandbox';
-import { startDemo, startService } from '../service';
+import { startDemo, startService, startTrial, TRIAL_DEFAULT_STORE, type RunningTrial } from '../service';
 import { formatChecks, runDoctor } from './doctor';
-import type { CliIo } from './runCommands';
+import { InputError, type CliIo } from './runCommands';
 
 function untilSignal(stop: () => Promise<void>, io: CliIo): Promise<void> {
   return new Promise((resolve) => {
@@ -76,8 +76,26 @@ export function registerServeCommands(program: Command, io: CliIo): void {
     .command('start')
     .description('npm start: the service when kb4sync.yaml exists, otherwise the sandbox demo in the Teams emulator')
     .option('--reset', 'sandbox demo: start over')
-    .action(async (opts: { reset?: boolean }) => {
-      const path = configPath();
+    .option('--config <file>', 'configuration file (default: $KB4SYNC_CONFIG or ./kb4sync.yaml)')
+    .option('--playground', 'local trial: your own configuration in the Agents Playground, on loopback, previews only')
+    .option('--allow-apply', 'local trial: let Apply and sync user write to KnowBe4')
+    .option('--store <file>', `local trial: the SQLite file to keep previews and runs in (default ${TRIAL_DEFAULT_STORE})`)
+    .action(async (opts: { reset?: boolean; config?: string; playground?: boolean; allowApply?: boolean; store?: string }) => {
+      const path = opts.config ?? configPath();
+      if (opts.playground) {
+        if (!existsSync(path)) throw new InputError(`local trial: ${path} not found (pass --config with your kb4sync.yaml)`);
+        const trial = await startTrial({
+          configPath: path,
+          env: process.env,
+          allowApply: opts.allowApply ?? false,
+          host: process.env.HOST ?? '127.0.0.1',
+          port: Number(process.env.PORT ?? 3978),
+          ...(opts.store ? { store: opts.store } : {}),
+        });
+        io.out.write(trialBanner(path, trial, opts.allowApply ?? false, opts.store ?? TRIAL_DEFAULT_STORE));
+        return untilSignal(() => trial.stop(), io);
+      }
+      if (opts.allowApply || opts.store) throw new InputError('--allow-apply and --store belong to the local trial: add --playground');
       if (existsSync(path)) {
         const { app, service } = await startService({ configPath: path, env: process.env, host: process.env.HOST ?? '0.0.0.0', port: Number(process.env.PORT ?? 3978), sandbox: false });
         io.out.write(`kb4sync is listening on ${service.url} (configuration ${path})\n`);
@@ -106,4 +124,20 @@ export function registerServeCommands(program: Command, io: CliIo): void {
       );
       return untilSignal(() => demo.stop(), io);
     });
+}
+
+function trialBanner(path: string, trial: RunningTrial, allowApply: boolean, store: string): string {
+  const line = '█'.repeat(76);
+  return [
+    line,
+    ' LOCAL TRIAL: your own tenants, in the Agents Playground on this machine only.',
+    ` Configuration ${path}; previews and runs kept in ${store}.`,
+    ` The bot answers WITHOUT authentication on ${trial.service.url} (loopback only).`,
+    allowApply
+      ? ' APPLY IS ON: Apply and sync user WRITE TO KNOWBE4.'
+      : ' Applies are OFF: previews only. Restart with --allow-apply to write to KnowBe4.',
+    trial.playground ? ` Open ${trial.playground.url} (signed in as ${trial.admin.name}) and type: preview sync <company>` : ' The Agents Playground is not installed (npm install adds it).',
+    line,
+    '',
+  ].join('\n');
 }

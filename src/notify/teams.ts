@@ -3,15 +3,14 @@
  * its company. Throttling (429) is retried with backoff; a conversation that no longer exists
  * (403/404: the app was removed, the chat deleted) is marked dead and not tried again.
  */
-import { CardFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { Logger } from '../observability';
 import type { ConversationStore, Subscription } from '../store';
+import type { ProactiveSender } from '../teams';
 import type { Notifier, NotifyEvent } from './events';
 
 export interface TeamsNotifierDeps {
-  adapter: CloudAdapter;
-  /** The bot's app id ('' in sandbox mode). */
-  appId: string;
+  /** Posts to a conversation over the Teams transport. */
+  sender: ProactiveSender;
   conversations: ConversationStore;
   /** The card for an event (a plain Adaptive Card object). */
   render: (event: NotifyEvent) => Record<string, unknown>;
@@ -23,17 +22,9 @@ export interface TeamsNotifierDeps {
   wants?: (companyId: string, subscription: Subscription) => boolean;
 }
 
-function statusOf(error: unknown): number | null {
-  const e = error as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } } | null;
-  const s = e?.statusCode ?? e?.status ?? e?.response?.status;
-  return typeof s === 'number' ? s : null;
-}
-
-function retryAfterMs(error: unknown): number | null {
-  const headers = (error as { response?: { headers?: { get?: (n: string) => string | undefined } } } | null)?.response?.headers;
-  const value = typeof headers?.get === 'function' ? headers.get('retry-after') : undefined;
+function retryAfterMs(value: string | null): number | null {
   const seconds = Number(value);
-  return value !== undefined && Number.isFinite(seconds) ? seconds * 1000 : null;
+  return value !== null && Number.isFinite(seconds) ? seconds * 1000 : null;
 }
 
 export class TeamsNotifier implements Notifier {
@@ -47,29 +38,21 @@ export class TeamsNotifier implements Notifier {
 
   /** Sends one card to one conversation; returns the new message's id (for later updates). */
   async send(target: Subscription, card: Record<string, unknown>): Promise<string | null> {
-    const { adapter, appId, log } = this.deps;
+    const { sender, log } = this.deps;
     const retries = this.deps.retries ?? 4;
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
-      try {
-        let id: string | null = null;
-        await adapter.continueConversationAsync(appId, target.reference as Partial<ConversationReference>, async (context) => {
-          const sent = await context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
-          id = sent?.id ?? null;
-        });
-        return id;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status === 403 || status === 404) {
+      const outcome = await sender.send(target.reference, card);
+      switch (outcome.kind) {
+        case 'sent':
+          return outcome.id;
+        case 'gone':
           await this.deps.conversations.markDead(target.id, (this.deps.clock ?? (() => new Date()))());
-          log.warn({ conversation: target.id, status }, 'conversation is gone; marked dead');
+          log.warn({ conversation: target.id, status: outcome.status }, 'conversation is gone; marked dead');
           return null;
-        }
-        if (status === 429 && attempt < retries) {
-          await sleep(retryAfterMs(error) ?? Math.min(30_000, 500 * 2 ** attempt));
-          continue;
-        }
-        throw error;
+        case 'throttled':
+          if (attempt >= retries) throw new Error(`Teams throttled the message to ${target.name ?? target.id} (429) ${retries + 1} times`);
+          await sleep(retryAfterMs(outcome.retryAfter) ?? Math.min(30_000, 500 * 2 ** attempt));
       }
     }
   }

@@ -23,9 +23,11 @@ export interface RunSettings {
    */
   concurrency: number | null;
   batchSize: number;
+  /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
+  appliesOff: string | null;
 }
 
-export const DEFAULT_RUN_SETTINGS: RunSettings = { planTtlMs: 60 * 60_000, leaseTtlMs: 60_000, concurrency: null, batchSize: 100 };
+export const DEFAULT_RUN_SETTINGS: RunSettings = { planTtlMs: 60 * 60_000, leaseTtlMs: 60_000, concurrency: null, batchSize: 100, appliesOff: null };
 
 export interface RunDeps {
   config: Config;
@@ -67,7 +69,8 @@ export type RefusalReason =
   | 'cancelled'
   | 'tampered'
   | 'confirmation-required'
-  | 'busy';
+  | 'busy'
+  | 'applies-off';
 
 /** Apply said no, for a reason the admin can read; nothing was written. */
 export class ApplyRefused extends Error {
@@ -131,7 +134,7 @@ export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
 
-const REFUSAL_TEXT: Record<Exclude<RefusalReason, 'unknown-company' | 'tampered' | 'confirmation-required' | 'busy'>, string> = {
+const REFUSAL_TEXT: Record<Exclude<RefusalReason, 'unknown-company' | 'tampered' | 'confirmation-required' | 'busy' | 'applies-off'>, string> = {
   'not-found': 'This plan does not exist. Run a new preview.',
   expired: 'This plan has expired. Run a new preview: Microsoft 365 and KnowBe4 may have changed since.',
   applied: 'This plan has already been applied.',
@@ -220,6 +223,7 @@ export class RunService {
       throw new ApplyRefused(reason, message);
     };
     if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+    if (this.settings.appliesOff !== null) return refuse('applies-off', this.settings.appliesOff);
     if (options.digest !== undefined && options.digest !== stored.digest) {
       return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
     }
@@ -251,6 +255,8 @@ export class RunService {
    * Microsoft 365 tenants, plans for them alone (never an archive), and applies that plan at once.
    */
   async syncUser(address: string, actor: Actor, options: { companyId?: string } = {}): Promise<SyncUserResult> {
+    // `sync user` applies at once, so it is refused, like Apply, when writes are off.
+    if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     const companies = options.companyId ? [this.company(options.companyId)] : this.deps.config.companies;
     const found = (
       await Promise.all(
@@ -418,6 +424,7 @@ export class RunService {
       throw new ApplyRefused(reason, message);
     };
     if (!stored) return refuse('not-found', REFUSAL_TEXT['not-found']);
+    if (this.settings.appliesOff !== null) return refuse('applies-off', this.settings.appliesOff);
     if (options.digest !== undefined && options.digest !== stored.digest) return refuse('tampered', 'The card does not match the stored plan. Run a new preview.');
     if (stored.status !== 'pending') {
       const reason = stored.status === 'expired' || stored.status === 'applied' || stored.status === 'applying' || stored.status === 'failed' ? stored.status : 'cancelled';

@@ -3,11 +3,10 @@
  * full-diff downloads. Everything else lives behind the bot.
  */
 import type { AddressInfo } from 'node:net';
-import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
 import type { Logger } from '../observability';
 import type { Metrics } from '../observability';
-import { checkLink } from '../teams';
+import { checkLink, type MessageEndpoint } from '../teams';
 
 export interface Download {
   contentType: string;
@@ -18,8 +17,8 @@ export interface Download {
 export interface ServerOptions {
   host: string;
   port: number;
-  adapter: CloudAdapter;
-  bot: ActivityHandler;
+  /** The Teams messaging endpoint behind POST /api/messages. */
+  messages: MessageEndpoint;
   metrics: Metrics;
   log: Logger;
   /** Throws when the service cannot work (the store is unreachable). */
@@ -36,7 +35,7 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { adapter, bot, log, metrics } = options;
+  const { messages, log, metrics } = options;
   const clock = options.clock ?? (() => new Date());
   const server = restify.createServer({ name: 'kb4sync', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser({ mapParams: false }));
@@ -44,7 +43,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   server.post('/api/messages', async (req, res) => {
     try {
-      await adapter.process(req, res, (context) => bot.run(context));
+      await messages.process(req, res);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'activity failed');
       if (!res.headersSent) res.send(500);

@@ -3,8 +3,7 @@
  * applies, and proactive notifications; stopped cleanly on SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { CloudAdapter } from 'botbuilder';
-import { BotAuthentication, botAuthOptions } from '../teams';
+import { createTeamsTransport } from '../teams';
 import { resolveEmailCredential, resolveWebhookSecrets } from '../config';
 import { EmailNotifier } from '../notify';
 import type { App } from './app';
@@ -46,29 +45,14 @@ export interface Service {
 export async function serve(options: ServeOptions): Promise<Service> {
   const { app, env, views } = options;
   const log = app.log;
-  const appId = env.MicrosoftAppId ?? '';
-  if (!appId && !options.sandbox) {
-    throw new Error('MicrosoftAppId is not set: a production bot needs its Azure Bot registration (see README, "Run it for real").');
-  }
-  if (!appId) log.warn('SANDBOX MODE: no MicrosoftAppId, so /api/messages accepts UNAUTHENTICATED traffic. Never expose this port.');
-  const authOptions = botAuthOptions(env);
-  if (env.ToBotFromChannelOpenIdMetadataUrl || env.ToBotFromChannelTokenIssuer) {
-    log.warn({ metadata: authOptions.ToBotFromChannelOpenIdMetadataUrl, issuer: authOptions.ToBotFromChannelTokenIssuer }, 'Bot Framework tokens are checked against a non-default issuer (ToBotFromChannelOpenIdMetadataUrl)');
-  }
-  const auth = new BotAuthentication(authOptions);
-  const adapter = new CloudAdapter(auth);
-  adapter.onTurnError = async (context, error) => {
-    log.error({ err: error.message }, 'turn failed');
-    await context.sendActivity('kb4sync hit an internal error; it has been logged.').catch(() => undefined);
-  };
+  const transport = createTeamsTransport({ env, sandbox: options.sandbox, log });
 
   const metrics = options.metrics ?? createMetrics();
   const linkKey = env.KB4SYNC_LINK_SECRET ? Buffer.from(env.KB4SYNC_LINK_SECRET) : randomBytes(32);
   let publicUrl = options.publicUrl ?? env.KB4SYNC_PUBLIC_URL ?? '';
 
   const teams = new TeamsNotifier({
-    adapter,
-    appId,
+    sender: transport.sender,
     conversations: app.conversations,
     // Approval requests are the preview card itself, with Apply and the signed download links.
     render: (e) =>
@@ -101,8 +85,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     service: app.service,
     store: app.store,
     conversations: app.conversations,
-    adapter,
-    appId,
+    sender: transport.sender,
     views,
     parse: options.parse,
     findCompany: options.findCompany,
@@ -114,8 +97,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const server = await startServer({
     host: options.host,
     port: options.port,
-    adapter,
-    bot,
+    messages: transport.endpoint(bot),
     metrics,
     log,
     linkKey,

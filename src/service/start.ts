@@ -6,7 +6,7 @@ import { GraphSource } from '../m365';
 import { createLogger, createMetrics, type Logger } from '../observability';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, playgroundInstalled, startPlayground, type Sandbox, type SandboxOptions, type Playground, type PlaygroundUser } from '../sandbox';
 import { diffCsv, diffJson, matchCompany, parseCommand, views } from '../teams';
-import { openApp, type App, type SourceFactory } from './app';
+import { openApp, type App, type AppOptions, type SourceFactory } from './app';
 import type { Download } from './httpServer';
 import { serve, type Service } from './serve';
 
@@ -40,10 +40,12 @@ export async function startService(options: {
   schedule?: boolean;
   /** Where the logs go (default: JSON on stderr at LOG_LEVEL); tests read them back. */
   log?: Logger;
+  /** Run settings over the defaults (the local trial turns applies off here). */
+  settings?: AppOptions['settings'];
 }): Promise<{ app: App; service: Service }> {
   const log = options.log ?? createLogger();
   const metrics = createMetrics();
-  const app = await openApp({ configPath: options.configPath, env: options.env, log, metrics, source: graphSource });
+  const app = await openApp({ configPath: options.configPath, env: options.env, log, metrics, source: graphSource, ...(options.settings ? { settings: options.settings } : {}) });
   try {
     const service = await serve({
       app,

@@ -3,14 +3,7 @@
  * changing anything (Apply, Cancel, Pause, Resume, Retry) needs an allow-listed admin.
  */
 import type { Config } from '../config';
-
-export interface TeamsIdentity {
-  /** Entra object id of the person (activity.from.aadObjectId). */
-  aadObjectId: string | null;
-  name: string | null;
-  /** Tenant of the conversation (channelData.tenant.id or conversation.tenantId). */
-  tenantId: string | null;
-}
+import type { TeamsIdentity } from './transport';
 
 export type Authorization = { ok: true } | { ok: false; reason: 'tenant-not-allowed' | 'not-an-admin'; message: string };
 

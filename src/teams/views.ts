@@ -25,7 +25,7 @@ import {
   type RunListItem,
   type RunListStatus,
 } from './cards';
-import type { BotViews } from './teamsBot';
+import type { BotViews } from './handlers/deps';
 
 const when = (d: Date | null) => (d === null ? null : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 

@@ -12,11 +12,11 @@ test('a message typed in the playground reaches a bot and its answer shows', asy
     await context.sendActivity(`echo: ${context.activity.text}`);
     await next();
   });
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
-    adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
-    bot,
+    messages: { process: (req, res) => adapter.process(req, res, (context) => bot.run(context)) },
     metrics: createMetrics({ defaultMetrics: false }),
     log: createLogger({ level: 'silent' }),
     health: async () => undefined,

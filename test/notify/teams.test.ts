@@ -3,6 +3,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilde
 import { createLogger } from '../../src/observability/log';
 import type { NotifyEvent } from '../../src/notify/events';
 import { TeamsNotifier } from '../../src/notify/teams';
+import { proactiveSender } from '../../src/teams/transport';
 import { openDatabase } from '../../src/store/db';
 import { ConversationStore } from '../../src/store/conversations';
 import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
@@ -30,8 +31,7 @@ describe('Teams notifier', () => {
   const sleeps: number[] = [];
   const notifier = () =>
     new TeamsNotifier({
-      adapter,
-      appId: '',
+      sender: proactiveSender(adapter, ''),
       conversations,
       render: (e) => ({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: `${e.company.name}: ${e.kind}` }] }),
       log: createLogger({ level: 'silent' }),
@@ -83,8 +83,7 @@ test('a company can limit which subscribed conversations hear about it', async (
   await conversations.save({ id: 'c1', reference: reference(connector, 'c1'), kind: 'channel', name: 'IT Operations / MSP Alerts', companies: null }, now);
   await conversations.save({ id: 'c2', reference: reference(connector, 'c2'), kind: 'channel', name: 'Sales / General', companies: null }, now);
   const notifier = new TeamsNotifier({
-    adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
-    appId: '',
+    sender: proactiveSender(new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), ''),
     conversations,
     render: () => ({ type: 'AdaptiveCard', version: '1.5', body: [] }),
     log: createLogger({ level: 'silent' }),

@@ -8,7 +8,7 @@
  * needs an outbound token (which would mean a sign-in to Microsoft, off this machine).
  */
 import { createHmac } from 'node:crypto';
-import { botAuthOptions } from '../../src/teams/authentication';
+import { botAuthOptions } from '../../src/teams/transport';
 import { SANDBOX_ADMIN, SANDBOX_TENANT } from '../../src/sandbox';
 import { jwt, startChannelIdentity, type ChannelIdentity } from '../helpers/channelIdentity';
 import { text } from '../helpers/botHttp';

@@ -4,7 +4,7 @@
  * service principal for the app in that tenant and refuses its token requests (AADSTS7000229),
  * whatever the credential; after consent the token carries the permissions consented to.
  */
-import type { GraphPermission, SandboxApp } from './server';
+import type { GraphPermission, SandboxApp } from './types';
 
 export interface MultiTenantApp {
   clientId: string;

@@ -1,0 +1,100 @@
+/** Lists and prompts: run history, companies, help, and the choice between companies. */
+import { COMMAND_HELP } from '../commands';
+import type { CompanyRef } from '../companyMatch';
+import { render, renderWithin, type CardJson, type Color } from './render';
+import type { RunStatus } from './run';
+import { moreText, plain, truncate } from './text';
+
+export type RunListStatus = RunStatus | 'blocked' | 'running' | 'cancelled' | 'preview';
+
+export interface RunListItem {
+  runId: string;
+  /** Formatted for people by the caller. */
+  when: string;
+  kind: 'preview' | 'apply' | 'scheduled' | 'syncUser';
+  status: RunListStatus;
+  summary: string;
+}
+
+export const RUN_LOOK: Record<RunListStatus, { icon: string; color: Color }> = {
+  success: { icon: '✔', color: 'Good' },
+  partial: { icon: '⚠', color: 'Warning' },
+  failed: { icon: '✖', color: 'Attention' },
+  blocked: { icon: '⛔', color: 'Warning' },
+  running: { icon: '⏳', color: 'Accent' },
+  cancelled: { icon: '–', color: 'Default' },
+  preview: { icon: '👁', color: 'Default' },
+};
+
+export function runsCard(company: string, runs: readonly RunListItem[]): CardJson {
+  return renderWithin('runs', (max, textMax) => {
+    const limit = Math.max(max * 2, 1);
+    return {
+      company: plain(company, 80),
+      empty: runs.length === 0,
+      runs: runs.slice(0, limit).map((r) => ({
+        ...RUN_LOOK[r.status],
+        runId: plain(r.runId, 40),
+        when: plain(r.when, 40),
+        kind: r.kind,
+        summary: plain(`${r.status}: ${r.summary}`, textMax),
+      })),
+      more: moreText(runs.length, Math.min(runs.length, limit), 'runs'),
+      hasMore: runs.length > limit,
+    };
+  });
+}
+
+export interface CompanyListItem {
+  id: string;
+  name: string;
+  lastRun: string | null;
+  lastResult: RunListStatus | null;
+  nextRun: string | null;
+  paused: boolean;
+}
+
+export function companiesCard(companies: readonly CompanyListItem[]): CardJson {
+  return renderWithin('companies', (max) => {
+    const limit = Math.max(max * 5, 1);
+    return {
+      total: companies.length.toLocaleString('en-US'),
+      empty: companies.length === 0,
+      companies: companies.slice(0, limit).map((c) => ({
+        id: plain(c.id, 60),
+        name: plain(c.name, 60),
+        pausedText: c.paused ? ' · ⏸ paused' : '',
+        lastRun: plain(c.lastRun ?? 'never', 40),
+        lastResult: c.lastResult ?? '—',
+        color: c.lastResult ? RUN_LOOK[c.lastResult].color : 'Default',
+        nextRun: c.paused ? 'paused' : plain(c.nextRun ?? 'not scheduled', 40),
+      })),
+      more: moreText(companies.length, Math.min(companies.length, limit), 'companies'),
+      hasMore: companies.length > limit,
+    };
+  });
+}
+
+export function helpCard(): CardJson {
+  return render('help', { commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })) });
+}
+
+/** Adaptive Card hosts (the default host config, and Teams on mobile) show at most five actions. */
+export const MAX_CHOICES = 5;
+
+export interface ChoiceInput {
+  query: string;
+  /** The command to run once chosen; echoed back in the button data. */
+  command: 'preview' | 'status' | 'runs' | 'pause' | 'resume';
+  candidates: readonly CompanyRef[];
+}
+
+export function choiceCard(input: ChoiceInput): CardJson {
+  return render('choice', {
+    query: plain(input.query, 80),
+    command: input.command,
+    choices: input.candidates.slice(0, MAX_CHOICES).map((c) => ({ id: c.id, name: truncate(c.name, 60) })),
+    more: `${moreText(input.candidates.length, MAX_CHOICES, 'matches')}: type more of the name.`,
+    hasMore: input.candidates.length > MAX_CHOICES,
+  });
+}

@@ -1,0 +1,75 @@
+/** What the bot's handlers are given, and the small helpers they share. */
+import type { Config } from '../../config';
+import type { Logger } from '../../observability';
+import type { Actor, CompanyState, Progress, RunRecord, RunService } from '../../runs';
+import type { Scheduler } from '../../schedule';
+import type { ConversationStore, KyselyRunStore } from '../../store';
+import type { Plan, Report } from '../../sync';
+import type { Command } from '../commands';
+import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
+
+/** What a typed command means (see commands.ts). */
+export type ParsedCommand = Command;
+
+export type CompanyLookup =
+  | { kind: 'match'; company: { id: string; name: string } }
+  | { kind: 'ambiguous'; candidates: { id: string; name: string }[] }
+  | { kind: 'unknown'; suggestions: { id: string; name: string }[] };
+
+export interface CompanyRow {
+  id: string;
+  name: string;
+  paused: boolean;
+  lastRunAt: Date | null;
+  lastRunStatus: string | null;
+  nextRunAt: Date | null;
+}
+
+/** The cards the bot sends; implemented over the templates in cards/. */
+export interface BotViews {
+  help(): Card;
+  message(input: { title: string; text: string; fix?: string | null; tone?: 'good' | 'warning' | 'attention' }): Card;
+  preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null }): Card;
+  applying(input: { plan: Plan; progress: Progress | null }): Card;
+  result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
+  history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
+  companies(rows: CompanyRow[]): Card;
+  status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
+  choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
+}
+
+export interface BotDeps {
+  config: Config;
+  service: RunService;
+  store: KyselyRunStore;
+  conversations: ConversationStore;
+  /** Updates the card of a running apply. */
+  sender: ProactiveSender;
+  views: BotViews;
+  parse: (text: string) => ParsedCommand;
+  findCompany: (query: string, companies: { id: string; name: string }[]) => CompanyLookup;
+  /** Signed links to the full diff of a plan (null when downloads are off). */
+  links: (planId: string, expiresAt: Date) => { csv: string; json: string } | null;
+  scheduler?: Scheduler;
+  log: Logger;
+  clock?: () => Date;
+  /** How often a running apply's card is refreshed at most. */
+  progressIntervalMs?: number;
+}
+
+export function now(deps: BotDeps): Date {
+  return (deps.clock ?? (() => new Date()))();
+}
+
+export function companiesOf(deps: BotDeps): { id: string; name: string }[] {
+  return deps.config.companies.map((c) => ({ id: c.id, name: c.name }));
+}
+
+export function actorOf(who: TeamsIdentity): Actor {
+  return { id: who.aadObjectId, name: who.name, tenantId: who.tenantId, via: 'teams' };
+}
+
+/** The preview card of a fresh or stored plan, with its download links. */
+export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }): Card {
+  return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt) });
+}

@@ -1,0 +1,92 @@
+/**
+ * Card buttons (`Action.Execute`): the data is checked before anything runs, changes need an admin,
+ * reading needs an allowed tenant, and every refusal is audited.
+ */
+import { z } from 'zod';
+import { describeProblem } from '../../notify';
+import { ApplyRefused } from '../../runs';
+import { nextSlot } from '../../schedule';
+import { mayChange, tenantAllowed } from '../authorize';
+import type { Card, CardInvoke } from '../transport';
+import { startApply } from './applyProgress';
+import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
+import { setPaused } from './pause';
+
+const invokeData = z.looseObject({
+  planId: z.string().min(1).max(100).optional(),
+  digest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  companyId: z.string().min(1).max(100).optional(),
+  command: z.enum(['preview', 'status', 'runs', 'pause', 'resume']).optional(),
+  // Input.Number arrives as a string from some clients.
+  confirmArchive: z.union([z.number(), z.string()]).optional(),
+});
+export type InvokeData = z.infer<typeof invokeData>;
+
+export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<Card> {
+  const { views, config, store } = deps;
+  const who = invoke.from;
+  const verb = invoke.verb;
+  const parsed = invokeData.safeParse(invoke.data);
+  if (!parsed.success) return views.message({ title: 'That button is not valid', text: 'The card was changed or is from another app. Run the command again.', tone: 'attention' });
+  const data = parsed.data;
+  const changes = ['apply', 'cancel', 'pause', 'resume', 'retry'].includes(verb);
+  const allowed = changes ? mayChange(config, who) : tenantAllowed(config, who);
+  if (!allowed.ok) {
+    await store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: verb, companyId: data.companyId ?? null, planId: data.planId ?? null, runId: null, outcome: 'refused', via: 'teams', detail: { reason: allowed.reason } });
+    return views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' });
+  }
+  try {
+    switch (verb) {
+      case 'apply':
+        return await startApply(deps, invoke, who, data);
+      case 'cancel': {
+        // Like Apply, Cancel needs the card's digest: a forged click knows only a plan id.
+        if (!data.planId || !data.digest) break;
+        await deps.service.cancel(data.planId, actorOf(who), { digest: data.digest });
+        return views.message({ title: 'Cancelled', text: 'Nothing was applied. Run "preview sync <company>" for a new plan.' });
+      }
+      case 'review': {
+        const stored = data.planId ? await store.getPlan(data.planId) : null;
+        if (!stored) break;
+        if (stored.status !== 'pending' || stored.expiresAt <= now(deps)) {
+          const preview = await deps.service.preview(stored.companyId, actorOf(who));
+          return previewCardOf(deps, preview);
+        }
+        return previewCardOf(deps, stored);
+      }
+      case 'choose': {
+        if (!data.companyId || !data.command) break;
+        const company = companiesOf(deps).find((c) => c.id === data.companyId);
+        if (!company) break;
+        if (data.command === 'preview') {
+          const preview = await deps.service.preview(company.id, actorOf(who));
+          return previewCardOf(deps, preview);
+        }
+        // setPaused checks the admin list itself, and audits a refusal.
+        if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);
+        if (data.command === 'runs') return views.history({ company, runs: await store.listRuns(company.id, 10) });
+        const state = await store.getCompanyState(company.id);
+        const [lastRun] = await store.listRuns(company.id, 1);
+        return views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: nextSlot(deps.service.company(company.id), now(deps)) });
+      }
+      case 'pause':
+      case 'resume': {
+        const company = companiesOf(deps).find((c) => c.id === data.companyId);
+        if (!company) break;
+        return await setPaused(deps, company, verb === 'pause', who);
+      }
+      case 'retry': {
+        const company = companiesOf(deps).find((c) => c.id === data.companyId);
+        if (!company || !deps.scheduler) break;
+        const scheduler = deps.scheduler;
+        void scheduler.runNow(deps.service.company(company.id)).catch((err: unknown) => deps.log.error({ err }, 'retry failed'));
+        return views.message({ title: `Retrying ${company.name}`, text: 'A new run has started; its summary or alert will follow here.' });
+      }
+    }
+    return views.message({ title: 'That button is not valid', text: 'The card was changed or is out of date. Run the command again.', tone: 'attention' });
+  } catch (err) {
+    if (err instanceof ApplyRefused) return views.message({ title: 'Not applied', text: err.message, tone: 'warning' });
+    const problem = describeProblem(err);
+    return views.message({ title: `${problem.service} problem`, text: problem.message, fix: problem.fix, tone: 'attention' });
+  }
+}
