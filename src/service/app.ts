@@ -39,6 +39,13 @@ export interface App {
   connectors: Connectors;
   service: RunService;
   log: Logger;
+  /** The file the configuration came from (what a reload reads). */
+  configPath: string;
+  /**
+   * Takes a new, validated configuration in place: every part holding `config` sees it at once,
+   * secrets are read again, and KnowBe4 clients of changed or removed companies are rebuilt.
+   */
+  update(next: Config): void;
   close(): Promise<void>;
 }
 
@@ -47,8 +54,8 @@ export async function openApp(options: AppOptions): Promise<App> {
   const log = options.log ?? createLogger();
   const file = options.configPath ?? configPath(baseEnv);
   const config = options.config ?? readConfigFile(file);
-  const env = environmentFor(config, file, baseEnv);
-  const secrets = resolveCompanySecrets(config, env);
+  let env = environmentFor(config, file, baseEnv);
+  let secrets = resolveCompanySecrets(config, env);
   const incomplete = [...secrets.values()].filter((s): s is ConfigError => s instanceof ConfigError);
   // Every company without its secrets: fail as before. Some: they wait, the others run.
   if (incomplete.length === config.companies.length) throw new ConfigError('environment', [...new Set(incomplete.flatMap((e) => e.problems))]);
@@ -87,7 +94,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   };
   const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock, metrics });
   log.debug({ store: database.description }, 'store opened');
-  return {
+  const app: App = {
     config,
     env,
     database,
@@ -96,6 +103,17 @@ export async function openApp(options: AppOptions): Promise<App> {
     connectors,
     service,
     log,
+    configPath: file,
+    update(next) {
+      env = environmentFor(next, file, baseEnv);
+      secrets = resolveCompanySecrets(next, env);
+      const before = new Map(config.companies.map((c) => [c.id, JSON.stringify(c)]));
+      for (const key of Object.keys(config) as (keyof Config)[]) if (!(key in next)) delete config[key];
+      Object.assign(config, next);
+      for (const [id, was] of before) if (JSON.stringify(config.companies.find((c) => c.id === id)) !== was) targets.delete(id);
+      app.env = env;
+    },
     close: () => database.db.destroy(),
   };
+  return app;
 }

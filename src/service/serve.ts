@@ -15,6 +15,7 @@ import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
 import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
 import { Scheduler } from '../schedule';
+import { ConfigReloader } from './reload';
 import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {
@@ -32,6 +33,8 @@ export interface ServeOptions {
   sandbox: boolean;
   metrics?: Metrics;
   schedule?: boolean;
+  /** Reload kb4sync.yaml when it changes (default true; SIGHUP reloads either way). */
+  watchConfig?: boolean;
 }
 
 export interface Service {
@@ -39,6 +42,8 @@ export interface Service {
   server: RunningServer;
   scheduler: Scheduler;
   notifier: Notifier;
+  /** Reads kb4sync.yaml again (what SIGHUP and a change of the file do). */
+  reloader: ConfigReloader;
   stop(): Promise<void>;
 }
 
@@ -110,6 +115,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
 
   // Interrupted applies first (their leases lapse), then nightly jobs and missed nights.
   app.service.resume().catch((err: unknown) => log.error({ err: (err as Error).message }, 'resume failed'));
+  const reloader = new ConfigReloader({ app, scheduler, notifier });
+  if (options.watchConfig ?? true) reloader.watch();
+  // `kill -HUP <pid>` (or `systemctl reload`) reloads the way a change of the file does.
+  const onHangup = () => void reloader.reload('SIGHUP').catch((err: unknown) => log.error({ err: (err as Error).message }, 'reload failed'));
+  process.on('SIGHUP', onHangup);
   if (options.schedule ?? true) {
     scheduler.start();
     scheduler.catchUp().catch((err: unknown) => log.error({ err: (err as Error).message }, 'catch-up failed'));
@@ -120,7 +130,10 @@ export async function serve(options: ServeOptions): Promise<Service> {
     server,
     scheduler,
     notifier,
+    reloader,
     async stop() {
+      process.off('SIGHUP', onHangup);
+      reloader.stop();
       scheduler.stop();
       await server.close();
     },
