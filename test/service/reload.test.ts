@@ -126,7 +126,7 @@ test('kb4sync serve reloads on SIGHUP', async () => {
   const file = join(sandbox.dir, 'hup.yaml');
   writeFileSync(file, readFileSync(sandbox.configPath, 'utf8'));
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'kb4sync.js'), 'serve', '--config', file, '--host', '127.0.0.1', '--port', '0'], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOOK_SECRET: 'hook-secret-value', KB4SYNC_SQLITE_PATH: join(sandbox.dir, 'hup.db'), MicrosoftAppId: '11111111-2222-4333-8444-555555555555', MicrosoftAppPassword: 'bot-password-value' },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOOK_SECRET: 'hook-secret-value', KB4SYNC_SQLITE_PATH: join(sandbox.dir, 'hup.db'), MicrosoftAppId: '11111111-2222-4333-8444-555555555555', MicrosoftAppPassword: 'bot-password-value', MicrosoftAppTenantId: '11111111-2222-4333-8444-555555555556' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -141,8 +141,10 @@ test('kb4sync serve reloads on SIGHUP', async () => {
     child.kill('SIGHUP');
     await until('the SIGHUP reload', () => err.split('\n').some((l) => l.includes('"reason":"SIGHUP"') && l.includes('configuration reloaded')), 30_000);
     expect(child.exitCode).toBeNull();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nstdout: ${out}\nstderr: ${err.slice(-2000)}`);
   } finally {
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
   }
-});
+}, 120_000);
