@@ -46,6 +46,8 @@ export interface App {
    * secrets are read again, and KnowBe4 clients of changed or removed companies are rebuilt.
    */
   update(next: Config): void;
+  /** A company's secrets, or the error naming the variables it still waits for. */
+  secretsOf(companyId: string): CompanySecrets | ConfigError | undefined;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function openApp(options: AppOptions): Promise<App> {
     service,
     log,
     configPath: file,
+    secretsOf: (id) => secrets.get(id),
     update(next) {
       env = environmentFor(next, file, baseEnv);
       secrets = resolveCompanySecrets(next, env);

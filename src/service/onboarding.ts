@@ -5,6 +5,7 @@
  * Nothing is written to KnowBe4. The CLI and the Teams `onboard` command both come here.
  */
 import { readFileSync } from 'node:fs';
+import type { App } from './app';
 import { appendCompany, ConfigError, readConfigFile, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { adminConsentUrl, ConsentRequiredError, AppNotFoundError, createCredential, graphScope, identityError, isDomainName, resolveTenantId, type SignInHost } from '../m365';
 
@@ -134,4 +135,49 @@ export async function consentStatus(company: CompanyConfig, credential: CompanyS
     if (error instanceof ConsentRequiredError || sharedApp) return { kind: 'waiting', consentUrl: consentUrlFor(company), code: error.details.graphCode ?? '' };
     return { kind: 'failed', error };
   }
+}
+
+/** Where a company that has never run stands: what the `companies` list and card show. */
+export type Readiness =
+  | { kind: 'ready' }
+  | { kind: 'waiting-for-consent'; consentUrl: string }
+  | { kind: 'waiting-for-secrets'; problems: string[] }
+  | { kind: 'waiting-for-permissions'; missing: string[] }
+  | { kind: 'not-ready'; message: string };
+
+export async function readiness(app: Pick<App, 'secretsOf'>, company: CompanyConfig): Promise<Readiness> {
+  const secrets = app.secretsOf(company.id);
+  if (secrets === undefined) return { kind: 'not-ready', message: 'not loaded yet' };
+  if (secrets instanceof ConfigError) return { kind: 'waiting-for-secrets', problems: secrets.problems };
+  const status = await consentStatus(company, secrets.graph);
+  switch (status.kind) {
+    case 'waiting':
+      return { kind: 'waiting-for-consent', consentUrl: status.consentUrl };
+    case 'failed':
+      return { kind: 'not-ready', message: status.error.message.split(' Fix: ')[0] ?? status.error.message };
+    case 'granted':
+      return status.missing.length > 0 ? { kind: 'waiting-for-permissions', missing: status.missing } : { kind: 'ready' };
+  }
+}
+
+export function readinessText(r: Readiness): string {
+  switch (r.kind) {
+    case 'ready':
+      return 'ready: preview it';
+    case 'waiting-for-consent':
+      return 'waiting for consent';
+    case 'waiting-for-secrets':
+      return `waiting for ${r.problems.map((p) => /environment variable (\S+)/.exec(p)?.[1] ?? p).join(', ')}`;
+    case 'waiting-for-permissions':
+      return `waiting for permissions: ${r.missing.join(', ')}`;
+    case 'not-ready':
+      return `not ready: ${r.message}`;
+  }
+}
+
+/** The readiness of a company that has never run (one sign-in); null once it has run. */
+export async function firstRunReadiness(app: Pick<App, 'secretsOf' | 'store'>, company: CompanyConfig): Promise<string | null> {
+  const state = await app.store.getCompanyState(company.id);
+  if (state.lastRunAt !== null || (await app.store.listRuns(company.id, 1)).length > 0) return null;
+  return readinessText(await readiness(app, company));
 }

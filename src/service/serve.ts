@@ -16,6 +16,7 @@ import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
 import { Scheduler } from '../schedule';
 import { ConfigReloader } from './reload';
+import { firstRunReadiness } from './onboarding';
 import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {
@@ -97,6 +98,10 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     log,
     links,
+    readiness: async (companyId) => {
+      const company = app.config.companies.find((c) => c.id === companyId);
+      return company ? firstRunReadiness(app, company) : null;
+    },
   });
 
   const server = await startServer({

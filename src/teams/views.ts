@@ -109,6 +109,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         lastResult: r.lastRunStatus === null ? null : r.lastRunStatus === 'succeeded' ? 'success' : r.lastRunStatus === 'partial' ? 'partial' : r.lastRunStatus === 'running' ? 'running' : 'failed',
         nextRun: when(r.nextRunAt),
         paused: r.paused,
+        note: r.note ?? null,
       })),
     ),
   status: ({ company, state, lastRun, nextRunAt }) =>

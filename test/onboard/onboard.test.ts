@@ -64,7 +64,7 @@ beforeAll(async () => {
   writeFileSync(caFile, graph.ca);
   file = join(dir, 'kb4sync.yaml');
   writeFileSync(file, ORIGINAL(caFile));
-  Object.assign(process.env, { MSP_GRAPH_SECRET: MSP_SECRET, KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), KB4SYNC_CONFIG: file });
+  Object.assign(process.env, { FABRIKAM_SCIM: 'fabrikam-scim-token', MSP_GRAPH_SECRET: MSP_SECRET, KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), KB4SYNC_CONFIG: file });
 });
 afterAll(async () => {
   process.env = savedEnv;
@@ -110,8 +110,13 @@ test('a client goes from its domain to a first preview, with the consent step in
     schedule: { cron: '0 2 * * *', timezone: 'UTC', autoApply: false },
   });
 
-  // Before consent: Entra refuses the app in that tenant, and doctor says what to click.
+  // `kb4sync companies` shows the new client at once, with what it waits for.
+  const status = async () => (JSON.parse(await kb4sync('companies', '--json', '--config', file)) as { id: string; status: string | null }[]).map((r) => [r.id, r.status]);
+  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'waiting for KNOWBE4_CONTOSO_LTD_SCIM_TOKEN']]);
   process.env.KNOWBE4_CONTOSO_LTD_SCIM_TOKEN = SCIM_TOKEN;
+  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'waiting for consent']]);
+
+  // Before consent: Entra refuses the app in that tenant, and doctor says what to click.
   const waiting = await runDoctor({ configPath: file, env: doctorEnv(), companyId: 'contoso-ltd' });
   expect(waiting.filter((c) => !c.ok).map((c) => c.name)).toEqual(['contoso-ltd: admin consent']);
   const check = waiting.find((c) => c.name === 'contoso-ltd: admin consent');
@@ -124,6 +129,7 @@ test('a client goes from its domain to a first preview, with the consent step in
   const ready = await runDoctor({ configPath: file, env: doctorEnv(), companyId: 'contoso-ltd' });
   expect(ready.filter((c) => !c.ok)).toEqual([]);
   expect(ready.find((c) => c.name === 'contoso-ltd: Graph permissions')?.detail).toBe('the token carries: User.Read.All, GroupMember.Read.All, Organization.Read.All');
+  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'ready: preview it']]);
 
   // The first preview: everyone in scope is to be created in the empty KnowBe4 account.
   const report = JSON.parse(await kb4sync('preview', 'contoso-ltd', '--json', '--config', file)) as { sync_summary: { users_created: number; m365_users_found: number } };

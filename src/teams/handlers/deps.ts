@@ -23,6 +23,8 @@ export interface CompanyRow {
   lastRunAt: Date | null;
   lastRunStatus: string | null;
   nextRunAt: Date | null;
+  /** For a company that has never run: what it waits for, or "ready: preview it". */
+  note?: string | null;
 }
 
 /** The cards the bot sends; implemented over the templates in cards/. */
@@ -40,6 +42,8 @@ export interface BotViews {
 
 export interface BotDeps {
   config: Config;
+  /** Where a company that has never run stands (consent, secrets); null once it has run. */
+  readiness?: (companyId: string) => Promise<string | null>;
   service: RunService;
   store: KyselyRunStore;
   conversations: ConversationStore;

@@ -63,7 +63,8 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       for (const c of config.companies) {
         const state = await store.getCompanyState(c.id);
         const paused = c.paused || state.paused;
-        rows.push({ id: c.id, name: c.name, paused, lastRunAt: state.lastRunAt, lastRunStatus: state.lastRunStatus, nextRunAt: paused ? null : nextSlot(c, now(deps)) });
+        const note = deps.readiness ? await deps.readiness(c.id).catch(() => null) : null;
+        rows.push({ id: c.id, name: c.name, paused, lastRunAt: state.lastRunAt, lastRunStatus: state.lastRunStatus, nextRunAt: paused ? null : nextSlot(c, now(deps)), note });
       }
       await reply.card(views.companies(rows));
       return;
