@@ -7,3 +7,4 @@ export { simulate } from './simulate';
 export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress } from './normalize';
+export { countPeople, inStep, type PeopleCounts } from './people';

@@ -237,7 +237,7 @@ beforeAll(async () => {
   capture('audit log', JSON.stringify(await app.store.listAudit({ limit: 1000 })));
   // The database files as they are on disk now (SQLite in WAL mode: the -wal file holds recent writes).
   for (const f of readdirSync(rig.dir).filter((f) => f.startsWith('kb4sync.db'))) capture(`file ${f}`, readFileSync(join(rig.dir, f)));
-}, 120_000);
+}, 400_000);
 
 afterAll(async () => {
   await secured?.service.stop();
