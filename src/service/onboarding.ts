@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { App } from './app';
+import type { OnboardingPort, OnboardingView } from '../teams';
 import { appendCompany, ConfigError, readConfigFile, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { adminConsentUrl, ConsentRequiredError, AppNotFoundError, createCredential, graphScope, identityError, isDomainName, resolveTenantId, type SignInHost } from '../m365';
 
@@ -180,4 +181,37 @@ export async function firstRunReadiness(app: Pick<App, 'secretsOf' | 'store'>, c
   const state = await app.store.getCompanyState(company.id);
   if (state.lastRunAt !== null || (await app.store.listRuns(company.id, 1)).length > 0) return null;
   return readinessText(await readiness(app, company));
+}
+
+/** What the Teams `onboard` command and its "Check again" button need, over this module. */
+export function onboardingPort(app: App, reload: () => Promise<unknown>): OnboardingPort {
+  const viewOf = async (company: CompanyConfig, domain: string): Promise<OnboardingView> => ({
+    companyId: company.id,
+    name: company.name,
+    domain,
+    tenantId: company.m365.tenantId,
+    consentUrl: consentUrlFor(company),
+    scimTokenEnv: company.knowbe4.scimTokenEnv,
+    status: readinessText(await readiness(app, company)),
+  });
+  return {
+    async add(input) {
+      let result: Onboarded;
+      try {
+        result = await onboardCompany({ configPath: app.configPath, name: input.name, domain: input.domain, by: `${input.by} (Teams)` });
+      } catch (err) {
+        // Bad input is the admin's to fix: describeProblem shows a plain message.
+        if (err instanceof OnboardingError || err instanceof ConfigError) throw new Error(err.message);
+        throw err;
+      }
+      // Taken at once, not when the file watcher gets to it.
+      await reload();
+      const company = app.config.companies.find((c) => c.id === result.company.id) ?? result.company;
+      return viewOf(company, result.domain);
+    },
+    async check(companyId, domain) {
+      const company = app.config.companies.find((c) => c.id === companyId);
+      return company ? viewOf(company, domain) : null;
+    },
+  };
 }

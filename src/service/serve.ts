@@ -16,7 +16,7 @@ import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
 import { Scheduler } from '../schedule';
 import { ConfigReloader } from './reload';
-import { firstRunReadiness } from './onboarding';
+import { firstRunReadiness, onboardingPort } from './onboarding';
 import { startServer, type Download, type RunningServer } from './httpServer';
 
 export interface ServeOptions {
@@ -98,6 +98,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     log,
     links,
+    onboarding: onboardingPort(app, () => reloader.reload('onboard')),
     readiness: async (companyId) => {
       const company = app.config.companies.find((c) => c.id === companyId);
       return company ? firstRunReadiness(app, company) : null;

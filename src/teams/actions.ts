@@ -35,6 +35,7 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('pause'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('resume'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('review'), data: z.object({ companyId: id, planId: id }) }),
+  z.object({ verb: z.literal('checkConsent'), data: z.object({ companyId: id }) }),
 ]);
 
 export type CardAction = z.output<typeof cardActionSchema>;

@@ -10,6 +10,7 @@ import {
   autoPauseCard,
   choiceCard,
   companiesCard,
+  onboardingCard,
   credentialAlertCard,
   failureAlertCard,
   guardAlertCard,
@@ -100,6 +101,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
       status: status === 'succeeded' ? 'success' : status === 'partial' ? 'partial' : 'failed',
     }),
   history: ({ company, runs }) => runsCard(company.name, runs.map(runItem)),
+  onboarding: (input) => onboardingCard(input),
   companies: (rows) =>
     companiesCard(
       rows.map((r) => ({

@@ -10,6 +10,7 @@ import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
+import { checkConsent } from './onboard';
 import { setPaused } from './pause';
 
 const invokeData = z.looseObject({
@@ -74,6 +75,12 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const company = companiesOf(deps).find((c) => c.id === data.companyId);
         if (!company) break;
         return await setPaused(deps, company, verb === 'pause', who);
+      }
+      case 'checkConsent': {
+        if (!data.companyId) break;
+        const card = await checkConsent(deps, data.companyId, data['domain']);
+        if (card) return card;
+        break;
       }
       case 'retry': {
         const company = companiesOf(deps).find((c) => c.id === data.companyId);
