@@ -1,85 +1,49 @@
 /**
  * One plan measurement in its own process (so peak RSS is this size's alone):
- * `tsx bench/planScale.ts <users per side>` prints a JSON line.
+ * `node --expose-gc --require tsx/cjs bench/planScale.ts <users per side>` prints a JSON line. When the size has a recorded
+ * digest (test/fixtures/plan-digests.json) the plan is checked against it after timing, and a
+ * different plan is an error: a faster planner must plan exactly the same thing.
  */
-import { plan, type CompanyRules, type SourceUser, type TargetUser } from '../src/sync';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { plan } from '../src/sync';
+import { BENCH_RULES, benchTenant, planDigest, type PlanDigest } from './planTenant';
 
-const DEPARTMENTS = ['Sales', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', 'HR'];
-const TITLES = ['Engineer', 'Manager', 'Analyst', 'Director', 'Associate', 'Specialist'];
-
-function id(i: number): string {
-  return `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-}
-
-/** A company where most users match, some changed, some are new, some left: a realistic nightly mix. */
-export function company(n: number): { source: SourceUser[]; target: TargetUser[] } {
-  const source: SourceUser[] = [];
-  const target: TargetUser[] = [];
-  for (let i = 0; i < n; i++) {
-    const mail = `user${i}@example.com`;
-    const dept = DEPARTMENTS[i % DEPARTMENTS.length] as string;
-    source.push({
-      id: id(i),
-      userPrincipalName: mail,
-      mail,
-      proxyAddresses: [`SMTP:${mail}`, `smtp:u${i}@example.onmicrosoft.com`],
-      accountEnabled: i % 50 !== 0,
-      userType: 'Member',
-      licenses: [{ skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', skuPartNumber: 'SPE_E3' }],
-      managerId: i > 10 ? id(i % 10) : null,
-      fields: { givenName: `Given${i}`, surname: `Family${i}`, jobTitle: TITLES[i % TITLES.length] as string, department: dept, employeeId: `E${i}` },
-    });
-    // 2% new in M365 (no KnowBe4 record), 3% with a changed title, 1% archived, plus 2% leavers.
-    if (i % 50 === 1) continue;
-    target.push({
-      id: `kb4-${i}`,
-      externalId: i % 7 === 0 ? null : id(i),
-      userName: i % 100 === 3 ? `old${i}@example.com` : mail,
-      active: i % 100 !== 5,
-      managerId: i > 10 ? `kb4-${i % 10}` : null,
-      values: { givenName: `Given${i}`, familyName: `Family${i}`, title: i % 33 === 0 ? 'Old title' : (TITLES[i % TITLES.length] as string), department: dept, employeeNumber: `E${i}` },
-    });
-  }
-  for (let j = 0; j < n / 50; j++) {
-    target.push({ id: `kb4-left-${j}`, externalId: null, userName: `left${j}@example.com`, active: true, managerId: null, values: {} });
-  }
-  return { source, target };
-}
-
-const RULES: CompanyRules = {
-  id: 'bench',
-  name: 'Bench Co',
-  scope: { licenses: ['SPE_E3'], groups: [], includeGuests: false, exclude: ['svc-*@example.com'] },
-  emailSource: 'mail',
-  mapping: { givenName: 'givenName', familyName: 'surname', title: 'jobTitle', department: 'department', employeeNumber: 'employeeId' },
-  syncManagers: true,
-  groups: { default: 'All Staff', departments: Object.fromEntries(DEPARTMENTS.map((d) => [d, `${d} Team`])), mirror: [] },
-  removeStaleUsers: true,
-  guard: { maxArchive: 1_000_000, maxArchivePercent: 100, maxSourceShrinkPercent: 100 },
-};
+export const DIGESTS_FILE = join(__dirname, '..', 'test', 'fixtures', 'plan-digests.json');
 
 function main(): void {
   const n = Number(process.argv[2] ?? 1000);
-  const { source, target } = company(n);
-  const groups = Object.values(RULES.groups.departments).map((name, g) => ({
-    id: `g${g}`,
-    displayName: name,
-    externalId: null,
-    memberIds: target.filter((_, i) => i % DEPARTMENTS.length === g).map((t) => t.id),
-  }));
+  const { source, target } = benchTenant(n);
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const loadBefore = loadavg()[0] as number;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const result = plan(RULES, { users: source, groups: [] }, { users: target, groups }, { previousSourceCount: null });
+  const result = plan(BENCH_RULES, source, target, { previousSourceCount: null });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // CPU time (of every thread, the garbage collector's helpers too) tells a busy machine from a slow plan.
+  const cpu = process.cpuUsage(cpuBefore);
   const peakRss = process.resourceUsage().maxRSS * 1024;
+  const recorded = (JSON.parse(readFileSync(DIGESTS_FILE, 'utf8')) as Record<string, PlanDigest>)[String(n)];
+  let digest: 'matches' | 'not recorded' = 'not recorded';
+  if (recorded) {
+    const actual = planDigest(result);
+    if (JSON.stringify(actual) !== JSON.stringify(recorded)) {
+      throw new Error(`The plan for ${n} users differs from the recorded one: ${JSON.stringify(actual)} vs ${JSON.stringify(recorded)}`);
+    }
+    digest = 'matches';
+  }
   process.stdout.write(
     JSON.stringify({
       usersPerSide: n,
       planMs: Math.round(ms * 10) / 10,
+      planCpuMs: Math.round((cpu.user + cpu.system) / 100) / 10,
       operations: result.operations.length,
       rssBeforePlanMB: Math.round(rssBefore / 1048576),
       peakRssMB: Math.round(peakRss / 1048576),
+      loadAverage1m: Math.round(loadBefore * 100) / 100,
+      digest,
     }) + '\n',
   );
 }

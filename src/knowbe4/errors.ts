@@ -5,6 +5,7 @@
  */
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
+import { parseRetryAfter } from '../shared';
 
 export type Kb4ErrorKind =
   | 'auth'
@@ -86,13 +87,6 @@ function describe(ctx: Kb4ErrorContext): string {
   return `${ctx.method} ${ctx.path}`;
 }
 
-function parseRetryAfter(value: unknown): number | null {
-  if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const n = Number(value);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(String(value));
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
 
 /** Builds the admin-facing error for a failed request (after retries, when any). */
 export function toKb4Error(err: unknown, ctx: Kb4ErrorContext): Kb4Error {

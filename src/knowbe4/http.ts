@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type Method } from 'axios';
 import axiosRetry from 'axios-retry';
 import Bottleneck from 'bottleneck';
-import type { Secret } from '../shared';
-import { parseRetryAfter, toKb4Error } from './errors';
+import { retryDelay, type Secret } from '../shared';
+import { toKb4Error } from './errors';
 
 export interface RetrySettings {
   /** Retries after the first attempt. */
@@ -146,10 +146,8 @@ export class Kb4Http {
    * capped; else exponential backoff with jitter.
    */
   delayFor(retryCount: number, status: number | null, retryAfter: unknown): number {
-    const seconds = status === 429 || status === 503 ? parseRetryAfter(retryAfter) : null;
-    if (seconds !== null) return Math.min(seconds * 1000, this.retry.maxRetryAfterMs);
-    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retryCount - 1));
-    return Math.round(exp / 2 + (Math.random() * exp) / 2);
+    const { baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.retry;
+    return retryDelay(retryCount - 1, status === 429 || status === 503 ? retryAfter : undefined, { baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs, jitter: true });
   }
 
   async request<T = unknown>(req: Kb4Request): Promise<AxiosResponse<T>> {

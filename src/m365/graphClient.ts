@@ -10,6 +10,7 @@
  */
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { retryDelay } from '../shared';
 import type { M365Error } from './errors';
 
 export interface RetryOptions {
@@ -105,7 +106,7 @@ class RetryMiddleware implements Middleware {
       this.channel.networkError = null;
       this.counter.count('graph', route);
       let status: number | null = null;
-      let retryAfterMs: number | null = null;
+      let retryAfter: string | null = null;
       try {
         context.response = undefined;
         // A read that hangs would hold the company's run (and its lease) forever.
@@ -114,11 +115,7 @@ class RetryMiddleware implements Middleware {
         const response = context.response as Response | undefined;
         status = response?.status ?? null;
         this.counter.onStatus?.(status);
-        const header = response?.headers.get('retry-after') ?? null;
-        if (header !== null) {
-          const seconds = Number(header);
-          retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now());
-        }
+        retryAfter = response?.headers.get('retry-after') ?? null;
       } catch (err) {
         // No response at all (refused, reset, dropped): retry, it is a GET.
         // Duck-typed: fetch's errors may come from another realm (e.g. under a test VM).
@@ -131,8 +128,7 @@ class RetryMiddleware implements Middleware {
       this.counter.retries++;
       // Drain the body of a response we are discarding, so the socket can be reused.
       await (context.response as Response | undefined)?.arrayBuffer().catch(() => undefined);
-      const wait = retryAfterMs ?? baseDelayMs * 2 ** attempt;
-      await sleep(Math.min(Math.max(0, wait), maxDelayMs));
+      await sleep(retryDelay(attempt, retryAfter, { baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs: maxDelayMs }));
     }
   }
   setNext(next: Middleware): void {

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { GraphCompany, GraphCredential } from './settings';
 import type { SourceUserLookup } from '../runs';
-import { addressKey, cleanAddress } from '../sync';
+import { addressKey, cleanAddress, smtpAddress } from '../sync';
 import type { GraphField } from '../sync';
 import type { SourceGroup, SourceUser } from '../sync';
 import { graphSelectFields, graphUserSchema, skuMap, subscribedSkuSchema, toSourceUser } from './graphUser';
@@ -55,7 +55,7 @@ function owns(user: SourceUser, key: string): boolean {
   return (
     addressKey(user.mail) === key ||
     addressKey(user.userPrincipalName) === key ||
-    user.proxyAddresses.some((p) => /^smtp:/i.test(p) && addressKey(p.slice(5)) === key)
+    user.proxyAddresses.some((p) => addressKey(smtpAddress(p)) === key)
   );
 }
 

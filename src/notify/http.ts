@@ -5,15 +5,13 @@
  */
 import axios, { type AxiosInstance } from 'axios';
 import axiosRetry from 'axios-retry';
+import { retryDelay } from '../shared';
 
 export function notificationHttp(options: { timeoutMs: number; retries: number }): AxiosInstance {
   const http = axios.create({ timeout: options.timeoutMs, validateStatus: (s) => s >= 200 && s < 300 });
   axiosRetry(http, {
     retries: options.retries,
-    retryDelay: (count, error) => {
-      const after = Number(error.response?.headers?.['retry-after']);
-      return Number.isFinite(after) ? after * 1000 : Math.min(8000, 250 * 2 ** count);
-    },
+    retryDelay: (count, error) => retryDelay(count, error.response?.headers?.['retry-after'], { baseMs: 250, maxMs: 8000 }),
     retryCondition: (error) => !error.response || error.response.status === 429 || error.response.status >= 500,
   });
   return http;

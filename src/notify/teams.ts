@@ -4,6 +4,7 @@
  * (403/404: the app was removed, the chat deleted) is marked dead and not tried again.
  */
 import type { Logger } from '../observability';
+import { retryDelay } from '../shared';
 import type { ConversationStore, Subscription } from '../store';
 import type { ProactiveSender } from '../teams';
 import type { Notifier, NotifyEvent } from './events';
@@ -20,11 +21,6 @@ export interface TeamsNotifierDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Which subscribed conversations hear about a company (default: all of them). */
   wants?: (companyId: string, subscription: Subscription) => boolean;
-}
-
-function retryAfterMs(value: string | null): number | null {
-  const seconds = Number(value);
-  return value !== null && Number.isFinite(seconds) ? seconds * 1000 : null;
 }
 
 export class TeamsNotifier implements Notifier {
@@ -52,7 +48,7 @@ export class TeamsNotifier implements Notifier {
           return null;
         case 'throttled':
           if (attempt >= retries) throw new Error(`Teams throttled the message to ${target.name ?? target.id} (429) ${retries + 1} times`);
-          await sleep(retryAfterMs(outcome.retryAfter) ?? Math.min(30_000, 500 * 2 ** attempt));
+          await sleep(retryDelay(attempt, outcome.retryAfter, { baseMs: 500, maxMs: 30_000 }));
       }
     }
   }

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { companyRules, type Config, type CompanyConfig } from '../config';
 import type { Logger } from '../observability';
 import type { Metrics } from '../observability';
-import { buildReport, confirmationReleases, plan as makePlan, primaryAddress, type Plan, type Report, type TargetUser } from '../sync';
+import { buildReport, confirmationReleases, plan as makePlan, primaryAddress, smtpAddress, type Plan, type Report, type TargetUser } from '../sync';
 import { errorMessage, execute, RunAborted, type Progress } from './executor';
 import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4';
 import type { Connectors, RunStore, RunTrigger, StoredPlan } from './ports';
@@ -286,7 +286,7 @@ export class RunService {
     }
     // Aliases find a record kept under an old address (a rename, not a new user).
     for (const alias of hit.user.proxyAddresses) {
-      const a = /^smtp:(.+)$/i.exec(alias)?.[1];
+      const a = smtpAddress(alias);
       if (a && a.toLowerCase() !== primary?.toLowerCase()) lookups.push(target.findUserByUserName(a));
     }
     // The groups do not depend on who was found: read them in the same round trip.

@@ -3,3 +3,4 @@
  * It imports nothing of ours, so it can never close a cycle.
  */
 export { Secret } from './secret';
+export { parseRetryAfter, retryDelay, type Backoff } from './retry';

@@ -2,9 +2,9 @@
  * Groups kb4sync manages: the default group, department groups and mirrored Entra groups. Only
  * those are ever changed, and only members kb4sync manages are ever removed from them.
  */
-import type { CompanyRules, GroupRef, GroupRole, Operation, SourceSnapshot, TargetGroup } from './model';
+import type { CompanyRules, GroupRef, GroupRole, SourceSnapshot, TargetGroup } from './model';
 import { cleanValue } from './normalize';
-import type { OperationSink } from './operations';
+import type { OperationSink, PhasedOperations } from './operations';
 import type { PlannedUser, Roster } from './roster';
 
 interface DesiredGroup {
@@ -29,7 +29,7 @@ export function planGroups(
   source: SourceSnapshot,
   targetGroups: readonly TargetGroup[],
   roster: Roster,
-  operations: OperationSink,
+  operations: PhasedOperations,
 ): number {
   const desired = desiredGroups(rules, source, roster);
 
@@ -43,9 +43,6 @@ export function planGroups(
   // clearing: "placed in this group" and "already a member in KnowBe4".
   const placedIn = new Int32Array(roster.users.length);
   const memberNow = new Int32Array(roster.users.length);
-  // Removals are planned after every group's additions: the phase is sorted by id and each
-  // 'group+' id sorts before each 'group-' one, so the phase sort meets runs already in order.
-  const removals: Operation[] = [];
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -67,13 +64,15 @@ export function planGroups(
     const reason = GROUP_REASON[via];
     // Shared by every id of this group, so each id is one concatenation, not three.
     const addPrefix = `group+:${key}:`;
+    // Members are placed in refKey order, so these ids come in order (see desiredGroups).
+    const additions: OperationSink = roster.idsRepeat ? operations : operations.run();
     for (let i = 0; i < members.length; i++) {
       const member = members[i] as PlannedUser;
       if (placedIn[member.index] === serial) continue;
       placedIn[member.index] = serial;
       // A matched user's own record is the one in the group, so its mark answers "already in".
       if (member.ref.kind === 'existing' && memberNow[member.index] === serial) continue;
-      operations.push({
+      additions.push({
         kind: 'addToGroup',
         id: addPrefix + member.refKey,
         reason,
@@ -87,15 +86,19 @@ export function planGroups(
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
-    const leaving: { memberId: string; holder: PlannedUser }[] = [];
+    // Positions in memberIds of the members leaving (numbers, not an object each), sorted by member
+    // id here, where the ids are short, so the removals are a run in id order.
+    const { memberIds } = existing;
+    const leaving: number[] = [];
     for (let i = 0; i < holders.length; i++) {
       const holder = holders[i];
-      if (holder && placedIn[holder.forId.index] !== serial) leaving.push({ memberId: existing.memberIds[i] as string, holder });
+      if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
     }
-    // In id order, for the same reason users are placed in refKey order (see desiredGroups).
-    leaving.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+    const removals = operations.run();
     for (let i = 0; i < leaving.length; i++) {
-      const { memberId, holder } = leaving[i] as (typeof leaving)[number];
+      const position = leaving[i] as number;
+      const memberId = memberIds[position] as string;
       removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,
@@ -103,11 +106,10 @@ export function planGroups(
         groupId: existing.id,
         groupName,
         targetId: memberId,
-        userName: holder.address,
+        userName: (holders[position] as PlannedUser).address,
       });
     }
   }
-  for (let i = 0; i < removals.length; i++) operations.push(removals[i] as Operation);
   return count;
 }
 
@@ -139,10 +141,8 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
     if (entry === undefined) deptCache.set(raw, (entry = byDepartment.get(cleanValue(raw)?.toLowerCase() ?? '') ?? null));
     return entry;
   };
-  // Placed in refKey order, so each group's additions are planned already sorted by id and the
-  // phase sort (same result whatever the order) meets long sorted runs: sorting these short keys
-  // here is far cheaper than sorting the long ids, which share a group prefix, there.
-  const users = [...roster.users].sort((a, b) => (a.refKey < b.refKey ? -1 : 1));
+  // Placed in the roster's refKey order, so each group's additions are planned in id order.
+  const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const { user, forId } = users[i] as PlannedUser;
     // Membership is by the user's groups, the reference and address by the record for their id.

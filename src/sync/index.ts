@@ -6,5 +6,5 @@ export { guard, confirmationReleases } from './guard';
 export { simulate } from './simulate';
 export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
-export { addressKey, cleanAddress, primaryAddress } from './normalize';
+export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';

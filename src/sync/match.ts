@@ -28,10 +28,17 @@ export interface Match {
   via: MatchVia;
 }
 
+export interface Unmatched {
+  user: SourceUser;
+  address: string;
+  /** addressKey(address). */
+  key: string;
+}
+
 export interface MatchResult {
   matches: Match[];
   /** In-scope users with no KnowBe4 record yet: the plan creates them. */
-  unmatched: { user: SourceUser; address: string }[];
+  unmatched: Unmatched[];
   conflicts: Conflict[];
   /** KnowBe4 records that a conflict touches: never written, never archived. */
   heldTargetIds: Set<string>;
@@ -96,9 +103,10 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
-  //    (Shared addresses are rare: only they get a list; everyone else is one map entry.)
-  const firstWithKey = new Map<string, Candidate>();
-  const shared = new Map<string, Candidate[]>();
+  //    (Shared addresses are rare: only they get a list; everyone else is one set entry.)
+  const seen = new Set<string>();
+  // Keys a second user has, in the order those second users come: the order of the conflicts.
+  const sharedKeys = new Set<string>();
   // (Loops over every user index their arrays: see the note in plan.ts.)
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as Candidate;
@@ -112,10 +120,13 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       });
       continue;
     }
-    const first = firstWithKey.get(c.key);
-    if (first === undefined) firstWithKey.set(c.key, c);
-    else shared.set(c.key, [...(shared.get(c.key) ?? [first]), c]);
+    // One hash lookup per user: an add that does not grow the set met the key before.
+    const size = seen.size;
+    if (seen.add(c.key).size === size) sharedKeys.add(c.key);
   }
+  const shared = new Map<string, Candidate[]>();
+  for (const key of sharedKeys) shared.set(key, []);
+  if (shared.size > 0) for (const c of candidates) if (hasAddress(c)) shared.get(c.key)?.push(c);
   for (const [key, group] of shared) {
     for (const c of group) hold(linkedRecord(c));
     hold(at(index.byAddress.get(key)));
@@ -126,8 +137,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       target: null,
     });
   }
-  const eligible = candidates.filter(hasAddress);
-  const unshared = shared.size === 0 ? eligible : eligible.filter((c) => !shared.has(c.key));
+  const unshared = candidates.filter((c): c is Candidate & { address: string; key: string } => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
   // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
@@ -141,7 +151,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     t.externalId !== null && lowerCase(t.externalId) !== c.idKey && isSourceId(lowerCase(t.externalId));
 
   const proposals: Match[] = [];
-  const unmatched: { user: SourceUser; address: string; key: string }[] = [];
+  const unmatched: Unmatched[] = [];
   for (let i = 0; i < unshared.length; i++) {
     const c = unshared[i] as (typeof unshared)[number];
     const { address, key } = c;
@@ -258,11 +268,11 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     }
     finalMatches.push(m);
   }
-  const finalUnmatched: { user: SourceUser; address: string }[] = [];
+  const finalUnmatched: Unmatched[] = [];
   for (const u of unmatched) {
     const owner = at(index.byAddress.get(u.key));
     if (!owner) {
-      finalUnmatched.push({ user: u.user, address: u.address });
+      finalUnmatched.push(u);
       continue;
     }
     hold(owner);

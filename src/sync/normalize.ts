@@ -21,15 +21,22 @@ export function nfc(text: string): string {
   return NON_ASCII.test(text) ? text.normalize('NFC') : text;
 }
 
+/**
+ * Printable ASCII, not empty, no space at either end: text that cleaning leaves as it is, told by
+ * one regular expression instead of two tests and a trim (several per user at 100,000 users).
+ */
+const ALREADY_CLEAN = /^[!-~](?:[ -~]*[!-~])?$/;
+/** Printable ASCII without spaces or capitals: an address that is already its own key. */
+const ALREADY_KEY = /^[!-@[-~]+$/;
+
 /** An address as it is sent to KnowBe4: trimmed and in Unicode NFC, case kept. */
 export function cleanAddress(raw: string | null | undefined): string | null {
-  if (raw == null) return null;
-  const cleaned = nfc(raw).trim();
-  return cleaned === '' ? null : cleaned;
+  return cleanValue(raw);
 }
 
 /** The comparison key of an address: cleaned and lower-cased. */
 export function addressKey(raw: string | null | undefined): string | null {
+  if (raw != null && ALREADY_KEY.test(raw)) return raw;
   const cleaned = cleanAddress(raw);
   return cleaned === null ? null : lowerCase(cleaned);
 }
@@ -58,13 +65,25 @@ function usableOrNull(address: string | null): string | null {
   return address !== null && isUsableAddress(address) ? address : null;
 }
 
+/**
+ * The address in one `proxyAddresses` entry when it is an SMTP one (`SMTP:` primary or `smtp:`
+ * alias), as written; null for other kinds (`X500:`, `SIP:`…) and empty ones. The one reader of
+ * proxy addresses: the planner, the Graph lookup and `sync user` all go through it.
+ */
+export function smtpAddress(proxy: string): string | null {
+  const colon = proxy.indexOf(':');
+  if (colon < 0 || proxy.slice(0, colon).toLowerCase() !== 'smtp') return null;
+  const address = proxy.slice(colon + 1);
+  return address === '' ? null : address;
+}
+
 /** Keys of the user's other SMTP addresses (`smtp:` aliases and the `SMTP:` primary). */
 export function aliasKeys(user: SourceUser): string[] {
   const keys = new Set<string>();
   for (const proxy of user.proxyAddresses) {
-    const colon = proxy.indexOf(':');
-    if (colon < 0 || proxy.slice(0, colon).toLowerCase() !== 'smtp') continue;
-    const key = addressKey(proxy.slice(colon + 1));
+    const address = smtpAddress(proxy);
+    if (address === null) continue;
+    const key = addressKey(address);
     if (key !== null && isUsableAddress(key)) keys.add(key);
   }
   return [...keys];
@@ -73,6 +92,7 @@ export function aliasKeys(user: SourceUser): string[] {
 /** A value as compared and sent: trimmed NFC, with empty meaning null. */
 export function cleanValue(raw: string | null | undefined): string | null {
   if (raw == null) return null;
+  if (ALREADY_CLEAN.test(raw)) return raw;
   const cleaned = nfc(raw).trim();
   return cleaned === '' ? null : cleaned;
 }

@@ -2,12 +2,10 @@
  * The planner: from both sides and the company's rules to the exact list of changes. Pure and
  * deterministic: the same input gives the same plan, with the same operation ids, every time.
  */
-import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
 import { planGroups } from './groups';
 import { guard } from './guard';
-import { indexTargets, matchUsers, type Candidate, type Match, type MatchResult, type TargetIndex } from './match';
+import { indexTargets, matchUsers, type Candidate, type TargetIndex } from './match';
 import type {
-  AttributeChange,
   CompanyRules,
   Operation,
   Plan,
@@ -20,13 +18,15 @@ import type {
   TargetUser,
   Unmanaged,
 } from './model';
-import { addressKey, cleanValue, fallbackNames, lowerCase, primaryAddress } from './normalize';
+import { addressKey, lowerCase, primaryAddress } from './normalize';
 import { buildRoster, type PlannedUser, type Roster } from './roster';
-import { phasedOperations, type OperationSink } from './operations';
+import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';
+import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
+export { desiredValues } from './users';
 
 export function plan(rules: CompanyRules, source: SourceSnapshot, target: TargetSnapshot, context: PlanContext): Plan {
   const filter = scopeFilter(rules, source);
@@ -42,7 +42,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const roster = buildRoster(matched, index);
 
   const operations = phasedOperations();
-  planUsers(matched, rules, operations);
+  planUsers(roster, rules, operations);
   if (rules.syncManagers) planManagers(roster, index, operations);
   const managedGroups = planGroups(rules, source, target.groups, roster, operations);
   const leftovers = planLeftovers(rules, index, roster, matched.heldTargetIds, scoped, filter, operations);
@@ -86,7 +86,8 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
     const user = users[i] as SourceUser;
     const idKey = lowerCase(user.id);
     const address = primaryAddress(user, rules.emailSource);
-    const key = addressKey(address);
+    // The address is already cleaned: its key only needs lower-casing.
+    const key = address === null ? null : lowerCase(address);
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
       scoped.candidates.push({ user, address, idKey, key });
@@ -99,37 +100,18 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
   return scoped;
 }
 
-/** Users: create, rename, reactivate, update. */
-function planUsers(matched: MatchResult, rules: CompanyRules, operations: OperationSink): void {
-  for (const u of matched.unmatched) {
-    const values = desiredValues(u.user, rules);
-    const present: Kb4Values = {};
-    for (const [attr, value] of Object.entries(values) as [Kb4Attribute, string | null][]) {
-      if (value !== null) present[attr] = value;
-    }
-    operations.push({
-      kind: 'create',
-      id: `create:${u.user.id}`,
-      reason: 'In scope in Microsoft 365, not in KnowBe4',
-      sourceId: u.user.id,
-      userName: u.address,
-      values: present,
-    });
-  }
-  const { matches } = matched;
-  for (let i = 0; i < matches.length; i++) pushUserChanges(operations, matches[i] as Match, rules);
-}
-
 /** Managers, once both sides exist. */
-function planManagers(roster: Roster, index: TargetIndex, operations: OperationSink): void {
+function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOperations): void {
   const managerName = (targetId: string) => {
     const position = index.byId.get(targetId);
     return position === undefined ? targetId : (index.users[position] as TargetUser).userName;
   };
+  // Ids are by each user's forId, in roster order unless an Entra id repeats.
+  const run = roster.idsRepeat ? operations : operations.run();
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const op = managerChange(users[i] as PlannedUser, roster, managerName);
-    if (op) operations.push(op);
+    if (op) run.push(op);
   }
 }
 
@@ -175,98 +157,6 @@ function planLeftovers(
     }
   }
   return { unmanaged, targetActive, archiveCount };
-}
-
-function fieldValue(user: SourceUser, field: GraphField): string | null {
-  if (field === 'userPrincipalName') return cleanValue(user.userPrincipalName);
-  if (field === 'mail') return cleanValue(user.mail);
-  return cleanValue(user.fields[field]);
-}
-
-interface MappedAttribute {
-  attribute: Kb4Attribute;
-  field: GraphField;
-}
-// Read per user, so listed once per mapping, as objects: destructuring a [key, value] pair goes
-// through the iterator protocol until V8 optimises the caller.
-const mappedCache = new WeakMap<CompanyRules['mapping'], MappedAttribute[]>();
-function mappedAttributes(rules: CompanyRules): MappedAttribute[] {
-  let mapped = mappedCache.get(rules.mapping);
-  if (!mapped) {
-    mapped = Object.entries(rules.mapping).map(([attribute, field]) => ({ attribute: attribute as Kb4Attribute, field: field as GraphField }));
-    mappedCache.set(rules.mapping, mapped);
-  }
-  return mapped;
-}
-
-/** The KnowBe4 values the company's mapping asks for this user. */
-export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values {
-  let given = fieldValue(user, 'givenName');
-  let surname = fieldValue(user, 'surname');
-  if (given === null && surname === null) ({ givenName: given, surname } = fallbackNames(fieldValue(user, 'displayName')));
-  const values: Kb4Values = {};
-  const mapped = mappedAttributes(rules);
-  for (let i = 0; i < mapped.length; i++) {
-    const { attribute, field } = mapped[i] as MappedAttribute;
-    values[attribute] = field === 'givenName' ? given : field === 'surname' ? surname : fieldValue(user, field);
-  }
-  return values;
-}
-
-/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
-function pushUserChanges(ops: OperationSink, m: Match, rules: CompanyRules): void {
-  const t = m.target;
-  if (!t.active) {
-    ops.push({
-      kind: 'reactivate',
-      id: `reactivate:${t.id}`,
-      reason: 'Archived in KnowBe4, back in scope in Microsoft 365',
-      targetId: t.id,
-      sourceId: m.user.id,
-      userName: t.userName,
-    });
-  }
-  if (t.userName !== m.address && addressKey(t.userName) !== m.key) {
-    ops.push({
-      kind: 'rename',
-      id: `rename:${t.id}`,
-      reason:
-        m.via === 'alias'
-          ? `Found by alias ${t.userName}; primary address is now ${m.address}`
-          : `Primary address changed in Microsoft 365`,
-      targetId: t.id,
-      sourceId: m.user.id,
-      from: t.userName,
-      to: m.address,
-    });
-  }
-  // Most matched users have no change: their list is only made for the first one.
-  let changes: AttributeChange[] | null = null;
-  if (t.externalId === null || lowerCase(t.externalId) !== lowerCase(m.user.id)) {
-    changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
-  }
-  const desired = desiredValues(m.user, rules);
-  const mapped = mappedAttributes(rules);
-  for (let i = 0; i < mapped.length; i++) {
-    const { attribute } = mapped[i] as MappedAttribute;
-    const after = desired[attribute] ?? null;
-    const current = t.values[attribute];
-    // `after` is already clean, so a value equal to it cleans to itself: the usual case.
-    if (current === after) continue;
-    const before = cleanValue(current);
-    if (before !== after) (changes ??= []).push({ attribute, before, after });
-  }
-  if (changes !== null) {
-    ops.push({
-      kind: 'update',
-      id: `update:${t.id}`,
-      reason: changes.map((c) => c.attribute).join(', ') + ' changed in Microsoft 365',
-      targetId: t.id,
-      sourceId: m.user.id,
-      userName: m.address,
-      changes,
-    });
-  }
 }
 
 function managerChange(planned: PlannedUser, roster: Roster, managerName: (targetId: string) => string): Operation | null {

@@ -3,7 +3,7 @@
  * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
-import type { Match, MatchResult, TargetIndex } from './match';
+import type { Match, MatchResult, MatchVia, TargetIndex, Unmatched } from './match';
 import type { SourceUser, TargetUser, UserRef } from './model';
 
 export interface PlannedUser {
@@ -11,8 +11,12 @@ export interface PlannedUser {
   index: number;
   user: SourceUser;
   address: string;
+  /** addressKey(address). */
+  key: string;
   /** The KnowBe4 record as it is now; null for a user the plan creates. */
   current: TargetUser | null;
+  /** How `current` was found; null for a user the plan creates. */
+  via: MatchVia | null;
   ref: UserRef;
   /** refKey(ref), built once: it is part of several operation ids per user. */
   refKey: string;
@@ -24,8 +28,15 @@ export interface PlannedUser {
 }
 
 export interface Roster {
-  /** Matched users first, then the users the plan creates: the order operations are planned in. */
+  /**
+   * In refKey order ('s:<Entra id>' for new users, 't:<SCIM id>' for matched ones), which is
+   * also the id order of each kind of operation planned per user ('create:<Entra id>',
+   * 'update:<SCIM id>', 'group+:<group>:<refKey>', …): planned in this order, they need no
+   * sorting (see operations.ts).
+   */
   users: PlannedUser[];
+  /** Whether some user's forId is another user (a snapshot repeats an Entra id): then only `users` is in refKey order, not their forIds. */
+  idsRepeat: boolean;
   /** By Entra id. */
   byId: ReadonlyMap<string, PlannedUser>;
   /** The matched user who keeps the KnowBe4 record with this SCIM id (at most one per record). */
@@ -41,27 +52,38 @@ export function refKey(ref: UserRef): string {
 export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>, index: TargetIndex): Roster {
   const users: PlannedUser[] = [];
   const byId = new Map<string, PlannedUser>();
-  // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1.
-  const holderAt = new Int32Array(index.users.length).fill(-1);
-  const add = (user: SourceUser, address: string, current: TargetUser | null, ref: UserRef): PlannedUser => {
-    const planned = { index: users.length, user, address, current, ref, refKey: refKey(ref) } as PlannedUser;
+  const add = (user: SourceUser, address: string, key: string, current: TargetUser | null, via: MatchVia | null, ref: UserRef, record: number) => {
+    const planned = { index: record, user, address, key, current, via, ref, refKey: refKey(ref) } as PlannedUser;
     planned.forId = planned; // until an id turns out to repeat (below)
     users.push(planned);
     byId.set(user.id, planned);
-    return planned;
   };
-  const { matches } = matched;
+  // Matched users first, then new ones, so that of two with one id the last read speaks for it.
+  const { matches, unmatched } = matched;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Match;
-    holderAt[m.record] = add(m.user, m.address, m.target, { kind: 'existing', targetId: m.target.id }).index;
+    add(m.user, m.address, m.key, m.target, m.via, { kind: 'existing', targetId: m.target.id }, m.record);
   }
-  for (const u of matched.unmatched) add(u.user, u.address, null, { kind: 'new', sourceId: u.user.id });
-  if (byId.size !== users.length) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
+  for (let i = 0; i < unmatched.length; i++) {
+    const u = unmatched[i] as Unmatched;
+    add(u.user, u.address, u.key, null, null, { kind: 'new', sourceId: u.user.id }, -1);
+  }
+  const idsRepeat = byId.size !== users.length;
+  if (idsRepeat) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
 
+  users.sort((a, b) => (a.refKey < b.refKey ? -1 : 1));
+  // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1. `index`
+  // held the record until now.
+  const holderAt = new Int32Array(index.users.length).fill(-1);
+  for (let i = 0; i < users.length; i++) {
+    const planned = users[i] as PlannedUser;
+    if (planned.index >= 0) holderAt[planned.index] = i;
+    planned.index = i;
+  }
   const isKept = (position: number) => (holderAt[index.recordOf[position] as number] as number) >= 0;
   const holderOf = (targetId: string) => {
     const position = index.byId.get(targetId);
     return position === undefined ? undefined : users[holderAt[position] as number];
   };
-  return { users, byId, holderOf, isKept };
+  return { users, idsRepeat, byId, holderOf, isKept };
 }

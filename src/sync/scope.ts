@@ -14,9 +14,7 @@ export interface ScopeFilter {
 
 export function scopeFilter(rules: CompanyRules, source: SourceSnapshot): ScopeFilter {
   const licenses = new Set(rules.scope.licenses.map((l) => l.toLowerCase()));
-  const excluded = rules.scope.exclude.length
-    ? picomatch(rules.scope.exclude, { nocase: true, dot: true })
-    : () => false;
+  const excluded = globTest(rules.scope.exclude);
   let scopeMembers: Set<string> | null = null;
   if (rules.scope.groups.length > 0) {
     const wanted = new Set(rules.scope.groups.map((g) => g.toLowerCase()));
@@ -29,9 +27,12 @@ export function scopeFilter(rules: CompanyRules, source: SourceSnapshot): ScopeF
 
   const isLicensed = (user: SourceUser): boolean => {
     if (licenses.size === 0) return user.licenses.length > 0;
-    return user.licenses.some(
-      (l) => licenses.has(lowerCase(l.skuId)) || (l.skuPartNumber !== null && licenses.has(lowerCase(l.skuPartNumber))),
-    );
+    // (A loop, not .some: no closure per user.)
+    for (let i = 0; i < user.licenses.length; i++) {
+      const l = user.licenses[i] as SourceUser['licenses'][number];
+      if (licenses.has(lowerCase(l.skuId)) || (l.skuPartNumber !== null && licenses.has(lowerCase(l.skuPartNumber)))) return true;
+    }
+    return false;
   };
 
   return {
@@ -44,6 +45,25 @@ export function scopeFilter(rules: CompanyRules, source: SourceSnapshot): ScopeF
       return null;
     },
     isExcluded: (address) => excluded(address),
+  };
+}
+
+const GLOB_OPTIONS = { nocase: true, dot: true };
+
+/**
+ * Whether an address matches any of the patterns: what `picomatch(patterns, GLOB_OPTIONS)` answers
+ * (a pattern matches itself, the empty string nothing, else the pattern's regular expression),
+ * without the result objects its matcher builds per call, once per user per plan.
+ */
+export function globTest(patterns: readonly string[]): (address: string) => boolean {
+  const globs = patterns.map((glob) => ({ glob, regex: picomatch.makeRe(glob, GLOB_OPTIONS) }));
+  return (address) => {
+    if (address === '') return false;
+    for (let i = 0; i < globs.length; i++) {
+      const { glob, regex } = globs[i] as (typeof globs)[number];
+      if (address === glob || regex.test(address)) return true;
+    }
+    return false;
   };
 }
 

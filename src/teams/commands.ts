@@ -1,5 +1,5 @@
 /**
- * Pure command parser for what an admin types to the bot. The handler strips the @mention, but
+ * Pure command parser for what an admin types to the bot. The transport strips the @mention, but
  * Teams sometimes leaves `<at>…</at>` fragments, HTML entities or non-breaking spaces behind, so
  * the parser cleans those itself and never throws: anything it cannot read is `unknown`.
  */

@@ -12,26 +12,24 @@ import {
   failureAlertCard,
   guardAlertCard,
   helpCard,
-  phaseProgress,
   planCounts,
   previewCard,
-  refusedCard,
   reportStatus,
   resultCard,
   runsCard,
   summaryCard,
-  syncUserCard,
   TEAMS_MESSAGE_LIMIT_BYTES,
   TEMPLATES,
   type CardJson,
 } from '../../src/teams/cards';
-import type { OperationOutcome } from '../../src/sync/report';
-import { parseCardAction } from '../../src/teams/actions';
+import { parseCardAction } from '../../src/teams/handlers/cardActions';
 import { findAll, parseCard, textOf } from './cardHelpers';
 import { bigPlan, emptyPlan, failures, seedReport } from './fixtures';
 
+/** A plan digest as the store makes them: SHA-256 in hex. */
+const DIGEST = 'ab'.repeat(32);
 const URLS = { csvUrl: 'https://bot.example.com/diff/p1.csv?sig=abc', jsonUrl: 'https://bot.example.com/diff/p1.json?sig=abc' };
-const preview = (n: number, blocked = false) => previewCard(bigPlan(n, { blocked }), { planId: 'plan-1', digest: 'sha256-abc', ...URLS });
+const preview = (n: number, blocked = false) => previewCard(bigPlan(n, { blocked }), { planId: 'plan-1', digest: DIGEST, ...URLS });
 
 function expectValid(card: CardJson): void {
   const { messages } = parseCard(card);
@@ -125,7 +123,7 @@ describe('previewCard', () => {
     const actions = card.actions as Record<string, unknown>[];
     const execute = actions.filter((a) => a.type === 'Action.Execute');
     expect(execute.map((a) => a.verb)).toEqual(['apply', 'cancel']);
-    for (const a of execute) expect(a.data).toEqual({ planId: 'plan-1', digest: 'sha256-abc' });
+    for (const a of execute) expect(a.data).toEqual({ planId: 'plan-1', digest: DIGEST });
     const urls = actions.filter((a) => a.type === 'Action.OpenUrl').map((a) => a.url);
     expect(urls).toEqual([URLS.csvUrl, URLS.jsonUrl]);
   });
@@ -153,11 +151,11 @@ describe('previewCard', () => {
 
 describe('applyingCard', () => {
   it('shows done/total per phase', () => {
-    const plan = bigPlan(50_000);
-    const outcomes = new Map<string, OperationOutcome>();
-    plan.operations.slice(0, 20_000).forEach((op, i) => outcomes.set(op.id, i % 100 === 0 ? { status: 'failed', error: 'x' } : { status: 'done' }));
-    const phases = phaseProgress(plan, outcomes);
-    expect(phases.reduce((n, p) => n + p.total, 0)).toBe(50_000);
+    const phases = [
+      { name: 'Create, rename, reactivate', done: 9_900, failed: 100, total: 10_000 },
+      { name: 'Attribute updates', done: 9_900, failed: 100, total: 30_000 },
+      { name: 'Archives', done: 0, failed: 0, total: 10_000 },
+    ];
     const card = applyingCard({ company: 'Acme Corp', runId: 'r1', startedBy: 'Alex Wilber', phases });
     expectValid(card);
     expect(textOf(card)).toContain('20,000 of 50,000 changes done (40%), 200 failures');
@@ -208,13 +206,11 @@ describe('other cards', () => {
   const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   const cases: [string, () => CardJson][] = [
     ['error', () => errorCard({ title: 'Unknown company', message: 'No company matches "acm".', fix: 'Type `companies` to list them.', detail: 'req 123' })],
-    ['refused', () => refusedCard('Only kb4sync admins can apply a plan. This attempt was recorded.')],
     ['runs', () => runsCard('Acme Corp', many(5_000, (i) => ({ runId: `run-${i}`, when: '2026-03-04 02:00', kind: 'scheduled' as const, status: i % 3 ? ('success' as const) : ('failed' as const), summary: '12 created, 25 updated, 4 archived '.repeat(20) })))],
     ['runs (empty)', () => runsCard('Acme Corp', [])],
     ['companies', () => companiesCard(many(3_000, (i) => ({ id: `c${i}`, name: `Client ${i} Holdings`, lastRun: '2026-03-04 02:00', lastResult: 'success' as const, nextRun: '2026-03-05 02:00', paused: i % 7 === 0 })))],
     ['help', () => helpCard()],
     ['choice', () => choiceCard({ query: 'acme', command: 'preview', candidates: many(10, (i) => ({ id: `acme-${i}`, name: `Acme ${i}` })) })],
-    ['syncUser', () => syncUserCard({ email: 'a@acme.com', company: 'Acme Corp', status: 'updated', message: 'Updated 2 attributes.', operations: bigPlan(50).operations })],
     ['failureAlert', () => failureAlertCard({ companyId: 'acme', company: 'Acme Corp', runId: 'r1', message: 'KnowBe4 answered 503 for 40 minutes.', failures: failures(50_000), consecutiveFailures: 2 })],
     ['guardAlert', () => guardAlertCard({ companyId: 'acme', company: 'Acme Corp', planId: 'p1', archiveCount: 120, reasons: ['would archive 120 users (limit 10)'] })],
     ['credentialAlert', () => credentialAlertCard({ company: 'Acme Corp', problem: 'scimTokenRevoked', message: 'KnowBe4 answered 401 to every request.', envVar: 'ACME_KB4_SCIM_TOKEN', link: { title: 'Open KnowBe4', url: 'https://training.knowbe4.com' } })],
@@ -263,12 +259,23 @@ describe('card actions', () => {
   });
 
   it('reads the confirmation the admin typed, as Teams sends it', () => {
-    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '25' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: 25 } });
-    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: 'd' } });
-    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: 'd', confirmArchive: '2.5' } })).toBeNull();
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: DIGEST, confirmArchive: '25' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: DIGEST, confirmArchive: 25 } });
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: DIGEST, confirmArchive: '' } })).toEqual({ verb: 'apply', data: { planId: 'p', digest: DIGEST } });
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: DIGEST, confirmArchive: '2.5' } })).toBeNull();
     expect(parseCardAction({ verb: 'apply', data: { planId: 'p' } })).toBeNull();
     expect(parseCardAction({ verb: 'drop tables', data: {} })).toBeNull();
     expect(parseCardAction('apply')).toBeNull();
+  });
+
+  it('takes ids and digests exactly as the cards write them', () => {
+    expect(parseCardAction({ verb: 'pause', data: { companyId: 'acme' } })).toEqual({ verb: 'pause', data: { companyId: 'acme' } });
+    expect(parseCardAction({ verb: 'pause', data: { companyId: 'acme ' } })).toEqual({ verb: 'pause', data: { companyId: 'acme ' } });
+    expect(parseCardAction({ verb: 'apply', data: { planId: 'p', digest: DIGEST.toUpperCase() } })).toBeNull();
+    expect(parseCardAction({ verb: 'cancel', data: { planId: 'p', digest: 'not-hex' } })).toBeNull();
+    expect(parseCardAction({ verb: 'cancel', data: { planId: 'p' } })).toBeNull();
+    expect(parseCardAction({ verb: 'choose', data: { companyId: 'acme', command: 'apply' } })).toBeNull();
+    // A failure alert that is not about one run carries an empty run id; its Retry still works.
+    expect(parseCardAction({ verb: 'retry', data: { companyId: 'acme', runId: '' } })).toEqual({ verb: 'retry', data: { companyId: 'acme', runId: '' } });
   });
 
   it('Cancel does not require the confirmation input', () => {

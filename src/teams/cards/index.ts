@@ -7,6 +7,5 @@ export * from './preview';
 export * from './run';
 export * from './messages';
 export * from './lists';
-export * from './syncUser';
 export * from './alerts';
 export * from './credentials';

@@ -1,5 +1,5 @@
 /** Short answers: confirmations, refusals, problems. */
-import { errorCard, render, type CardJson, type Color, type Style } from './render';
+import { render, type CardJson, type Color, type Style } from './render';
 import { plain } from './text';
 
 export type MessageTone = 'info' | 'good' | 'warning' | 'attention';
@@ -20,11 +20,6 @@ export function messageCard(input: { title: string; message: string; fix?: strin
     fix: input.fix ? plain(input.fix, 1000) : '',
     hasFix: Boolean(input.fix),
   });
-}
-
-/** The card for someone who may not apply, or an action that is no longer valid. */
-export function refusedCard(message: string, fix?: string): CardJson {
-  return errorCard({ title: 'Not allowed', message, ...(fix ? { fix } : {}) });
 }
 
 export interface OnboardingCardInput {

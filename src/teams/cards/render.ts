@@ -20,12 +20,10 @@ import previewTemplate from '../../../cards/preview.json';
 import resultTemplate from '../../../cards/result.json';
 import runsTemplate from '../../../cards/runs.json';
 import summaryTemplate from '../../../cards/summary.json';
-import syncUserTemplate from '../../../cards/syncUser.json';
 
 /** An expanded Adaptive Card, ready to be an attachment's `content`. */
 export type CardJson = Record<string, unknown>;
 
-export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 /** Teams rejects messages over about 28 KB, card included. */
 export const TEAMS_MESSAGE_LIMIT_BYTES = 28 * 1024;
 /** What a card may use: the rest of the limit is the activity envelope around it. */
@@ -42,7 +40,6 @@ export const TEMPLATES = {
   companies: companiesTemplate,
   help: helpTemplate,
   choice: choiceTemplate,
-  syncUser: syncUserTemplate,
   failureAlert: failureAlertTemplate,
   guardAlert: guardAlertTemplate,
   credentialAlert: credentialAlertTemplate,
@@ -54,11 +51,6 @@ export type TemplateName = keyof typeof TEMPLATES;
 /** UTF-8 byte length of the card as it goes on the wire. */
 export function cardSize(card: unknown): number {
   return Buffer.byteLength(JSON.stringify(card), 'utf8');
-}
-
-/** Wrap a card as a Bot Framework attachment. */
-export function cardAttachment(card: CardJson): { contentType: string; content: CardJson } {
-  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
 }
 
 // Templates are parsed once; Template copies the JSON it is given.

@@ -1,7 +1,6 @@
 /** The cards of one run: progress while it applies, then its result. */
 import { z } from 'zod';
-import type { OperationOutcome, Plan, Report } from '../../sync';
-import { PHASES } from '../../sync';
+import type { Report } from '../../sync';
 import { capRows, renderWithin, type CardJson, type Color, type Style } from './render';
 import { plain, plural } from './text';
 
@@ -17,23 +16,6 @@ export interface ApplyProgress {
   runId: string;
   startedBy: string;
   phases: PhaseProgress[];
-}
-
-const PHASE_NAMES = ['Groups', 'Create, rename, reactivate', 'Attribute updates', 'Manager links', 'Group memberships', 'Archives'];
-
-/** Per-phase progress from the stored outcomes (pending, done, failed, skipped). */
-export function phaseProgress(plan: Plan, outcomes: ReadonlyMap<string, OperationOutcome>): PhaseProgress[] {
-  return PHASES.map((kinds, i) => {
-    const ops = plan.operations.filter((op) => kinds.includes(op.kind));
-    let done = 0;
-    let failed = 0;
-    for (const op of ops) {
-      const status = outcomes.get(op.id)?.status ?? 'pending';
-      if (status === 'done' || status === 'skipped') done++;
-      else if (status === 'failed') failed++;
-    }
-    return { name: PHASE_NAMES[i] ?? kinds.join(', '), done, total: ops.length, failed };
-  }).filter((p) => p.total > 0);
 }
 
 export function applyingCard(progress: ApplyProgress): CardJson {

@@ -3,12 +3,10 @@ import { describeProblem } from '../../notify';
 import type { Progress } from '../../runs';
 import type { Card, CardInvoke, TeamsIdentity } from '../transport';
 import { actorOf, type BotDeps } from './deps';
-import type { InvokeData } from './invokes';
+import type { CardAction } from './cardActions';
 
-export async function startApply(deps: BotDeps, invoke: CardInvoke, who: TeamsIdentity, data: InvokeData): Promise<Card> {
+export async function startApply(deps: BotDeps, invoke: CardInvoke, who: TeamsIdentity, data: Extract<CardAction, { verb: 'apply' }>['data']): Promise<Card> {
   const { views, service, sender, log } = deps;
-  if (!data.planId || !data.digest) return views.message({ title: 'That button is not valid', text: 'Run the preview again.', tone: 'attention' });
-  const confirm = data.confirmArchive === undefined || data.confirmArchive === '' ? null : Number(data.confirmArchive);
   const message = invoke.message;
   let latest: Progress | null = null;
   let lastUpdate = 0;
@@ -22,7 +20,7 @@ export async function startApply(deps: BotDeps, invoke: CardInvoke, who: TeamsId
 
   const started = await service.startApply(data.planId, actorOf(who), {
     digest: data.digest,
-    confirmArchive: Number.isFinite(confirm) ? confirm : null,
+    confirmArchive: data.confirmArchive ?? null,
     onProgress: (p) => {
       latest = p;
       const now = Date.now();

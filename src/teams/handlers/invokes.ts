@@ -2,52 +2,48 @@
  * Card buttons (`Action.Execute`): the data is checked before anything runs, changes need an admin,
  * reading needs an allowed tenant, and every refusal is audited.
  */
-import { z } from 'zod';
 import { describeProblem } from '../../notify';
 import { ApplyRefused } from '../../runs';
 import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
+import { parseCardAction, type CardAction } from './cardActions';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
 import { setPaused } from './pause';
 
-const invokeData = z.looseObject({
-  planId: z.string().min(1).max(100).optional(),
-  digest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  companyId: z.string().min(1).max(100).optional(),
-  command: z.enum(['preview', 'status', 'runs', 'pause', 'resume']).optional(),
-  // Input.Number arrives as a string from some clients.
-  confirmArchive: z.union([z.number(), z.string()]).optional(),
-});
-export type InvokeData = z.infer<typeof invokeData>;
+/** Verbs that change something: an admin's only. */
+const CHANGES: ReadonlySet<CardAction['verb']> = new Set(['apply', 'cancel', 'pause', 'resume', 'retry']);
+
+/** The company and plan a button is about, for the audit entry of a refusal. */
+function subject(action: CardAction): { companyId: string | null; planId: string | null } {
+  const data: { companyId?: string; planId?: string } = action.data;
+  return { companyId: data.companyId ?? null, planId: data.planId ?? null };
+}
 
 export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<Card> {
   const { views, config, store } = deps;
   const who = invoke.from;
-  const verb = invoke.verb;
-  const parsed = invokeData.safeParse(invoke.data);
-  if (!parsed.success) return views.message({ title: 'That button is not valid', text: 'The card was changed or is from another app. Run the command again.', tone: 'attention' });
-  const data = parsed.data;
-  const changes = ['apply', 'cancel', 'pause', 'resume', 'retry'].includes(verb);
-  const allowed = changes ? mayChange(config, who) : tenantAllowed(config, who);
+  const action = parseCardAction({ verb: invoke.verb, data: invoke.data });
+  if (!action) return views.message({ title: 'That button is not valid', text: 'The card was changed or is from another app. Run the command again.', tone: 'attention' });
+  const allowed = CHANGES.has(action.verb) ? mayChange(config, who) : tenantAllowed(config, who);
   if (!allowed.ok) {
-    await store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: verb, companyId: data.companyId ?? null, planId: data.planId ?? null, runId: null, outcome: 'refused', via: 'teams', detail: { reason: allowed.reason } });
+    const { companyId, planId } = subject(action);
+    await store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: action.verb, companyId, planId, runId: null, outcome: 'refused', via: 'teams', detail: { reason: allowed.reason } });
     return views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' });
   }
   try {
-    switch (verb) {
+    switch (action.verb) {
       case 'apply':
-        return await startApply(deps, invoke, who, data);
+        return await startApply(deps, invoke, who, action.data);
       case 'cancel': {
-        // Like Apply, Cancel needs the card's digest: a forged click knows only a plan id.
-        if (!data.planId || !data.digest) break;
+        const { data } = action;
         await deps.service.cancel(data.planId, actorOf(who), { digest: data.digest });
         return views.message({ title: 'Cancelled', text: 'Nothing was applied. Run "preview sync <company>" for a new plan.' });
       }
       case 'review': {
-        const stored = data.planId ? await store.getPlan(data.planId) : null;
+        const stored = await store.getPlan(action.data.planId);
         if (!stored) break;
         if (stored.status !== 'pending' || stored.expiresAt <= now(deps)) {
           const preview = await deps.service.preview(stored.companyId, actorOf(who));
@@ -56,7 +52,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         return previewCardOf(deps, stored);
       }
       case 'choose': {
-        if (!data.companyId || !data.command) break;
+        const { data } = action;
         const company = companiesOf(deps).find((c) => c.id === data.companyId);
         if (!company) break;
         if (data.command === 'preview') {
@@ -72,18 +68,17 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
       }
       case 'pause':
       case 'resume': {
-        const company = companiesOf(deps).find((c) => c.id === data.companyId);
+        const company = companiesOf(deps).find((c) => c.id === action.data.companyId);
         if (!company) break;
-        return await setPaused(deps, company, verb === 'pause', who);
+        return await setPaused(deps, company, action.verb === 'pause', who);
       }
       case 'checkConsent': {
-        if (!data.companyId) break;
-        const card = await checkConsent(deps, data.companyId, data['domain']);
+        const card = await checkConsent(deps, action.data.companyId, action.data.domain ?? '');
         if (card) return card;
         break;
       }
       case 'retry': {
-        const company = companiesOf(deps).find((c) => c.id === data.companyId);
+        const company = companiesOf(deps).find((c) => c.id === action.data.companyId);
         if (!company || !deps.scheduler) break;
         const scheduler = deps.scheduler;
         void scheduler.runNow(deps.service.company(company.id)).catch((err: unknown) => deps.log.error({ err }, 'retry failed'));

@@ -18,9 +18,7 @@ export async function onboard(deps: BotDeps, input: { name: string; domain: stri
   return views.onboarding(added);
 }
 
-export async function checkConsent(deps: BotDeps, companyId: string, domain: unknown): Promise<Card | null> {
-  // The domain rides along on the button only to be shown again; it decides nothing.
-  const shown = typeof domain === 'string' ? domain.slice(0, 253) : '';
-  const view = await deps.onboarding?.check(companyId, shown);
+export async function checkConsent(deps: BotDeps, companyId: string, domain: string): Promise<Card | null> {
+  const view = await deps.onboarding?.check(companyId, domain);
   return view ? deps.views.onboarding(view) : null;
 }

@@ -1,19 +1,21 @@
 /**
  * What the cards' `Action.Execute` buttons send back (`invoke` `adaptiveCard/action`:
  * `value.action.verb` and `value.action.data`). Invokes can be forged or replayed from old cards,
- * so the handler parses them with these schemas before acting. Card inputs (`confirmArchive`)
- * arrive merged into `data`, as strings.
+ * so they are parsed with this schema before anything runs: ids are taken exactly as our cards
+ * write them (no trimming: "acme " is not "acme"), a digest is the plan's SHA-256 in hex, and card
+ * inputs (`confirmArchive`) arrive merged into `data`, as strings.
  */
 import { z } from 'zod';
 
-const id = z.string().trim().min(1).max(200);
+const id = z.string().min(1).max(200);
+const digest = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const cardActionSchema = z.discriminatedUnion('verb', [
   z.object({
     verb: z.literal('apply'),
     data: z.object({
       planId: id,
-      digest: id,
+      digest,
       // Teams sends Input.Number values as strings; an empty box arrives as '' or not at all.
       confirmArchive: z
         .union([z.number(), z.string().trim()])
@@ -29,13 +31,16 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
         }),
     }),
   }),
-  z.object({ verb: z.literal('cancel'), data: z.object({ planId: id, digest: id }) }),
+  // Like Apply, Cancel needs the card's digest: a forged click knows only a plan id.
+  z.object({ verb: z.literal('cancel'), data: z.object({ planId: id, digest }) }),
   z.object({ verb: z.literal('choose'), data: z.object({ companyId: id, command: z.enum(['preview', 'status', 'runs', 'pause', 'resume']) }) }),
-  z.object({ verb: z.literal('retry'), data: z.object({ companyId: id, runId: id }) }),
+  // An alert that is not about one run (a failure before the run started) carries an empty run id.
+  z.object({ verb: z.literal('retry'), data: z.object({ companyId: id, runId: z.string().max(200).optional() }) }),
   z.object({ verb: z.literal('pause'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('resume'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('review'), data: z.object({ companyId: id, planId: id }) }),
-  z.object({ verb: z.literal('checkConsent'), data: z.object({ companyId: id }) }),
+  // The domain rides along only to be shown again on the answer card; it decides nothing.
+  z.object({ verb: z.literal('checkConsent'), data: z.object({ companyId: id, domain: z.string().max(253).optional() }) }),
 ]);
 
 export type CardAction = z.output<typeof cardActionSchema>;

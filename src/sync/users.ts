@@ -1,0 +1,151 @@
+/**
+ * Per-user changes: create the users KnowBe4 lacks; reactivate, rename and update the ones it has.
+ */
+import type { GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import type { AttributeChange, CompanyRules, Operation, SourceUser, TargetUser } from './model';
+import { addressKey, cleanValue, fallbackNames, lowerCase } from './normalize';
+import type { OperationSink, PhasedOperations } from './operations';
+import type { PlannedUser, Roster } from './roster';
+
+type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationSink>;
+
+/** Each kind is a run in id order: the roster's order ('s:<Entra id>', 't:<SCIM id>'). */
+export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations): void {
+  const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
+  const { users } = roster;
+  for (let i = 0; i < users.length; i++) {
+    const planned = users[i] as PlannedUser;
+    if (planned.current === null) runs.create.push(createOperation(planned, rules));
+    else pushUserChanges(runs, planned, planned.current, rules);
+  }
+}
+
+/** A Graph field as Graph gave it, before cleaning. */
+function rawField(user: SourceUser, field: GraphField): string | null | undefined {
+  if (field === 'userPrincipalName') return user.userPrincipalName;
+  if (field === 'mail') return user.mail;
+  return user.fields[field];
+}
+
+/**
+ * The given name or surname, from the display name split in two when both are empty. (One field
+ * at a time: the usual answer is the field itself, with no object to return the pair in.)
+ */
+function nameValue(user: SourceUser, field: 'givenName' | 'surname'): string | null {
+  const own = cleanValue(user.fields[field]);
+  if (own !== null) return own;
+  if (cleanValue(user.fields[field === 'givenName' ? 'surname' : 'givenName']) !== null) return null;
+  return fallbackNames(cleanValue(user.fields.displayName))[field];
+}
+
+interface MappedAttribute {
+  attribute: Kb4Attribute;
+  field: GraphField;
+  /** The field is a name, which falls back to the display name. */
+  isName: boolean;
+}
+// Read per user, so listed once per mapping, as objects: destructuring a [key, value] pair goes
+// through the iterator protocol until V8 optimises the caller.
+const mappedCache = new WeakMap<CompanyRules['mapping'], MappedAttribute[]>();
+function mappedAttributes(rules: CompanyRules): MappedAttribute[] {
+  let mapped = mappedCache.get(rules.mapping);
+  if (!mapped) {
+    mapped = Object.entries(rules.mapping).map(([attribute, field]) => ({
+      attribute: attribute as Kb4Attribute,
+      field: field as GraphField,
+      isName: field === 'givenName' || field === 'surname',
+    }));
+    mappedCache.set(rules.mapping, mapped);
+  }
+  return mapped;
+}
+
+/** The KnowBe4 values the company's mapping asks for this user. */
+export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values {
+  const mapped = mappedAttributes(rules);
+  const values: Kb4Values = {};
+  for (let i = 0; i < mapped.length; i++) {
+    const { attribute, field, isName } = mapped[i] as MappedAttribute;
+    values[attribute] = isName ? nameValue(user, field as 'givenName' | 'surname') : cleanValue(rawField(user, field));
+  }
+  return values;
+}
+
+function createOperation(planned: PlannedUser, rules: CompanyRules): Operation {
+  const values = desiredValues(planned.user, rules);
+  const present: Kb4Values = {};
+  for (const [attr, value] of Object.entries(values) as [Kb4Attribute, string | null][]) {
+    if (value !== null) present[attr] = value;
+  }
+  return {
+    kind: 'create',
+    id: `create:${planned.user.id}`,
+    reason: 'In scope in Microsoft 365, not in KnowBe4',
+    sourceId: planned.user.id,
+    userName: planned.address,
+    values: present,
+  };
+}
+
+/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
+function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: CompanyRules): void {
+  if (!t.active) {
+    ops.reactivate.push({
+      kind: 'reactivate',
+      id: `reactivate:${t.id}`,
+      reason: 'Archived in KnowBe4, back in scope in Microsoft 365',
+      targetId: t.id,
+      sourceId: m.user.id,
+      userName: t.userName,
+    });
+  }
+  if (t.userName !== m.address && addressKey(t.userName) !== m.key) {
+    ops.rename.push({
+      kind: 'rename',
+      id: `rename:${t.id}`,
+      reason:
+        m.via === 'alias'
+          ? `Found by alias ${t.userName}; primary address is now ${m.address}`
+          : `Primary address changed in Microsoft 365`,
+      targetId: t.id,
+      sourceId: m.user.id,
+      from: t.userName,
+      to: m.address,
+    });
+  }
+  // Most matched users have no change: their list is only made for the first one. A record found
+  // by externalId is already linked to this id.
+  let changes: AttributeChange[] | null = null;
+  if (m.via !== 'externalId' && (t.externalId === null || lowerCase(t.externalId) !== lowerCase(m.user.id))) {
+    changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
+  }
+  const mapped = mappedAttributes(rules);
+  for (let i = 0; i < mapped.length; i++) {
+    const { attribute, field, isName } = mapped[i] as MappedAttribute;
+    const current = t.values[attribute];
+    let after: string | null;
+    if (isName) {
+      after = nameValue(m.user, field as 'givenName' | 'surname');
+    } else {
+      const raw = rawField(m.user, field);
+      // The same text on both sides is no change, however it cleans: the usual case.
+      if (raw === current) continue;
+      after = cleanValue(raw);
+    }
+    // `after` is already clean, so a value equal to it cleans to itself.
+    if (current === after) continue;
+    const before = cleanValue(current);
+    if (before !== after) (changes ??= []).push({ attribute, before, after });
+  }
+  if (changes !== null) {
+    ops.update.push({
+      kind: 'update',
+      id: `update:${t.id}`,
+      reason: changes.map((c) => c.attribute).join(', ') + ' changed in Microsoft 365',
+      targetId: t.id,
+      sourceId: m.user.id,
+      userName: m.address,
+      changes,
+    });
+  }
+}
