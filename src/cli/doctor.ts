@@ -2,10 +2,9 @@
  * `kb4sync doctor`: checks everything a deployment depends on and says, for each failure, what
  * to fix. Never prints a secret.
  */
-import { readFileSync } from 'node:fs';
 import { environmentFor, GUID_PATTERN, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { Kb4ScimClient, probeScim } from '../knowbe4';
-import { createCredential, graphScope } from '../m365';
+import { consentStatus, consentUrlFor, tokenRoles, type ConsentStatus } from '../service';
 import { describeProblem } from '../notify';
 import { openDatabase } from '../store';
 import { KyselyRunStore } from '../store';
@@ -17,8 +16,6 @@ export interface Check {
   fix: string | null;
 }
 
-const REQUIRED_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All'];
-
 function pass(name: string, detail: string): Check {
   return { name, ok: true, detail, fix: null };
 }
@@ -26,36 +23,42 @@ function fail(name: string, detail: string, fix: string | null): Check {
   return { name, ok: false, detail, fix };
 }
 
-/** The application permissions in an access token (its `roles` claim). */
-export function tokenRoles(token: string): string[] {
-  const payload = token.split('.')[1];
-  if (!payload) return [];
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
-    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
-  } catch {
-    return [];
-  }
-}
+export { tokenRoles };
 
+/** Sign-in as the app in the company's tenant: consent, then the permissions the token carries. */
 async function graphCheck(company: CompanyConfig, secrets: CompanySecrets['graph']): Promise<Check[]> {
   const name = `${company.id}: Microsoft 365 sign-in`;
+  let status: ConsentStatus;
   try {
-    const trustedCa = company.m365.caFile ? readFileSync(company.m365.caFile, 'utf8') : undefined;
-    const credential = createCredential(company, secrets, { ...(trustedCa ? { trustedCa } : {}) });
-    const token = await credential.getToken(graphScope(company));
-    if (!token) return [fail(name, 'no token returned', 'check m365.tenantId, clientId and the credential')];
-    const roles = tokenRoles(token.token);
-    const missing = REQUIRED_ROLES.filter((r) => !roles.includes(r) && !(r !== 'Organization.Read.All' && roles.includes('Directory.Read.All')));
-    return [
-      pass(name, `signed in to tenant ${company.m365.tenantId} (${company.m365.cloud})`),
-      missing.length === 0
-        ? pass(`${company.id}: Graph permissions`, `granted: ${roles.join(', ') || '(none listed)'}`)
-        : fail(`${company.id}: Graph permissions`, `missing: ${missing.join(', ')}`, `add the application permission(s) ${missing.join(', ')} to app ${company.m365.clientId} and grant admin consent`),
-    ];
+    status = await consentStatus(company, secrets);
   } catch (err) {
     const problem = describeProblem(err);
     return [fail(name, problem.message, problem.fix)];
+  }
+  switch (status.kind) {
+    case 'waiting':
+      return [
+        fail(
+          `${company.id}: admin consent`,
+          `not granted in tenant ${company.m365.tenantId}: Entra refuses app ${company.m365.clientId} there (${status.code})`,
+          `a Global Administrator of ${company.name} opens ${status.consentUrl} , signs in and clicks Accept; then run kb4sync doctor --company ${company.id} again`,
+        ),
+      ];
+    case 'failed': {
+      const problem = describeProblem(status.error);
+      return [fail(name, problem.message, problem.fix)];
+    }
+    case 'granted':
+      return [
+        pass(name, `signed in to tenant ${company.m365.tenantId} (${company.m365.cloud}): admin consent granted`),
+        status.missing.length === 0
+          ? pass(`${company.id}: Graph permissions`, `the token carries: ${status.roles.join(', ') || '(none listed)'}`)
+          : fail(
+              `${company.id}: Graph permissions`,
+              `missing: ${status.missing.join(', ')} (the token carries: ${status.roles.join(', ') || 'none'})`,
+              `add the application permission(s) ${status.missing.join(', ')} to app ${company.m365.clientId}, then grant admin consent again: ${consentUrlFor(company)}`,
+            ),
+      ];
   }
 }
 
@@ -80,7 +83,14 @@ export async function runDoctor(options: { configPath: string; env: NodeJS.Proce
   let secrets: Map<string, CompanySecrets> | null = null;
   try {
     env = environmentFor(config, options.configPath, options.env);
-    secrets = resolveSecrets(config, env);
+    // One company checked = only its secrets needed: a client onboarded a minute ago may not
+    // have its KnowBe4 token yet, and that must not fail the check of another.
+    const checked = options.companyId ? config.companies.filter((c) => c.id === options.companyId) : config.companies;
+    if (checked.length === 0) {
+      checks.push(fail('company', `no company "${options.companyId ?? ''}"; configured: ${config.companies.map((c) => c.id).join(', ')}`, 'pass the id of a configured company (kb4sync companies lists them)'));
+      return checks;
+    }
+    secrets = resolveSecrets({ ...config, companies: checked }, env);
     checks.push(pass('secrets', 'every environment variable the configuration names is set'));
   } catch (err) {
     checks.push(fail('secrets', (err as Error).message, 'set the variables (see .env.example); the configuration holds only their names'));

@@ -15,6 +15,7 @@ import { EXIT, InputError, registerRunCommands, type CliIo } from './runCommands
 import { graphSource, openApp, TrialRefused } from '../service';
 import { describeProblem } from '../notify';
 import { registerServeCommands } from './serveCommands';
+import { registerOnboardCommand } from './onboard';
 
 export { EXIT, InputError };
 
@@ -89,6 +90,7 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
 
   registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
   registerServeCommands(program, io);
+  registerOnboardCommand(program, io);
   return program;
 }
 

@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { App } from '../service';
+import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
 import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
@@ -74,13 +74,15 @@ export function registerRunCommands(program: Command, open: (configPath?: string
             lastRun: state.lastRunAt,
             lastResult: state.lastRunStatus,
             nextRun: c.schedule && !(c.paused || state.paused) ? nextSlot(c, new Date()) : null,
+            // A company that has never run says what it waits for (consent, a token) or that it is ready.
+            status: await firstRunReadiness(app, c),
           });
         }
         if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
         io.out.write(
           table([
-            ['ID', 'NAME', 'LAST RUN', 'RESULT', 'NEXT RUN', 'PAUSED'],
-            ...rows.map((r) => [r.id, r.name, when(r.lastRun), r.lastResult ?? '-', when(r.nextRun), r.paused ? 'yes' : 'no']),
+            ['ID', 'NAME', 'LAST RUN', 'RESULT', 'NEXT RUN', 'PAUSED', 'STATUS'],
+            ...rows.map((r) => [r.id, r.name, when(r.lastRun), r.lastResult ?? '-', when(r.nextRun), r.paused ? 'yes' : 'no', r.status ?? '-']),
           ]),
         );
       }),

@@ -3,6 +3,7 @@ export { configSchema, GUID_PATTERN, isLoopbackHost } from './schema';
 export type { Config, CompanyConfig } from './schema';
 export { ConfigError } from './errors';
 export { parseConfig, readConfigFile, environmentFor, configPath } from './load';
-export { resolveSecrets, resolveEmailCredential, resolveWebhookSecrets, type CompanySecrets } from './secrets';
+export { resolveSecrets, resolveCompanySecrets, resolveEmailCredential, resolveWebhookSecrets, type CompanySecrets } from './secrets';
 export { companyRules } from './rules';
 export { Secret } from '../shared';
+export { appendCompany, type NewCompanyEntry } from './edit';

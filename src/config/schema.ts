@@ -34,34 +34,57 @@ function isTimeZone(tz: string): boolean {
 
 const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
 
-const m365Schema = z
-  .strictObject({
-    tenantId: guid.describe('Entra tenant id (directory id) of the company'),
-    clientId: guid.describe('Application (client) id of the Graph app registration in that tenant'),
-    clientSecretEnv: envName.optional().describe('Name of the env var holding the client secret'),
-    certificatePathEnv: envName.optional().describe('Name of the env var holding the path of a PEM certificate + key'),
-    managedIdentity: z.boolean().optional().describe('Use the managed identity of the host (Azure) instead of a secret'),
-    cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public').describe('Microsoft cloud: sets the Graph and sign-in hosts'),
-    graphUrl: httpUrl.optional().describe('Override of the Graph host (sandbox, tests, proxies)'),
-    authorityHost: z
-      .url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' })
-      .optional()
-      .describe('Override of the sign-in host (https only)'),
-    caFile: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('PEM file of an extra CA to trust for sign-in and Graph (a TLS-inspecting proxy, or the sandbox)'),
-  })
+const m365Fields = {
+  tenantId: guid.describe('Entra tenant id (directory id) of the company'),
+  clientId: guid.describe('Application (client) id of the Graph app registration: the multi-tenant app (usually set once in defaults.m365) or an app in this tenant'),
+  clientSecretEnv: envName.optional().describe('Name of the env var holding the client secret'),
+  certificatePathEnv: envName.optional().describe('Name of the env var holding the path of a PEM certificate + key'),
+  managedIdentity: z.boolean().optional().describe('Use the managed identity of the host (Azure) instead of a secret'),
+  cloud: z.enum(Object.keys(CLOUDS) as [Cloud, ...Cloud[]]).default('public').describe('Microsoft cloud: sets the Graph and sign-in hosts'),
+  graphUrl: httpUrl.optional().describe('Override of the Graph host (sandbox, tests, proxies)'),
+  authorityHost: z
+    .url({ protocol: /^https$/, message: 'expected an https URL (@azure/identity refuses http)' })
+    .optional()
+    .describe('Override of the sign-in host (https only)'),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM file of an extra CA to trust for sign-in and Graph (a TLS-inspecting proxy, or the sandbox)'),
+  consentRedirectUri: httpUrl
+    .optional()
+    .describe("Where Entra sends the administrator after admin consent: a redirect URI registered on the app (default: the cloud's /common/oauth2/nativeclient page)"),
+};
+
+/** The keys that together name one credential: a company that sets any of them inherits none. */
+export const CREDENTIAL_KEYS = ['clientSecretEnv', 'certificatePathEnv', 'managedIdentity'] as const;
+
+function oneCredential(m: { clientSecretEnv?: string | undefined; certificatePathEnv?: string | undefined; managedIdentity?: boolean | undefined }, ctx: z.RefinementCtx, hint = ''): void {
+  const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
+  if (given.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true${hint}` });
+  }
+}
+
+/** A complete app registration in one tenant (after defaults.m365 is laid underneath). */
+const m365Schema = z.strictObject(m365Fields).superRefine((m, ctx) => oneCredential(m, ctx));
+
+/** The shared multi-tenant app: everything but the tenant, inherited by every company. */
+const defaultsM365Schema = z
+  .strictObject({ ...m365Fields, cloud: m365Fields.cloud.removeDefault().optional().describe('Microsoft cloud of every company that does not set its own (default public)') })
+  .omit({ tenantId: true })
+  .partial()
   .superRefine((m, ctx) => {
-    const given = [m.clientSecretEnv, m.certificatePathEnv, m.managedIdentity ? 'managedIdentity' : undefined].filter(Boolean);
-    if (given.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true',
-      });
-    }
-  });
+    if (CREDENTIAL_KEYS.some((k) => m[k] !== undefined)) oneCredential(m, ctx);
+  })
+  .describe('The multi-tenant app registration (in your own tenant) every company uses unless it names its own; a company then needs only m365.tenantId');
+
+/** A company's m365 as written: only the tenant is required when defaults.m365 supplies the app. */
+const companyM365Schema = z.strictObject({
+  ...m365Fields,
+  clientId: m365Fields.clientId.optional().describe('Application (client) id; omit it to use defaults.m365.clientId'),
+  cloud: m365Fields.cloud.removeDefault().optional().describe('Microsoft cloud: sets the Graph and sign-in hosts (default: defaults.m365.cloud, else public)'),
+});
 
 const knowbe4Schema = z.strictObject({
   region: z.enum(KNOWBE4_REGIONS).default('us').describe('KnowBe4 region of the account: selects the Reporting API host (the only hosts KnowBe4 documents per region)'),
@@ -99,7 +122,7 @@ const companySchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected lower-case letters, digits, - or _' })
     .describe('Short id used in commands and file names'),
   name: z.string().trim().min(1).describe('Display name; commands match it loosely (Acme → Acme Corp)'),
-  m365: m365Schema,
+  m365: companyM365Schema,
   knowbe4: knowbe4Schema,
   scope: z
     .strictObject({
@@ -150,8 +173,12 @@ const companySchema = z.strictObject({
   paused: z.boolean().default(false).describe('Start paused: no scheduled runs until resumed'),
 });
 
-export const configSchema = z
+const configInputSchema = z
   .strictObject({
+    defaults: z
+      .strictObject({ m365: defaultsM365Schema.optional() })
+      .optional()
+      .describe('Settings every company inherits unless it sets its own'),
     admins: z
       .array(z.strictObject({ aadObjectId: guid, name: z.string().optional() }))
       .default([])
@@ -217,6 +244,43 @@ export const configSchema = z
       }
     });
   });
+
+type ConfigInput = z.output<typeof configInputSchema>;
+type WrittenM365 = z.output<typeof companyM365Schema>;
+type DefaultsM365 = z.output<typeof defaultsM365Schema>;
+
+/**
+ * A company's app registration: its own fields over defaults.m365. A company that names any
+ * credential inherits none, so a per-tenant app never mixes its secret with the shared app's.
+ */
+export function inheritM365(own: WrittenM365, defaults: DefaultsM365 | undefined): Record<string, unknown> {
+  const base: Record<string, unknown> = { ...(defaults ?? {}) };
+  if (CREDENTIAL_KEYS.some((k) => own[k] !== undefined)) for (const k of CREDENTIAL_KEYS) delete base[k];
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(own)) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+const INHERIT_HINT: Record<string, string> = {
+  clientId: ' (set it here, or once for every company in defaults.m365.clientId)',
+};
+
+function resolveCompanies(c: ConfigInput, ctx: z.RefinementCtx) {
+  const companies = c.companies.map((company, i) => {
+    const result = m365Schema.safeParse(inheritM365(company.m365, c.defaults?.m365));
+    if (result.success) return { ...company, m365: result.data };
+    for (const issue of result.error.issues) {
+      const field = issue.path[0];
+      const hint = typeof field === 'string' ? (INHERIT_HINT[field] ?? '') : issue.message.startsWith('expected exactly one credential') ? ' (here, or once in defaults.m365)' : '';
+      ctx.addIssue({ code: 'custom', path: ['companies', i, 'm365', ...issue.path], message: `${issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message}${hint}` });
+    }
+    return null;
+  });
+  const resolved = companies.filter((x): x is NonNullable<typeof x> => x !== null);
+  return resolved.length === companies.length ? { ...c, companies: resolved } : z.NEVER;
+}
+
+export const configSchema = configInputSchema.transform(resolveCompanies);
 
 export type Config = z.output<typeof configSchema>;
 export type CompanyConfig = Config['companies'][number];

@@ -10,36 +10,55 @@ export interface CompanySecrets {
   reportingToken: Secret | null;
 }
 
-/** Reads every secret the companies name. A missing variable is an error naming field and variable. */
-export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets> {
-  const problems: string[] = [];
-  const out = new Map<string, CompanySecrets>();
-  const read = (name: string, field: string): string | null => {
-    const value = env[name];
-    if (value === undefined || value.trim() === '') {
-      problems.push(`${field}: environment variable ${name} is not set`);
-      return null;
-    }
-    return value;
-  };
+/**
+ * Each company's secrets, or the error naming what is missing for it: one client whose KnowBe4
+ * token is not set yet (onboarded a minute ago) must not stop every other company.
+ */
+export function resolveCompanySecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets | ConfigError> {
+  const out = new Map<string, CompanySecrets | ConfigError>();
   config.companies.forEach((c, i) => {
+    const problems: string[] = [];
+    const read = (name: string, field: string): string | null => {
+      const value = env[name];
+      if (value === undefined || value.trim() === '') {
+        problems.push(`${field}: environment variable ${name} is not set`);
+        return null;
+      }
+      return value;
+    };
     const at = `companies[${i}]`;
     let graph: CompanySecrets['graph'] = { kind: 'managedIdentity' };
+    const shared = config.defaults?.m365;
+    // A variable every company inherits from defaults.m365 is named under defaults.
+    const m365At = (key: 'clientSecretEnv' | 'certificatePathEnv') => (shared?.[key] !== undefined && shared[key] === c.m365[key] ? `defaults.m365.${key}` : `${at}.m365.${key}`);
     if (c.m365.clientSecretEnv) {
-      const v = read(c.m365.clientSecretEnv, `${at}.m365.clientSecretEnv`);
+      const v = read(c.m365.clientSecretEnv, m365At('clientSecretEnv'));
       graph = { kind: 'secret', clientSecret: new Secret(v ?? '') };
     } else if (c.m365.certificatePathEnv) {
-      const v = read(c.m365.certificatePathEnv, `${at}.m365.certificatePathEnv`);
+      const v = read(c.m365.certificatePathEnv, m365At('certificatePathEnv'));
       graph = { kind: 'certificate', certificatePath: v ?? '' };
     }
     const scim = read(c.knowbe4.scimTokenEnv, `${at}.knowbe4.scimTokenEnv`);
     const reporting = c.knowbe4.reportingTokenEnv ? read(c.knowbe4.reportingTokenEnv, `${at}.knowbe4.reportingTokenEnv`) : null;
-    out.set(c.id, {
-      graph,
-      scimToken: new Secret(scim ?? ''),
-      reportingToken: reporting === null ? null : new Secret(reporting),
-    });
+    out.set(
+      c.id,
+      problems.length > 0
+        ? new ConfigError('environment', problems)
+        : { graph, scimToken: new Secret(scim ?? ''), reportingToken: reporting === null ? null : new Secret(reporting) },
+    );
   });
+  return out;
+}
+
+/** Reads every secret the companies name. A missing variable is an error naming field and variable. */
+export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets> {
+  const problems: string[] = [];
+  const out = new Map<string, CompanySecrets>();
+  for (const [id, result] of resolveCompanySecrets(config, env)) {
+    if (result instanceof ConfigError) {
+      for (const p of result.problems) if (!problems.includes(p)) problems.push(p);
+    } else out.set(id, result);
+  }
   if (problems.length > 0) throw new ConfigError('environment', problems);
   return out;
 }

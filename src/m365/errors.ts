@@ -132,3 +132,16 @@ export function scrub(text: string, secrets: readonly string[]): string {
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
 }
+
+/** A multi-tenant app that the tenant's administrator has not consented to yet. */
+export class ConsentRequiredError extends M365Error {
+  constructor(tenantId: string, clientId: string, graphCode: string) {
+    super(
+      'app-not-found',
+      `App ${clientId} has not been granted admin consent in tenant ${tenantId} (${graphCode}).`,
+      'have a Global Administrator of that tenant open the admin-consent link (`kb4sync doctor --company <id>` prints it) and click Accept.',
+      { tenantId, graphCode },
+    );
+    this.name = 'ConsentRequiredError';
+  }
+}

@@ -8,3 +8,4 @@ export * from './graphUser';
 export { CLOUDS, type Cloud } from './clouds';
 export { graphEndpoints, type GraphCompany, type GraphCredential, type GraphTenantSettings } from './settings';
 export { GraphSource } from './graphSource';
+export { resolveTenantId, adminConsentUrl, defaultConsentRedirect, isDomainName, DomainNotFoundError, type SignInHost } from './tenantDiscovery';

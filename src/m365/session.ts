@@ -11,6 +11,7 @@ import { graphEndpoints, type GraphCredential, type GraphTenantSettings } from '
 import { createCredential, graphScope, type IdentityObserver } from './credential';
 import {
   AppNotFoundError,
+  ConsentRequiredError,
   GraphRequestError,
   InvalidCertificateError,
   InvalidClientSecretError,
@@ -64,6 +65,8 @@ export function identityError(err: unknown, company: { m365: GraphTenantSettings
   const text = scrub(e && typeof e.message === 'string' ? `${e.message} ${String(e.cause ?? '')}` : String(err), secretValues);
   const login = graphEndpoints(company).login;
   if (/AADSTS7000215|AADSTS7000222/.test(text)) return new InvalidClientSecretError(tenantId, clientId);
+  const consent = /AADSTS(7000229|65001)/.exec(text);
+  if (consent) return new ConsentRequiredError(tenantId, clientId, `AADSTS${consent[1] as string}`);
   if (/AADSTS700016/.test(text)) return new AppNotFoundError(tenantId, clientId);
   if (/AADSTS90002|AADSTS900023|invalid_tenant/.test(text)) return new UnknownTenantError(tenantId, company.m365.cloud);
   if (/AADSTS700027|AADSTS50012|AADSTS700023/.test(text)) return new InvalidCertificateError(tenantId, clientId, (/AADSTS\d+/.exec(text) ?? ['rejected'])[0]);

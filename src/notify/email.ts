@@ -40,6 +40,11 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
         subject: `kb4sync: ${name} ${event.problem.kind === 'credential' ? 'needs new credentials' : 'sync failed'}`,
         text: [`${event.problem.service}: ${event.problem.message}`, event.problem.fix ? `Fix: ${event.problem.fix}` : '', `Failed runs in a row: ${event.consecutiveFailures}.`].filter(Boolean).join('\n'),
       };
+    case 'config-rejected':
+      return {
+        subject: 'kb4sync: an edit of kb4sync.yaml was not loaded',
+        text: [`${event.file} was changed but not loaded; kb4sync keeps running with the previous configuration. Fix:`, ...event.problems.map((p) => `- ${p}`)].join('\n'),
+      };
     case 'auto-paused':
       return {
         subject: `kb4sync: ${name} paused after ${event.consecutiveFailures} failures`,

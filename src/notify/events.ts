@@ -40,7 +40,12 @@ export type NotifyEvent =
   | { kind: 'approval-needed'; company: CompanyRef; planId: string; digest: string; expiresAt: Date; report: Report; plan: Plan }
   | { kind: 'guard-blocked'; company: CompanyRef; planId: string; digest: string; report: Report; reasons: string[]; archiveCount: number }
   | { kind: 'failure'; company: CompanyRef; problem: ProblemDescription; consecutiveFailures: number }
-  | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription };
+  | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription }
+  /** An edit of kb4sync.yaml that was refused: the service kept the configuration it runs. */
+  | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] };
+
+/** The sender of messages about the configuration itself: every subscription hears them. */
+export const CONFIGURATION_REF: CompanyRef = { id: 'kb4sync-configuration', name: 'kb4sync configuration' };
 
 export interface Notifier {
   notify(event: NotifyEvent): Promise<void>;

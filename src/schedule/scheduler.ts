@@ -52,8 +52,14 @@ export function missedSlot(company: CompanyConfig, since: Date, now: Date): Date
   return latest;
 }
 
+function scheduleKey(company: CompanyConfig): string {
+  return company.schedule ? `${company.schedule.cron}|${company.schedule.timezone}` : '';
+}
+
 export class Scheduler {
-  private readonly jobs: Cron[] = [];
+  /** One job per scheduled company, with the cron and zone it was made from. */
+  private readonly jobs = new Map<string, { job: Cron; key: string }>();
+  private running = false;
   private readonly clock: () => Date;
   private readonly holder: string;
 
@@ -64,18 +70,47 @@ export class Scheduler {
 
   /** Starts one job per scheduled company. */
   start(): void {
-    for (const company of this.deps.config.companies) {
-      if (!company.schedule) continue;
+    this.running = true;
+    this.sync();
+  }
+
+  /**
+   * Brings the jobs in line with the configuration as it is now (after a reload): jobs of removed
+   * or unscheduled companies stop, new and changed schedules start, unchanged ones keep running.
+   */
+  sync(): { started: string[]; stopped: string[] } {
+    const started: string[] = [];
+    const stopped: string[] = [];
+    if (!this.running) return { started, stopped };
+    const wanted = new Map(this.deps.config.companies.filter((c) => c.schedule).map((c) => [c.id, c]));
+    for (const [id, entry] of this.jobs) {
+      const company = wanted.get(id);
+      if (company && entry.key === scheduleKey(company)) continue;
+      entry.job.stop();
+      this.jobs.delete(id);
+      stopped.push(id);
+    }
+    for (const [id, company] of wanted) {
+      if (this.jobs.has(id) || !company.schedule) continue;
       const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
         const slot = new Date(Math.floor(this.clock().getTime() / 60_000) * 60_000);
-        this.runSlot(company.id, slot).catch((err: unknown) => this.deps.log.error({ err, company: company.id }, 'scheduled run crashed'));
+        this.runSlot(id, slot).catch((err: unknown) => this.deps.log.error({ err, company: id }, 'scheduled run crashed'));
       });
-      this.jobs.push(job);
+      this.jobs.set(id, { job, key: scheduleKey(company) });
+      started.push(id);
     }
+    return { started, stopped };
+  }
+
+  /** The next run of each scheduled company's job. */
+  nextRuns(): Map<string, Date | null> {
+    return new Map([...this.jobs].map(([id, { job }]) => [id, job.nextRun()]));
   }
 
   stop(): void {
-    for (const job of this.jobs.splice(0)) job.stop();
+    this.running = false;
+    for (const { job } of this.jobs.values()) job.stop();
+    this.jobs.clear();
   }
 
   /** Runs, once, each company's latest slot missed while the service was down. */

@@ -2,7 +2,7 @@
  * Wiring: from kb4sync.yaml and the environment to a running set of parts (store, connectors,
  * run service). The CLI, the server and the tests all build their world here.
  */
-import { configPath, environmentFor, readConfigFile, resolveSecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
+import { ConfigError, configPath, environmentFor, readConfigFile, resolveCompanySecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
 import { Kb4ScimClient } from '../knowbe4';
 import { createLogger, type Logger } from '../observability';
 import type { Metrics } from '../observability';
@@ -41,6 +41,15 @@ export interface App {
   connectors: Connectors;
   service: RunService;
   log: Logger;
+  /** The file the configuration came from (what a reload reads). */
+  configPath: string;
+  /**
+   * Takes a new, validated configuration in place: every part holding `config` sees it at once,
+   * secrets are read again, and KnowBe4 clients of changed or removed companies are rebuilt.
+   */
+  update(next: Config): void;
+  /** A company's secrets, or the error naming the variables it still waits for. */
+  secretsOf(companyId: string): CompanySecrets | ConfigError | undefined;
   close(): Promise<void>;
 }
 
@@ -49,8 +58,12 @@ export async function openApp(options: AppOptions): Promise<App> {
   const log = options.log ?? createLogger();
   const file = options.configPath ?? configPath(baseEnv);
   const config = options.config ?? readConfigFile(file);
-  const env = environmentFor(config, file, baseEnv);
-  const secrets = resolveSecrets(config, env);
+  let env = environmentFor(config, file, baseEnv);
+  let secrets = resolveCompanySecrets(config, env);
+  const incomplete = [...secrets.values()].filter((s): s is ConfigError => s instanceof ConfigError);
+  // Every company without its secrets: fail as before. Some: they wait, the others run.
+  if (incomplete.length === config.companies.length) throw new ConfigError('environment', [...new Set(incomplete.flatMap((e) => e.problems))]);
+  for (const e of incomplete) log.warn({ problems: e.problems }, 'a company waits for its secrets; its runs fail until they are set');
   const database = await openDatabase({
     ...(options.database ?? { databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH }),
     onConnectionError: (err) => log.warn({ err: err.message }, 'PostgreSQL dropped an idle connection; the pool reconnects on the next query'),
@@ -59,7 +72,9 @@ export async function openApp(options: AppOptions): Promise<App> {
   const companyOf = (id: string) => {
     const company = config.companies.find((c) => c.id === id);
     if (!company) throw new Error(`unknown company ${id}`);
-    return { company, secrets: secrets.get(id) as CompanySecrets };
+    const found = secrets.get(id);
+    if (found instanceof ConfigError || found === undefined) throw found ?? new Error(`no secrets for ${id}`);
+    return { company, secrets: found };
   };
   const metrics = options.metrics;
   const targetFactory: TargetFactory =
@@ -91,7 +106,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   };
   const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics });
   log.debug({ store: database.description }, 'store opened');
-  return {
+  const app: App = {
     config,
     env,
     database,
@@ -100,6 +115,18 @@ export async function openApp(options: AppOptions): Promise<App> {
     connectors,
     service,
     log,
+    configPath: file,
+    secretsOf: (id) => secrets.get(id),
+    update(next) {
+      env = environmentFor(next, file, baseEnv);
+      secrets = resolveCompanySecrets(next, env);
+      const before = new Map(config.companies.map((c) => [c.id, JSON.stringify(c)]));
+      for (const key of Object.keys(config) as (keyof Config)[]) if (!(key in next)) delete config[key];
+      Object.assign(config, next);
+      for (const [id, was] of before) if (JSON.stringify(config.companies.find((c) => c.id === id)) !== was) targets.delete(id);
+      app.env = env;
+    },
     close: () => database.db.destroy(),
   };
+  return app;
 }

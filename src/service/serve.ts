@@ -15,6 +15,8 @@ import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
 import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
 import { Housekeeping, Scheduler } from '../schedule';
+import { ConfigReloader } from './reload';
+import { firstRunReadiness, onboardingPort } from './onboarding';
 import { startServer, type Download, type RunningServer } from './httpServer';
 import { productionProblems } from './production';
 
@@ -33,6 +35,8 @@ export interface ServeOptions {
   sandbox: boolean;
   metrics?: Metrics;
   schedule?: boolean;
+  /** Reload kb4sync.yaml when it changes (default true; SIGHUP reloads either way). */
+  watchConfig?: boolean;
 }
 
 export interface Service {
@@ -41,6 +45,8 @@ export interface Service {
   scheduler: Scheduler;
   housekeeping: Housekeeping;
   notifier: Notifier;
+  /** Reads kb4sync.yaml again (what SIGHUP and a change of the file do). */
+  reloader: ConfigReloader;
   stop(): Promise<void>;
 }
 
@@ -98,6 +104,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     log,
     links,
+    onboarding: onboardingPort(app, () => reloader.reload('onboard')),
+    readiness: async (companyId) => {
+      const company = app.config.companies.find((c) => c.id === companyId);
+      return company ? firstRunReadiness(app, company) : null;
+    },
   });
 
   const server = await startServer({
@@ -125,6 +136,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
     retention: app.config.service.retention,
   });
   housekeeping.start();
+  const reloader = new ConfigReloader({ app, scheduler, notifier });
+  if (options.watchConfig ?? true) reloader.watch();
+  // `kill -HUP <pid>` (or `systemctl reload`) reloads the way a change of the file does.
+  const onHangup = () => void reloader.reload('SIGHUP').catch((err: unknown) => log.error({ err: (err as Error).message }, 'reload failed'));
+  process.on('SIGHUP', onHangup);
   if (options.schedule ?? true) {
     scheduler.start();
     scheduler.catchUp().catch((err: unknown) => log.error({ err: (err as Error).message }, 'catch-up failed'));
@@ -136,8 +152,11 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     notifier,
     housekeeping,
+    reloader,
     /** Stops taking work, lets applies in flight reach a safe point (bounded) and hand over, then closes. */
     async stop() {
+      process.off('SIGHUP', onHangup);
+      reloader.stop();
       scheduler.stop();
       housekeeping.stop();
       const closing = server.close();

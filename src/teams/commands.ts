@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'syncUser'; email: string }
   | { kind: 'status'; company?: string }
   | { kind: 'companies' }
+  | { kind: 'onboard'; name: string; domain: string }
   | { kind: 'runs'; company: string }
   | { kind: 'pause'; company: string }
   | { kind: 'resume'; company: string }
@@ -125,6 +126,13 @@ export function parseCommand(raw: string): Command {
     case 'resume': {
       const company = argument(rest(1));
       return company ? { kind: first, company } : unknown;
+    }
+    case 'onboard': {
+      // `onboard Contoso Ltd contoso.com`: the last word is the domain, the words before it the name.
+      const words = rest(1).trim().split(' ').filter(Boolean);
+      const domain = argument(words.at(-1) ?? '').toLowerCase();
+      const name = argument(words.slice(0, -1).join(' '));
+      return name && domain.includes('.') ? { kind: 'onboard', name, domain } : unknown;
     }
     case 'subscribe':
       return restWords.length === 0 ? { kind: 'subscribe' } : unknown;

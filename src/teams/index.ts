@@ -1,6 +1,6 @@
 /** Microsoft Teams: the transport (the only botbuilder user), the bot's handler, commands, cards, authorization and the signed download links. */
 export { Kb4syncBot } from './handlers/bot';
-export type { BotDeps, BotViews, CompanyLookup, CompanyRow, ParsedCommand } from './handlers/deps';
+export type { BotDeps, BotViews, CompanyLookup, CompanyRow, ParsedCommand, OnboardingPort, OnboardingView } from './handlers/deps';
 export type { Card } from './transport';
 export {
   createTeamsTransport,

@@ -10,6 +10,7 @@ import {
   autoPauseCard,
   choiceCard,
   companiesCard,
+  onboardingCard,
   credentialAlertCard,
   failureAlertCard,
   guardAlertCard,
@@ -100,6 +101,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
       status: status === 'succeeded' ? 'success' : status === 'partial' ? 'partial' : 'failed',
     }),
   history: ({ company, runs }) => runsCard(company.name, runs.map(runItem)),
+  onboarding: (input) => onboardingCard(input),
   companies: (rows) =>
     companiesCard(
       rows.map((r) => ({
@@ -109,6 +111,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         lastResult: r.lastRunStatus === null ? null : r.lastRunStatus === 'succeeded' ? 'success' : r.lastRunStatus === 'partial' ? 'partial' : r.lastRunStatus === 'running' ? 'running' : 'failed',
         nextRun: when(r.nextRunAt),
         paused: r.paused,
+        note: r.note ?? null,
       })),
     ),
   status: ({ company, state, lastRun, nextRunAt }) =>
@@ -146,6 +149,13 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         return event.problem.kind === 'credential'
           ? credentialAlertCard({ company: event.company.name, problem: credentialProblem(event), message: event.problem.message })
           : failureAlertCard({ companyId: event.company.id, company: event.company.name, runId: '', message: event.problem.fix ? `${event.problem.message} ${event.problem.fix}` : event.problem.message, failures: [], consecutiveFailures: event.consecutiveFailures });
+      case 'config-rejected':
+        return messageCard({
+          title: 'An edit of kb4sync.yaml was not loaded',
+          message: `kb4sync keeps running with the previous configuration. ${event.problems.slice(0, 10).join('; ')}`,
+          fix: `Correct the field(s) named in ${event.file}; the service reloads it when saved.`,
+          tone: 'warning',
+        });
       case 'auto-paused':
         return autoPauseCard({ companyId: event.company.id, company: event.company.name, failures: event.consecutiveFailures, lastError: event.lastProblem.message });
     }

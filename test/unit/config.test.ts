@@ -127,3 +127,49 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('defaults.m365: one multi-tenant app for every company', () => {
+  const APP = 'bbbbbbbb-0000-4000-8000-000000000009';
+  const shared = { m365: { clientId: APP, clientSecretEnv: 'MSP_GRAPH_SECRET', cloud: 'usgovhigh' } };
+  const tenantOnly = (id: string, tenantId: string) => ({ id, name: id.toUpperCase(), m365: { tenantId }, knowbe4: { scimTokenEnv: `${id.toUpperCase()}_SCIM` } });
+
+  test('a company that names only its tenant inherits the app, its credential and its cloud', () => {
+    const config = parseConfig({ defaults: shared, companies: [tenantOnly('acme', GUID)] });
+    expect(config.companies[0]!.m365).toEqual({ tenantId: GUID, clientId: APP, clientSecretEnv: 'MSP_GRAPH_SECRET', cloud: 'usgovhigh' });
+    expect(graphEndpoints(config.companies[0]!).login).toBe('https://login.microsoftonline.us');
+  });
+
+  test('a company with its own app keeps its own credential and never mixes in the shared one', () => {
+    const own = { ...company(), m365: { tenantId: GUID, clientId: GUID, certificatePathEnv: 'ACME_CERT', cloud: 'public' } };
+    const config = parseConfig({ defaults: shared, companies: [own] });
+    expect(config.companies[0]!.m365).toEqual({ tenantId: GUID, clientId: GUID, certificatePathEnv: 'ACME_CERT', cloud: 'public' });
+  });
+
+  test('without defaults a tenant-only company is refused, naming the field and where else it may go', () => {
+    expect(problems({ companies: [tenantOnly('acme', GUID)] })).toEqual([
+      'companies[0].m365.clientId: required (set it here, or once for every company in defaults.m365.clientId)',
+    ]);
+  });
+
+  test('defaults without a credential leave the company without one: the error says where to put it', () => {
+    expect(problems({ defaults: { m365: { clientId: APP } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
+      'companies[0].m365: expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true (here, or once in defaults.m365)',
+    ]);
+  });
+
+  test('bad defaults are named as defaults', () => {
+    expect(problems({ defaults: { m365: { ...shared.m365, tenantId: GUID } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
+      'defaults.m365: unknown key(s) tenantId',
+    ]);
+    expect(problems({ defaults: { m365: { clientId: 'not-a-guid' } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
+      'defaults.m365.clientId: expected a GUID like 00000000-0000-0000-0000-000000000000',
+    ]);
+  });
+
+  test('a shared secret that is not set is reported once, under defaults', () => {
+    const config = parseConfig({ defaults: shared, companies: [tenantOnly('acme', GUID), tenantOnly('globex', 'aaaaaaaa-0000-4000-8000-000000000002')] });
+    expect(() => resolveSecrets(config, { ACME_SCIM: 'x', GLOBEX_SCIM: 'y' })).toThrow(
+      new ConfigError('environment', ['defaults.m365.clientSecretEnv: environment variable MSP_GRAPH_SECRET is not set']),
+    );
+  });
+});

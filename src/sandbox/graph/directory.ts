@@ -1,4 +1,5 @@
 /** A seeded tenant as the sandbox holds it, and the directory walks Graph answers from it. */
+import type { ConsentLedger } from './consent';
 import type { IncomingMessage } from 'node:http';
 import type { GraphGroupRecord, GraphTenant, GraphUserRecord } from '../tenants/graphTenant';
 import type { FaultControls } from './faults';
@@ -15,6 +16,8 @@ export interface TenantState {
 /** What the endpoints share: the tenants, the token issuer, the faults and the request log. */
 export interface SandboxContext {
   tenants: Map<string, TenantState>;
+  /** Multi-tenant apps and the tenants that consented to them. */
+  consent: ConsentLedger;
   issuer: TokenIssuer;
   faults: FaultControls;
   sentMail: SentMail[];

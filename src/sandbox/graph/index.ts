@@ -4,3 +4,4 @@ export type { GraphSandbox, GraphSandboxOptions, GraphPermission, SandboxApp, Sa
 export { FaultControls, type Fault } from './faults';
 export { makeSandboxCertificate, trustingAgent, type SandboxTls } from './tls';
 export { startDemoGraphSandbox, demoM365Config, demoSecretEnv, demoEnv, type DemoGraphSandbox } from './demo';
+export { ConsentLedger, type MultiTenantApp } from './consent';

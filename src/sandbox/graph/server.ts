@@ -18,6 +18,7 @@ import { graphHandler } from './routes';
 import { identityHandler } from './signIn';
 import { makeSandboxCertificate } from './tls';
 import { TokenIssuer } from './tokens';
+import { ConsentLedger } from './consent';
 import type { GraphSandbox, GraphSandboxOptions, SandboxRequest, SandboxTenantRegistration, SentMail } from './types';
 
 export * from './types';
@@ -32,6 +33,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
   let counts: Record<string, number> = {};
   const tenants = new Map<string, TenantState>();
   const lifetime = options.tokenLifetimeSeconds ?? 3599;
+  const consent = new ConsentLedger(options.multiTenantApps);
 
   const addTenant = (reg: SandboxTenantRegistration) => {
     const state: TenantState = {
@@ -53,7 +55,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     if (requests.length > MAX_LOG) requests.splice(0, requests.length - MAX_LOG);
   };
 
-  const ctx: SandboxContext = { tenants, issuer, faults, sentMail, lifetime, record, base: { graph: '', authority: '' } };
+  const ctx: SandboxContext = { tenants, consent, issuer, faults, sentMail, lifetime, record, base: { graph: '', authority: '' } };
   const graph = graphHandler(ctx);
   const identity = identityHandler(ctx);
 
@@ -77,11 +79,13 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       requests.length = 0;
     },
     setRoles: (tenantId, clientId, roles) => {
-      const app = tenants.get(tenantId.toLowerCase())?.apps.get(clientId.toLowerCase());
+      const shared = consent.appIn(tenantId, clientId);
+      const app = tenants.get(tenantId.toLowerCase())?.apps.get(clientId.toLowerCase()) ?? (shared.kind === 'app' ? shared.app : undefined);
       if (!app) throw new Error(`no app ${clientId} in tenant ${tenantId}`);
       app.roles = [...roles];
     },
     addTenant,
+    consent,
     updateUser: (tenantId, userId, patch) => {
       const user = tenants.get(tenantId.toLowerCase())?.users.get(userId);
       if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);

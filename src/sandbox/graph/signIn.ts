@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from './directory';
 import { aadError, HttpError, readBody, send, sleep } from './http';
 import { GRAPH_PERMISSIONS } from './types';
+import { missingServicePrincipal } from './consent';
 
 /** Verifies an RS256/PS256 client assertion against the app's registered certificate. */
 function assertionValid(assertion: string, pem: string, clientId: string): boolean {
@@ -77,7 +78,9 @@ export function identityHandler(ctx: SandboxContext): (req: IncomingMessage, res
         const form = new URLSearchParams(await readBody(req));
         if (form.get('grant_type') !== 'client_credentials') throw aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
         const clientId = (form.get('client_id') ?? '').toLowerCase();
-        const app = state.apps.get(clientId);
+        const shared = state.apps.has(clientId) ? null : ctx.consent.appIn(state.tenant.tenantId, clientId);
+        if (shared?.kind === 'not-consented') throw aadError(400, 'invalid_client', 7000229, missingServicePrincipal(shared.clientId, state.tenant.tenantId));
+        const app = state.apps.get(clientId) ?? (shared?.kind === 'app' ? shared.app : undefined);
         if (!app) {
           throw aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${state.tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
         }

@@ -1,4 +1,5 @@
 /** What the Graph sandbox is started with and what it hands back. */
+import type { ConsentLedger, MultiTenantApp } from './consent';
 import type { GraphTenant, GraphUserRecord } from '../tenants/graphTenant';
 import type { FaultControls } from './faults';
 import type { SandboxTls } from './tls';
@@ -31,6 +32,8 @@ export interface GraphSandboxOptions {
   tokenLifetimeSeconds?: number;
   /** Reuse a certificate instead of making one (e.g. one a long-running sandbox printed before). */
   tls?: SandboxTls;
+  /** Apps registered once and usable in any tenant that has consented (consent.grant). */
+  multiTenantApps?: MultiTenantApp[];
 }
 
 export interface SandboxRequest {
@@ -66,6 +69,8 @@ export interface GraphSandbox {
   /** Grants exactly these application permissions to an app (simulates consent changes). */
   setRoles(tenantId: string, clientId: string, roles: GraphPermission[]): void;
   addTenant(registration: SandboxTenantRegistration): void;
+  /** Multi-tenant apps and the tenants that consented to them (grant, revoke, register). */
+  consent: ConsentLedger;
   /** Changes a user's Graph properties in place, as an admin editing them in Entra would. */
   updateUser(tenantId: string, userId: string, patch: Partial<Omit<GraphUserRecord, 'id' | 'kind' | 'managerId'>>): void;
   /** Graph's page-size cap for the users list (999) and with $expand (100). */

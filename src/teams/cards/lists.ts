@@ -52,6 +52,8 @@ export interface CompanyListItem {
   lastResult: RunListStatus | null;
   nextRun: string | null;
   paused: boolean;
+  /** What a new company waits for, or that it is ready. */
+  note?: string | null;
 }
 
 export function companiesCard(companies: readonly CompanyListItem[]): CardJson {
@@ -63,7 +65,7 @@ export function companiesCard(companies: readonly CompanyListItem[]): CardJson {
       companies: companies.slice(0, limit).map((c) => ({
         id: plain(c.id, 60),
         name: plain(c.name, 60),
-        pausedText: c.paused ? ' · ⏸ paused' : '',
+        flags: `${c.paused ? ' · ⏸ paused' : ''}${c.note ? ` · ${plain(c.note, 80)}` : ''}`,
         lastRun: plain(c.lastRun ?? 'never', 40),
         lastResult: c.lastResult ?? '—',
         color: c.lastResult ? RUN_LOOK[c.lastResult].color : 'Default',

@@ -21,3 +21,36 @@ export function messageCard(input: { title: string; message: string; fix?: strin
     hasFix: Boolean(input.fix),
   });
 }
+
+export interface OnboardingCardInput {
+  companyId: string;
+  name: string;
+  domain: string;
+  tenantId: string;
+  consentUrl: string;
+  scimTokenEnv: string;
+  /** "waiting for consent", "ready: preview it", … */
+  status: string;
+}
+
+/** A client just onboarded: the consent link as a button, and "Check again". */
+export function onboardingCard(input: OnboardingCardInput): CardJson {
+  const ready = input.status.startsWith('ready');
+  const waiting = input.status === 'waiting for consent';
+  return render('onboarding', {
+    ...TONE_LOOK[ready ? 'good' : 'warning'],
+    title: plain(`${input.name}: ${ready ? 'ready' : 'onboarding'}`, 120),
+    status: plain(input.status, 300),
+    domain: plain(input.domain, 200),
+    tenantId: plain(input.tenantId, 60),
+    companyId: plain(input.companyId, 60),
+    scimTokenEnv: plain(input.scimTokenEnv, 100),
+    consentUrl: input.consentUrl,
+    waiting,
+    next: ready
+      ? `Type "preview sync ${plain(input.name, 100)}" for the first plan; nothing is applied without an admin's click.`
+      : waiting
+        ? 'Send "Grant consent" to a Global Administrator of the client (or click it if you are one): they sign in and click Accept. Then "Check again".'
+        : `Set the environment variable(s) named above on the kb4sync host, then "Check again".`,
+  });
+}

@@ -12,6 +12,7 @@ import companiesTemplate from '../../../cards/companies.json';
 import credentialAlertTemplate from '../../../cards/credentialAlert.json';
 import errorTemplate from '../../../cards/error.json';
 import messageTemplate from '../../../cards/message.json';
+import onboardingTemplate from '../../../cards/onboarding.json';
 import failureAlertTemplate from '../../../cards/failureAlert.json';
 import guardAlertTemplate from '../../../cards/guardAlert.json';
 import helpTemplate from '../../../cards/help.json';
@@ -34,6 +35,7 @@ export const TEMPLATES = {
   result: resultTemplate,
   error: errorTemplate,
   message: messageTemplate,
+  onboarding: onboardingTemplate,
   runs: runsTemplate,
   companies: companiesTemplate,
   help: helpTemplate,

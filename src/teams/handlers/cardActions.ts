@@ -39,6 +39,8 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('pause'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('resume'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('review'), data: z.object({ companyId: id, planId: id }) }),
+  // The domain rides along only to be shown again on the answer card; it decides nothing.
+  z.object({ verb: z.literal('checkConsent'), data: z.object({ companyId: id, domain: z.string().max(253).optional() }) }),
 ]);
 
 export type CardAction = z.output<typeof cardActionSchema>;

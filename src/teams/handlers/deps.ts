@@ -23,6 +23,27 @@ export interface CompanyRow {
   lastRunAt: Date | null;
   lastRunStatus: string | null;
   nextRunAt: Date | null;
+  /** For a company that has never run: what it waits for, or "ready: preview it". */
+  note?: string | null;
+}
+
+/** A client being onboarded, as the card shows it. */
+export interface OnboardingView {
+  companyId: string;
+  name: string;
+  domain: string;
+  tenantId: string;
+  consentUrl: string;
+  scimTokenEnv: string;
+  status: string;
+}
+
+/** Onboarding, provided by the service (it owns kb4sync.yaml and the sign-in checks). */
+export interface OnboardingPort {
+  /** Adds the client to kb4sync.yaml and loads it; nothing is written to KnowBe4. */
+  add(input: { name: string; domain: string; by: string }): Promise<OnboardingView>;
+  /** Where a configured company stands now (consent, secrets); null when it is not configured. */
+  check(companyId: string, domain: string): Promise<OnboardingView | null>;
 }
 
 /** The cards the bot sends; implemented over the templates in cards/. */
@@ -34,12 +55,17 @@ export interface BotViews {
   result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
+  onboarding(input: OnboardingView): Card;
   status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
   choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
 }
 
 export interface BotDeps {
   config: Config;
+  /** Where a company that has never run stands (consent, secrets); null once it has run. */
+  readiness?: (companyId: string) => Promise<string | null>;
+  /** `onboard <name> <domain>` and its "Check again" button (absent: not offered). */
+  onboarding?: OnboardingPort;
   service: RunService;
   store: KyselyRunStore;
   conversations: ConversationStore;

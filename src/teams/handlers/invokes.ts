@@ -10,6 +10,7 @@ import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
 import { parseCardAction, type CardAction } from './cardActions';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
+import { checkConsent } from './onboard';
 import { setPaused } from './pause';
 
 /** Verbs that change something: an admin's only. */
@@ -70,6 +71,11 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const company = companiesOf(deps).find((c) => c.id === action.data.companyId);
         if (!company) break;
         return await setPaused(deps, company, action.verb === 'pause', who);
+      }
+      case 'checkConsent': {
+        const card = await checkConsent(deps, action.data.companyId, action.data.domain ?? '');
+        if (card) return card;
+        break;
       }
       case 'retry': {
         const company = companiesOf(deps).find((c) => c.id === action.data.companyId);

@@ -4,6 +4,7 @@ import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../transport';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
+import { onboard } from './onboard';
 import { setPaused } from './pause';
 import { subscribe, unsubscribe } from './subscriptions';
 
@@ -63,11 +64,16 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       for (const c of config.companies) {
         const state = await store.getCompanyState(c.id);
         const paused = c.paused || state.paused;
-        rows.push({ id: c.id, name: c.name, paused, lastRunAt: state.lastRunAt, lastRunStatus: state.lastRunStatus, nextRunAt: paused ? null : nextSlot(c, now(deps)) });
+        const note = deps.readiness ? await deps.readiness(c.id).catch(() => null) : null;
+        rows.push({ id: c.id, name: c.name, paused, lastRunAt: state.lastRunAt, lastRunStatus: state.lastRunStatus, nextRunAt: paused ? null : nextSlot(c, now(deps)), note });
       }
       await reply.card(views.companies(rows));
       return;
     }
+    case 'onboard':
+      await reply.typing();
+      await reply.card(await onboard(deps, command, who));
+      return;
     case 'status': {
       if (command.company === undefined) return execute(deps, reply, conversation, { kind: 'companies' }, who);
       const company = await findCompany(deps, reply, command.company, 'status');
