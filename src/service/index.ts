@@ -2,5 +2,6 @@
 export { openApp, type App, type AppOptions, type SourceFactory, type TargetFactory } from './app';
 export { startServer, type Download, type RunningServer, type ServerOptions } from './httpServer';
 export { serve, type Service, type ServeOptions } from './serve';
-export { graphSource, startDemo, startService, type RunningService } from './start';
+export { chooseStart, graphSource, startDemo, startService, type RunningService, type StartChoice } from './start';
+export { installProcessHandlers } from './process';
 export { startTrial, TrialRefused, TRIAL_DEFAULT_STORE, APPLIES_OFF_MESSAGE, type RunningTrial, type TrialOptions } from './trial';

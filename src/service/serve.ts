@@ -14,8 +14,9 @@ import { describeProblem } from '../notify';
 import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
 import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
-import { Scheduler } from '../schedule';
+import { Housekeeping, Scheduler } from '../schedule';
 import { startServer, type Download, type RunningServer } from './httpServer';
+import { productionProblems } from './production';
 
 export interface ServeOptions {
   app: App;
@@ -38,6 +39,7 @@ export interface Service {
   url: string;
   server: RunningServer;
   scheduler: Scheduler;
+  housekeeping: Housekeeping;
   notifier: Notifier;
   stop(): Promise<void>;
 }
@@ -45,6 +47,10 @@ export interface Service {
 export async function serve(options: ServeOptions): Promise<Service> {
   const { app, env, views } = options;
   const log = app.log;
+  if (!options.sandbox) {
+    const problems = productionProblems(app.config, env);
+    if (problems.length > 0) throw new Error(`kb4sync will not start outside the sandbox until:\n- ${problems.join('\n- ')}`);
+  }
   const transport = createTeamsTransport({ env, sandbox: options.sandbox, log });
 
   const metrics = options.metrics ?? createMetrics();
@@ -108,8 +114,17 @@ export async function serve(options: ServeOptions): Promise<Service> {
   });
   publicUrl ||= server.url;
 
-  // Interrupted applies first (their leases lapse), then nightly jobs and missed nights.
-  app.service.resume().catch((err: unknown) => log.error({ err: (err as Error).message }, 'resume failed'));
+  // Interrupted applies first (at start-up and every sweep after), then nightly jobs and missed nights.
+  const housekeeping = new Housekeeping({
+    service: app.service,
+    store: app.store,
+    notifier,
+    describe: describeProblem,
+    log,
+    sweepMs: app.config.service.sweepSeconds * 1000,
+    retention: app.config.service.retention,
+  });
+  housekeeping.start();
   if (options.schedule ?? true) {
     scheduler.start();
     scheduler.catchUp().catch((err: unknown) => log.error({ err: (err as Error).message }, 'catch-up failed'));
@@ -120,9 +135,15 @@ export async function serve(options: ServeOptions): Promise<Service> {
     server,
     scheduler,
     notifier,
+    housekeeping,
+    /** Stops taking work, lets applies in flight reach a safe point (bounded) and hand over, then closes. */
     async stop() {
       scheduler.stop();
-      await server.close();
+      housekeeping.stop();
+      const closing = server.close();
+      const { inFlight, settled } = await app.service.shutdown();
+      if (!settled) log.warn({ inFlight }, 'shutdown grace over with applies still writing: their leases lapse and another process finishes them');
+      await closing;
     },
   };
 }
