@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configPath } from '../config';
 import { startSandbox } from '../sandbox';
-import { startDemo, startService, startTrial, TRIAL_DEFAULT_STORE, type RunningTrial } from '../service';
+import { createLogger } from '../observability';
+import { chooseStart, installProcessHandlers, startDemo, startService, startTrial, TRIAL_DEFAULT_STORE, type RunningTrial } from '../service';
 import { formatChecks, runDoctor } from './doctor';
 import { InputError, type CliIo } from './runCommands';
 
@@ -32,7 +33,9 @@ export function registerServeCommands(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to listen on', process.env.HOST ?? '0.0.0.0')
     .option('--port <port>', 'port', process.env.PORT ?? '3978')
     .action(async (opts: { config?: string; host: string; port: string }) => {
-      const { app, service } = await startService({ configPath: opts.config ?? configPath(), env: process.env, host: opts.host, port: Number(opts.port), sandbox: false });
+      const log = createLogger();
+      installProcessHandlers(log);
+      const { app, service } = await startService({ configPath: opts.config ?? configPath(), env: process.env, host: opts.host, port: Number(opts.port), sandbox: false, log });
       io.out.write(`kb4sync is listening on ${service.url} (POST /api/messages, GET /healthz, GET /metrics)\n`);
       await untilSignal(async () => {
         await service.stop();
@@ -96,8 +99,16 @@ export function registerServeCommands(program: Command, io: CliIo): void {
         return untilSignal(() => trial.stop(), io);
       }
       if (opts.allowApply || opts.store) throw new InputError('--allow-apply and --store belong to the local trial: add --playground');
-      if (existsSync(path)) {
-        const { app, service } = await startService({ configPath: path, env: process.env, host: process.env.HOST ?? '0.0.0.0', port: Number(process.env.PORT ?? 3978), sandbox: false });
+      const log = createLogger();
+      installProcessHandlers(log);
+      const choice = chooseStart({ ...process.env, ...(opts.config ? { KB4SYNC_CONFIG: opts.config } : {}) }, existsSync);
+      if (choice.kind === 'refuse') {
+        io.err.write(`kb4sync: ${choice.reason}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (choice.kind === 'service') {
+        const { app, service } = await startService({ configPath: path, env: process.env, host: process.env.HOST ?? '0.0.0.0', port: Number(process.env.PORT ?? 3978), sandbox: false, log });
         io.out.write(`kb4sync is listening on ${service.url} (configuration ${path})\n`);
         return untilSignal(async () => {
           await service.stop();

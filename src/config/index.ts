@@ -1,5 +1,5 @@
 /** kb4sync.yaml: schema, loading, the secrets it names, and the rules the core reads from it. */
-export { configSchema, GUID_PATTERN } from './schema';
+export { configSchema, GUID_PATTERN, isLoopbackHost } from './schema';
 export type { Config, CompanyConfig } from './schema';
 export { ConfigError } from './errors';
 export { parseConfig, readConfigFile, environmentFor, configPath } from './load';

@@ -12,7 +12,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const guid = z.string().regex(GUID_PATTERN, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
 const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
-const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+/** 127.0.0.0/8, ::1 and localhost: the sandbox and tests, never a network hop. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+// Tokens and people's data travel to these: plain http only to this machine itself.
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+  .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)');
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -182,6 +191,26 @@ const configInputSchema = z
     allowedTenants: z.array(guid).default([]).describe('Teams tenants the bot answers; empty = any tenant (admins are still checked by object id)'),
     companies: z.array(companySchema).min(1, { message: 'expected at least one company' }),
     pauseAfterFailures: z.number().int().min(1).max(100).default(3).describe('Scheduled runs that fail in a row before a company pauses itself'),
+    service: z
+      .strictObject({
+        shutdownGraceSeconds: z.number().int().min(0).max(3600).default(30).describe('On SIGTERM, how long to wait for applies in flight to reach a safe point and hand over'),
+        resumeWithinMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(120)
+          .describe('An interrupted apply is finished by the service only while its plan is younger than this; older ones fail and ask for a new preview'),
+        sweepSeconds: z.number().int().min(5).max(3600).default(60).describe('How often the service looks for interrupted applies to finish'),
+        retention: z
+          .strictObject({
+            planDays: z.number().int().min(1).default(30).describe('Plans are deleted this many days after they were made'),
+            runDays: z.number().int().min(1).default(400).describe('Runs and their operation journals are deleted after this many days (the audit log is kept)'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('How the long-running service finishes, resumes and forgets work'),
     envFile: z
       .string()
       .min(1)

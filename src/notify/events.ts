@@ -16,7 +16,14 @@ export interface CompanyRef {
  * What failed, as a code the views and alerts branch on (never the message text): the Graph
  * connector's own codes, and KnowBe4's.
  */
-export type ProblemCode = M365ErrorCode | 'scim-token-refused' | 'scim-forbidden' | 'knowbe4-error' | 'internal';
+export type ProblemCode =
+  | M365ErrorCode
+  | 'scim-token-refused'
+  | 'scim-forbidden'
+  | 'knowbe4-error'
+  /** An interrupted apply whose plan grew too old for the service to finish it: preview again. */
+  | 'plan-too-old-to-resume'
+  | 'internal';
 
 export interface ProblemDescription {
   /** credential: a revoked token or expired secret; the run cannot work until someone fixes it. */

@@ -4,9 +4,10 @@
  * that is known to have happened.
  */
 import Bottleneck from 'bottleneck';
-import { PHASES, type GroupRef, type Operation, type OperationOf, type Plan, type UserRef } from '../sync';
+import { PHASES, type GroupRef, type Operation, type Plan, type UserRef } from '../sync';
 import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
+import { findExisting, isSettled, membershipBatches, missingDependency, write } from './writes';
 
 export interface Progress {
   total: number;
@@ -25,6 +26,13 @@ export interface ExecuteOptions {
   onProgress?: (progress: Progress) => void;
   /** An error that must stop the whole run (a revoked token): everything left stays pending. */
   isFatal?: (error: unknown) => boolean;
+  /**
+   * Asked before every write: an error here (the lease was lost, the service is stopping) means no
+   * new write may start. Writes already sent finish and are recorded, then the run stops.
+   */
+  shouldStop?: () => Error | null;
+  /** Pauses between journal retries (tests pass a no-op). */
+  journalRetryDelaysMs?: readonly number[];
 }
 
 /** The run stopped early on a fatal error; the operations not yet applied are still pending. */
@@ -35,9 +43,34 @@ export class RunAborted extends Error {
   }
 }
 
+/** The run was told to stop (lease lost, shutdown) and stopped at a safe point: every write sent is recorded. */
+export class RunHalted extends Error {
+  constructor(readonly reason: Error) {
+    super(reason.message, { cause: reason });
+    this.name = 'RunHalted';
+  }
+}
+
+/**
+ * The journal could not be written even after retries (the database went away). Writes already
+ * sent have finished; the plan is still `applying` and a resume continues it from the journal.
+ */
+export class JournalUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the store did not record progress: ${errorMessage(cause)}`, { cause });
+    this.name = 'JournalUnavailable';
+  }
+}
+
+// A dropped database connection is replaced by the pool on the next query: retrying the same
+// idempotent upsert a few times rides over a failover or a killed backend.
+const JOURNAL_RETRY_DELAYS_MS = [50, 250, 1000];
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+type Halt = { kind: 'fatal'; error: unknown } | { kind: 'stop'; error: Error } | { kind: 'journal'; error: JournalUnavailable };
 
 type Update = { opId: string; state: OperationState; resultId?: string | null; error?: string | null };
 
@@ -49,8 +82,20 @@ export async function execute(
   options: ExecuteOptions,
 ): Promise<Map<string, OperationOutcome>> {
   const isFatal = options.isFatal ?? ((e: unknown) => (e as { fatal?: unknown } | null)?.fatal === true);
+  const delays = options.journalRetryDelaysMs ?? JOURNAL_RETRY_DELAYS_MS;
+  const withJournal = async <T>(call: () => Promise<T>): Promise<T> => {
+    for (let attemptNo = 0; ; attemptNo++) {
+      try {
+        return await call();
+      } catch (error) {
+        const delay = delays[attemptNo];
+        if (delay === undefined) throw new JournalUnavailable(error);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
   const states = new Map<string, StoredOperationState>();
-  for (const s of await journal.states(planId)) states.set(s.opId, s);
+  for (const s of await withJournal(() => journal.states(planId))) states.set(s.opId, s);
   const stateOf = (op: Operation): OperationState => states.get(op.id)?.state ?? 'pending';
 
   // KnowBe4 ids of what this plan created, including in an earlier, interrupted attempt.
@@ -71,9 +116,16 @@ export async function execute(
     else if (s === 'skipped') progress.skipped += 1;
   }
 
-  let fatal: unknown = null;
+  // Why the run must stop; once set, no new write starts.
+  let halt: Halt | null = null;
+  const halted = (): boolean => {
+    if (halt !== null) return true;
+    const stop = options.shouldStop?.() ?? null;
+    if (stop !== null) halt = { kind: 'stop', error: stop };
+    return halt !== null;
+  };
   const record = async (ops: Operation[], update: Omit<Update, 'opId'>) => {
-    await journal.record(planId, ops.map((op) => ({ opId: op.id, ...update })));
+    await withJournal(() => journal.record(planId, ops.map((op) => ({ opId: op.id, ...update }))));
     for (const op of ops) {
       const before = stateOf(op);
       states.set(op.id, { opId: op.id, state: update.state, resultId: update.resultId ?? null, error: update.error ?? null });
@@ -88,26 +140,35 @@ export async function execute(
   const userId = (ref: UserRef): string | null => (ref.kind === 'existing' ? ref.targetId : (createdUsers.get(ref.sourceId) ?? null));
   const groupId = (ref: GroupRef): string | null => (ref.kind === 'existing' ? ref.groupId : (createdGroups.get(ref.name) ?? null));
 
-  /** Runs one write; a fatal error stops the run and leaves the operation pending. */
+  /**
+   * Runs one write and records it. A fatal error stops the run and leaves the operation pending;
+   * a journal that cannot be written stops the run too (the write's outcome is found on resume).
+   */
   const attempt = async (ops: Operation[], write: () => Promise<string | null>) => {
-    if (fatal !== null) return;
+    if (halted()) return;
     try {
-      const resultId = await write();
+      if (ops.length === 1 && (ops[0]?.kind === 'create' || ops[0]?.kind === 'createGroup')) await record(ops, { state: 'in_flight' });
+      let resultId: string | null;
+      try {
+        resultId = await write();
+      } catch (error) {
+        if (isFatal(error)) {
+          halt ??= { kind: 'fatal', error };
+          await record(ops, { state: 'pending' });
+        } else await record(ops, { state: 'failed', error: errorMessage(error) });
+        return;
+      }
       for (const op of ops) remember(op, resultId);
       await record(ops, { state: 'done', resultId });
     } catch (error) {
-      if (isFatal(error)) {
-        fatal ??= error;
-        await record(ops, { state: 'pending' });
-        return;
-      }
-      await record(ops, { state: 'failed', error: errorMessage(error) });
+      if (!(error instanceof JournalUnavailable)) throw error;
+      halt ??= { kind: 'journal', error };
     }
   };
 
   const limiter = new Bottleneck({ maxConcurrent: Math.max(1, options.concurrency) });
   try {
-    for (let phase = 0; phase < PHASES.length && fatal === null; phase++) {
+    for (let phase = 0; phase < PHASES.length && !halted(); phase++) {
       progress.phase = phase;
       const kinds = PHASES[phase] as readonly Operation['kind'][];
       const todo = plan.operations.filter((op) => kinds.includes(op.kind) && !isSettled(stateOf(op)));
@@ -134,10 +195,7 @@ export async function execute(
 
       const jobs: (() => Promise<void>)[] = [];
       for (const op of runnable.filter((o) => o.kind !== 'addToGroup' && o.kind !== 'removeFromGroup')) {
-        jobs.push(async () => {
-          if (op.kind === 'create' || op.kind === 'createGroup') await record([op], { state: 'in_flight' });
-          await attempt([op], () => write(op, writer, userId));
-        });
+        jobs.push(() => attempt([op], () => write(op, writer, userId)));
       }
       for (const batch of membershipBatches(runnable, groupId, userId, options.batchSize)) {
         jobs.push(() =>
@@ -148,12 +206,18 @@ export async function execute(
           }),
         );
       }
+      // Every job settles (none throws past `attempt`): a halt lets the writes in flight finish
+      // and be recorded, and the ones still waiting return without writing.
       await Promise.all(jobs.map((job) => limiter.schedule(job)));
     }
   } finally {
     await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
-  if (fatal !== null) throw new RunAborted(fatal);
+  // Assigned inside the jobs' closures, which TypeScript's narrowing does not follow.
+  const stopped = halt as Halt | null;
+  if (stopped?.kind === 'fatal') throw new RunAborted(stopped.error);
+  if (stopped?.kind === 'stop') throw new RunHalted(stopped.error);
+  if (stopped?.kind === 'journal') throw stopped.error;
 
   const outcomes = new Map<string, OperationOutcome>();
   for (const op of plan.operations) {
@@ -171,100 +235,4 @@ export async function execute(
     );
   }
   return outcomes;
-}
-
-function isSettled(state: OperationState): boolean {
-  return state === 'done' || state === 'failed' || state === 'skipped';
-}
-
-async function findExisting(op: Operation, writer: TargetWriter): Promise<string | null> {
-  if (op.kind === 'create') {
-    const found = await writer.findUserByUserName(op.userName);
-    // Only our own record counts: one made for this Entra id (or not yet stamped with one).
-    if (found && (found.externalId === null || found.externalId.toLowerCase() === op.sourceId.toLowerCase())) return found.id;
-    return null;
-  }
-  if (op.kind === 'createGroup') return (await writer.findGroupByName(op.name))?.id ?? null;
-  // Every other write sets a value rather than adding to one, so repeating it is harmless.
-  return null;
-}
-
-function missingDependency(
-  op: Operation,
-  userId: (ref: UserRef) => string | null,
-  groupId: (ref: GroupRef) => string | null,
-): string | null {
-  const needUser = (ref: UserRef | null) =>
-    ref !== null && userId(ref) === null ? `needs ${ref.kind === 'new' ? `create:${ref.sourceId}` : ref.targetId}, which did not succeed` : null;
-  switch (op.kind) {
-    case 'setManager':
-      return needUser(op.user) ?? needUser(op.manager);
-    case 'addToGroup':
-      return needUser(op.user) ?? (groupId(op.group) === null ? `needs group ${op.groupName}, which was not created` : null);
-    default:
-      return null;
-  }
-}
-
-async function write(op: Operation, writer: TargetWriter, userId: (ref: UserRef) => string | null): Promise<string | null> {
-  switch (op.kind) {
-    case 'createGroup':
-      return writer.createGroup(op.name);
-    case 'create':
-      return writer.createUser({ userName: op.userName, externalId: op.sourceId, values: op.values });
-    case 'rename':
-      await writer.renameUser(op.targetId, op.to);
-      return null;
-    case 'reactivate':
-      await writer.reactivateUser(op.targetId);
-      return null;
-    case 'update':
-      await writer.updateUser(op.targetId, op.changes);
-      return null;
-    case 'setManager':
-      await writer.setManager(userId(op.user) as string, op.manager === null ? null : (userId(op.manager) as string));
-      return null;
-    case 'archive':
-      await writer.archiveUser(op.targetId);
-      return null;
-    case 'addToGroup':
-    case 'removeFromGroup':
-      throw new Error(`${op.kind} is applied in batches`);
-  }
-}
-
-interface MembershipBatch {
-  groupId: string;
-  add: boolean;
-  userIds: string[];
-  ops: Operation[];
-}
-
-/** Group membership changes, one PATCH per group and direction per `batchSize` members. */
-function membershipBatches(
-  ops: readonly Operation[],
-  groupId: (ref: GroupRef) => string | null,
-  userId: (ref: UserRef) => string | null,
-  batchSize: number,
-): MembershipBatch[] {
-  const byGroup = new Map<string, { groupId: string; add: boolean; entries: [string, Operation][] }>();
-  const put = (gid: string, add: boolean, uid: string, op: Operation) => {
-    const key = `${add ? '+' : '-'}${gid}`;
-    let entry = byGroup.get(key);
-    if (!entry) byGroup.set(key, (entry = { groupId: gid, add, entries: [] }));
-    entry.entries.push([uid, op]);
-  };
-  for (const op of ops) {
-    if (op.kind === 'addToGroup') put(groupId(op.group) as string, true, userId(op.user) as string, op);
-    else if (op.kind === 'removeFromGroup') put(op.groupId, false, op.targetId, op as OperationOf<'removeFromGroup'>);
-  }
-  const batches: MembershipBatch[] = [];
-  const size = Math.max(1, batchSize);
-  for (const { groupId: gid, add, entries } of byGroup.values()) {
-    for (let i = 0; i < entries.length; i += size) {
-      const chunk = entries.slice(i, i + size);
-      batches.push({ groupId: gid, add, userIds: chunk.map(([u]) => u), ops: chunk.map(([, o]) => o) });
-    }
-  }
-  return batches;
 }

@@ -1,5 +1,5 @@
 /** Runs: preview, apply, resume and `sync user` over the ports the adapters implement. */
 export * from './ports';
 export * from './service';
-export { execute, errorMessage, RunAborted, type ExecuteOptions, type Progress } from './executor';
+export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type ExecuteOptions, type Progress } from './executor';
 export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';

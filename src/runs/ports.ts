@@ -79,9 +79,13 @@ export interface Connectors {
 
 export type PlanStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'cancelled' | 'expired';
 
+/** full: a whole directory's plan; sync-user: one person's (it says nothing of the directory's size). */
+export type PlanKind = 'full' | 'sync-user';
+
 export interface StoredPlan {
   planId: string;
   companyId: string;
+  kind: PlanKind;
   plan: Plan;
   digest: string;
   status: PlanStatus;
@@ -138,7 +142,7 @@ export interface CompanyState {
 
 /** What the run layer keeps: plans, the operation journal, runs, leases, audit, company state. */
 export interface RunStore extends OperationJournal {
-  savePlan(input: { companyId: string; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
+  savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
   getPlan(planId: string): Promise<StoredPlan | null>;
   /** pending → applying, atomically, once; refuses an expired or already used plan. */
   claimPlanForApply(planId: string, now: Date): Promise<ClaimResult>;
@@ -164,4 +168,17 @@ export interface RunStore extends OperationJournal {
   /** KnowBe4 user id → when that user was last seen in scope in Microsoft 365. */
   recordLastSeen(companyId: string, targetIds: string[], at: Date): Promise<void>;
   lastSeen(companyId: string, targetIds: string[]): Promise<Map<string, Date>>;
+
+  /**
+   * Retention: deletes plans created before `plansBefore` and runs started before `runsBefore`
+   * (never one still applying or running); an operation journal goes with the last of its plan
+   * and its runs. The audit log is kept.
+   */
+  prune(input: { plansBefore: Date; runsBefore: Date }): Promise<PruneResult>;
+}
+
+export interface PruneResult {
+  plans: number;
+  runs: number;
+  operations: number;
 }

@@ -73,10 +73,30 @@ export function playgroundConfig(user: PlaygroundUser, tenantId: string): string
   ].join('\n');
 }
 
+/**
+ * The playground's servers listen on every interface (it has no host option), and it answers as
+ * the demo's admin to anyone who connects. Preloaded into its process, this makes every listen
+ * that names no host bind 127.0.0.1.
+ */
+export const LOOPBACK_ONLY = `'use strict';
+const net = require('node:net');
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  if (args[0] !== null && typeof args[0] === 'object' && !Array.isArray(args[0])) {
+    if (args[0].path === undefined && args[0].host === undefined) args[0] = { ...args[0], host: '127.0.0.1' };
+  } else if (typeof args[0] === 'number' || (typeof args[0] === 'string' && /^\\d+$/.test(args[0])) || args[0] === undefined) {
+    if (typeof args[1] !== 'string') args.splice(1, 0, '127.0.0.1');
+  }
+  return listen.apply(this, args);
+};
+`;
+
 export async function startPlayground(options: { botEndpoint: string; port: number; user: PlaygroundUser; tenantId: string; cwd?: string }): Promise<Playground> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'kb4sync-playground-'));
   writeFileSync(join(cwd, '.m365agentsplayground.yml'), playgroundConfig(options.user, options.tenantId));
-  const child = spawn(process.execPath, [CLI, 'start', '--app-endpoint', options.botEndpoint, '--channel-id', 'msteams', '--port', String(options.port), '--disable-telemetry'], {
+  const preload = join(cwd, '.kb4sync-loopback-only.cjs');
+  writeFileSync(preload, LOOPBACK_ONLY);
+  const child = spawn(process.execPath, ['--require', preload, CLI, 'start', '--app-endpoint', options.botEndpoint, '--channel-id', 'msteams', '--port', String(options.port), '--disable-telemetry'], {
     cwd,
     env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', BOT_ENDPOINT: options.botEndpoint },
     stdio: ['ignore', 'pipe', 'pipe'],

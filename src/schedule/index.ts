@@ -1,2 +1,3 @@
 /** Nightly runs: croner jobs per company and time zone, catch-up, auto-pause. */
 export * from './scheduler';
+export * from './housekeeping';

@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { decide, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, decide, RunInterrupted, type RunService, type RunStore } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;
@@ -29,7 +29,9 @@ export type SlotOutcome =
   | { kind: 'approval-needed'; planId: string }
   | { kind: 'guard-blocked'; planId: string }
   | { kind: 'no-changes'; planId: string }
-  | { kind: 'failed'; problem: ProblemDescription; paused: boolean };
+  | { kind: 'failed'; problem: ProblemDescription; paused: boolean }
+  /** The service is stopping or lost the company's lease: the plan is continued by the service, not counted as a failure. */
+  | { kind: 'interrupted'; message: string };
 
 const SCHEDULE_ACTOR = { id: null, name: 'kb4sync schedule', tenantId: null, via: 'schedule' as const };
 
@@ -176,6 +178,10 @@ export class Scheduler {
       await notifier.notify({ kind: 'summary', company: ref, runId: result.runId, report: result.report });
       return { kind: 'applied', runId: result.runId, status: result.status };
     } catch (error) {
+      if (error instanceof RunInterrupted || (error instanceof ApplyRefused && error.reason === 'shutting-down')) {
+        this.deps.log.warn({ company: company.id, reason: error.message }, 'scheduled run interrupted');
+        return { kind: 'interrupted', message: error.message };
+      }
       return this.failed(company, error, false);
     }
   }

@@ -9,7 +9,7 @@ import type { Metrics } from '../observability';
 import type { Connectors, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
-import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase } from '../store';
+import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
 import { KyselyRunStore } from '../store';
 
 
@@ -27,6 +27,8 @@ export interface AppOptions {
   settings?: Partial<RunSettings>;
   clock?: () => Date;
   metrics?: Metrics;
+  /** Where the store is, instead of DATABASE_URL / KB4SYNC_SQLITE_PATH (tests: a schema of their own). */
+  database?: StoreLocation;
 }
 
 export interface App {
@@ -62,7 +64,10 @@ export async function openApp(options: AppOptions): Promise<App> {
   // Every company without its secrets: fail as before. Some: they wait, the others run.
   if (incomplete.length === config.companies.length) throw new ConfigError('environment', [...new Set(incomplete.flatMap((e) => e.problems))]);
   for (const e of incomplete) log.warn({ problems: e.problems }, 'a company waits for its secrets; its runs fail until they are set');
-  const database = await openDatabase({ databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH });
+  const database = await openDatabase({
+    ...(options.database ?? { databaseUrl: env.DATABASE_URL || null, sqlitePath: env.KB4SYNC_SQLITE_PATH || DEFAULT_SQLITE_PATH }),
+    onConnectionError: (err) => log.warn({ err: err.message }, 'PostgreSQL dropped an idle connection; the pool reconnects on the next query'),
+  });
   const store = new KyselyRunStore(database.db);
   const companyOf = (id: string) => {
     const company = config.companies.find((c) => c.id === id);
@@ -94,7 +99,12 @@ export async function openApp(options: AppOptions): Promise<App> {
       return client;
     },
   };
-  const service = new RunService({ config, store, connectors, log, settings: options.settings, clock: options.clock, metrics });
+  const settings: Partial<RunSettings> = {
+    shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
+    resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
+    ...options.settings,
+  };
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,

@@ -8,6 +8,9 @@ import type { Logger } from '../observability';
 import type { Metrics } from '../observability';
 import { checkLink, type MessageEndpoint } from '../teams';
 
+/** The largest activity accepted (Teams' own messages are far smaller). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 export interface Download {
   contentType: string;
   filename: string;
@@ -39,9 +42,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? (() => new Date());
   const server = restify.createServer({ name: 'kb4sync', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
-  server.post('/api/messages', async (req, res) => {
+  // Bot Framework sends JSON and nothing else. Anything else is refused before a byte of its body
+  // is read (restify's bodyParser also took multipart, written to the temp directory before
+  // authentication and past maxBodySize); JSON is read in memory up to the size limit.
+  const onlyJson: restify.RequestHandler = (req, res, next) => {
+    if (req.getContentType() !== 'application/json') {
+      res.send(415, { error: 'Unsupported media type: /api/messages takes application/json.' });
+      return next(false);
+    }
+    return next();
+  };
+  // jsonBodyParser hands its options to bodyReader, which enforces maxBodySize (its typings omit it).
+  const jsonOptions: restify.plugins.JsonBodyParserOptions & { maxBodySize: number } = { mapParams: false, maxBodySize: MAX_BODY_BYTES };
+  const json = restify.plugins.jsonBodyParser(jsonOptions);
+
+  server.post('/api/messages', onlyJson, json, async (req, res) => {
     try {
       await messages.process(req, res);
     } catch (err) {
@@ -55,7 +71,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await options.health();
       res.send(200, { status: 'ok' });
     } catch (err) {
-      res.send(503, { status: 'unavailable', error: (err as Error).message });
+      // The reason goes to the log: a driver's message can name hosts, users or worse.
+      log.error({ err: (err as Error).message }, 'health check failed');
+      res.send(503, { status: 'unavailable' });
     }
   });
 

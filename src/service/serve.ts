@@ -14,10 +14,11 @@ import { describeProblem } from '../notify';
 import { FanOutNotifier, type Notifier, type NotifyEvent } from '../notify';
 import { TeamsNotifier } from '../notify';
 import { WebhookNotifier } from '../notify';
-import { Scheduler } from '../schedule';
+import { Housekeeping, Scheduler } from '../schedule';
 import { ConfigReloader } from './reload';
 import { firstRunReadiness, onboardingPort } from './onboarding';
 import { startServer, type Download, type RunningServer } from './httpServer';
+import { productionProblems } from './production';
 
 export interface ServeOptions {
   app: App;
@@ -42,6 +43,7 @@ export interface Service {
   url: string;
   server: RunningServer;
   scheduler: Scheduler;
+  housekeeping: Housekeeping;
   notifier: Notifier;
   /** Reads kb4sync.yaml again (what SIGHUP and a change of the file do). */
   reloader: ConfigReloader;
@@ -51,6 +53,10 @@ export interface Service {
 export async function serve(options: ServeOptions): Promise<Service> {
   const { app, env, views } = options;
   const log = app.log;
+  if (!options.sandbox) {
+    const problems = productionProblems(app.config, env);
+    if (problems.length > 0) throw new Error(`kb4sync will not start outside the sandbox until:\n- ${problems.join('\n- ')}`);
+  }
   const transport = createTeamsTransport({ env, sandbox: options.sandbox, log });
 
   const metrics = options.metrics ?? createMetrics();
@@ -119,8 +125,17 @@ export async function serve(options: ServeOptions): Promise<Service> {
   });
   publicUrl ||= server.url;
 
-  // Interrupted applies first (their leases lapse), then nightly jobs and missed nights.
-  app.service.resume().catch((err: unknown) => log.error({ err: (err as Error).message }, 'resume failed'));
+  // Interrupted applies first (at start-up and every sweep after), then nightly jobs and missed nights.
+  const housekeeping = new Housekeeping({
+    service: app.service,
+    store: app.store,
+    notifier,
+    describe: describeProblem,
+    log,
+    sweepMs: app.config.service.sweepSeconds * 1000,
+    retention: app.config.service.retention,
+  });
+  housekeeping.start();
   const reloader = new ConfigReloader({ app, scheduler, notifier });
   if (options.watchConfig ?? true) reloader.watch();
   // `kill -HUP <pid>` (or `systemctl reload`) reloads the way a change of the file does.
@@ -137,11 +152,17 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     notifier,
     reloader,
+    housekeeping,
+    /** Stops taking work, lets applies in flight reach a safe point (bounded) and hand over, then closes. */
     async stop() {
       process.off('SIGHUP', onHangup);
       reloader.stop();
       scheduler.stop();
-      await server.close();
+      housekeeping.stop();
+      const closing = server.close();
+      const { inFlight, settled } = await app.service.shutdown();
+      if (!settled) log.warn({ inFlight }, 'shutdown grace over with applies still writing: their leases lapse and another process finishes them');
+      await closing;
     },
   };
 }

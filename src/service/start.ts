@@ -15,7 +15,9 @@ export const graphSource: SourceFactory = (company, credential, onStatus) => new
 
 async function download(app: App, planId: string, format: 'csv' | 'json'): Promise<Download | null> {
   const stored = await app.store.getPlan(planId);
-  if (!stored) return null;
+  // A link shows what is about to happen: once the plan is applied, cancelled, failed or expired,
+  // it is no longer anything an admin should act on, whatever the link's own expiry says.
+  if (!stored || !(stored.status === 'pending' || stored.status === 'applying') || stored.expiresAt.getTime() <= Date.now()) return null;
   const name = `kb4sync-${stored.companyId}-${planId.slice(0, 8)}`;
   return format === 'csv'
     ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, body: diffCsv(stored.plan) }
@@ -67,6 +69,23 @@ export async function startService(options: {
   }
 }
 
+export type StartChoice = { kind: 'service'; configPath: string } | { kind: 'demo' } | { kind: 'refuse'; reason: string };
+
+/**
+ * What `npm start` runs: the service when its configuration file exists, the sandbox demo when
+ * nothing says this is a production machine, and neither (with the reason) when something does.
+ */
+export function chooseStart(env: NodeJS.ProcessEnv, exists: (path: string) => boolean): StartChoice {
+  const named = env.KB4SYNC_CONFIG?.trim() ? env.KB4SYNC_CONFIG.trim() : null;
+  const path = named ?? './kb4sync.yaml';
+  if (exists(path)) return { kind: 'service', configPath: path };
+  if (named) return { kind: 'refuse', reason: `KB4SYNC_CONFIG names ${named}, which does not exist. Not starting the sandbox demo in its place: fix the path (or unset KB4SYNC_CONFIG to try the demo).` };
+  if (env.DATABASE_URL) {
+    return { kind: 'refuse', reason: 'DATABASE_URL is set but there is no ./kb4sync.yaml. Not starting the sandbox demo next to a production store: set KB4SYNC_CONFIG to the configuration file (or unset DATABASE_URL to try the demo).' };
+  }
+  return { kind: 'demo' };
+}
+
 /** The demo: sandbox servers, the bot in sandbox mode on 127.0.0.1:3978, and the Agents Playground. */
 export async function startDemo(options: {
   env: NodeJS.ProcessEnv;
@@ -78,7 +97,10 @@ export async function startDemo(options: {
   user?: PlaygroundUser;
 }): Promise<RunningService> {
   const sandbox = await startSandbox({ reset: options.reset ?? false, ...options.sandbox });
-  const env = { ...options.env, KB4SYNC_SQLITE_PATH: options.env.KB4SYNC_SQLITE_PATH ?? `${sandbox.dir}/kb4sync.db`, MicrosoftAppId: '' };
+  // The demo's store is always its own file: a DATABASE_URL or KB4SYNC_SQLITE_PATH in the
+  // environment names a production store, whose interrupted plans the demo would otherwise resume.
+  const { DATABASE_URL: _url, KB4SYNC_SQLITE_PATH: _path, ...rest } = options.env;
+  const env = { ...rest, KB4SYNC_SQLITE_PATH: `${sandbox.dir}/kb4sync.db`, MicrosoftAppId: '' };
   let running: { app: App; service: Service } | null = null;
   let playground: Playground | null = null;
   try {

@@ -16,6 +16,11 @@ export interface StoreLocation {
   sqlitePath?: string;
   /** PostgreSQL schema to use (tests give each run its own). */
   pgSchema?: string;
+  /**
+   * Told when PostgreSQL drops an idle pooled connection (failover, maintenance, a proxy's idle
+   * timeout). The pool replaces it on the next query; without a listener Node would exit.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export const DEFAULT_SQLITE_PATH = './data/kb4sync.db';
@@ -34,6 +39,12 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
     const schema = location.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name ${schema}`);
     const pool = new Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    const onError = location.onConnectionError ?? ((err: Error) => process.stderr.write(`kb4sync: PostgreSQL connection lost (${err.message}); reconnecting on the next query\n`));
+    pool.on('error', onError);
+    // A connection checked out of the pool (between a query's acquire and its send, or inside a
+    // transaction) has no pool listener: its loss is the query's error, retried by the caller,
+    // and must not also end the process as an unhandled 'error' event.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     const parsed = new URL(url);

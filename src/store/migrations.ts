@@ -101,6 +101,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-12-02-002-plan-kind-and-retention': {
+    async up(db: Kysely<unknown>) {
+      // Plans made before this migration were all full ones (sync user's were too small to matter
+      // to the shrink guard only because they also set the baseline, which was the bug).
+      await db.schema.alterTable('plans').addColumn('kind', 'text', (c) => c.notNull().defaultTo('full')).execute();
+      await db.schema.createIndex('plans_created').on('plans').columns(['created_at']).execute();
+      await db.schema.createIndex('runs_started').on('runs').columns(['started_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -11,7 +11,9 @@ import type {
   ClaimResult,
   CompanyState,
   OperationState,
+  PlanKind,
   PlanStatus,
+  PruneResult,
   RunKind,
   RunRecord,
   RunStatus,
@@ -39,6 +41,7 @@ function toStoredPlan(row: PlanTable): StoredPlan {
   return {
     planId: row.id,
     companyId: row.company_id,
+    kind: z.enum(['full', 'sync-user']).parse(row.kind),
     plan: decodePlan(row.id, row.plan_json),
     digest: row.digest,
     status: z.enum(PLAN_STATUSES).parse(row.status),
@@ -82,13 +85,14 @@ export class KyselyRunStore implements RunStore {
 
   // --- plans -------------------------------------------------------------------------------
 
-  async savePlan(input: { companyId: string; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string> {
+  async savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string> {
     const id = randomUUID();
     await this.db
       .insertInto('plans')
       .values({
         id,
         company_id: input.companyId,
+        kind: input.kind,
         status: 'pending',
         digest: input.digest,
         guard_status: input.plan.guard.status,
@@ -377,5 +381,21 @@ export class KyselyRunStore implements RunStore {
       for (const r of rows) out.set(r.target_id, new Date(r.seen_at));
     }
     return out;
+  }
+
+  // --- retention ---------------------------------------------------------------------------
+
+  async prune(input: { plansBefore: Date; runsBefore: Date }): Promise<PruneResult> {
+    return this.db.transaction().execute(async (tx) => {
+      const plans = await tx.deleteFrom('plans').where('created_at', '<', iso(input.plansBefore)).where('status', '!=', 'applying').executeTakeFirst();
+      const runs = await tx.deleteFrom('runs').where('started_at', '<', iso(input.runsBefore)).where('status', '!=', 'running').executeTakeFirst();
+      // A journal is what its plan's apply runs did: it lives while the plan or one of them does.
+      const operations = await tx
+        .deleteFrom('plan_operations')
+        .where('plan_id', 'not in', (eb) => eb.selectFrom('plans').select('id'))
+        .where('plan_id', 'not in', (eb) => eb.selectFrom('runs').select('plan_id').where('plan_id', 'is not', null).where('kind', '!=', 'preview').$narrowType<{ plan_id: string }>())
+        .executeTakeFirst();
+      return { plans: Number(plans.numDeletedRows), runs: Number(runs.numDeletedRows), operations: Number(operations.numDeletedRows) };
+    });
   }
 }

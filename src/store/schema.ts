@@ -16,6 +16,8 @@ export interface CompanyStateTable {
 export interface PlanTable {
   id: string;
   company_id: string;
+  /** full | sync-user */
+  kind: string;
   status: string;
   digest: string;
   guard_status: string;

@@ -16,10 +16,14 @@ export function neutraliseFormula(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-/** RFC 4180: quote fields with a comma, quote or line break, doubling inner quotes. */
+/**
+ * RFC 4180: quote fields with a comma, quote or line break, doubling inner quotes. Also a
+ * semicolon or a tab: spreadsheet apps in locales whose list separator is `;` (or that guess tabs)
+ * split there, and the piece after `Sales;` would start a cell of its own, `=cmd|…` a formula.
+ */
 export function csvField(value: string): string {
   const cell = neutraliseFormula(value);
-  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+  return /[",;\t\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 export function csvLine(cells: readonly string[]): string {

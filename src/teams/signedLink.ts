@@ -11,11 +11,19 @@ function signature(path: string, expiresAt: number, key: Buffer): string {
   return createHmac('sha256', key).update(`${path}\n${expiresAt}`).digest('base64url');
 }
 
+/**
+ * `path` is the service's own (/downloads/…): the signature covers it, while the link keeps the
+ * public URL's path prefix (https://bots.example.com/kb4sync/downloads/…), which a reverse proxy
+ * strips before the request reaches the service.
+ */
 export function signLink(baseUrl: string, path: string, expiresAt: Date, key: Buffer): string {
   const exp = Math.floor(expiresAt.getTime() / 1000);
-  const url = new URL(path, baseUrl);
+  const base = new URL(baseUrl);
+  base.pathname = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const url = new URL(path.replace(/^\/+/, ''), base);
+  url.search = '';
   url.searchParams.set('exp', String(exp));
-  url.searchParams.set('sig', signature(url.pathname, exp, key));
+  url.searchParams.set('sig', signature(path, exp, key));
   return url.toString();
 }
 

@@ -9,153 +9,47 @@
  * everyone in scope exists exactly once with the mapped attributes, groups and manager; nobody
  * outside the plans was written; and the run reports agree with what the server holds.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, type App } from '../../src/service/app';
-import { companyRules, parseConfig } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
+import { sql } from 'kysely';
+import type { App } from '../../src/service/app';
+import { companyRules } from '../../src/config';
 import { readAttribute } from '../../src/knowbe4/scimUser';
-import { createLogger } from '../../src/observability/log';
-import { GraphSource } from '../../src/m365/graphSource';
-import type { SourceReader } from '../../src/runs/ports';
-import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
+import { startGraphSandbox } from '../../src/sandbox/graph';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { generateKnowbe4Side, generateTenant, mulberry32, type Rng } from '../../src/sandbox/tenants';
-import { addressKey, type Plan, type Report, type SourceUser } from '../../src/sync';
+import { addressKey, type Report, type SourceUser } from '../../src/sync';
 import type { AttributeMapping, GraphField, Kb4Attribute } from '../../src/sync/attributes';
+import { PG_URL } from '../helpers/stores';
+import { leaseLostMidApply, postgresKilledMidApply, replicasRacing, sigtermMidApply } from './serviceFaults';
+import {
+  actor,
+  applyInChild,
+  applyPreview,
+  CHILD_LEASE_MS,
+  CLIENT_ID,
+  confirmOf,
+  DEFAULT_GROUP,
+  DEPARTMENT_GROUPS,
+  ENTERPRISE,
+  FAULTS,
+  GRAPH_SECRET,
+  MAX_ROUNDS,
+  norm,
+  note,
+  open,
+  rawConfig,
+  TENANT_ID,
+  writeCount,
+  type Fault,
+  type Scim,
+  type TrialResult,
+  type World,
+} from './world';
 
-export const FAULTS = [
-  '429 storm',
-  '5xx at 5%',
-  'timeouts',
-  'dropped connections',
-  'lost responses',
-  'token revoked mid-run',
-  'Graph throttled and slow',
-  'Graph halved',
-  'Graph empty',
-  'SIGKILL mid-apply',
-] as const;
-export type Fault = (typeof FAULTS)[number];
-
-export interface TrialResult {
-  fault: Fault;
-  seed: number;
-  /** preview/apply rounds until the plan was empty (after the faulted one). */
-  rounds: number;
-  converged: boolean;
-  /** In scope but not on KnowBe4 exactly once, active, with its Entra id. */
-  lost: number;
-  /** Addresses or Entra ids held by more than one KnowBe4 record. */
-  duplicated: number;
-  /** Mapped attributes, default/department group membership or manager link not as Microsoft 365 says. */
-  wrongState: number;
-  /** Writes to records or groups that no plan named, or to unmanaged groups. */
-  wrongWrites: number;
-  /** Report totals (created, archived) that differ from what the server holds. */
-  reportMismatches: number;
-  /** For the halved/empty directory: the guard blocked the plan and nothing was archived. */
-  guardHeld: boolean | null;
-  /** The first few violations, for replaying a failing seed. */
-  notes: string[];
-}
-
-const TENANT_ID = '4a5b6c7d-8e9f-4a0b-8c1d-2e3f4a5b6c7d';
-const CLIENT_ID = '5b6c7d8e-9f0a-4b1c-9d2e-3f4a5b6c7d8e';
-const GRAPH_SECRET = 'faults-graph-secret';
-const DEFAULT_GROUP = 'All Staff';
-const DEPARTMENT_GROUPS: Record<string, string> = { Sales: 'Sales Team', Engineering: 'Engineering Team' };
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const MAX_ROUNDS = 6;
-/** Lease of the apply child: short, so the parent can resume soon after SIGKILL. */
-const CHILD_LEASE_MS = 1500;
-
-type Scim = Record<string, unknown>;
-const actor = { id: null, name: 'fault trial', tenantId: null, via: 'cli' as const };
-
-function rawConfig(graph: GraphSandbox, scimUrl: string, caFile: string) {
-  return {
-    admins: [],
-    companies: [
-      {
-        id: 'faults',
-        name: 'Faults Inc',
-        m365: { tenantId: TENANT_ID, clientId: CLIENT_ID, clientSecretEnv: 'FAULTS_GRAPH_SECRET', graphUrl: graph.url, authorityHost: graph.authorityHost, caFile },
-        knowbe4: { scimUrl, scimTokenEnv: 'FAULTS_SCIM_TOKEN', requestsPerSecond: 500, maxConcurrency: 4 },
-        groups: { default: DEFAULT_GROUP, departments: DEPARTMENT_GROUPS },
-        removeStaleUsers: true,
-        guard: { maxArchive: 50, maxArchivePercent: 50, maxSourceShrinkPercent: 30 },
-      },
-    ],
-  };
-}
-
-interface World {
-  graph: GraphSandbox;
-  kb4: Knowbe4Sandbox;
-  raw: ReturnType<typeof rawConfig>;
-  dbPath: string;
-  token: string;
-  /** What Graph returns to kb4sync: all of it, half of it (an outage), or nothing. */
-  directory: 'whole' | 'halved' | 'empty';
-  /** ms added to the parent's clock, so it can take over a SIGKILLed child's lease at once. */
-  clockOffsetMs: number;
-}
-
-function open(world: World, fault: Fault): Promise<App> {
-  const config = parseConfig(world.raw);
-  return openApp({
-    config,
-    env: { FAULTS_GRAPH_SECRET: GRAPH_SECRET, FAULTS_SCIM_TOKEN: world.token, KB4SYNC_SQLITE_PATH: world.dbPath },
-    log: createLogger({ level: 'silent' }),
-    clock: () => new Date(Date.now() + world.clockOffsetMs),
-    settings: { concurrency: 4 },
-    source: (company, credential): SourceReader => {
-      const retry = { maxRetries: 6, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300, sleep: async () => undefined };
-      const real = new GraphSource(company, credential, { retry });
-      return {
-        fetchSource: async () => {
-          const snapshot = await real.fetchSource();
-          if (world.directory === 'whole') return snapshot;
-          return { ...snapshot, users: world.directory === 'empty' ? [] : snapshot.users.filter((_, i) => i % 2 === 0) };
-        },
-      };
-    },
-    target: (company, secrets) =>
-      new Kb4ScimClient({
-        baseUrl: company.knowbe4.scimUrl as string,
-        token: secrets.scimToken,
-        requestsPerSecond: 500,
-        maxConcurrency: 4,
-        // Short enough that a stalled request times out, long enough for a normal one on loopback.
-        timeoutMs: fault === 'timeouts' ? 300 : 10_000,
-        retry: { retries: 8, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
-        sleep: async () => undefined,
-      }),
-  });
-}
-
-/** Applies a stored plan in a child process and SIGKILLs it after `killAfter` operations settled. */
-async function applyInChildAndKill(world: World, planId: string, killAfter: number): Promise<{ settled: number; killed: boolean }> {
-  const input = { db: { sqlitePath: world.dbPath }, planId, config: world.raw, token: world.token, confirmArchive: null, leaseTtlMs: CHILD_LEASE_MS };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'applyChild.ts'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let settled = 0;
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n')) {
-      const m = /^(\d+)\/\d+$/.exec(line);
-      if (m) settled = Math.max(settled, Number(m[1]));
-    }
-    if (settled >= killAfter) child.kill('SIGKILL');
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  if (stderr) throw new Error(`apply child failed: ${stderr}`);
-  return { settled, killed: code === null };
-}
+export { FAULTS, type Fault, type TrialResult } from './world';
 
 export interface TrialOptions {
   /** Runs after the last round, before the checks: how the checker's own test proves it can fail. */
@@ -178,15 +72,19 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
   const graph = await startGraphSandbox({ tenants: [{ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: GRAPH_SECRET }] }] });
   const kb4 = await startKnowbe4Sandbox({ scimToken: 'faults-token', users: side.users as unknown as SeedUser[], groups: side.groups as unknown as SeedGroup[] });
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-faults-'));
+  const onPostgres = fault === 'PostgreSQL connection killed' || fault === 'replicas racing';
+  const applicationName = `kb4sync_faults_${seed}_${process.pid}`;
   writeFileSync(join(dir, 'ca.pem'), graph.ca);
   const world: World = {
     graph,
     kb4,
     raw: rawConfig(graph, kb4.url, join(dir, 'ca.pem')),
-    dbPath: join(dir, 'kb4sync.db'),
+    database: onPostgres ? { databaseUrl: `${PG_URL}?application_name=${applicationName}`, pgSchema: `kb4s_faults_${seed}_${process.pid}` } : { sqlitePath: join(dir, 'kb4sync.db') },
     token: 'faults-token',
     directory: 'whole',
     clockOffsetMs: 0,
+    // A short lease, so a writer sees at once that it lost it.
+    settings: fault === 'lease lost mid-apply' ? { leaseTtlMs: 600 } : {},
   };
   const initialUsers = new Map(kb4.controls.users().map((u) => [String(u.id), u]));
   const initialGroups = new Set(kb4.controls.groups().map((g) => String(g.id)));
@@ -211,11 +109,19 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
       // server settles every membership batch at once, which could leave nothing to kill.
       const oneByOne = preview.plan.operations.filter((op) => !['addToGroup', 'removeFromGroup', 'archive'].includes(op.kind)).length;
       const killAfter = 1 + rng.int(Math.max(1, Math.floor(oneByOne * 0.9)));
-      const { settled, killed } = await applyInChildAndKill(world, preview.planId, killAfter);
-      if (!killed || settled >= total) note(result, `the child was not killed mid-run (${settled}/${total} settled)`);
+      const { settled, code } = await applyInChild(world, preview.planId, killAfter, 'SIGKILL');
+      if (code !== null || settled >= total) note(result, `the child was not killed mid-run (${settled}/${total} settled)`);
       world.clockOffsetMs = CHILD_LEASE_MS + 500;
       const resumed = await app.service.resume();
       if (resumed.length !== 1 || resumed[0]?.status !== 'succeeded') note(result, `resume after SIGKILL: ${JSON.stringify(resumed.map((r) => r.status))}`);
+    } else if (fault === 'SIGTERM mid-apply') {
+      await sigtermMidApply(world, app, rng, result);
+    } else if (fault === 'lease lost mid-apply') {
+      await leaseLostMidApply(world, app, fault, rng, result);
+    } else if (fault === 'PostgreSQL connection killed') {
+      await postgresKilledMidApply(app, rng, result, applicationName);
+    } else if (fault === 'replicas racing') {
+      await replicasRacing(world, app, fault, seed, result);
     } else {
       await injectFault(fault, world, rng);
       const preview = await app.service.preview('faults', actor).catch(() => null);
@@ -252,11 +158,12 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
       await app.service.apply(preview.planId, actor, { digest: preview.digest, confirmArchive: confirmOf(preview.plan) }).catch(() => undefined);
     }
     // A stalled request the client gave up on may still be on its way to the server.
-    if (fault === 'timeouts' || fault === 'Graph throttled and slow') await new Promise((r) => setTimeout(r, 1_200));
+    if (fault === 'timeouts' || fault === 'Graph throttled and slow') await new Promise((r) => setTimeout(r, 2_200));
     if (options.tamper) await options.tamper(kb4, world.token, (await plansOf(app)).planned);
     await checkInvariants(app, world, initialUsers, initialGroups, result);
     return result;
   } finally {
+    if (world.database.pgSchema) await sql`drop schema if exists ${sql.id(world.database.pgSchema)} cascade`.execute(app.store.db);
     await app.close();
     await graph.stop();
     await kb4.stop();
@@ -273,7 +180,7 @@ async function injectFault(fault: Fault, world: World, rng: Rng): Promise<void> 
       kb4.controls.failRate(0.05, 503, rng.int(1_000_000));
       return;
     case 'timeouts':
-      kb4.controls.stallNext(3 + rng.int(5), 1_000);
+      kb4.controls.stallNext(3 + rng.int(5), 2_000);
       return;
     case 'dropped connections':
       kb4.controls.dropNext(3 + rng.int(5));
@@ -292,26 +199,6 @@ async function injectFault(fault: Fault, world: World, rng: Rng): Promise<void> 
       throw new Error(`not an injected fault: ${fault}`);
   }
 }
-
-async function applyPreview(app: App): Promise<void> {
-  const preview = await app.service.preview('faults', actor);
-  if (preview.plan.operations.length > 0) await app.service.apply(preview.planId, actor, { digest: preview.digest, confirmArchive: confirmOf(preview.plan) });
-}
-
-/** An admin who reviewed a blocked plan types its archive count; trials only reach this with a whole directory. */
-function confirmOf(plan: Plan): number | null {
-  return plan.guard.status === 'blocked' ? plan.guard.archiveCount : null;
-}
-
-function writeCount(kb4: Knowbe4Sandbox): number {
-  return kb4.controls.requests({ api: 'scim' }).filter((r) => r.method !== 'GET').length;
-}
-
-function note(result: TrialResult, text: string): void {
-  if (result.notes.length < 8) result.notes.push(text);
-}
-
-const norm = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
 async function checkInvariants(app: App, world: World, initialUsers: Map<string, Scim>, initialGroups: Set<string>, result: TrialResult): Promise<void> {
   const company = app.config.companies[0] as (typeof app.config.companies)[number];

@@ -76,6 +76,14 @@ test('a title changed in Entra reaches KnowBe4 with one PATCH, and a second run 
   expect(await service().syncUser(person.mail as string, ADMIN)).toMatchObject({ kind: 'in-sync' });
 });
 
+test('sync user leaves the shrink guard baseline alone: only a full apply sets the last good source count', async () => {
+  await store.updateCompanyState('single', { lastGoodSourceCount: 120 });
+  const person = tenant.users.find((u) => u.kind === 'member' && u.mail !== null && u.mail !== twin.mail && u.jobTitle !== 'Baseline keeper') as GraphUserRecord;
+  graph.updateUser(tenant.tenantId, person.id, { jobTitle: 'Baseline keeper' });
+  expect(await service().syncUser(person.mail as string, ADMIN)).toMatchObject({ kind: 'applied', result: { status: 'succeeded' } });
+  expect((await store.getCompanyState('single')).lastGoodSourceCount).toBe(120);
+});
+
 test('an address two Microsoft 365 users hold is a conflict, and nothing is written', async () => {
   graph.updateUser(tenant.tenantId, twin.id, { jobTitle: 'Should Not Travel' });
   kb4.controls.clearRequests();

@@ -84,6 +84,28 @@ test('a genuinely expired link (its plan expired) → 403 with the expiry answer
   expect((await get(signLink(rig.service.url, `/downloads/${otherPlanId}.csv`, new Date(Date.now() + 60_000), Buffer.from(LINK_SECRET)))).status).toBe(200);
 });
 
+test('links stop working once their plan is applied, cancelled or expired, whatever the link says', async () => {
+  const admin = { id: null, name: 'test', tenantId: null, via: 'cli' as const };
+  const fresh = async () => {
+    const { planId } = await rig.app.service.preview('initech', admin);
+    const link = signLink(rig.service.url, `/downloads/${planId}.json`, new Date(Date.now() + 30 * 60_000), Buffer.from(LINK_SECRET));
+    expect((await get(link)).status).toBe(200);
+    return { planId, link };
+  };
+  const cancelled = await fresh();
+  await rig.app.service.cancel(cancelled.planId, admin);
+  const applied = await fresh();
+  await rig.app.service.apply(applied.planId, admin);
+  const expired = await fresh();
+  await rig.app.store.db.updateTable('plans').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.planId).execute();
+  for (const { planId, link } of [cancelled, applied, expired]) {
+    const res = await get(link);
+    expect(res.status).toBe(404);
+    expect(res.body).not.toContain(planId);
+    for (const a of addresses) expect(res.body).not.toContain(a);
+  }
+});
+
 test('file names outside the pattern are not found, never read', async () => {
   for (const path of ['/downloads/..%2f..%2fetc%2fpasswd.csv', '/downloads/x.exe', `/downloads/${'a'.repeat(65)}.csv`]) {
     expect((await get(`${rig.service.url}${path}${csv.search}`)).status).toBe(404);

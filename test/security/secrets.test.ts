@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import { SANDBOX_ADMIN, SANDBOX_TENANT } from '../../src/sandbox';
 import type { Service } from '../../src/service/serve';
 import { actions, applyData, cardOf, text, type Card } from '../helpers/botHttp';
 import { startChannelIdentity, type ChannelIdentity } from '../helpers/channelIdentity';
-import { startSecurityRig, type SecurityRig } from '../helpers/securityRig';
+import { allowTenants, startSecurityRig, type SecurityRig } from '../helpers/securityRig';
 
 const ROOT = join(__dirname, '..', '..');
 const APP_ID = '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a';
@@ -191,11 +191,15 @@ beforeAll(async () => {
   await get(`${rig.service.url}/healthz`);
   await get(`${rig.service.url}/downloads/nope.csv?exp=1&sig=x`);
 
-  // The same configuration with a bot registration: an accepted (signed) click and refused tokens.
+  // The same configuration with a bot registration (and what production requires besides: a tenant
+  // allow-list and an https public URL): an accepted (signed) click and refused tokens.
+  const securedConfig = join(rig.dir, 'kb4sync.secured.yaml');
+  writeFileSync(securedConfig, allowTenants(SANDBOX_TENANT)(readFileSync(rig.configPath, 'utf8')));
   secured = await startService({
-    configPath: rig.configPath,
+    configPath: securedConfig,
     env: {
       ...env,
+      KB4SYNC_PUBLIC_URL: 'https://bots.example.com/kb4sync',
       KB4SYNC_SQLITE_PATH: join(rig.dir, 'kb4sync.db'),
       MicrosoftAppId: APP_ID,
       MicrosoftAppType: 'SingleTenant',

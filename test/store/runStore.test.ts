@@ -24,14 +24,14 @@ describe.each(testDatabases())('store on $name', (database) => {
   });
 
   test('a plan round-trips exactly', async () => {
-    const id = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd1', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
+    const id = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd1', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
     const stored = await store.getPlan(id);
-    expect(stored).toEqual({ planId: id, companyId: 'acme', plan: samplePlan, digest: 'd1', status: 'pending', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
+    expect(stored).toEqual({ planId: id, companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd1', status: 'pending', createdAt: T0, expiresAt: later(60_000), requestedBy: 'admin-1' });
     expect(await store.getPlan('missing')).toBeNull();
   });
 
   test('a plan is claimed for apply once, even by concurrent callers', async () => {
-    const id = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const id = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     const results = await Promise.all(Array.from({ length: 8 }, () => store.claimPlanForApply(id, later(1000))));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => (r.ok ? null : r.reason))).toEqual(Array(7).fill('applying'));
@@ -40,10 +40,10 @@ describe.each(testDatabases())('store on $name', (database) => {
   });
 
   test('an expired or cancelled plan is refused', async () => {
-    const expired = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const expired = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     expect(await store.claimPlanForApply(expired, later(60_000))).toEqual({ ok: false, reason: 'expired' });
     expect((await store.getPlan(expired))?.status).toBe('expired');
-    const cancelled = await store.savePlan({ companyId: 'acme', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
+    const cancelled = await store.savePlan({ companyId: 'acme', kind: 'full', plan: samplePlan, digest: 'd', createdAt: T0, expiresAt: later(60_000), requestedBy: null });
     await store.setPlanStatus(cancelled, 'cancelled');
     expect(await store.claimPlanForApply(cancelled, later(1))).toEqual({ ok: false, reason: 'cancelled' });
     expect(await store.claimPlanForApply('nope', later(1))).toEqual({ ok: false, reason: 'not-found' });
@@ -109,5 +109,49 @@ describe.each(testDatabases())('store on $name', (database) => {
     await store.recordLastSeen('acme', ['kb4-1'], later(1000));
     const seen = await store.lastSeen('acme', ['kb4-0', 'kb4-1', 'kb4-x']);
     expect(seen).toEqual(new Map([['kb4-0', T0], ['kb4-1', later(1000)]]));
+  });
+
+  test('retention: old plans and runs go, what is still applying or running stays, journals live while their plan or an apply run does, audit is kept', async () => {
+    const day = 24 * 60 * 60_000;
+    const at = (days: number) => new Date(T0.getTime() - days * day);
+    const save = (days: number) => store.savePlan({ companyId: 'keep', kind: 'full', plan: samplePlan, digest: 'r', createdAt: at(days), expiresAt: at(days), requestedBy: null });
+    const run = async (planId: string | null, days: number, kind: 'apply' | 'preview', finished: boolean) => {
+      const id = await store.createRun({ companyId: 'keep', planId, kind, trigger: 'cli', actor: null, startedAt: at(days) });
+      if (finished) await store.finishRun(id, { status: 'succeeded', finishedAt: at(days), report: null, error: null });
+      return id;
+    };
+    const oldPlan = await save(31);
+    const oldApplying = await save(31);
+    await store.setPlanStatus(oldApplying, 'applying');
+    const newPlan = await save(29);
+    const appliedOld = await save(45);
+    for (const id of [oldPlan, oldApplying, newPlan, appliedOld]) await store.record(id, [{ opId: 'create:x', state: 'done' }]);
+    await run(oldPlan, 31, 'preview', true);
+    const applyRun = await run(appliedOld, 45, 'apply', true);
+    const ancient = await run(null, 401, 'apply', true);
+    const ancientRunning = await run(null, 401, 'apply', false);
+    await store.recordAudit({ at: at(500), actorId: null, actorName: null, tenantId: null, action: 'apply', companyId: 'keep', planId: appliedOld, runId: ancient, outcome: 'ok', via: 'cli', detail: {} });
+
+    const pruned = await store.prune({ plansBefore: at(30), runsBefore: at(400) });
+    // (Other tests here journal plan ids that were never stored: those rows go too.)
+    expect(pruned).toEqual({ plans: 2, runs: 1, operations: expect.any(Number) });
+    expect(pruned.operations).toBeGreaterThanOrEqual(1);
+    expect(await store.getPlan(oldPlan)).toBeNull();
+    expect(await store.getPlan(appliedOld)).toBeNull();
+    expect((await store.getPlan(oldApplying))?.status).toBe('applying');
+    expect(await store.getPlan(newPlan)).not.toBeNull();
+    // The applied plan's journal stays with its run; the never-applied one's went with it.
+    expect(await store.states(appliedOld)).toHaveLength(1);
+    expect(await store.states(oldPlan)).toEqual([]);
+    expect(await store.states(newPlan)).toHaveLength(1);
+    expect(await store.states(oldApplying)).toHaveLength(1);
+    expect(await store.getRun(ancient)).toBeNull();
+    expect(await store.getRun(ancientRunning)).not.toBeNull();
+    expect(await store.getRun(applyRun)).not.toBeNull();
+    expect((await store.listAudit({ companyId: 'keep' })).map((a) => a.runId)).toEqual([ancient]);
+
+    // When the apply run ages out too, its journal goes with it.
+    expect(await store.prune({ plansBefore: at(30), runsBefore: at(44) })).toEqual({ plans: 0, runs: 1, operations: 1 });
+    expect(await store.states(appliedOld)).toEqual([]);
   });
 });

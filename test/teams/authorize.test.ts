@@ -52,3 +52,14 @@ describe('signed download links', () => {
     expect(checkLink(link.pathname, query, now, Buffer.from('x'.repeat(32)))).toEqual({ ok: false, reason: 'bad-signature' });
   });
 });
+
+test('a public URL with a path prefix keeps it in the link; the signature covers the service path the proxy forwards', () => {
+  const key = Buffer.from('k'.repeat(32));
+  const now = new Date('2026-12-01T00:00:00Z');
+  for (const base of ['https://bots.example.com/kb4sync', 'https://bots.example.com/kb4sync/']) {
+    const link = new URL(signLink(base, '/downloads/plan-1.csv', new Date(now.getTime() + 60_000), key));
+    expect(link.origin + link.pathname).toBe('https://bots.example.com/kb4sync/downloads/plan-1.csv');
+    const query = { exp: link.searchParams.get('exp') ?? undefined, sig: link.searchParams.get('sig') ?? undefined };
+    expect(checkLink('/downloads/plan-1.csv', query, now, key)).toEqual({ ok: true });
+  }
+});

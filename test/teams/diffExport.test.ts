@@ -43,7 +43,9 @@ describe('csvField', () => {
     ['+SUM(A1)', "'+SUM(A1)"],
     ['-2+3', "'-2+3"],
     ['@cmd', "'@cmd"],
-    ['\t=1', "'\t=1"],
+    ['\t=1', `"'\t=1"`],
+    ['Sales;=cmd|\' /C calc\'!A0', `"Sales;=cmd|' /C calc'!A0"`],
+    ['Sales\t=cmd|x', '"Sales\t=cmd|x"'],
     ['=HYPERLINK("http://evil","x")', `"'=HYPERLINK(""http://evil"",""x"")"`],
     ['a=b', 'a=b'],
   ])('%j → %j', (value, expected) => expect(csvField(value)).toBe(expected));

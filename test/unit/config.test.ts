@@ -53,6 +53,12 @@ describe('configuration', () => {
     expect(graphEndpoints(china.companies[0]!)).toEqual({ graph: 'http://127.0.0.1:1/', login: 'https://login.chinacloudapi.cn' });
   });
 
+  test('plain http is accepted on loopback only (the sandbox, tests)', () => {
+    for (const scimUrl of ['http://127.0.0.1:8080/v2', 'http://localhost/v2', 'http://[::1]:9/v2', 'https://us.api.knowbe4.com/v2']) {
+      expect(parseConfig({ companies: [company({ knowbe4: { scimUrl, scimTokenEnv: 'X' } })] }).companies[0]?.knowbe4.scimUrl).toBe(scimUrl);
+    }
+  });
+
   test.each([
     ['a bad GUID', { companies: [company({ m365: { tenantId: 'acme', clientId: GUID, clientSecretEnv: 'X' } })] }, 'companies[0].m365.tenantId: expected a GUID'],
     ['no credential', { companies: [company({ m365: { tenantId: GUID, clientId: GUID } })] }, 'companies[0].m365: expected exactly one credential'],
@@ -62,6 +68,10 @@ describe('configuration', () => {
     ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.region:'],
     ['region uk without scimUrl', { companies: [company({ knowbe4: { region: 'uk', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: region uk has no documented SCIM URL'],
     ['an http authorityHost', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', authorityHost: 'http://127.0.0.1:1' } })] }, 'companies[0].m365.authorityHost: expected an https URL'],
+    ['an http scimUrl off loopback', { companies: [company({ knowbe4: { scimUrl: 'http://scim.knowbe4.example/v2', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: expected an https URL (plain http is accepted only on loopback'],
+    ['an http graphUrl off loopback', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', graphUrl: 'http://10.0.0.5/' } })] }, 'companies[0].m365.graphUrl: expected an https URL'],
+    ['an http reportingUrl off loopback', { companies: [company({ knowbe4: { scimTokenEnv: 'X', reportingUrl: 'http://reporting.example/' } })] }, 'companies[0].knowbe4.reportingUrl: expected an https URL'],
+    ['an http webhook off loopback', { companies: [company()], notifications: { webhooks: [{ url: 'http://hooks.example/kb4', secretEnv: 'HOOK' }] } }, 'notifications.webhooks[0].url: expected an https URL'],
     ['a bad time zone', { companies: [company({ schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } })] }, 'companies[0].schedule.timezone: expected an IANA time zone'],
     ['a bad cron', { companies: [company({ schedule: { cron: 'every night' } })] }, 'companies[0].schedule.cron: expected a cron expression'],
     ['an unknown KnowBe4 attribute', { companies: [company({ attributes: { shoeSize: 'department' } })] }, 'companies[0].attributes.shoeSize: unknown KnowBe4 attribute'],

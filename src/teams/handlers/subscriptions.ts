@@ -2,6 +2,7 @@
  * Conversations that get summaries and alerts: the app installed in a team, or `subscribe` typed in
  * a chat, keeps the conversation; removing the app or `unsubscribe` drops it.
  */
+import { tenantAllowed } from '../authorize';
 import type { Conversation, ConversationUpdate, Reply } from '../transport';
 import { now, type BotDeps } from './deps';
 
@@ -21,6 +22,11 @@ export async function unsubscribe(deps: BotDeps, conversation: Conversation, rep
 }
 
 export async function conversationUpdate(deps: BotDeps, update: ConversationUpdate, reply: Reply): Promise<void> {
+  // An install from another tenant must not become a subscription that gets this MSP's alerts.
+  if (!tenantAllowed(deps.config, update.from).ok) {
+    deps.log.warn({ tenant: update.from.tenantId, conversation: update.conversation.kind }, 'conversation update from a tenant not in allowedTenants: ignored');
+    return;
+  }
   if (update.kind === 'removed') {
     await deps.conversations.remove(update.conversation.id);
     return;

@@ -59,11 +59,11 @@ export class ActivityTranslator extends TeamsActivityHandler {
       await next();
     });
     this.onMembersAdded(async (context, next) => {
-      if (botAmong(context, context.activity.membersAdded)) await this.handler.conversationUpdate({ kind: 'installed', conversation: conversation(context.activity) }, reply(context));
+      if (botAmong(context, context.activity.membersAdded)) await this.handler.conversationUpdate({ kind: 'installed', conversation: conversation(context.activity), from: identity(context.activity) }, reply(context));
       await next();
     });
     this.onMembersRemoved(async (context, next) => {
-      if (botAmong(context, context.activity.membersRemoved)) await this.handler.conversationUpdate({ kind: 'removed', conversation: conversation(context.activity) }, reply(context));
+      if (botAmong(context, context.activity.membersRemoved)) await this.handler.conversationUpdate({ kind: 'removed', conversation: conversation(context.activity), from: identity(context.activity) }, reply(context));
       await next();
     });
   }

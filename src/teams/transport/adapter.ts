@@ -73,7 +73,20 @@ export function createTeamsTransport(options: { env: NodeJS.ProcessEnv; sandbox:
     sender: proactiveSender(adapter, appId),
     endpoint(handler: ChatHandler): MessageEndpoint {
       const translator = new ActivityTranslator(handler);
-      return { process: (req, res) => adapter.process(req, res, (context) => translator.run(context)) };
+      return {
+        process: async (req, res) => {
+          // Only Teams writes `from.aadObjectId` and the tenant in `channelData` itself: Web Chat and
+          // Direct Line clients write their own. Refused before authentication, parsing or any handler.
+          const channelId = (req.body as { channelId?: unknown } | undefined)?.channelId;
+          if (channelId !== 'msteams') {
+            log.warn({ channelId: typeof channelId === 'string' ? channelId.slice(0, 40) : null }, 'activity from a channel other than msteams refused');
+            res.status(403);
+            res.send({ error: 'kb4sync answers Microsoft Teams (channelId msteams) only.' });
+            return;
+          }
+          await adapter.process(req, res, (context) => translator.run(context));
+        },
+      };
     },
   };
 }

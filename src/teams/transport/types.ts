@@ -53,6 +53,8 @@ export interface CardInvoke {
 export interface ConversationUpdate {
   kind: 'installed' | 'removed';
   conversation: Conversation;
+  /** Who added or removed the app, with their tenant (checked against allowedTenants). */
+  from: TeamsIdentity;
 }
 
 /** Answers in the conversation a message or update came from. */

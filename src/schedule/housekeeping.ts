@@ -1,0 +1,89 @@
+/**
+ * The service's own chores: every sweep it finishes interrupted applies that are still young (and
+ * fails the old ones, telling the company's channels to preview again), and once a day it deletes
+ * plans and runs past their retention.
+ */
+import { Cron } from 'croner';
+import type { Logger } from '../observability';
+import type { Notifier, ProblemDescription } from '../notify';
+import { ResumeTooLate, type ApplyResult, type PruneResult, type RunService, type RunStore } from '../runs';
+
+export interface HousekeepingDeps {
+  service: RunService;
+  store: RunStore;
+  notifier: Notifier;
+  /** An apply's failure in words an admin can act on (notify's describeProblem). */
+  describe: (error: unknown) => ProblemDescription;
+  log: Logger;
+  clock?: () => Date;
+  sweepMs: number;
+  retention: { planDays: number; runDays: number };
+  /** When the daily retention sweep runs (cron, UTC). */
+  pruneCron?: string;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+export class Housekeeping {
+  private timer: NodeJS.Timeout | null = null;
+  private pruneJob: Cron | null = null;
+  private sweeping: Promise<ApplyResult[]> | null = null;
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: HousekeepingDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Sweeps now and every `sweepMs`; prunes daily. */
+  start(): void {
+    const { log } = this.deps;
+    const sweep = () => void this.sweep().catch((err: unknown) => log.error({ err: (err as Error).message }, 'sweep for interrupted applies failed'));
+    sweep();
+    this.timer = setInterval(sweep, this.deps.sweepMs);
+    this.timer.unref();
+    this.pruneJob = new Cron(this.deps.pruneCron ?? '17 3 * * *', { timezone: 'UTC', protect: true, unref: true }, () => {
+      this.prune().catch((err: unknown) => log.error({ err: (err as Error).message }, 'retention sweep failed'));
+    });
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.pruneJob?.stop();
+    this.pruneJob = null;
+  }
+
+  /** One sweep at a time: a resume can take as long as the apply it finishes. */
+  sweep(): Promise<ApplyResult[]> {
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = null));
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<ApplyResult[]> {
+    const { service, store, notifier } = this.deps;
+    const results = await service.resume();
+    for (const result of results) {
+      const stored = await store.getPlan(result.planId);
+      if (!stored) continue;
+      const company = { id: stored.companyId, name: stored.plan.company.name };
+      if (result.status === 'failed') {
+        const state = await store.getCompanyState(stored.companyId);
+        const problem: ProblemDescription =
+          result.failure instanceof ResumeTooLate
+            ? { kind: 'failure', code: 'plan-too-old-to-resume', service: 'kb4sync', message: result.failure.message, fix: `Run a new preview: preview sync ${company.name}` }
+            : this.deps.describe(result.failure ?? new Error(result.error ?? 'the resumed apply failed'));
+        await notifier.notify({ kind: 'failure', company, problem, consecutiveFailures: state.consecutiveFailures });
+      } else await notifier.notify({ kind: 'summary', company, runId: result.runId, report: result.report });
+    }
+    return results;
+  }
+
+  /** Deletes plans and runs past their retention (never one still applying or running). */
+  async prune(): Promise<PruneResult> {
+    const now = this.clock().getTime();
+    const { planDays, runDays } = this.deps.retention;
+    const pruned = await this.deps.store.prune({ plansBefore: new Date(now - planDays * DAY_MS), runsBefore: new Date(now - runDays * DAY_MS) });
+    this.deps.log.info(pruned, 'retention: old plans and runs deleted');
+    return pruned;
+  }
+}
