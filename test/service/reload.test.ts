@@ -124,9 +124,12 @@ test('a company removed while its apply is in flight stays until the apply is ov
 test('kb4sync serve reloads on SIGHUP', async () => {
   // A real process: jest's own `process` does not receive signals sent to the worker.
   const file = join(sandbox.dir, 'hup.yaml');
-  writeFileSync(file, readFileSync(sandbox.configPath, 'utf8'));
+  const start = parseDocument(readFileSync(sandbox.configPath, 'utf8'));
+  // What a production start requires (harden): the tenants the bot answers.
+  start.set('allowedTenants', ['11111111-2222-4333-8444-555555555556']);
+  writeFileSync(file, start.toString({ lineWidth: 0 }));
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'kb4sync.js'), 'serve', '--config', file, '--host', '127.0.0.1', '--port', '0'], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOOK_SECRET: 'hook-secret-value', KB4SYNC_SQLITE_PATH: join(sandbox.dir, 'hup.db'), MicrosoftAppId: '11111111-2222-4333-8444-555555555555', MicrosoftAppPassword: 'bot-password-value', MicrosoftAppTenantId: '11111111-2222-4333-8444-555555555556' },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOOK_SECRET: 'hook-secret-value', KB4SYNC_SQLITE_PATH: join(sandbox.dir, 'hup.db'), MicrosoftAppId: '11111111-2222-4333-8444-555555555555', MicrosoftAppPassword: 'bot-password-value', MicrosoftAppTenantId: '11111111-2222-4333-8444-555555555556', KB4SYNC_LINK_SECRET: 'a-link-signing-secret-of-more-than-32-bytes-for-tests', KB4SYNC_PUBLIC_URL: 'https://kb4sync.example.com' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
