@@ -1,7 +1,9 @@
 /**
  * Proactive Teams messages: each event goes, as a card, to every live conversation subscribed to
- * its company. Throttling (429) is retried with backoff; a conversation that no longer exists
- * (403/404: the app was removed, the chat deleted) is marked dead and not tried again.
+ * its company, each delivered on its own: one that fails (5xx, 401, network) does not keep the
+ * message from the others, and the failures are reported together at the end. Throttling (429) is
+ * retried with backoff; a conversation that no longer exists (403/404: the app was removed, the
+ * chat deleted) is marked dead and not tried again.
  */
 import type { Logger } from '../observability';
 import { retryDelay } from '../shared';
@@ -23,13 +25,34 @@ export interface TeamsNotifierDeps {
   wants?: (companyId: string, subscription: Subscription) => boolean;
 }
 
+/** Some conversations did not get the message (the others did). */
+export class TeamsDeliveryFailed extends Error {
+  constructor(readonly failures: { conversation: string; error: unknown }[], attempted: number) {
+    super(
+      `Teams did not take the message in ${failures.length} of ${attempted} conversations: ${failures
+        .map((f) => `${f.conversation} (${f.error instanceof Error ? f.error.message : String(f.error)})`)
+        .join('; ')}`,
+    );
+    this.name = 'TeamsDeliveryFailed';
+  }
+}
+
 export class TeamsNotifier implements Notifier {
   constructor(private readonly deps: TeamsNotifierDeps) {}
 
   async notify(event: NotifyEvent): Promise<void> {
     const card = this.deps.render(event);
-    const targets = await this.deps.conversations.forCompany(event.company.id);
-    for (const target of targets) if (this.deps.wants?.(event.company.id, target) ?? true) await this.send(target, card);
+    const targets = (await this.deps.conversations.forCompany(event.company.id)).filter((t) => this.deps.wants?.(event.company.id, t) ?? true);
+    const failures: { conversation: string; error: unknown }[] = [];
+    for (const target of targets) {
+      try {
+        await this.send(target, card);
+      } catch (error) {
+        failures.push({ conversation: target.name ?? target.id, error });
+        this.deps.log.warn({ conversation: target.id, err: error instanceof Error ? error.message : String(error) }, 'Teams message not delivered; trying the other conversations');
+      }
+    }
+    if (failures.length > 0) throw new TeamsDeliveryFailed(failures, targets.length);
   }
 
   /** Sends one card to one conversation; returns the new message's id (for later updates). */

@@ -34,7 +34,12 @@ export async function startApply(ctx: RunContext, life: Lifecycle, planId: strin
   // Only a pending plan that has not expired starts here: an `applying` one, even with its lease
   // free, is the service's to continue, and only while it is young.
   if (stored.status !== 'pending') return refuse(stored.status, REFUSAL_TEXT[stored.status]);
-  if (stored.expiresAt.getTime() <= ctx.clock().getTime()) return refuse('expired', REFUSAL_TEXT.expired);
+  if (stored.expiresAt.getTime() <= ctx.clock().getTime()) {
+    // The claim marks an expired pending plan `expired` (it never claims one): the card and the
+    // store then say the same.
+    await store.claimPlanForApply(planId, ctx.clock());
+    return refuse('expired', REFUSAL_TEXT.expired);
+  }
   if (!confirmationReleases(stored.plan.guard, options.confirmArchive)) {
     const count = stored.plan.guard.status === 'blocked' ? stored.plan.guard.archiveCount : 0;
     return refuse('confirmation-required', `This plan is blocked by the guard. Type the number of users it archives (${count}) to apply it.`);

@@ -23,6 +23,8 @@ export interface ConnectorStandIn {
   throttle(n: number, retryAfterSeconds?: number): void;
   /** Conversations that answer 404 (the app was removed, the chat deleted). */
   dead: Set<string>;
+  /** Conversations that answer this status every time (500, 401: a failure, not a gone chat). */
+  failing: Map<string, number>;
   /** Conversations created by the bot (proactive 1:1 or channel threads). */
   created: Record<string, unknown>[];
   waitFor(predicate: (a: RecordedActivity) => boolean, timeoutMs?: number): Promise<RecordedActivity>;
@@ -49,6 +51,7 @@ export async function startConnector(): Promise<ConnectorStandIn> {
   const activities: RecordedActivity[] = [];
   const created: Record<string, unknown>[] = [];
   const dead = new Set<string>();
+  const failing = new Map<string, number>();
   const waiters: { predicate: (a: RecordedActivity) => boolean; resolve: (a: RecordedActivity) => void }[] = [];
   let throttled = 0;
   let retryAfter = 0;
@@ -85,6 +88,8 @@ export async function startConnector(): Promise<ConnectorStandIn> {
     }
     const conversationId = parts[2] as string;
     if (dead.has(conversationId)) return send(404, { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } });
+    const failure = failing.get(conversationId);
+    if (failure !== undefined) return send(failure, { error: { code: failure === 401 ? 'Unauthorized' : 'ServiceError', message: `failing with ${failure}` } });
     if (parts[3] !== 'activities') return send(200, {});
     const target = parts[4] ?? null;
     if (req.method === 'PUT' && target) {
@@ -114,6 +119,7 @@ export async function startConnector(): Promise<ConnectorStandIn> {
     activities,
     created,
     dead,
+    failing,
     latest() {
       const out = new Map<string, RecordedActivity>();
       for (const a of activities) out.set(a.activityId, a);

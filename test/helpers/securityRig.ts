@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { App } from '../../src/service/app';
 import { startService } from '../../src/service/start';
 import type { Logger } from '../../src/observability/log';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import type { Service } from '../../src/service/serve';
 import { startConnector, type ConnectorStandIn } from './botConnector';
 import { botClient, type BotClient } from './botHttp';
@@ -61,11 +61,20 @@ export async function startSecurityRig(options: RigOptions = {}): Promise<Securi
   const sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 }, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const configPath = join(dir, 'kb4sync.yaml');
   const yaml = readFileSync(sandbox.configPath, 'utf8');
-  writeFileSync(configPath, options.config ? options.config(yaml) : yaml);
+  const written = options.config ? options.config(yaml) : yaml;
+  const production = options.sandboxMode === false;
+  // Outside sandbox mode the service requires what production must have: a tenant allow-list, a
+  // link key and an https public URL (test/security/production.test.ts checks the refusals).
+  writeFileSync(configPath, production && !/^allowedTenants:/m.test(written) ? allowTenants(SANDBOX_TENANT)(written) : written);
   const connector = await startConnector();
   const { app, service } = await startService({
     configPath,
-    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent', ...options.env },
+    env: {
+      KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'),
+      LOG_LEVEL: 'silent',
+      ...(production ? { KB4SYNC_LINK_SECRET: 'security-rig-link-secret-of-40-bytes-xxx', KB4SYNC_PUBLIC_URL: 'https://kb4sync.example' } : {}),
+      ...options.env,
+    },
     host: '127.0.0.1',
     port: 0,
     sandbox: options.sandboxMode ?? true,

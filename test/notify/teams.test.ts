@@ -76,6 +76,39 @@ describe('Teams notifier', () => {
   });
 });
 
+test('one conversation failing (500, 401, network) does not keep the message from the others; the failures are reported together', async () => {
+  const connector = await startConnector();
+  const conversations = new ConversationStore((await openDatabase({ sqlitePath: ':memory:' })).db);
+  const now = new Date();
+  await conversations.save({ id: 'c-500', reference: reference(connector, 'c-500'), kind: 'channel', name: 'Broken 500', companies: null }, now);
+  await conversations.save({ id: 'c-ok-1', reference: reference(connector, 'c-ok-1'), kind: 'channel', name: 'Fine one', companies: null }, now);
+  await conversations.save({ id: 'c-401', reference: reference(connector, 'c-401'), kind: 'channel', name: 'Broken 401', companies: null }, now);
+  // A service URL where nothing listens: a network failure.
+  await conversations.save({ id: 'c-net', reference: { ...reference(connector, 'c-net'), serviceUrl: 'http://127.0.0.1:9/' }, kind: 'channel', name: 'Unreachable', companies: null }, now);
+  await conversations.save({ id: 'c-ok-2', reference: reference(connector, 'c-ok-2'), kind: 'channel', name: 'Fine two', companies: null }, now);
+  connector.failing.set('c-500', 500);
+  connector.failing.set('c-401', 401);
+  const notifier = new TeamsNotifier({
+    sender: proactiveSender(new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), ''),
+    conversations,
+    render: () => ({ type: 'AdaptiveCard', version: '1.5', body: [] }),
+    log: createLogger({ level: 'silent' }),
+    sleep: async () => undefined,
+  });
+  try {
+    const outcome = await notifier.notify(event).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    expect(connector.activities.map((a) => a.conversationId).sort()).toEqual(['c-ok-1', 'c-ok-2']);
+    expect(outcome?.message).toMatch(/^Teams did not take the message in 3 of 5 conversations: Broken 500 \(.+\); Broken 401 \(.+\); Unreachable \(.+\)$/);
+    // Failures are not "gone": those conversations stay subscribed.
+    expect((await conversations.list()).filter((c) => c.dead)).toEqual([]);
+  } finally {
+    await connector.close();
+  }
+});
+
 test('a company can limit which subscribed conversations hear about it', async () => {
   const connector = await startConnector();
   const conversations = new ConversationStore((await openDatabase({ sqlitePath: ':memory:' })).db);
