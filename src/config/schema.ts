@@ -93,6 +93,7 @@ const knowbe4Schema = z.strictObject({
       protocol: /^https?$/,
       error: (issue) => (issue.input === undefined ? `required: copy the Tenant URL from ${TENANT_URL_WHERE} (KnowBe4 documents no per-region SCIM host)` : 'expected an http(s) URL'),
     })
+    .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)')
     .describe('The Tenant URL KnowBe4 shows under User Provisioning: the SCIM base URL (required)'),
   scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
   reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),

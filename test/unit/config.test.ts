@@ -131,7 +131,7 @@ describe('configuration', () => {
 describe('defaults.m365: one multi-tenant app for every company', () => {
   const APP = 'bbbbbbbb-0000-4000-8000-000000000009';
   const shared = { m365: { clientId: APP, clientSecretEnv: 'MSP_GRAPH_SECRET', cloud: 'usgovhigh' } };
-  const tenantOnly = (id: string, tenantId: string) => ({ id, name: id.toUpperCase(), m365: { tenantId }, knowbe4: { scimTokenEnv: `${id.toUpperCase()}_SCIM` } });
+  const tenantOnly = (id: string, tenantId: string) => ({ id, name: id.toUpperCase(), m365: { tenantId }, knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: `${id.toUpperCase()}_SCIM` } });
 
   test('a company that names only its tenant inherits the app, its credential and its cloud', () => {
     const config = parseConfig({ defaults: shared, companies: [tenantOnly('acme', GUID)] });
