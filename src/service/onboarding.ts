@@ -77,6 +77,12 @@ export async function onboardCompany(request: OnboardRequest): Promise<Onboarded
   if (name === '') throw new OnboardingError('the company needs a name');
   const domain = request.domain.trim().toLowerCase();
   if (!isDomainName(domain)) throw new OnboardingError(`"${request.domain}" is not a domain name: give the client's domain alone, e.g. contoso.com`);
+  if (!request.scimUrl) {
+    // KnowBe4 documents no per-region SCIM host: each account's Tenant URL is the only address.
+    throw new OnboardingError(
+      `the KnowBe4 Tenant URL of ${name} is needed (KnowBe4 console > Account Settings > User Management > User Provisioning > Tenant URL): add it after the domain in Teams, or pass --scim-url`,
+    );
+  }
   const config = readConfigFile(request.configPath);
   const shared = config.defaults?.m365;
   if (!shared?.clientId) {
@@ -95,7 +101,7 @@ export async function onboardCompany(request: OnboardRequest): Promise<Onboarded
       id,
       name,
       m365: { tenantId },
-      knowbe4: { ...(request.scimUrl ? { scimUrl: request.scimUrl } : { region: request.region ?? 'us' }), scimTokenEnv },
+      knowbe4: { scimUrl: request.scimUrl, ...(request.region ? { region: request.region } : {}), scimTokenEnv },
       schedule: { cron: request.cron ?? DEFAULT_ONBOARD_SCHEDULE.cron, timezone: request.timezone ?? DEFAULT_ONBOARD_SCHEDULE.timezone, autoApply: false },
     },
     `${name} (${domain}): onboarded ${when}${request.by ? ` by ${request.by}` : ''}. The SCIM token goes in ${scimTokenEnv}; nightly plans wait for approval.`,
@@ -198,7 +204,7 @@ export function onboardingPort(app: App, reload: () => Promise<unknown>): Onboar
     async add(input) {
       let result: Onboarded;
       try {
-        result = await onboardCompany({ configPath: app.configPath, name: input.name, domain: input.domain, by: `${input.by} (Teams)` });
+        result = await onboardCompany({ configPath: app.configPath, name: input.name, domain: input.domain, ...(input.scimUrl ? { scimUrl: input.scimUrl } : {}), by: `${input.by} (Teams)` });
       } catch (err) {
         // Bad input is the admin's to fix: describeProblem shows a plain message.
         if (err instanceof OnboardingError || err instanceof ConfigError) throw new Error(err.message);

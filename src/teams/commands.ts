@@ -9,7 +9,7 @@ export type Command =
   | { kind: 'syncUser'; email: string }
   | { kind: 'status'; company?: string }
   | { kind: 'companies' }
-  | { kind: 'onboard'; name: string; domain: string }
+  | { kind: 'onboard'; name: string; domain: string; scimUrl: string | null }
   | { kind: 'runs'; company: string }
   | { kind: 'pause'; company: string }
   | { kind: 'resume'; company: string }
@@ -128,11 +128,13 @@ export function parseCommand(raw: string): Command {
       return company ? { kind: first, company } : unknown;
     }
     case 'onboard': {
-      // `onboard Contoso Ltd contoso.com`: the last word is the domain, the words before it the name.
+      // `onboard Contoso Ltd contoso.com https://…/scim/v2/…`: the KnowBe4 Tenant URL last (when
+      // given), the domain before it, the words before that the name.
       const words = rest(1).trim().split(' ').filter(Boolean);
+      const scimUrl = /^https?:\/\//i.test(words.at(-1) ?? '') ? (words.pop() as string) : null;
       const domain = argument(words.at(-1) ?? '').toLowerCase();
       const name = argument(words.slice(0, -1).join(' '));
-      return name && domain.includes('.') ? { kind: 'onboard', name, domain } : unknown;
+      return name && domain.includes('.') ? { kind: 'onboard', name, domain, scimUrl } : unknown;
     }
     case 'subscribe':
       return restWords.length === 0 ? { kind: 'subscribe' } : unknown;

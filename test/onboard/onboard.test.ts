@@ -149,13 +149,15 @@ test('consent with too few permissions: doctor lists what the token carries and 
 test('bad input is refused before anything is written: a non-domain, an unknown domain, a client already there', async () => {
   const before = readFileSync(file, 'utf8');
   await expect(kb4sync('onboard', 'Nope', '--domain', 'https://nope.example', '--config', file)).rejects.toThrow('"https://nope.example" is not a domain name');
-  await expect(kb4sync('onboard', 'Nope', '--domain', 'nope.example', '--config', file)).rejects.toThrow('No Microsoft 365 tenant uses the domain nope.example');
-  await expect(kb4sync('onboard', 'Contoso Again', '--domain', 'contoso.example', '--config', file)).rejects.toThrow(`tenant ${CONTOSO_TENANT} is already configured as contoso-ltd (Contoso Ltd)`);
+  await expect(kb4sync('onboard', 'Nope', '--domain', 'nope.example', '--scim-url', 'https://training.knowbe4.com/scim/v2/nope', '--config', file)).rejects.toThrow('No Microsoft 365 tenant uses the domain nope.example');
+  await expect(kb4sync('onboard', 'Contoso Again', '--domain', 'contoso.example', '--scim-url', 'https://training.knowbe4.com/scim/v2/nope', '--config', file)).rejects.toThrow(`tenant ${CONTOSO_TENANT} is already configured as contoso-ltd (Contoso Ltd)`);
+  // KnowBe4 documents no per-region SCIM host: without the account's Tenant URL nothing is written.
+  await expect(kb4sync('onboard', 'Tailspin', '--domain', 'fabrikam.example', '--config', file)).rejects.toThrow('the KnowBe4 Tenant URL of Tailspin is needed');
   expect(readFileSync(file, 'utf8')).toBe(before);
 });
 
 test('without a shared app in defaults.m365, onboarding says what to set', async () => {
   const bare = join(dir, 'bare.yaml');
   writeFileSync(bare, ORIGINAL(join(dir, 'sandbox-ca.pem')).replace(/^defaults:\n(?: {2,}.*\n)+\n/m, '').replace('m365: { tenantId: ', `m365: { clientId: ${MSP_APP}, managedIdentity: true, tenantId: `));
-  await expect(kb4sync('onboard', 'Northwind', '--domain', 'fabrikam.example', '--config', bare)).rejects.toThrow('defaults.m365.clientId: onboarding uses the one multi-tenant app');
+  await expect(kb4sync('onboard', 'Northwind', '--domain', 'fabrikam.example', '--scim-url', 'https://training.knowbe4.com/scim/v2/nope', '--config', bare)).rejects.toThrow('defaults.m365.clientId: onboarding uses the one multi-tenant app');
 });

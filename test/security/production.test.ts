@@ -19,7 +19,7 @@ const config = (allowedTenants: string[]) =>
         id: 'acme',
         name: 'Acme',
         m365: { tenantId: '11111111-2222-4333-8444-555555555555', clientId: '11111111-2222-4333-8444-555555555556', clientSecretEnv: 'X' },
-        knowbe4: { scimTokenEnv: 'Y' },
+        knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'Y' },
       },
     ],
   });

@@ -52,7 +52,7 @@ afterAll(async () => {
 test('an admin onboards a client from Teams: consent button, Check again, listed at once', async () => {
   // The KnowBe4 token is set in the env file the configuration names (read again on reload).
   appendFileSync(join(sandbox.dir, 'sandbox.env'), `KNOWBE4_CONTOSO_LTD_SCIM_TOKEN=${'contoso-scim-token'}\n`);
-  const { card, message } = await bot.say('onboard Contoso Ltd contoso.example');
+  const { card, message } = await bot.say(`onboard Contoso Ltd contoso.example ${sandbox.scimUrl('acme')}`);
   expect(text(card)).toContain('waiting for consent');
   const buttons = actions(card);
   const consent = buttons.find((a) => a.title === 'Grant consent' && a.url !== undefined);

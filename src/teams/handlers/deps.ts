@@ -41,7 +41,7 @@ export interface OnboardingView {
 /** Onboarding, provided by the service (it owns kb4sync.yaml and the sign-in checks). */
 export interface OnboardingPort {
   /** Adds the client to kb4sync.yaml and loads it; nothing is written to KnowBe4. */
-  add(input: { name: string; domain: string; by: string }): Promise<OnboardingView>;
+  add(input: { name: string; domain: string; scimUrl: string | null; by: string }): Promise<OnboardingView>;
   /** Where a configured company stands now (consent, secrets); null when it is not configured. */
   check(companyId: string, domain: string): Promise<OnboardingView | null>;
 }

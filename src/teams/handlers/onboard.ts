@@ -3,7 +3,7 @@ import { mayChange } from '../authorize';
 import type { Card, TeamsIdentity } from '../transport';
 import { now, type BotDeps } from './deps';
 
-export async function onboard(deps: BotDeps, input: { name: string; domain: string }, who: TeamsIdentity): Promise<Card> {
+export async function onboard(deps: BotDeps, input: { name: string; domain: string; scimUrl: string | null }, who: TeamsIdentity): Promise<Card> {
   const { views, config, store } = deps;
   if (!deps.onboarding) return views.message({ title: 'Onboarding is not available here', text: 'Run "kb4sync onboard" on the kb4sync host instead.', tone: 'warning' });
   const allowed = mayChange(config, who);
