@@ -5,6 +5,7 @@ import type { Actor, CompanyState, Progress, RunRecord, RunService } from '../..
 import type { Scheduler } from '../../schedule';
 import type { ConversationStore, KyselyRunStore } from '../../store';
 import type { Plan, Report } from '../../sync';
+import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
 import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
 
@@ -27,16 +28,8 @@ export interface CompanyRow {
   note?: string | null;
 }
 
-/** A client being onboarded, as the card shows it. */
-export interface OnboardingView {
-  companyId: string;
-  name: string;
-  domain: string;
-  tenantId: string;
-  consentUrl: string;
-  scimTokenEnv: string;
-  status: string;
-}
+/** A client being onboarded, as the card shows it (the card's own input type). */
+export type OnboardingView = OnboardingCardInput;
 
 /** Onboarding, provided by the service (it owns kb4sync.yaml and the sign-in checks). */
 export interface OnboardingPort {
