@@ -1,56 +1,63 @@
 /**
- * A plan as plain text for a terminal: what the CLI prints without --json.
+ * A plan as plain text for a terminal: what the CLI prints without --json. People first, in the
+ * same sections, counts and words as the preview card (sync/changes.ts and sync/people.ts).
  */
-import type { Operation, OperationOf, Plan } from '../sync';
+import {
+  conflictsText,
+  countPeople,
+  groupLine,
+  linkedText,
+  peopleSummary,
+  personLine,
+  planChanges,
+  PEOPLE_SECTIONS,
+  SECTION_TITLES,
+  type PeopleSection,
+  type Plan,
+} from '../sync';
 
-const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v));
+const n = (v: number) => v.toLocaleString('en-US');
 
 function section<T>(title: string, items: readonly T[], line: (item: T) => string, limit: number): string[] {
   if (items.length === 0) return [];
-  const lines = [`${title} (${items.length})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
-  if (items.length > limit) lines.push(`  … and ${items.length - limit} more (use --json for everything)`);
+  const lines = [`${title} (${n(items.length)})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
+  if (items.length > limit) lines.push(`  … and ${n(items.length - limit)} more (use --json for everything)`);
   return [...lines, ''];
 }
 
-const of = <K extends Operation['kind']>(plan: Plan, kind: K) =>
-  plan.operations.filter((o): o is OperationOf<K> => o.kind === kind);
+const MARK: Record<PeopleSection, string> = { joiners: '+', leavers: '-', renamed: '~', returning: '↺', details: '~', linked: '=' };
 
 export function formatPlan(plan: Plan, options: { limit?: number } = {}): string {
   const limit = options.limit ?? 50;
   const { stats } = plan;
+  const counts = countPeople(plan);
   const out: string[] = [
-    `${plan.company.name} (${plan.company.id}): ${stats.inScope} of ${stats.sourceUsers} Microsoft 365 users in scope, ` +
-      `${stats.targetUsers} KnowBe4 users (${stats.targetActive} active), ${stats.matched} matched`,
+    `${plan.company.name} (${plan.company.id}): ${n(stats.inScope)} of ${n(stats.sourceUsers)} Microsoft 365 users in scope, ` +
+      `${n(stats.targetUsers)} KnowBe4 users (${n(stats.targetActive)} active), ${n(stats.matched)} matched`,
   ];
   if (plan.guard.status === 'blocked') {
     out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${plan.guard.archiveCount}):`);
     for (const r of plan.guard.reasons) out.push(`  - ${r}`);
   }
-  out.push(plan.operations.length === 0 ? 'No changes.' : `${plan.operations.length} changes:`, '');
+  out.push(plan.operations.length === 0 ? 'No changes.' : `${peopleSummary(counts)}.`);
+  for (const line of [linkedText(counts.linked), conflictsText(counts.conflicts)]) if (line) out.push(`${line}.`);
+  out.push('');
 
+  const { people, groups } = planChanges(plan);
+  for (const s of PEOPLE_SECTIONS) {
+    out.push(...section(SECTION_TITLES[s], people.filter((p) => p.section === s), (p) => `${MARK[s]} ${personLine(p)}`, limit));
+  }
   out.push(
-    ...section('Create groups', of(plan, 'createGroup'), (o) => `+ ${o.name}`, limit),
-    ...section('Create', of(plan, 'create'), (o) => {
-      const name = [o.values.givenName, o.values.familyName].filter(Boolean).join(' ');
-      return `+ ${o.userName}${name ? `  ${name}` : ''}${o.values.department ? ` · ${o.values.department}` : ''}`;
-    }, limit),
-    ...section('Rename', of(plan, 'rename'), (o) => `~ ${o.from} → ${o.to}  (${o.reason})`, limit),
-    ...section('Reactivate', of(plan, 'reactivate'), (o) => `↺ ${o.userName}`, limit),
-    ...section('Update', of(plan, 'update'), (o) =>
-      `~ ${o.userName}  ${o.changes.map((c) => `${c.attribute}: ${show(c.before)} → ${show(c.after)}`).join('; ')}`, limit),
-    ...section('Managers', of(plan, 'setManager'), (o) => `~ ${o.userName}  manager: ${show(o.before)} → ${show(o.after)}`, limit),
-    ...section('Group additions', of(plan, 'addToGroup'), (o) => `+ ${o.groupName} ← ${o.userName}`, limit),
-    ...section('Group removals', of(plan, 'removeFromGroup'), (o) => `- ${o.groupName} → ${o.userName}`, limit),
-    ...section('Archive', of(plan, 'archive'), (o) => `- ${o.userName}  (${o.reason})`, limit),
+    ...section(SECTION_TITLES.groups, groups, groupLine, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );
   if (plan.skipped.length > 0) {
-    const counts = new Map<string, number>();
-    for (const s of plan.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
-    out.push(`Out of scope in Microsoft 365: ${[...counts].map(([r, n]) => `${n} ${r}`).join(', ')}`);
+    const skipped = new Map<string, number>();
+    for (const s of plan.skipped) skipped.set(s.reason, (skipped.get(s.reason) ?? 0) + 1);
+    out.push(`Out of scope in Microsoft 365: ${[...skipped].map(([r, k]) => `${n(k)} ${r}`).join(', ')}`);
   }
   return out.join('\n').trimEnd() + '\n';
 }

@@ -94,6 +94,7 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  names: z.record(z.string(), z.string()).optional(),
   guard: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),

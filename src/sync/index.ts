@@ -7,4 +7,7 @@ export { simulate } from './simulate';
 export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
-export { countPeople, inStep, type PeopleCounts } from './people';
+export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLabel, type PeopleCounts } from './people';
+export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
+export type { PeopleSection, PersonChange, GroupChange, FieldChange, PlanChanges, TextOptions } from './changes';
+export { sourceName, targetName } from './names';

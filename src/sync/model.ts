@@ -289,6 +289,11 @@ export interface Plan {
   unreadable?: Unreadable[];
   /** Records adopted in this plan (absent when none, and in older stored plans). */
   takeovers?: Takeover[];
+  /**
+   * Display names of the people the operations and conflicts touch, by lower-cased address
+   * (absent when none, and in older stored plans): what cards and exports show beside an address.
+   */
+  names?: Record<string, string>;
   guard: GuardResult;
   stats: PlanStats;
 }

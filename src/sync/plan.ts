@@ -25,6 +25,7 @@ import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
+import { namesOf } from './names';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -64,14 +65,26 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     managedGroups,
   };
 
+  const planned = withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames);
+  // Conflicts name people outside the roster: their lookup map is built only when there are some.
+  let conflicted: Map<string, SourceUser> | null = null;
+  const names = namesOf(planned, matched.conflicts, {
+    sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
+    targetById: (id) => {
+      const position = index.byId.get(id);
+      return position === undefined ? undefined : index.users[position];
+    },
+  });
+
   return {
     company: { id: rules.id, name: rules.name },
-    operations: withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames),
+    operations: planned,
     conflicts: matched.conflicts,
     skipped: scoped.skipped,
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
+    ...(Object.keys(names).length > 0 ? { names } : {}),
     guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
     stats,
   };

@@ -2,8 +2,7 @@
  * The full diff behind a preview card, as CSV (for Excel) and JSON (for scripts). The card only
  * shows the first rows; this is what the "Download full diff" links serve.
  */
-import type { Operation, Plan } from '../sync';
-import { planCounts } from './cards';
+import { countPeople, type Operation, type Plan } from '../sync';
 
 export const CSV_COLUMNS = ['kind', 'user', 'group', 'attribute', 'before', 'after', 'reason', 'id'] as const;
 export type DiffRow = Record<(typeof CSV_COLUMNS)[number], string>;
@@ -108,7 +107,8 @@ export function diffJson(plan: Plan, meta: DiffJsonMeta): string {
       planId: meta.planId,
       digest: meta.digest,
       company: plan.company,
-      counts: planCounts(plan),
+      // In people, as the card and every other surface counts (sync/people.ts).
+      counts: countPeople(plan),
       stats: plan.stats,
       guard: plan.guard,
       operations: plan.operations,

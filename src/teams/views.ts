@@ -74,10 +74,11 @@ function credentialProblem(event: Extract<NotifyEvent, { kind: 'failure' }>): Cr
 export const views: BotViews & { notification(event: NotifyEvent): CardJson } = {
   help: () => helpCard(),
   message: ({ title, text, fix, tone }) => messageCard({ title, message: text, fix: fix ?? null, tone: tone ?? 'info' }),
-  preview: ({ plan, planId, digest, expiresAt, links }) =>
+  preview: ({ plan, planId, digest, expiresAt, links, confirmError }) =>
     previewCard(plan, {
       planId,
       digest,
+      ...(confirmError ? { confirmError } : {}),
       csvUrl: links?.csv ?? 'http://127.0.0.1/unavailable',
       jsonUrl: links?.json ?? 'http://127.0.0.1/unavailable',
       expires: when(expiresAt) ?? undefined,

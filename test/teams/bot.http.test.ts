@@ -89,8 +89,11 @@ test('a blocked plan shows the confirmation box and applies only with the exact 
   const { card, message } = await bot.say('preview sync globex');
   expect(text(card)).toContain('confirmArchive');
   const apply = actions(card).find((a) => a.verb === 'apply');
-  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '349' }))).toMatch(/blocked by the guard/);
-  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data }))).toMatch(/blocked by the guard/);
+  // A wrong or missing count keeps the card, with the error beside the box.
+  const wrong = await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '349' });
+  expect(text(wrong)).toContain('Not applied: type 350 to confirm.');
+  expect(text(wrong)).toContain('confirmArchive');
+  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data }))).toContain('Not applied: type 350 to confirm.');
   const ok = await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '350' });
   expect(text(ok)).toMatch(/Applying|Starting/i);
   // 1,375 writes through the sandbox: a busy two-core machine needs minutes, not seconds.

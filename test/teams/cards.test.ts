@@ -12,7 +12,6 @@ import {
   failureAlertCard,
   guardAlertCard,
   helpCard,
-  planCounts,
   previewCard,
   reportStatus,
   resultCard,
@@ -22,6 +21,7 @@ import {
   TEMPLATES,
   type CardJson,
 } from '../../src/teams/cards';
+import { countPeople, peopleSummary } from '../../src/sync';
 import { parseCardAction } from '../../src/teams/handlers/cardActions';
 import { findAll, parseCard, textOf } from './cardHelpers';
 import { bigPlan, emptyPlan, failures, seedReport } from './fixtures';
@@ -67,70 +67,101 @@ describe('cardSize', () => {
 });
 
 describe('previewCard', () => {
+  const actionsOf = (card: CardJson) => findAll(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.') && n.type !== 'Action.ToggleVisibility');
+
   it.each([0, 1, 20, 2_000, 50_000])('renders a valid card within budget for %i changes', (n) => {
     expectValid(preview(n));
     expectValid(preview(n, true));
   });
 
-  it('shows the plan counts in the counts row', () => {
+  it('leads with people, in the counts every surface uses, and labels Apply in the same words', () => {
     const plan = bigPlan(2_000);
-    const counts = planCounts(plan);
+    const counts = countPeople(plan);
     const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
-    const columns = findAll(card, (n) => n.type === 'Column' && Array.isArray(n.items));
-    const shown = Object.fromEntries(
-      columns.map((c) => {
-        const [value, label] = (c.items as { text: string }[]).map((i) => i.text);
-        return [label, Number((value ?? '').replace(/,/g, ''))];
-      }),
-    );
-    expect(shown).toEqual({
-      Create: counts.create,
-      Update: counts.update,
-      Archive: counts.archive,
-      Groups: counts.groups,
-      Conflicts: counts.conflicts,
-      'Not managed': counts.unmanaged,
-    });
-    expect(counts.create + counts.update + counts.archive + counts.groups).toBe(plan.operations.length);
+    const body = card.body as { text?: string }[];
+    expect(body[2]?.text).toBe(peopleSummary(counts));
+    expect(peopleSummary(counts)).toMatch(/^250 joiners, 250 leavers, 250 renamed, 125 returning, 500 people with changed details, 500 group changes$/);
+    const apply = findAll(card, (n) => n.verb === 'apply');
+    expect(apply).toHaveLength(1);
+    expect(apply[0]?.title).toMatch(/^Apply: 250 joiners, 250 leavers/);
+    // Apply sits in the body right under the summary, not under the sections.
+    const applyAt = body.findIndex((b) => findAll(b, (n) => n.verb === 'apply').length > 0);
+    const firstSection = body.findIndex((b) => findAll(b, (n) => n.type === 'Action.ToggleVisibility').length > 0);
+    expect(applyAt).toBeGreaterThan(1);
+    expect(applyAt).toBeLessThan(firstSection);
   });
 
-  it('caps each section and says how many more there are', () => {
+  it('folds each section, five rows and "+N more", one line per person', () => {
     const plan = bigPlan(2_000);
-    const text = textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }));
-    expect(text).toMatch(/\+\d[\d,]* more create/);
-    expect(text).toMatch(/\+\d[\d,]* more archive/);
-    expect(text).toContain('Archive (250)');
+    const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
+    const toggles = findAll(card, (n) => n.type === 'Action.ToggleVisibility');
+    const hidden = findAll(card, (n) => n.isVisible === false);
+    expect(toggles.map((t) => (t.targetElements as string[])[0]).sort()).toEqual(hidden.map((h) => h.id).sort());
+    const text = textOf(card);
+    expect(text).toContain('**Leavers** (250)');
+    expect(text).toMatch(/\+245 more joiners/);
+    expect(text).toMatch(/\+\d[\d,]* more leavers/);
     expect(text).toContain('Test Mode');
+    // Group memberships are grouped by group.
+    expect(text).toContain('Sales Team: +250');
+    expect(text).toContain('Engineering: −250');
+  });
+
+  it('shows a rename as "name: old → new" and changed details before → after, never an id', () => {
+    const text = textOf(preview(16));
+    expect(text).toContain('givenName: Bob → Robert');
+    expect(text).toMatch(/user\.2\.x*@acme-corporation-international\.example\.com → new\.user\.2/);
+    const guid = '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+    const plan = bigPlan(3);
+    plan.operations.push({ id: 'u-link', kind: 'update', reason: 'link', targetId: 't-link', sourceId: guid, userName: 'linked@acme.com', changes: [{ attribute: 'externalId', before: null, after: guid }] });
+    plan.conflicts = [{ reason: 'claimed-by-other', message: `KnowBe4 user x@acme.com is linked to another Microsoft 365 user (${guid})`, sourceUsers: [{ id: guid, address: 'x@acme.com' }], target: null }];
+    const card = previewCard(plan, { planId: guid, digest: 'd', ...URLS });
+    expect(textOf(card)).toContain('1 existing user linked to their Microsoft 365 account, nothing visible changes');
+    expect(textOf(card)).not.toContain(guid);
+    // The plan id lives in the buttons' data only.
+    expect(findAll(card, (n) => n.verb === 'apply')[0]?.data).toMatchObject({ planId: guid });
+  });
+
+  it('names people when the plan knows their names', () => {
+    const plan = bigPlan(3);
+    const rename = plan.operations.find((o) => o.kind === 'rename');
+    if (rename?.kind !== 'rename') throw new Error('fixture has a rename');
+    plan.names = { [rename.to.toLowerCase()]: 'Aleksei Kuznetsova' };
+    expect(textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }))).toContain(`**Aleksei Kuznetsova** ${rename.from} → ${rename.to}`);
   });
 
   it('lists unreadable KnowBe4 records with their reason in one section, capped like the others', () => {
     const unreadable = Array.from({ length: 40 }, (_, i) => ({ resource: 'user' as const, id: `odd${i}`, name: `odd${i}@acme.com`, externalId: null, reason: 'active is "maybe"', heldSourceIds: [] }));
     const text = textOf(previewCard({ ...bigPlan(3), unreadable }, { planId: 'p', digest: 'd', ...URLS }));
-    expect(text).toContain('Unreadable in KnowBe4 (held) (40)');
+    expect(text).toContain('**Held: unreadable in KnowBe4** (40)');
     expect(text).toContain('odd0@acme.com');
     expect(text).toContain('active is "maybe"');
-    expect(text).toMatch(/\+\d+ more unreadable/);
-    expect(textOf(preview(3))).not.toContain('Unreadable');
+    expect(text).toMatch(/\+35 more held/);
+    expect(textOf(preview(3))).not.toContain('unreadable');
   });
 
-  it('shows before → after for updates', () => {
-    const text = textOf(preview(16));
-    expect(text).toContain('givenName: Bob → Robert');
-  });
-
-  it('asks for the archive count only when the guard blocks', () => {
+  it('asks for the archive count only when the guard blocks, with Apply beside the box', () => {
     const inputsOf = (card: CardJson) => findAll(card, (n) => n.type === 'Input.Number');
     const blocked = preview(40, true);
     expect(inputsOf(blocked)).toEqual([expect.objectContaining({ id: 'confirmArchive', isRequired: true })]);
     expect(textOf(blocked)).toContain('Blocked by the safety guard');
     expect(textOf(blocked)).toContain('would archive 5 users');
+    const guardBox = findAll(blocked, (n) => n.style === 'attention')[0];
+    expect(findAll(guardBox, (n) => n.verb === 'apply')).toHaveLength(1);
+    expect(findAll(blocked, (n) => n.verb === 'apply')).toHaveLength(1);
     expect(inputsOf(preview(40))).toEqual([]);
     expect(textOf(preview(40))).not.toContain('Blocked');
   });
 
+  it('shows a refused confirmation beside the box', () => {
+    const card = previewCard(bigPlan(40, { blocked: true }), { planId: 'p', digest: 'd', ...URLS, confirmError: 'Not applied: type 5 to confirm.' });
+    const guardBox = findAll(card, (n) => n.style === 'attention')[0];
+    expect(textOf(guardBox)).toContain('Not applied: type 5 to confirm.');
+  });
+
   it('has Apply and Cancel as Action.Execute with planId and digest, and download links', () => {
     const card = preview(10);
-    const actions = card.actions as Record<string, unknown>[];
+    const actions = actionsOf(card);
     const execute = actions.filter((a) => a.type === 'Action.Execute');
     expect(execute.map((a) => a.verb)).toEqual(['apply', 'cancel']);
     for (const a of execute) expect(a.data).toEqual({ planId: 'plan-1', digest: DIGEST });
@@ -138,16 +169,28 @@ describe('previewCard', () => {
     expect(urls).toEqual([URLS.csvUrl, URLS.jsonUrl]);
   });
 
-  it('shows the expiry only when given', () => {
-    expect(textOf(previewCard(bigPlan(1), { planId: 'p9', digest: 'd', ...URLS, expires: '03:30 UTC' }))).toContain('Plan p9 · expires 03:30 UTC');
+  it('shows the expiry only when given, and never the plan id', () => {
+    const text = textOf(previewCard(bigPlan(1), { planId: 'p9', digest: 'd', ...URLS, expires: '03:30 UTC' }));
+    expect(text).toContain('this plan expires 03:30 UTC');
+    expect(text).not.toContain('p9');
     expect(textOf(preview(1))).not.toContain('expires');
   });
 
-  it('has no Apply button for an empty plan', () => {
+  it('answers a company in step with one short card: no Apply, no Cancel, no downloads', () => {
     const card = previewCard(emptyPlan(), { planId: 'p', digest: 'd', ...URLS });
     expectValid(card);
-    expect((card.actions as { verb?: string }[]).map((a) => a.verb)).not.toContain('apply');
-    expect(textOf(card)).toContain('No changes');
+    expect(findAll(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.'))).toEqual([]);
+    expect(textOf(card)).toContain('Acme Corp is in step: 0 people, nothing to do');
+    const inStep = { ...emptyPlan(), stats: { ...emptyPlan().stats, inScope: 1_500 } };
+    expect(textOf(previewCard(inStep, { planId: 'p', digest: 'd', ...URLS }))).toContain('Acme Corp is in step: 1,500 people, nothing to do');
+  });
+
+  it('a plan with only conflicts has no Apply but shows them', () => {
+    const plan = { ...emptyPlan(), conflicts: bigPlan(10).conflicts };
+    const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
+    expectValid(card);
+    expect(findAll(card, (n) => n.verb === 'apply')).toEqual([]);
+    expect(textOf(card)).toContain('1 conflict, nothing written for it');
   });
 
   it('escapes markdown in user data and rejects non-http download links', () => {

@@ -31,3 +31,10 @@ export function moreText(total: number, shown: number, where: string): string {
   const rest = total - shown;
   return rest > 0 ? `+${rest.toLocaleString('en-US')} more ${where}` : '';
 }
+
+const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** Text with record ids (GUIDs) taken out: an admin decides from names and addresses, never ids. */
+export function withoutIds(text: string): string {
+  return text.replace(GUID, '(id)').replace(/ ?\(\(id\)\)/g, '');
+}

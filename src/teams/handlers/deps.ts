@@ -43,7 +43,7 @@ export interface OnboardingPort {
 export interface BotViews {
   help(): Card;
   message(input: { title: string; text: string; fix?: string | null; tone?: 'good' | 'warning' | 'attention' }): Card;
-  preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null }): Card;
+  preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null; confirmError?: string }): Card;
   applying(input: { plan: Plan; progress: Progress | null }): Card;
   result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
@@ -89,6 +89,6 @@ export function actorOf(who: TeamsIdentity): Actor {
 }
 
 /** The preview card of a fresh or stored plan, with its download links. */
-export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }): Card {
-  return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt) });
+export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }, confirmError?: string): Card {
+  return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt), ...(confirmError ? { confirmError } : {}) });
 }

@@ -87,7 +87,14 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
     }
     return views.message({ title: 'That button is not valid', text: 'The card was changed or is out of date. Run the command again.', tone: 'attention' });
   } catch (err) {
-    if (err instanceof ApplyRefused) return views.message({ title: 'Not applied', text: err.message, tone: 'warning' });
+    if (err instanceof ApplyRefused) {
+      // A wrong archive count keeps the card: the same plan, the error beside the box.
+      if (err.reason === 'confirmation-required' && action.verb === 'apply') {
+        const stored = await store.getPlan(action.data.planId);
+        if (stored?.plan.guard.status === 'blocked') return previewCardOf(deps, stored, `Not applied: type ${stored.plan.guard.archiveCount.toLocaleString('en-US')} to confirm.`);
+      }
+      return views.message({ title: 'Not applied', text: err.message, tone: 'warning' });
+    }
     const problem = describeProblem(err);
     return views.message({ title: `${problem.service} problem`, text: problem.message, fix: problem.fix, tone: 'attention' });
   }
