@@ -4,7 +4,7 @@ export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
 export { guard, confirmationReleases } from './guard';
 export { simulate } from './simulate';
-export { buildReport, userOf } from './report';
+export { buildReport, peopleOfReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLabel, type PeopleCounts } from './people';

@@ -16,6 +16,8 @@ import {
   reportStatus,
   resultCard,
   runsCard,
+  statusCard,
+  syncUserCard,
   summaryCard,
   TEAMS_MESSAGE_LIMIT_BYTES,
   TEMPLATES,
@@ -216,22 +218,22 @@ describe('applyingCard', () => {
 });
 
 describe('resultCard', () => {
-  it('shows the seed report numbers', () => {
+  it('leads with the people, names who joined and left, folds the seed numbers, and says when and what next', () => {
     const card = resultCard(seedReport());
     expectValid(card);
+    const text = textOf(card);
+    // An old stored report (no `people`) reads the seed's fields as people.
+    expect((card.body as { text?: string }[])[1]?.text).toBe('12 joiners, 4 leavers, 25 people with changed details, 21 group changes');
+    expect(text).toContain('**New Hire** (new.hire@acmecorp.com)');
+    expect(text).toContain('former.employee@acmecorp.com');
+    expect(text).toContain('Finished {{DATE(2026-03-04T15:00:00Z, SHORT)}} at {{TIME(2026-03-04T15:00:00Z)}}');
+    expect(text).not.toContain('run-1');
     const facts = Object.fromEntries(findAll(card, (n) => typeof n.title === 'string' && typeof n.value === 'string').map((f) => [f.title, f.value]));
-    expect(facts).toMatchObject({
-      'Microsoft 365 users found': '150',
-      'KnowBe4 users found': '142',
-      Matched: '138',
-      Created: '12',
-      Updated: '25',
-      Archived: '4',
-      'Groups synced': '8',
-      'Attribute updates': 'names 3 · departments 8 · titles 12 · managers 5',
-      'Group changes': '+15 / −6',
-    });
+    expect(facts).toMatchObject({ 'Microsoft 365 users in scope': '150', 'KnowBe4 users': '142', Matched: '138', 'Groups managed': '8' });
+    expect(findAll(card, (n) => n.id === 'result-numbers')).toEqual([expect.objectContaining({ isVisible: false })]);
     expect(findAll(card, (n) => n.style === 'good')).toHaveLength(1);
+    expect(text).toContain('To check again, type "preview sync Acme Corp".');
+    expect(textOf(resultCard(seedReport(), { nextRunAt: '2026-03-05T02:00:00.000Z' }))).toContain('Next run: {{DATE(2026-03-05T02:00:00Z, SHORT)}} at {{TIME(2026-03-05T02:00:00Z)}}.');
   });
 
   it('lists failures first rows + more, styled partial or failed, with Retry', () => {
@@ -239,8 +241,9 @@ describe('resultCard', () => {
     expect(reportStatus(partial)).toBe('partial');
     const card = resultCard(partial, { reportUrl: 'https://bot.example.com/runs/run-1.json' });
     expectValid(card);
-    expect(textOf(card)).toContain('Failures (5,000)');
-    expect(textOf(card)).toMatch(/\+4,99\d more failures/);
+    expect(textOf(card)).toContain('**Failed** (5,000)');
+    expect(textOf(card)).toContain('Retry what failed sends these again');
+    expect(textOf(card)).toMatch(/\+4,99\d more failed/);
     expect(findAll(card, (n) => n.style === 'warning')).toHaveLength(1);
     expect((card.actions as { verb?: string }[]).map((a) => a.verb)).toContain('retry');
 
@@ -259,16 +262,16 @@ describe('other cards', () => {
   const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   const cases: [string, () => CardJson][] = [
     ['error', () => errorCard({ title: 'Unknown company', message: 'No company matches "acm".', fix: 'Type `companies` to list them.', detail: 'req 123' })],
-    ['runs', () => runsCard('Acme Corp', many(5_000, (i) => ({ runId: `run-${i}`, when: '2026-03-04 02:00', kind: 'scheduled' as const, status: i % 3 ? ('success' as const) : ('failed' as const), summary: '12 created, 25 updated, 4 archived '.repeat(20) })))],
+    ['runs', () => runsCard('Acme Corp', many(5_000, (i) => ({ runId: `run-${i}`, when: '2026-03-04 02:00', kind: 'scheduled' as const, status: i % 3 ? ('succeeded' as const) : ('failed' as const), summary: '12 created, 25 updated, 4 archived '.repeat(20) })))],
     ['runs (empty)', () => runsCard('Acme Corp', [])],
-    ['companies', () => companiesCard(many(3_000, (i) => ({ id: `c${i}`, name: `Client ${i} Holdings`, lastRun: '2026-03-04 02:00', lastResult: 'success' as const, nextRun: '2026-03-05 02:00', paused: i % 7 === 0 })))],
+    ['companies', () => companiesCard(many(3_000, (i) => ({ id: `c${i}`, name: `Client ${i} Holdings`, lastRun: '2026-03-04 02:00', lastResult: 'succeeded' as const, nextRun: '2026-03-05 02:00', paused: i % 7 === 0 })))],
     ['help', () => helpCard()],
     ['choice', () => choiceCard({ query: 'acme', command: 'preview', candidates: many(10, (i) => ({ id: `acme-${i}`, name: `Acme ${i}` })) })],
     ['failureAlert', () => failureAlertCard({ companyId: 'acme', company: 'Acme Corp', runId: 'r1', message: 'KnowBe4 answered 503 for 40 minutes.', failures: failures(50_000), consecutiveFailures: 2 })],
     ['guardAlert', () => guardAlertCard({ companyId: 'acme', company: 'Acme Corp', planId: 'p1', archiveCount: 120, reasons: ['would archive 120 users (limit 10)'] })],
     ['credentialAlert', () => credentialAlertCard({ company: 'Acme Corp', problem: 'scimTokenRevoked', message: 'KnowBe4 answered 401 to every request.', envVar: 'ACME_KB4_SCIM_TOKEN', link: { title: 'Open KnowBe4', url: 'https://training.knowbe4.com' } })],
     ['autoPause', () => autoPauseCard({ companyId: 'acme', company: 'Acme Corp', failures: 3, lastError: 'Graph answered 401' })],
-    ['summary', () => summaryCard({ date: '2026-03-04', companies: many(2_000, (i) => ({ name: `Client ${i}`, status: i % 10 ? ('success' as const) : ('failed' as const), summary: '3 created, 1 archived' })) })],
+    ['summary', () => summaryCard({ date: '2026-03-04', companies: many(2_000, (i) => ({ name: `Client ${i}`, status: i % 10 ? ('succeeded' as const) : ('failed' as const), summary: '3 created, 1 archived' })) })],
   ];
 
   it.each(cases)('%s card parses and fits', (_, build) => expectValid(build()));
@@ -286,12 +289,45 @@ describe('other cards', () => {
   });
 
   it('the summary lists problems first and the credential alert names the fix', () => {
-    const summary = summaryCard({ date: 'd', companies: [{ name: 'Ok Co', status: 'success', summary: 's' }, { name: 'Bad Co', status: 'failed', summary: 'f' }] });
+    const summary = summaryCard({ date: 'd', companies: [{ name: 'Ok Co', status: 'succeeded', summary: 's' }, { name: 'Bad Co', status: 'failed', summary: 'f' }] });
     const text = textOf(summary);
     expect(text.indexOf('Bad Co')).toBeLessThan(text.indexOf('Ok Co'));
     const cred = textOf(credentialAlertCard({ company: 'Acme', problem: 'graphSecretExpired', message: 'AADSTS7000222', envVar: 'ACME_GRAPH_SECRET' }));
     expect(cred).toContain('Certificates & secrets');
     expect(cred).toContain('ACME\\_GRAPH\\_SECRET');
+  });
+});
+
+describe('statusCard and syncUserCard', () => {
+  it('status says paused since when and by whom, the last result in people, what waits', () => {
+    const card = statusCard({ companyId: 'acme', company: 'Acme Corp', paused: true, pausedSince: '2026-03-04T09:30:00.000Z', pausedBy: 'Alex Wilber', lastRun: { at: '2026-03-04T02:00:00Z', status: 'succeeded', summary: '12 joiners, 4 leavers' }, nextRun: null, pendingApprovals: 1, openConflicts: 2 });
+    expectValid(card);
+    const text = textOf(card);
+    expect(text).toContain('⏸ Paused since {{DATE(2026-03-04T09:30:00Z, SHORT)}} at {{TIME(2026-03-04T09:30:00Z)}} by Alex Wilber');
+    expect(text).toContain('12 joiners, 4 leavers');
+    expect(text).toContain('**Waiting for approval** 1 plan');
+    expect(text).toContain('**Open conflicts** 2 people');
+    expect(findAll(card, (n) => n.type === 'Action.Execute').map((a) => a.verb)).toEqual(['choose', 'resume']);
+    const active = statusCard({ companyId: 'acme', company: 'Acme Corp', paused: false, pausedSince: null, pausedBy: null, lastRun: null, nextRun: '2026-03-05T02:00:00.000Z', pendingApprovals: 0, openConflicts: 0 });
+    expect(textOf(active)).toContain('Active: next run {{DATE(2026-03-05T02:00:00Z, SHORT)}}');
+    expect(findAll(active, (n) => n.type === 'Action.Execute').map((a) => a.verb)).toEqual(['choose', 'pause']);
+  });
+
+  it('sync user answers about that person: name, what changed, where they stand', () => {
+    const plan = bigPlan(0, { extras: 0 });
+    plan.operations = [
+      { id: 'u1', kind: 'update', reason: 'r', targetId: 't1', sourceId: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b', userName: 'ada@acme.com', changes: [{ attribute: 'title', before: 'Engineer', after: 'Lead' }, { attribute: 'externalId', before: null, after: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b' }] },
+      { id: 'g1', kind: 'addToGroup', reason: 'r', group: { kind: 'existing', groupId: 'g' }, groupName: 'Leads', via: 'department', user: { kind: 'existing', targetId: 't1' }, userName: 'ada@acme.com' },
+    ];
+    plan.names = { 'ada@acme.com': 'Ada Lovelace' };
+    const card = syncUserCard({ address: 'ada@acme.com', company: 'Acme Corp', plan, report: seedReport(), status: 'succeeded', error: null });
+    expectValid(card);
+    const text = textOf(card);
+    expect(text).toContain('Ada Lovelace (ada@acme.com)');
+    expect(text).toContain('title: Engineer → Lead');
+    expect(text).toContain('Leads: added');
+    expect(text).toContain('Now in step with Microsoft 365');
+    expect(text).not.toMatch(/38520b67/);
   });
 });
 

@@ -85,7 +85,7 @@ export function summaryCard(input: SummaryInput): CardJson {
   for (const c of input.companies) tally.set(c.status, (tally.get(c.status) ?? 0) + 1);
   const totals = [...tally].map(([status, n]) => `${n} ${status}`).join(', ') || 'no runs';
   // Problems first: the admin reads the top of the card.
-  const order: RunListStatus[] = ['failed', 'blocked', 'partial', 'running', 'cancelled', 'preview', 'success'];
+  const order: RunListStatus[] = ['failed', 'blocked', 'partial', 'interrupted', 'running', 'cancelled', 'preview', 'succeeded'];
   const sorted = [...input.companies].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   return renderWithin('summary', (max, textMax) => {
     const limit = Math.max(max * 5, 1);

@@ -38,3 +38,15 @@ const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
 export function withoutIds(text: string): string {
   return text.replace(GUID, '(id)').replace(/ ?\(\(id\)\)/g, '');
 }
+
+/**
+ * A time for the card host to show in the reader's own time zone and locale (Adaptive Cards'
+ * DATE() and TIME() functions: "Mar 4, 2026 at 3:00 PM" for one admin, "4 Mar 2026 15:00" for
+ * another). The host reads RFC 3339 without fractions of a second; anything else is shown as is.
+ */
+export function cardTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return plain(iso, 40);
+  const t = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `{{DATE(${t}, SHORT)}} at {{TIME(${t})}}`;
+}

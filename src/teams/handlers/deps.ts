@@ -49,7 +49,18 @@ export interface BotViews {
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
   onboarding(input: OnboardingView): Card;
-  status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
+  status(input: {
+    company: { id: string; name: string };
+    state: CompanyState;
+    lastRun: RunRecord | null;
+    nextRunAt: Date | null;
+    /** When and by whom the company was paused (the latest pause in the audit trail). */
+    pausedSince?: { at: Date; by: string | null } | null;
+    pendingApprovals?: number;
+    openConflicts?: number;
+  }): Card;
+  /** `sync user` once applied: about that person. */
+  syncUser(input: { address: string; company: { id: string; name: string }; plan: Plan; report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
   choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
 }
 

@@ -4,7 +4,6 @@
  */
 import { describeProblem } from '../../notify';
 import { ApplyRefused } from '../../runs';
-import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
@@ -12,6 +11,7 @@ import { parseCardAction, type CardAction } from './cardActions';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
 import { setPaused } from './pause';
+import { statusOf } from './status';
 
 /** Verbs that change something: an admin's only. */
 const CHANGES: ReadonlySet<CardAction['verb']> = new Set(['apply', 'cancel', 'pause', 'resume', 'retry']);
@@ -62,9 +62,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         // setPaused checks the admin list itself, and audits a refusal.
         if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);
         if (data.command === 'runs') return views.history({ company, runs: await store.listRuns(company.id, 10) });
-        const state = await store.getCompanyState(company.id);
-        const [lastRun] = await store.listRuns(company.id, 1);
-        return views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: nextSlot(deps.service.company(company.id), now(deps)) });
+        return await statusOf(deps, company);
       }
       case 'pause':
       case 'resume': {

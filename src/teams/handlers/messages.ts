@@ -6,6 +6,7 @@ import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../tra
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { onboard } from './onboard';
 import { setPaused } from './pause';
+import { statusOf } from './status';
 import { subscribe, unsubscribe } from './subscriptions';
 
 export async function handleMessage(deps: BotDeps, message: IncomingMessage, reply: Reply): Promise<void> {
@@ -77,11 +78,7 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
     case 'status': {
       if (command.company === undefined) return execute(deps, reply, conversation, { kind: 'companies' }, who);
       const company = await findCompany(deps, reply, command.company, 'status');
-      if (!company) return;
-      const state = await store.getCompanyState(company.id);
-      const [lastRun] = await store.listRuns(company.id, 1);
-      const cfg = service.company(company.id);
-      await reply.card(views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) }));
+      if (company) await reply.card(await statusOf(deps, company));
       return;
     }
     case 'runs': {
@@ -111,7 +108,7 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       const r = await service.syncUser(command.email, actorOf(who));
       const card =
         r.kind === 'applied'
-          ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
+          ? views.syncUser({ address: r.address, company: r.company, plan: r.plan, report: r.result.report, status: r.result.status, error: r.result.error })
           : r.kind === 'in-sync'
             ? views.message({ title: `${r.address} is in step`, text: `KnowBe4 already matches Microsoft 365 for this user (${r.company.name}).`, tone: 'good' })
             : r.kind === 'not-found'
