@@ -10,7 +10,7 @@ import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
 import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { PHASES } from '../sync';
+import { peopleOfReport, peopleSummary, PHASES } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -42,8 +42,8 @@ function table(rows: string[][]): string {
 const when = (d: Date | null) => (d === null ? '-' : d.toISOString().replace('T', ' ').slice(0, 16) + 'Z');
 
 function runRow(r: RunRecord): string[] {
-  const s = r.report?.sync_summary;
-  const counts = s ? `+${s.users_created} ~${s.users_updated} -${s.users_archived}` : '';
+  // In people, as the cards and the preview count (sync/people.ts).
+  const counts = r.report ? peopleSummary(peopleOfReport(r.report)) : '';
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
 }
 
@@ -190,8 +190,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           bar?.stop();
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {
-            const s = result.report.sync_summary;
-            io.out.write(`${result.status}: ${s.users_created} created, ${s.users_updated} updated, ${s.users_archived} archived (run ${result.runId})\n`);
+            io.out.write(`${result.status}: ${peopleSummary(peopleOfReport(result.report))} (run ${result.runId})\n`);
             for (const e of result.report.errors) io.err.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
           }
           process.exitCode = result.status === 'succeeded' ? EXIT.ok : EXIT.failed;

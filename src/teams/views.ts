@@ -158,7 +158,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         return messageCard({
           title: 'An edit of kb4sync.yaml was not loaded',
           message: `kb4sync keeps running with the previous configuration. ${event.problems.slice(0, 10).join('; ')}`,
-          fix: `Correct the field(s) named in ${event.file}; the service reloads it when saved.`,
+          fix: `Correct ${event.problems.length === 1 ? 'the field' : 'the fields'} named above in ${event.file}; the service reloads it when saved.`,
           tone: 'warning',
         });
       case 'auto-paused':

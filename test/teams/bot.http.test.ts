@@ -62,7 +62,7 @@ test('preview sync Acme → Apply by an admin → the card becomes applying, the
   const answer = await bot.click(message.activityId, 'apply', apply?.data ?? {});
   expect(text(answer)).toMatch(/Applying|Starting/i);
 
-  const update = await connector.waitFor((a) => a.method === 'update' && a.activityId === message.activityId && /users_created|Created|created/.test(text(cardOf(a))) && !/Starting/.test(text(cardOf(a))), 30_000);
+  const update = await connector.waitFor((a) => a.method === 'update' && a.activityId === message.activityId && /sync complete|sync partly applied|sync failed/.test(text(cardOf(a))) && !/Starting/.test(text(cardOf(a))), 30_000);
   expect(text(cardOf(update))).toContain('Acme Corp');
   const created = sandbox.knowbe4.account('acme').controls.requests({ method: 'POST' }).filter((r) => r.path === '/Users' && r.status === 201);
   expect(created.length).toBe(12);

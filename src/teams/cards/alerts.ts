@@ -23,7 +23,6 @@ export function failureAlertCard(input: FailureAlertInput): CardJson {
       runId: input.runId,
       message: plain(input.message, 500),
       facts: [
-        { title: 'Run', value: plain(input.runId, 80) },
         { title: 'Failed operations', value: input.failures.length.toLocaleString('en-US') },
         { title: 'Failed runs in a row', value: String(input.consecutiveFailures) },
       ],
@@ -48,6 +47,7 @@ export function guardAlertCard(input: GuardAlertInput): CardJson {
     company: plain(input.company, 80),
     planId: input.planId,
     archiveCount: input.archiveCount.toLocaleString('en-US'),
+    archiveNoun: input.archiveCount === 1 ? 'user' : 'users',
     reasons: input.reasons.slice(0, 5).map((r) => ({ text: plain(r, 200) })),
   });
 }

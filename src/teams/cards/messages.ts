@@ -55,6 +55,6 @@ export function onboardingCard(input: OnboardingCardInput): CardJson {
       ? `Type "preview sync ${plain(input.name, 100)}" for the first plan; nothing is applied without an admin's click.`
       : waiting
         ? 'Send "Grant consent" to a Global Administrator of the client (or click it if you are one): they sign in and click Accept. Then "Check again".'
-        : `Set the environment variable(s) named above on the kb4sync host, then "Check again".`,
+        : `Set the environment variables named above on the kb4sync host, then "Check again".`,
   });
 }

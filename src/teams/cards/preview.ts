@@ -119,6 +119,7 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       jsonUrl: opts.jsonUrl,
       blocked: blocked !== null,
       archiveCount: (blocked?.archiveCount ?? counts.leavers).toLocaleString('en-US'),
+      archiveNoun: (blocked?.archiveCount ?? counts.leavers) === 1 ? 'user' : 'users',
       guardReasons: (blocked?.reasons ?? []).slice(0, 3).map((r) => ({ text: plain(r, 160) })),
       confirmError: plain(opts.confirmError ?? '', 200),
       hasConfirmError: Boolean(opts.confirmError),

@@ -25,8 +25,8 @@ export function applyingCard(progress: ApplyProgress): CardJson {
   const failed = progress.phases.reduce((n, p) => n + p.failed, 0);
   return renderWithin('applying', () => ({
     company: plain(progress.company, 80),
-    runId: plain(progress.runId, 80),
     startedBy: plain(progress.startedBy, 80),
+    hasStartedBy: progress.startedBy !== '',
     done: done.toLocaleString('en-US'),
     total: total.toLocaleString('en-US'),
     percent: total === 0 ? 100 : Math.floor((done / total) * 100),
