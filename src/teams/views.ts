@@ -87,7 +87,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
       ...(confirmError ? { confirmError } : {}),
       csvUrl: links?.csv ?? 'http://127.0.0.1/unavailable',
       jsonUrl: links?.json ?? 'http://127.0.0.1/unavailable',
-      expires: when(expiresAt) ?? undefined,
+      expires: expiresAt.toISOString(),
     }),
   applying: ({ plan, progress }) =>
     applyingCard({

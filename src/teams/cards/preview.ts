@@ -22,14 +22,14 @@ import {
 } from '../../sync';
 import { messageCard } from './messages';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
-import { plain, plural, withoutIds } from './text';
+import { cardTime, plain, plural, withoutIds } from './text';
 
 const previewOptionsSchema = z.object({
   planId: z.string().min(1),
   digest: z.string().min(1),
   csvUrl: z.url({ protocol: /^https?$/ }),
   jsonUrl: z.url({ protocol: /^https?$/ }),
-  /** When the plan expires, already formatted for people (the builders read no clock). */
+  /** When the plan expires (ISO 8601: the host shows it in the reader's time zone). */
   expires: z.string().optional(),
   /** Why the last Apply click was refused ("type 350 to confirm"), shown beside the box. */
   confirmError: z.string().optional(),
@@ -126,7 +126,7 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       applyHere: canApply && blocked === null,
       applyTitle: applyTitle(counts),
       sections,
-      footer: `Nothing is written until you click Apply${opts.expires ? `; this plan expires ${plain(opts.expires, 40)}` : ''}.`,
+      footer: `Nothing is written until you click Apply${opts.expires ? `; this plan expires ${cardTime(opts.expires)}` : ''}.`,
     };
   });
 }
