@@ -41,7 +41,9 @@ export type PreviewOptions = z.input<typeof previewOptionsSchema>;
 /** Rows a folded section shows before "+N more". */
 const SECTION_ROWS = 5;
 
-const SECTION_COLOR: Record<PeopleSection, Color> = { joiners: 'Good', leavers: 'Attention', renamed: 'Accent', returning: 'Good', details: 'Accent', linked: 'Default' };
+// Section headings in the default colour: light green and yellow text are hard to read on the
+// light theme's white, and the tints differ again in the dark one. Leavers alone stand out.
+const SECTION_COLOR: Record<PeopleSection, Color> = { joiners: 'Default', leavers: 'Attention', renamed: 'Default', returning: 'Default', details: 'Default', linked: 'Default' };
 
 function statsLine(stats: PlanStats): string {
   return [`${plural(stats.inScope, 'person', 'people')} in scope in Microsoft 365`, plural(stats.targetUsers, 'KnowBe4 user'), `${stats.matched.toLocaleString('en-US')} matched`].join(' · ');
@@ -53,11 +55,12 @@ function lined<T extends { rows: Row[] }>(capped: T): Omit<T, 'rows'> & { rows: 
 }
 
 /** "Apply: 12 joiners, 4 leavers" — the summary's own words, cut to what a button shows. */
-export function applyTitle(counts: PeopleCounts): string {
+export function applyTitle(counts: PeopleCounts, room = 34): string {
   const summary = peopleSummary(counts);
-  if (summary.length <= 48) return `Apply: ${summary}`;
+  if (summary.length <= room) return `Apply: ${summary}`;
   const [first, second] = summary.split(', ');
-  return `Apply: ${first}, ${second} and more`;
+  const two = `${first}, ${second}`;
+  return two.length < room ? `Apply: ${two} and more` : `Apply: ${first} and more`;
 }
 
 /** "Acme Corp is in step: 150 people, nothing to do". */
@@ -98,12 +101,12 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
     );
     const sections = [
       ...people,
-      section('groups', SECTION_TITLES.groups, 'Accent', changes.groups, (g) => ({ label: '', detail: plain(groupLine(g), textMax) })),
-      section('conflicts', 'Conflicts (nothing written for them)', 'Warning', plan.conflicts, (c) => ({
+      section('groups', SECTION_TITLES.groups, 'Default', changes.groups, (g) => ({ label: '', detail: plain(groupLine(g), textMax) })),
+      section('conflicts', 'Conflicts (nothing written for them)', 'Default', plan.conflicts, (c) => ({
         label: plain(c.sourceUsers.map((u) => u.address ?? 'a user with no address').join(', '), textMax / 2),
         detail: withoutIds(plain(c.message, textMax)),
       })),
-      section('unreadable', 'Held: unreadable in KnowBe4', 'Warning', unreadable, (u) => ({ label: plain(u.name ?? `a ${u.resource} with no name`, textMax / 2), detail: withoutIds(plain(u.reason, textMax)) })),
+      section('unreadable', 'Held: unreadable in KnowBe4', 'Default', unreadable, (u) => ({ label: plain(u.name ?? `a ${u.resource} with no name`, textMax / 2), detail: withoutIds(plain(u.reason, textMax)) })),
       section('unmanaged', 'Not managed by kb4sync', 'Default', plan.unmanaged, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }),
         "These KnowBe4 users match no in-scope Microsoft 365 user. kb4sync leaves them alone, but KnowBe4's own SCIM job may archive users that no SCIM client sends: turn on Test Mode in KnowBe4 for a first run."),
     ].filter((s) => s.total !== '0');
@@ -124,7 +127,8 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       confirmError: plain(opts.confirmError ?? '', 200),
       hasConfirmError: Boolean(opts.confirmError),
       applyHere: canApply && blocked === null,
-      applyTitle: applyTitle(counts),
+      // Beside the confirmation box there is room for less.
+      applyTitle: applyTitle(counts, blocked ? 24 : 34),
       sections,
       footer: `Nothing is written until you click Apply${opts.expires ? `; this plan expires ${cardTime(opts.expires)}` : ''}.`,
     };

@@ -98,11 +98,11 @@ export function resultCard(report: Report, options: ResultOptions = {}): CardJso
       return { title, color, total: items.length.toLocaleString('en-US'), rows: capped.rows.map((r) => ({ line: r.label })), more: capped.more, hasMore: capped.hasMore, hint, hasHint: hint !== '' };
     };
     const sections = [
-      section('Joined', 'Good', joined, (u) => who([u.first_name, u.last_name].filter(Boolean).join(' ') || null, u.email)),
+      section('Joined', 'Default', joined, (u) => who([u.first_name, u.last_name].filter(Boolean).join(' ') || null, u.email)),
       section('Left (archived, history kept)', 'Default', report.users_archived, (u) => who(u.name ?? null, u.email)),
       section('Failed', 'Attention', report.errors, (e) => `${e.user ? `**${plain(e.user, textMax / 2)}** ` : ''}${withoutIds(plain(e.message, textMax))}`,
         report.errors.length > 0 ? 'Retry what failed sends these again; everything else is done. If they fail again, the reason above says what to fix.' : ''),
-      section('Conflicts (nothing written for them)', 'Warning', report.conflicts, (c) => `**${plain(c.m365_users.map((u) => u.address ?? 'a user with no address').join(', '), textMax / 2)}** ${withoutIds(plain(c.message, textMax))}`),
+      section('Conflicts (nothing written for them)', 'Default', report.conflicts, (c) => `**${plain(c.m365_users.map((u) => u.address ?? 'a user with no address').join(', '), textMax / 2)}** ${withoutIds(plain(c.message, textMax))}`),
     ].filter((x) => x.total !== '0');
     const lines = [linkedText(people.linked)].filter(Boolean).map((l) => ({ line: l }));
     const at = cardTime(report.sync_summary.sync_timestamp);
@@ -117,6 +117,7 @@ export function resultCard(report: Report, options: ResultOptions = {}): CardJso
       lines,
       runId: report.run_id,
       facts: reportFacts(report),
+      hasFacts: true,
       sections,
       hasFailures: report.errors.length > 0,
       next,

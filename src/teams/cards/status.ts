@@ -84,6 +84,7 @@ export function syncUserCard(input: SyncUserInput): CardJson {
       lines: [],
       runId: input.report.run_id,
       facts: [],
+      hasFacts: false,
       sections: [
         { title: 'What changed', color: 'Default', total: changes.length.toLocaleString('en-US'), rows: changes.slice(0, Math.max(max, 1)).map((line) => ({ line })), more: '', hasMore: false, hint: '', hasHint: false },
         ...(failures.length > 0
