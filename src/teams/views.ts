@@ -103,8 +103,11 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         },
       ],
     }),
-  result: ({ report, status, error }) =>
-    resultCard(error ? { ...report, errors: [{ operation: 'run', kind: 'create', user: null, message: error }, ...report.errors.filter((e) => e.message !== error)] } : report, { status }),
+  result: ({ report, status, error, nextRunAt }) =>
+    resultCard(error ? { ...report, errors: [{ operation: 'run', kind: 'create', user: null, message: error }, ...report.errors.filter((e) => e.message !== error)] } : report, {
+      status,
+      nextRunAt: nextRunAt ? nextRunAt.toISOString() : null,
+    }),
   syncUser: ({ address, company, plan, report, status, error }) => syncUserCard({ address, company: company.name, plan, report, status, error }),
   history: ({ company, runs }) => runsCard(company.name, runs.map(runItem)),
   onboarding: (input) => onboardingCard(input),

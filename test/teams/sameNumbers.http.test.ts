@@ -3,39 +3,18 @@
  * result card, `runs` and `status` in Teams, the CLI's `runs` and the JSON report. Each says the
  * plan in people with the words of sync/people.ts, and each says the same thing.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerRunCommands } from '../../src/cli/runCommands';
-import { startService } from '../../src/service/start';
-import type { App } from '../../src/service/app';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import type { Service } from '../../src/service/serve';
 import { countPeople, peopleSummary } from '../../src/sync';
-import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
-import { actions, botClient, cardOf, text, type BotClient, type Card } from '../helpers/botHttp';
+import { actions, cardOf, text, type Card } from '../helpers/botHttp';
+import { startBotWorld, type BotWorld } from '../helpers/botWorld';
 
-let sandbox: Sandbox;
-let connector: ConnectorStandIn;
-let running: { app: App; service: Service };
-let bot: BotClient;
-
+let world: BotWorld;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-numbers-'));
-  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
-  connector = await startConnector();
-  running = await startService({ configPath: sandbox.configPath, env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' }, host: '127.0.0.1', port: 0, sandbox: true, schedule: false });
-  bot = botClient(running.service, connector);
+  world = await startBotWorld('kb4sync-numbers-');
 });
-
-afterAll(async () => {
-  await running.service.stop();
-  await running.app.close();
-  await connector.close();
-  await sandbox.stop();
-});
+afterAll(() => world.stop());
 
 /** The summary line of a preview or result card (the first bold TextBlock outside the heading). */
 const summaryOf = (card: Card) => ((card.body as { text?: string; weight?: string; type: string }[]).find((b) => b.type === 'TextBlock' && b.weight === 'Bolder' && !b.text?.startsWith('Preview:'))?.text ?? '');
@@ -45,12 +24,13 @@ async function cli(args: string[]): Promise<string> {
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void ((out += chunk.toString()), done()) });
   const program = new Command().exitOverride();
   // The CLI on the running service's store; closing it is the test's job.
-  registerRunCommands(program, async () => ({ ...running.app, close: async () => undefined }), { out: sink, err: sink, in: process.stdin });
+  registerRunCommands(program, async () => ({ ...world.running.app, close: async () => undefined }), { out: sink, err: sink, in: process.stdin });
   await program.parseAsync(args, { from: 'user' });
   return out;
 }
 
 test('preview, result, runs, status, the CLI and the JSON report count the same people', async () => {
+  const { bot, connector, running } = world;
   const { card: preview, message } = await bot.say('preview sync acme');
   const apply = actions(preview).find((a) => a.verb === 'apply');
   const stored = await running.app.store.getPlan(String(apply?.data?.planId));

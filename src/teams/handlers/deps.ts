@@ -45,7 +45,7 @@ export interface BotViews {
   message(input: { title: string; text: string; fix?: string | null; tone?: 'good' | 'warning' | 'attention' }): Card;
   preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null; confirmError?: string }): Card;
   applying(input: { plan: Plan; progress: Progress | null }): Card;
-  result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
+  result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null; nextRunAt?: Date | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
   onboarding(input: OnboardingView): Card;
