@@ -10,7 +10,7 @@ import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
 import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { peopleOfReport, peopleSummary, PHASES } from '../sync';
+import { countPeople, peopleOfReport, peopleSummary, PHASES } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -32,6 +32,15 @@ function companyId(app: App, given: string): string {
   if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
   const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
   throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
+}
+
+async function prompt(io: CliIo, question: string): Promise<string> {
+  const rl = createInterface({ input: io.in, output: io.out });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }
 
 function table(rows: string[][]): string {
@@ -156,16 +165,27 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         if (!planId) {
           const preview = await app.service.preview(id, CLI_ACTOR);
           if (!opts.json) io.out.write(formatPlan(preview.plan));
-          const decision = decide(preview.plan, { approved: opts.yes ?? false, confirmArchive: confirm });
+          let decision = decide(preview.plan, { approved: opts.yes ?? false, confirmArchive: confirm });
+          if (decision.kind === 'guard-blocked' && io.in.isTTY && !opts.json) {
+            // On a terminal the guard asks for the count, as the card's box does, instead of refusing.
+            const n = decision.archiveCount;
+            const answer = await prompt(io, `The guard holds this plan: it archives ${n.toLocaleString('en-US')} ${n === 1 ? 'user' : 'users'}. Type ${n} to apply it anyway (Enter stops): `);
+            if (answer.replace(/[,\s]/g, '') !== String(n)) {
+              io.out.write(`Nothing applied${answer.trim() === '' ? '' : `: type ${n} to confirm`}.\n`);
+              process.exitCode = EXIT.blocked;
+              return;
+            }
+            confirm = n;
+            // Typing the count is the approval.
+            decision = decide(preview.plan, { approved: true, confirmArchive: confirm });
+          }
           if (decision.kind === 'in-step') {
             if (opts.json) io.out.write(JSON.stringify(preview.report, null, 2) + '\n');
             return;
           }
           if (decision.kind === 'ask') {
             if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
-            const rl = createInterface({ input: io.in, output: io.out });
-            const answer = await rl.question(`Apply ${preview.plan.operations.length} changes to ${preview.plan.company.name}? [y/N] `);
-            rl.close();
+            const answer = await prompt(io, `Apply to ${preview.plan.company.name}: ${peopleSummary(countPeople(preview.plan))}? [y/N] `);
             if (!/^y(es)?$/i.test(answer.trim())) {
               io.out.write('Nothing applied.\n');
               return;

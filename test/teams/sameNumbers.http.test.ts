@@ -3,7 +3,7 @@
  * result card, `runs` and `status` in Teams, the CLI's `runs` and the JSON report. Each says the
  * plan in people with the words of sync/people.ts, and each says the same thing.
  */
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerRunCommands } from '../../src/cli/runCommands';
 import { countPeople, peopleSummary } from '../../src/sync';
@@ -19,14 +19,22 @@ afterAll(() => world.stop());
 /** The summary line of a preview or result card (the first bold TextBlock outside the heading). */
 const summaryOf = (card: Card) => ((card.body as { text?: string; weight?: string; type: string }[]).find((b) => b.type === 'TextBlock' && b.weight === 'Bolder' && !b.text?.startsWith('Preview:'))?.text ?? '');
 
-async function cli(args: string[]): Promise<string> {
+/** The CLI on the running service's store; `typed` is what a person types at a terminal. */
+async function cli(args: string[], typed?: string): Promise<{ out: string; exitCode: number | undefined }> {
   let out = '';
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void ((out += chunk.toString()), done()) });
+  const input = Object.assign(new PassThrough(), { isTTY: typed !== undefined });
+  if (typed !== undefined) input.end(`${typed}\n`);
   const program = new Command().exitOverride();
-  // The CLI on the running service's store; closing it is the test's job.
-  registerRunCommands(program, async () => ({ ...world.running.app, close: async () => undefined }), { out: sink, err: sink, in: process.stdin });
-  await program.parseAsync(args, { from: 'user' });
-  return out;
+  // Closing the app is the test's job, not the command's.
+  registerRunCommands(program, async () => ({ ...world.running.app, close: async () => undefined }), { out: sink, err: sink, in: input });
+  const before = process.exitCode;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return { out, exitCode: process.exitCode === before ? undefined : Number(process.exitCode) };
+  } finally {
+    process.exitCode = before;
+  }
 }
 
 test('preview, result, runs, status, the CLI and the JSON report count the same people', async () => {
@@ -51,5 +59,15 @@ test('preview, result, runs, status, the CLI and the JSON report count the same 
 
   expect(text((await bot.say('runs acme')).card)).toContain(expected);
   expect(text((await bot.say('status acme')).card)).toContain(expected);
-  expect(await cli(['runs', 'acme'])).toContain(expected);
+  expect((await cli(['runs', 'acme'])).out).toContain(expected);
 }, 180_000);
+
+test('on a terminal, kb4sync apply asks for the archive count instead of refusing; a wrong one applies nothing', async () => {
+  const writes = () => world.sandbox.knowbe4.account('globex').controls.requestCount({ method: 'PATCH' }) + world.sandbox.knowbe4.account('globex').controls.requestCount({ method: 'POST' });
+  const before = writes();
+  const { out, exitCode } = await cli(['apply', 'globex'], '349');
+  expect(out).toContain('The guard holds this plan: it archives 350 users. Type 350 to apply it anyway');
+  expect(out).toContain('Nothing applied: type 350 to confirm.');
+  expect(exitCode).toBe(3);
+  expect(writes()).toBe(before);
+}, 120_000);
