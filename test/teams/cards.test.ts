@@ -155,6 +155,12 @@ describe('previewCard', () => {
     expect(textOf(preview(40))).not.toContain('Blocked');
   });
 
+  it('puts thousands separators in the guard reasons', () => {
+    const plan = bigPlan(40, { blocked: true });
+    plan.guard = { status: 'blocked', archiveCount: 5, reasons: ['Would archive 15.6% of 2250 active KnowBe4 users; the limit is 10%'] };
+    expect(textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }))).toContain('15.6% of 2,250 active');
+  });
+
   it('shows a refused confirmation beside the box', () => {
     const card = previewCard(bigPlan(40, { blocked: true }), { planId: 'p', digest: 'd', ...URLS, confirmError: 'Not applied: type 5 to confirm.' });
     const guardBox = findAll(card, (n) => n.style === 'attention')[0];

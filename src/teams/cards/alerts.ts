@@ -2,7 +2,7 @@
 import type { Report } from '../../sync';
 import { RUN_LOOK, type RunListStatus } from './lists';
 import { capRows, render, renderWithin, type CardJson } from './render';
-import { moreText, plain } from './text';
+import { moreText, plain, withSeparators } from './text';
 
 export interface FailureAlertInput {
   companyId: string;
@@ -48,7 +48,7 @@ export function guardAlertCard(input: GuardAlertInput): CardJson {
     planId: input.planId,
     archiveCount: input.archiveCount.toLocaleString('en-US'),
     archiveNoun: input.archiveCount === 1 ? 'user' : 'users',
-    reasons: input.reasons.slice(0, 5).map((r) => ({ text: plain(r, 200) })),
+    reasons: input.reasons.slice(0, 5).map((r) => ({ text: plain(withSeparators(r), 200) })),
   });
 }
 

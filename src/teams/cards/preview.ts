@@ -22,7 +22,7 @@ import {
 } from '../../sync';
 import { messageCard } from './messages';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
-import { cardTime, plain, plural, withoutIds } from './text';
+import { cardTime, plain, plural, withoutIds, withSeparators } from './text';
 
 const previewOptionsSchema = z.object({
   planId: z.string().min(1),
@@ -123,7 +123,7 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       blocked: blocked !== null,
       archiveCount: (blocked?.archiveCount ?? counts.leavers).toLocaleString('en-US'),
       archiveNoun: (blocked?.archiveCount ?? counts.leavers) === 1 ? 'user' : 'users',
-      guardReasons: (blocked?.reasons ?? []).slice(0, 3).map((r) => ({ text: plain(r, 160) })),
+      guardReasons: (blocked?.reasons ?? []).slice(0, 3).map((r) => ({ text: plain(withSeparators(r), 160) })),
       confirmError: plain(opts.confirmError ?? '', 200),
       hasConfirmError: Boolean(opts.confirmError),
       applyHere: canApply && blocked === null,

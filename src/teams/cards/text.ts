@@ -50,3 +50,8 @@ export function cardTime(iso: string): string {
   const t = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `{{DATE(${t}, SHORT)}} at {{TIME(${t})}}`;
 }
+
+/** Thousands separators for the bare counts in a sentence from the core ("of 2250 active" → "of 2,250 active"). */
+export function withSeparators(text: string): string {
+  return text.replace(/(?<![\d.,])\d{4,}(?![\d.,]*\d)/g, (n) => Number(n).toLocaleString('en-US'));
+}
