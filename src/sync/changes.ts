@@ -10,7 +10,7 @@
  *   admin sees nothing change, so neither the before nor the after is ever shown.
  */
 import type { AttributeChange, Operation, Plan } from './model';
-import { nameKey } from './names';
+import { existingKey, newKey } from './names';
 
 export type PeopleSection = 'joiners' | 'leavers' | 'renamed' | 'returning' | 'details' | 'linked';
 
@@ -30,7 +30,7 @@ export interface PersonChange {
   name: string | null;
   /** The login address; for a rename, the new one. */
   address: string;
-  /** What changes. Joiners: the values they are created with (before null). Leavers, returning and linked: none. */
+  /** What changes. Joiners: the values they are created with (before null). Leavers, returning and linked: none. Empty when asked for without fields. */
   changes: FieldChange[];
   /** Why, in the operation's words ("No longer in Microsoft 365", …). */
   reason: string;
@@ -56,15 +56,17 @@ const visible = (changes: readonly AttributeChange[]) => changes.filter((c) => c
  * The plan's operations (or a subset: the ones a run did) as people and groups, people in section
  * order and within a section in plan order.
  */
-export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations: readonly Operation[] = plan.operations): PlanChanges {
+export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations: readonly Operation[] = plan.operations, options: { fields?: boolean } = {}): PlanChanges {
+  // Counting needs the entries, not their field changes: a 100,000-person first run skips a million objects.
+  const fields = options.fields ?? true;
   const names = plan.names ?? {};
-  const nameOf = (address: string) => names[nameKey(address)] ?? null;
+  const nameOf = (key: string) => names[key] ?? null;
   const bySection = new Map<PeopleSection, Map<string, PersonChange>>(PEOPLE_SECTIONS.map((s) => [s, new Map()]));
   const entry = (section: PeopleSection, key: string, address: string, reason: string): PersonChange => {
     const people = bySection.get(section) as Map<string, PersonChange>;
     let person = people.get(key);
     if (!person) {
-      person = { section, name: nameOf(address), address, changes: [], reason };
+      person = { section, name: nameOf(key), address, changes: [], reason };
       people.set(key, person);
     }
     return person;
@@ -78,28 +80,35 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
   for (const op of operations) {
     switch (op.kind) {
       case 'create':
-        entry('joiners', op.sourceId, op.userName, op.reason).changes.push(
-          ...Object.entries(op.values).map(([field, after]) => ({ field, before: null, after: after ?? null })),
-        );
+        {
+          const joiner = entry('joiners', newKey(op.sourceId), op.userName, op.reason);
+          if (fields) joiner.changes.push(...Object.entries(op.values).map(([field, after]) => ({ field, before: null, after: after ?? null })));
+        }
         break;
       case 'archive':
-        entry('leavers', op.targetId, op.userName, op.reason);
+        entry('leavers', existingKey(op.targetId), op.userName, op.reason);
         break;
       case 'rename':
-        entry('renamed', op.targetId, op.to, op.reason).changes.push({ field: 'email', before: op.from, after: op.to });
+        entry('renamed', existingKey(op.targetId), op.to, op.reason).changes.push({ field: 'email', before: op.from, after: op.to });
         break;
       case 'reactivate':
-        entry('returning', op.targetId, op.userName, op.reason);
+        entry('returning', existingKey(op.targetId), op.userName, op.reason);
         break;
       case 'update': {
         const shown = visible(op.changes);
-        if (shown.length === 0) entry('linked', op.targetId, op.userName, op.reason);
-        else entry('details', op.targetId, op.userName, op.reason).changes.push(...shown.map((c) => ({ field: c.attribute, before: c.before, after: c.after })));
+        if (shown.length === 0) entry('linked', existingKey(op.targetId), op.userName, op.reason);
+        else {
+          const person = entry('details', existingKey(op.targetId), op.userName, op.reason);
+          if (fields) person.changes.push(...shown.map((c) => ({ field: c.attribute, before: c.before, after: c.after })));
+        }
         break;
       }
       case 'setManager':
         // A joiner's first manager is part of joining, not a change of details.
-        if (op.user.kind === 'existing') entry('details', op.user.targetId, op.userName, op.reason).changes.push({ field: 'manager', before: op.before, after: op.after });
+        if (op.user.kind === 'existing') {
+          const person = entry('details', existingKey(op.user.targetId), op.userName, op.reason);
+          if (fields) person.changes.push({ field: 'manager', before: op.before, after: op.after });
+        }
         break;
       case 'addToGroup':
         group(op.groupName).added.push(op.userName);

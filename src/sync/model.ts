@@ -290,8 +290,9 @@ export interface Plan {
   /** Records adopted in this plan (absent when none, and in older stored plans). */
   takeovers?: Takeover[];
   /**
-   * Display names of the people the operations and conflicts touch, by lower-cased address
-   * (absent when none, and in older stored plans): what cards and exports show beside an address.
+   * Display names of the people the operations and conflicts touch, by the person's reference
+   * ('t:<KnowBe4 id>' for an existing record, 's:<Entra id>' for one the plan creates; absent when
+   * none, and in older stored plans): what cards and exports show beside an address.
    */
   names?: Record<string, string>;
   guard: GuardResult;

@@ -22,52 +22,60 @@ export function targetName(user: TargetUser): string {
   return (user.values.displayName ?? '').trim() || joined(user.values.givenName, user.values.familyName);
 }
 
-/** The key a name is filed under: the lower-cased address. */
-export const nameKey = (address: string) => address.toLowerCase();
+/** The key a name is filed under: the person's reference, as `refKey` writes it ('t:<KnowBe4 id>', 's:<Entra id>'). */
+export const existingKey = (targetId: string) => `t:${targetId}`;
+export const newKey = (sourceId: string) => `s:${sourceId}`;
 
 export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> {
-  const names: Record<string, string> = {};
-  const put = (address: string | null, name: string) => {
-    if (address === null || name === '') return;
-    const key = nameKey(address);
-    if (!(key in names)) names[key] = name;
+  // A Map while collecting (a plain object of 100,000 keys is slow to probe), an object to store.
+  // Keys are ids, not addresses: nothing to lower-case for each of a large plan's operations.
+  const names = new Map<string, string>();
+  const seen = new Set<string>();
+  const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
+  const put = (key: string, name: string) => {
+    if (name !== '') names.set(key, name);
   };
-  const bySource = (address: string | null, id: string | null) => {
-    const user = id === null ? undefined : from.sourceById(id);
-    if (user) put(address, sourceName(user));
+  const bySource = (id: string) => {
+    const key = newKey(id);
+    if (!fresh(key)) return;
+    const user = from.sourceById(id);
+    if (user) put(key, sourceName(user));
   };
-  const byTarget = (address: string | null, id: string) => {
-    const user = from.targetById(id);
-    if (user) put(address, targetName(user));
+  const byTarget = (targetId: string, sourceId: string | null) => {
+    const key = existingKey(targetId);
+    if (!fresh(key)) return;
+    // Microsoft 365's name is the one the record is about to get; KnowBe4's when there is none.
+    const source = sourceId === null ? undefined : from.sourceById(sourceId);
+    const target = source ? undefined : from.targetById(targetId);
+    put(key, source ? sourceName(source) : target ? targetName(target) : '');
   };
   for (const op of operations) {
     switch (op.kind) {
       case 'createGroup':
         break;
-      case 'create':
-        bySource(op.userName, op.sourceId);
-        put(op.userName, joined(op.values.givenName, op.values.familyName));
+      case 'create': {
+        const key = newKey(op.sourceId);
+        if (!fresh(key)) break;
+        const user = from.sourceById(op.sourceId);
+        put(key, (user ? sourceName(user) : '') || joined(op.values.givenName, op.values.familyName));
         break;
+      }
       case 'rename':
-        bySource(op.to, op.sourceId);
-        bySource(op.from, op.sourceId);
-        break;
       case 'reactivate':
       case 'update':
-        bySource(op.userName, op.sourceId);
-        byTarget(op.userName, op.targetId);
+        byTarget(op.targetId, op.sourceId);
         break;
       case 'setManager':
       case 'addToGroup':
-        if (op.user.kind === 'new') bySource(op.userName, op.user.sourceId);
-        else byTarget(op.userName, op.user.targetId);
+        if (op.user.kind === 'new') bySource(op.user.sourceId);
+        else byTarget(op.user.targetId, null);
         break;
       case 'removeFromGroup':
       case 'archive':
-        byTarget(op.userName, op.targetId);
+        byTarget(op.targetId, null);
         break;
     }
   }
-  for (const c of conflicts) for (const u of c.sourceUsers) bySource(u.address, u.id);
-  return names;
+  for (const c of conflicts) for (const u of c.sourceUsers) bySource(u.id);
+  return Object.fromEntries(names);
 }

@@ -34,7 +34,7 @@ export interface PeopleCounts {
  * to count a result the same way). The entries are `planChanges`', so a count and its list agree.
  */
 export function countPeople(plan: Pick<Plan, 'operations' | 'conflicts' | 'names'>, operations: readonly Operation[] = plan.operations): PeopleCounts {
-  const { people, groups } = planChanges(plan, operations);
+  const { people, groups } = planChanges(plan, operations, { fields: false });
   const count = (section: PeopleSection) => people.filter((p) => p.section === section).length;
   let groupAdditions = 0;
   let groupRemovals = 0;

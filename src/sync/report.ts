@@ -4,7 +4,7 @@
  */
 import { attributeCategory } from './attributes';
 import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
-import { nameKey } from './names';
+import { existingKey } from './names';
 import { countPeople, type PeopleCounts } from './people';
 
 /** What became of one operation when a plan was applied. */
@@ -147,7 +147,7 @@ export function buildReport(input: ReportInput): Report {
       };
     }),
     users_archived: archived.map((op) => {
-      const name = plan.names?.[nameKey(op.userName)];
+      const name = plan.names?.[existingKey(op.targetId)];
       return { email: op.userName, reason: op.reason, last_m365_sync: input.lastSeen?.get(op.targetId) ?? null, ...(name ? { name } : {}) };
     }),
     attribute_updates: {
