@@ -34,6 +34,8 @@ export interface PersonChange {
   changes: FieldChange[];
   /** Why, in the operation's words ("No longer in Microsoft 365", …). */
   reason: string;
+  /** The ids of the operations behind this entry, for exports and audits (never shown on a card); empty without fields. */
+  operationIds: string[];
 }
 
 export interface GroupChange {
@@ -62,13 +64,15 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
   const names = plan.names ?? {};
   const nameOf = (key: string) => names[key] ?? null;
   const bySection = new Map<PeopleSection, Map<string, PersonChange>>(PEOPLE_SECTIONS.map((s) => [s, new Map()]));
+  let current = '';
   const entry = (section: PeopleSection, key: string, address: string, reason: string): PersonChange => {
     const people = bySection.get(section) as Map<string, PersonChange>;
     let person = people.get(key);
     if (!person) {
-      person = { section, name: nameOf(key), address, changes: [], reason };
+      person = { section, name: nameOf(key), address, changes: [], reason, operationIds: [] };
       people.set(key, person);
     }
+    if (fields) person.operationIds.push(current);
     return person;
   };
   const groups = new Map<string, GroupChange>();
@@ -78,6 +82,7 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
     return g;
   };
   for (const op of operations) {
+    current = op.id;
     switch (op.kind) {
       case 'create':
         {

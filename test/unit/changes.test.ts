@@ -38,6 +38,9 @@ test('each person once per section, with their display name, and no ids in the w
     ]),
   );
   for (const line of lines) expect(line).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  // Each entry names the operations behind it (for the CSV's id column), and no operation is lost.
+  const ids = new Set(p.operations.map((o) => o.id));
+  for (const c of people) expect(c.operationIds.length > 0 && c.operationIds.every((id) => ids.has(id))).toBe(true);
   expect(groups.map(groupLine)).toEqual([expect.stringMatching(/^All Employees: \+\d+$/)]);
 });
 
