@@ -3,3 +3,4 @@ export * from './ports';
 export * from './service';
 export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type ExecuteOptions, type Progress } from './executor';
 export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
+export type { AuditFacts } from './audit';

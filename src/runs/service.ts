@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompanyConfig } from '../config';
 import { startApply } from './apply';
-import { audit } from './audit';
+import { audit, type AuditFacts } from './audit';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
@@ -98,6 +98,24 @@ export class RunService {
    */
   shutdown(graceMs = this.settings.shutdownGraceMs): Promise<{ inFlight: number; settled: boolean }> {
     return this.life.shutdown(graceMs);
+  }
+
+  /**
+   * Pauses or resumes a company's schedule; resuming also clears its failure count, so the
+   * auto-pause starts counting afresh. Audited like every change.
+   */
+  async setPaused(companyId: string, paused: boolean, actor: Actor): Promise<void> {
+    const company = this.company(companyId);
+    await this.ctx.deps.store.updateCompanyState(company.id, paused ? { paused: true } : { paused: false, consecutiveFailures: 0 });
+    await audit(this.ctx, actor, paused ? 'pause' : 'resume', { companyId: company.id, planId: null, runId: null, outcome: 'ok', detail: {} });
+  }
+
+  /**
+   * Records what an entry did or refused outside the service's own jobs (an authorization refusal
+   * in Teams, an onboarding): one audit trail, written in one place.
+   */
+  audit(actor: Actor, action: string, entry: AuditFacts): Promise<void> {
+    return audit(this.ctx, actor, action, entry);
   }
 
   /**

@@ -165,4 +165,20 @@ describe.each(testDatabases())('runs on $name', (database) => {
     expect(result.error).not.toContain(TOKEN);
     expect((await store.getCompanyState('acme')).consecutiveFailures).toBeGreaterThanOrEqual(1);
   });
+  test('pause and resume are the service\'s to write and audit; resuming clears the failure count', async () => {
+    const runs = service();
+    await store.updateCompanyState('acme', { paused: false, consecutiveFailures: 2 });
+    await runs.setPaused('acme', true, ADMIN);
+    expect(await store.getCompanyState('acme')).toMatchObject({ paused: true, consecutiveFailures: 2 });
+    await runs.setPaused('acme', false, ADMIN);
+    expect(await store.getCompanyState('acme')).toMatchObject({ paused: false, consecutiveFailures: 0 });
+    const trail = await store.listAudit({ companyId: 'acme', limit: 2 });
+    expect(trail.map((e) => [e.action, e.outcome, e.actorId, e.via])).toEqual(
+      expect.arrayContaining([
+        ['pause', 'ok', ADMIN.id, 'cli'],
+        ['resume', 'ok', ADMIN.id, 'cli'],
+      ]),
+    );
+    await expect(runs.setPaused('nope', true, ADMIN)).rejects.toMatchObject({ reason: 'unknown-company' });
+  });
 });

@@ -30,7 +30,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
   const allowed = CHANGES.has(action.verb) ? mayChange(config, who) : tenantAllowed(config, who);
   if (!allowed.ok) {
     const { companyId, planId } = subject(action);
-    await store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: action.verb, companyId, planId, runId: null, outcome: 'refused', via: 'teams', detail: { reason: allowed.reason } });
+    await deps.service.audit(actorOf(who), action.verb, { companyId, planId, runId: null, outcome: 'refused', detail: { reason: allowed.reason } });
     return views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' });
   }
   try {
