@@ -2,5 +2,5 @@
 export * from './ports';
 export * from './service';
 export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type ExecuteOptions, type Progress } from './executor';
-export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
+export { decide, type Reconciled, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
 export type { AuditFacts } from './audit';

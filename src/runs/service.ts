@@ -10,6 +10,7 @@ import { startApply } from './apply';
 import { audit, type AuditFacts } from './audit';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
+import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
 import { resume } from './resume';
 import { syncUser } from './syncUser';
 import {
@@ -64,6 +65,16 @@ export class RunService {
     if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
     const company = this.company(companyId);
     return this.previews.run(company.id, () => preview(this.ctx, company.id, actor));
+  }
+
+  /**
+   * The one reconcile entry of the scheduler, the bot and the CLI: a fresh preview, and whether
+   * it is in step, blocked by the guard (alert), for a person to approve (ask), or to apply now.
+   * Each caller then acts in its own medium.
+   */
+  async reconcile(companyId: string, actor: Actor, policy: ReconcilePolicy): Promise<Reconciled> {
+    const fresh = await this.preview(companyId, actor);
+    return { preview: fresh, decision: decide(fresh.plan, policy) };
   }
 
   /**

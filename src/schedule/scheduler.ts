@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, decide, RunInterrupted, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, RunInterrupted, type RunService, type RunStore } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;
@@ -154,9 +154,8 @@ export class Scheduler {
     const { service, store, notifier } = this.deps;
     const ref = { id: company.id, name: company.name };
     try {
-      const preview = await service.preview(company.id, SCHEDULE_ACTOR);
       // Scheduled runs never release a guard: only an admin's typed count does.
-      const decision = decide(preview.plan, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
+      const { preview, decision } = await service.reconcile(company.id, SCHEDULE_ACTOR, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
       switch (decision.kind) {
         case 'guard-blocked':
           await store.updateCompanyState(company.id, { consecutiveFailures: 0 });

@@ -9,7 +9,7 @@ import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
 import { parseCardAction, type CardAction } from './cardActions';
-import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
+import { actorOf, companiesOf, freshPreviewCard, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
 import { setPaused } from './pause';
 
@@ -46,8 +46,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const stored = await store.getPlan(action.data.planId);
         if (!stored) break;
         if (stored.status !== 'pending' || stored.expiresAt <= now(deps)) {
-          const preview = await deps.service.preview(stored.companyId, actorOf(who));
-          return previewCardOf(deps, preview);
+          return await freshPreviewCard(deps, stored.companyId, who);
         }
         return previewCardOf(deps, stored);
       }
@@ -56,8 +55,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const company = companiesOf(deps).find((c) => c.id === data.companyId);
         if (!company) break;
         if (data.command === 'preview') {
-          const preview = await deps.service.preview(company.id, actorOf(who));
-          return previewCardOf(deps, preview);
+          return await freshPreviewCard(deps, company.id, who);
         }
         // setPaused checks the admin list itself, and audits a refusal.
         if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);
