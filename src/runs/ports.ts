@@ -143,8 +143,11 @@ export interface CompanyState {
 export interface RunStore extends OperationJournal {
   savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
   getPlan(planId: string): Promise<StoredPlan | null>;
-  /** pending → applying, atomically, once; refuses an expired or already used plan. */
-  claimPlanForApply(planId: string, now: Date): Promise<ClaimResult>;
+  /**
+   * pending → applying, atomically, once; refuses an expired or already used plan. `approved`,
+   * when given, is the plan as approved (a guard release recorded), stored in the same statement.
+   */
+  claimPlanForApply(planId: string, now: Date, approved?: Plan): Promise<ClaimResult>;
   setPlanStatus(planId: string, status: PlanStatus): Promise<void>;
   /** Plans left in `applying` (a crash): candidates for resume. */
   plansInStatus(status: PlanStatus): Promise<StoredPlan[]>;

@@ -52,10 +52,10 @@ export async function getPlan(db: Kysely<Database>, planId: string): Promise<Sto
   return row ? toStoredPlan(row) : null;
 }
 
-export async function claimPlanForApply(db: Kysely<Database>, planId: string, now: Date): Promise<ClaimResult> {
+export async function claimPlanForApply(db: Kysely<Database>, planId: string, now: Date, approved?: Plan): Promise<ClaimResult> {
   const claimed = await db
     .updateTable('plans')
-    .set({ status: 'applying' })
+    .set({ status: 'applying', ...(approved ? { plan_json: encodePlan(approved) } : {}) })
     .where('id', '=', planId)
     .where('status', '=', 'pending')
     .where('expires_at', '>', iso(now))

@@ -37,8 +37,8 @@ export class KyselyRunStore implements RunStore {
   getPlan(planId: string): Promise<StoredPlan | null> {
     return plans.getPlan(this.db, planId);
   }
-  claimPlanForApply(planId: string, now: Date): Promise<ClaimResult> {
-    return plans.claimPlanForApply(this.db, planId, now);
+  claimPlanForApply(planId: string, now: Date, approved?: Plan): Promise<ClaimResult> {
+    return plans.claimPlanForApply(this.db, planId, now, approved);
   }
   setPlanStatus(planId: string, status: PlanStatus): Promise<void> {
     return plans.setPlanStatus(this.db, planId, status);

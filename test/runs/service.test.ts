@@ -128,6 +128,18 @@ describe.each(testDatabases())('runs on $name', (database) => {
     expect((await runs.reconcile('acme', ADMIN, { approved: false, confirmArchive: 3 })).decision).toEqual({ kind: 'ask' });
   });
 
+  test('the guard release an admin typed is recorded in the stored plan that runs, under the digest they saw', async () => {
+    const runs = service();
+    const preview = await runs.preview('acme', ADMIN);
+    expect((await store.getPlan(preview.planId))?.plan.guardRelease).toBeUndefined();
+    const result = await runs.apply(preview.planId, ADMIN, { confirmArchive: 3, digest: preview.digest });
+    expect(result.status).toBe('succeeded');
+    const stored = await store.getPlan(preview.planId);
+    expect(stored?.plan.guardRelease).toEqual({ archiveCount: 3, by: ADMIN.id });
+    expect(stored?.digest).toBe(preview.digest);
+    expect(stored?.plan.operations).toEqual(preview.plan.operations);
+  });
+
   test('a blocked plan is refused without the exact confirmation, and nothing is written', async () => {
     const runs = service();
     const preview = await runs.preview('acme', ADMIN);
