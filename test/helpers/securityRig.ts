@@ -40,6 +40,8 @@ export interface SecurityRig {
   service: Service;
   bot: BotClient;
   footprint(): Promise<Footprint>;
+  /** Stores, through the store's port, a copy of `planId` whose hour has passed; its new id. */
+  expiredCopyOf(planId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,13 @@ export async function startSecurityRig(options: RigOptions = {}): Promise<Securi
     service,
     bot,
     footprint,
+    async expiredCopyOf(planId: string) {
+      const stored = await app.store.getPlan(planId);
+      if (!stored) throw new Error(`no stored plan ${planId}`);
+      const expiresAt = new Date(Date.now() - 1000);
+      const { companyId, kind, plan, digest, requestedBy } = stored;
+      return app.store.savePlan({ companyId, kind, plan, digest, requestedBy, createdAt: new Date(expiresAt.getTime() - 3_600_000), expiresAt });
+    },
     async stop() {
       await service.stop();
       await app.close();
