@@ -15,6 +15,7 @@ export interface SchedulerDeps {
   service: RunService;
   store: RunStore;
   notifier: Notifier;
+  /** A failure in words an admin can act on (notify's describeProblem). */
   describe: (error: unknown) => ProblemDescription;
   log: Logger;
   clock?: () => Date;

@@ -5,11 +5,8 @@
  * shutdown stops at a safe point and hands the plan over at once; a second preview of a company
  * already previewing gets the one in progress.
  */
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
-import { ApplyRefused, RunInterrupted, RunService, type Actor } from '../../src/runs/service';
+import { ApplyRefused, RunInterrupted, type Actor, type RunDeps } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { addressKey } from '../../src/sync';
@@ -17,26 +14,14 @@ import { describeProblem, MemoryNotifier } from '../../src/notify';
 import { Housekeeping } from '../../src/schedule';
 import { src } from '../helpers/builders';
 import { FixtureSource } from '../helpers/fixtureSource';
+import { acmeConfig, acmeService } from '../helpers/runService';
 import { testDatabases } from '../helpers/stores';
 
 const TOKEN = 'interrupted-token';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'teams' };
 const people = Array.from({ length: 60 }, (_, i) => src({ mail: `person${i}@acme.com`, fields: { givenName: `P${i}`, surname: 'Stale', department: 'Sales' } }));
 
-function configFor(scimUrl: string) {
-  return parseConfig({
-    admins: [{ aadObjectId: ADMIN.id }],
-    companies: [
-      {
-        id: 'acme',
-        name: 'Acme Corp',
-        m365: { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000001', clientSecretEnv: 'UNUSED' },
-        knowbe4: { scimUrl, scimTokenEnv: 'UNUSED', requestsPerSecond: 1000, maxConcurrency: 2 },
-        groups: { default: 'All Staff' },
-      },
-    ],
-  });
-}
+const configFor = (scimUrl: string) => acmeConfig(ADMIN.id!, scimUrl, { knowbe4: { requestsPerSecond: 1000, maxConcurrency: 2 }, groups: { default: 'All Staff' } });
 
 const writes = (kb4: Knowbe4Sandbox) => kb4.controls.requests({ api: 'scim' }).filter((r) => r.method !== 'GET').length;
 const until = async (check: () => boolean | Promise<boolean>) => {
@@ -49,21 +34,8 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
   let now: Date;
   let source: FixtureSource;
 
-  const service = (settings: ConstructorParameters<typeof RunService>[0]['settings'] = {}) => {
-    const config = configFor(kb4.url);
-    const company = config.companies[0]!;
-    return new RunService({
-      config,
-      store,
-      log: createLogger({ level: 'silent' }),
-      clock: () => now,
-      settings: { leaseTtlMs: 600, concurrency: 2, ...settings },
-      connectors: {
-        source: () => source,
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 2 }), sleep: async () => undefined }),
-      },
-    });
-  };
+  const service = (settings: RunDeps['settings'] = {}) =>
+    acmeService({ config: configFor(kb4.url), store, clock: () => now, source: () => source, scimToken: TOKEN, parallel: 2, settings: { leaseTtlMs: 600, concurrency: 2, ...settings } });
   const everyoneOnce = () => {
     const keys = kb4.controls.users().map((u) => addressKey(String(u.userName)));
     expect(new Set(keys).size).toBe(keys.length);

@@ -4,16 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/observability/log';
-import { ApplyRefused, RunService, type Actor } from '../../src/runs/service';
+import { ApplyRefused, type Actor } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { addressKey } from '../../src/sync';
 import { FixtureSource } from '../helpers/fixtureSource';
+import { acmeConfig, acmeService } from '../helpers/runService';
 import { testDatabases } from '../helpers/stores';
 
 const FIX = join(__dirname, '..', 'fixtures');
@@ -21,24 +18,15 @@ const TOKEN = 'scim-token-for-tests';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
 const kb4Fixture = JSON.parse(readFileSync(join(FIX, 'kb4.json'), 'utf8')) as { users: { Resources: SeedUser[] }; groups: SeedGroup[] };
 
-function configFor(scimUrl: string, removeStaleUsers = true) {
-  return parseConfig({
-    admins: [{ aadObjectId: ADMIN.id }],
-    companies: [
-      {
-        id: 'acme',
-        name: 'Acme Corp',
-        m365: { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000001', clientSecretEnv: 'UNUSED' },
-        knowbe4: { scimUrl, scimTokenEnv: 'ACME_KB4_SCIM_TOKEN', requestsPerSecond: 200, maxConcurrency: 4 },
-        scope: { licenses: ['SPE_E3', 'O365_BUSINESS_PREMIUM'], exclude: ['svc-*@acmecorp.com'] },
-        attributes: { customField1: 'employeeId' },
-        groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering', Finance: 'Finance' } },
-        removeStaleUsers,
-        guard: { maxArchive: 10, maxArchivePercent: 10 },
-      },
-    ],
+const configFor = (scimUrl: string, removeStaleUsers = true) =>
+  acmeConfig(ADMIN.id!, scimUrl, {
+    knowbe4: { scimTokenEnv: 'ACME_KB4_SCIM_TOKEN', requestsPerSecond: 200, maxConcurrency: 4 },
+    scope: { licenses: ['SPE_E3', 'O365_BUSINESS_PREMIUM'], exclude: ['svc-*@acmecorp.com'] },
+    attributes: { customField1: 'employeeId' },
+    groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering', Finance: 'Finance' } },
+    removeStaleUsers,
+    guard: { maxArchive: 10, maxArchivePercent: 10 },
   });
-}
 
 describe.each(testDatabases())('runs on $name', (database) => {
   let sandbox: Knowbe4Sandbox;
@@ -46,31 +34,20 @@ describe.each(testDatabases())('runs on $name', (database) => {
   let now: Date;
   let source: FixtureSource;
 
-  const service = (opts: { removeStaleUsers?: boolean } = {}) => {
-    const config = configFor(sandbox.url, opts.removeStaleUsers ?? true);
-    const company = config.companies[0]!;
-    return new RunService({
-      config,
+  const service = (opts: { removeStaleUsers?: boolean } = {}) =>
+    acmeService({
+      config: configFor(sandbox.url, opts.removeStaleUsers ?? true),
       store,
-      log: createLogger({ level: 'silent' }),
       clock: () => now,
-      connectors: {
-        source: () => source,
-        target: () =>
-          Kb4ScimClient.forCompany(company, new Secret(TOKEN), {
-            limiter: new Bottleneck({ maxConcurrent: 4 }),
-            retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
-            sleep: async () => undefined,
-          }),
-      },
+      source: () => source,
+      scimToken: TOKEN,
+      parallel: 4,
+      retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
     });
-  };
 
-  beforeAll(async () => {
-    store = new KyselyRunStore((await database.open()).db);
-  });
   afterAll(() => database.cleanup());
   beforeEach(async () => {
+    store = new KyselyRunStore((await database.openFresh()).db);
     now = new Date('2026-11-24T02:00:00Z');
     source = FixtureSource.fromFile(join(FIX, 'm365.json'));
     sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(kb4Fixture.users.Resources), groups: structuredClone(kb4Fixture.groups) });
