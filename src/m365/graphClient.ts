@@ -1,16 +1,16 @@
 /**
  * The Graph client the source adapter reads through: @microsoft/microsoft-graph-client with our
- * own middleware chain — bearer token from TokenCredentialAuthenticationProvider, bounded retries
- * that honour Retry-After (with an injectable sleep, so tests never wait), a request counter, and
- * the SDK's HTTPMessageHandler (fetch).
+ * own middleware chain — bearer token from TokenCredentialAuthenticationProvider, the one retry
+ * policy of shared/retry.ts (bounded, Retry-After honoured, an injectable sleep so tests never
+ * wait), a request counter, and the SDK's HTTPMessageHandler (fetch).
  *
  * Why not the SDK's AuthenticationHandler/RetryHandler: the former only attaches tokens to https
- * Graph hosts (the loopback sandbox is http), and the latter retries only 429/503/504 with a real
- * timer and cannot report how many attempts it made.
+ * Graph hosts (the loopback sandbox is http), and the latter has a retry policy of its own
+ * (429/503/504, a real timer) and cannot report how many attempts it made.
  */
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { retrying, isRetryable, type Failure } from '../shared';
+import { isRetryable, retrying, type Failure } from '../shared';
 import type { M365Error } from './errors';
 
 export interface RetryOptions {
