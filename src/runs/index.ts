@@ -1,5 +1,6 @@
 /** Runs: preview, apply, resume and `sync user` over the ports the adapters implement. */
 export * from './ports';
+export * from './deltaPorts';
 export * from './service';
 export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type ExecuteOptions, type Progress } from './executor';
 export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';

@@ -23,7 +23,7 @@ async function round(first: string): Promise<{ items: Record<string, unknown>[];
   const items: Record<string, unknown>[] = [];
   let next: string | undefined = first;
   for (let pages = 1; ; pages++) {
-    const res = await graph(next);
+    const res = await graph(next!);
     expect(res.status).toBe(200);
     items.push(...(res.json.value ?? []));
     const delta = res.json['@odata.deltaLink'] as string | undefined;
