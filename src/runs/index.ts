@@ -4,3 +4,4 @@ export * from './deltaPorts';
 export * from './service';
 export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type ExecuteOptions, type Progress } from './executor';
 export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
+export { deltaLease, LIGHT_ACTOR, type LightRunResult, type LightPerson } from './lightRun';

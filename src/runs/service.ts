@@ -12,6 +12,7 @@ import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
 import { syncUser } from './syncUser';
+import { lightRun, refreshDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
   ApplyRefused,
   DEFAULT_RUN_SETTINGS,
@@ -85,6 +86,23 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /** Applies only what changed in Microsoft 365 since the company's delta links (see lightRun.ts). */
+  lightRun(companyId: string): Promise<LightRunResult> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
+    return lightRun(this.ctx, (planId, who, o) => this.apply(planId, who, o), this.company(companyId).id);
+  }
+
+  /** Runs the nightly read and apply holding the company's delta lease (no light run meanwhile). */
+  withDeltaLease<T>(companyId: string, work: () => Promise<T>): Promise<T> {
+    return withDeltaLease(this.ctx, this.company(companyId).id, this.settings.leaseTtlMs * 2, work);
+  }
+
+  /** Fresh delta links for the company, without reading the directory; false when it has no delta reads. */
+  refreshDeltaLinks(companyId: string): Promise<boolean> {
+    return refreshDeltaLinks(this.ctx, this.company(companyId).id);
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */

@@ -4,6 +4,7 @@ import type { Config, CompanyConfig } from '../config';
 import type { Logger, Metrics } from '../observability';
 import type { Plan, Report } from '../sync';
 import type { Progress } from './executor';
+import type { DeltaLinkStore } from './deltaPorts';
 import type { Connectors, RunStore, RunTrigger } from './ports';
 
 export interface RunSettings {
@@ -50,6 +51,8 @@ export interface RunDeps {
   holder?: string;
   /** Errors that must stop an apply at once (revoked or expired credentials). */
   isFatal?: (error: unknown) => boolean;
+  /** Where each company's Graph delta links are kept; without it there is no light run. */
+  deltaLinks?: DeltaLinkStore;
 }
 
 export interface Actor {
