@@ -157,10 +157,15 @@ export async function withDeltaLease<T>(ctx: RunContext, companyId: string, wait
   }
 }
 
-/** The nightly run's part: links for the directory as it is now, taken before its full read. */
-export async function refreshDeltaLinks(ctx: RunContext, companyId: string): Promise<boolean> {
+/**
+ * The nightly run's part: links for the directory as it is now, taken before its full read, and
+ * kept (by calling the result) only once that run has applied: a failed night leaves the light
+ * runs on their older links, so nothing between them and the night is skipped.
+ */
+export async function prepareDeltaLinks(ctx: RunContext, companyId: string): Promise<(() => Promise<void>) | null> {
   const delta = ctx.deps.connectors.source(companyId).delta;
-  if (!ctx.deps.deltaLinks || !delta) return false;
-  await ctx.deps.deltaLinks.saveDeltaLinks(companyId, await delta.latestDeltaLinks(), ctx.clock());
-  return true;
+  const store = ctx.deps.deltaLinks;
+  if (!store || !delta) return null;
+  const links = await delta.latestDeltaLinks();
+  return () => store.saveDeltaLinks(companyId, links, ctx.clock());
 }

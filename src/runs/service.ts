@@ -12,7 +12,7 @@ import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
 import { syncUser } from './syncUser';
-import { lightRun, refreshDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
+import { lightRun, prepareDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
   ApplyRefused,
   DEFAULT_RUN_SETTINGS,
@@ -100,9 +100,9 @@ export class RunService {
     return withDeltaLease(this.ctx, this.company(companyId).id, this.settings.leaseTtlMs * 2, work);
   }
 
-  /** Fresh delta links for the company, without reading the directory; false when it has no delta reads. */
-  refreshDeltaLinks(companyId: string): Promise<boolean> {
-    return refreshDeltaLinks(this.ctx, this.company(companyId).id);
+  /** Links for the directory as it is now; call the result to keep them (null: no delta reads). */
+  prepareDeltaLinks(companyId: string): Promise<(() => Promise<void>) | null> {
+    return prepareDeltaLinks(this.ctx, this.company(companyId).id);
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */

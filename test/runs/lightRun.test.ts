@@ -12,6 +12,8 @@ import { deltaLease } from '../../src/runs';
 import { RunService } from '../../src/runs/service';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
+import { MemoryNotifier } from '../../src/notify/events';
+import { Scheduler } from '../../src/schedule';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { generateKnowbe4Side, generateTenant, newHire } from '../../src/sandbox/tenants';
 import { KyselyDeltaLinkStore, KyselyRunStore } from '../../src/store';
@@ -43,8 +45,10 @@ afterAll(async () => {
   await kb4.stop();
 });
 
-function service(extra: { autoApply?: boolean; paused?: boolean } = {}): RunService {
-  const config = parseConfig({
+type Extra = { autoApply?: boolean; paused?: boolean; lightRunMinutes?: number };
+
+function configFor(extra: Extra) {
+  return parseConfig({
     companies: [
       {
         id: 'light',
@@ -53,11 +57,14 @@ function service(extra: { autoApply?: boolean; paused?: boolean } = {}): RunServ
         knowbe4: { scimUrl: kb4.url, scimTokenEnv: 'UNUSED', requestsPerSecond: 200, maxConcurrency: 4 },
         groups: { mirror: [{ id: champions.id, name: 'Champions' }] },
         removeStaleUsers: true,
-        schedule: { cron: '0 2 * * *', autoApply: extra.autoApply ?? true },
+        schedule: { cron: '0 2 * * *', autoApply: extra.autoApply ?? true, ...(extra.lightRunMinutes === undefined ? {} : { lightRunMinutes: extra.lightRunMinutes }) },
         paused: extra.paused ?? false,
       },
     ],
   });
+}
+
+function service(extra: Extra = {}, config = configFor(extra)): RunService {
   const company = config.companies[0] as CompanyConfig;
   return new RunService({
     config,
@@ -170,4 +177,54 @@ test('a refused apply keeps the links where they were, so the change is seen aga
   expect(await links.getDeltaLinks('light')).toEqual(saved);
   await store.releaseLease('company:light', 'admin-apply');
   expect(await svc.lightRun('light')).toMatchObject({ kind: 'done', people: [{ sourceId: h.id, outcome: 'applied' }], linksAdvanced: true });
+});
+
+describe('scheduled', () => {
+  const scheduler = (extra: Extra, holder: string) => {
+    const config = configFor(extra);
+    const svc = service(extra, config);
+    return new Scheduler({
+      config,
+      service: svc,
+      store,
+      notifier: new MemoryNotifier(),
+      log: createLogger({ level: 'silent' }),
+      holder,
+      describe: (e) => ({ kind: 'failure', code: 'graph-error', service: 'Microsoft 365', message: (e as Error).message, fix: null }),
+    });
+  };
+
+  test('timers only for companies that auto-apply with a period; off at 0 minutes', () => {
+    for (const [extra, expected] of [[{}, ['light']], [{ autoApply: false }, []], [{ lightRunMinutes: 0 }, []]] as const) {
+      const s = scheduler(extra, 'timers');
+      s.start();
+      expect(s.light.companies()).toEqual(expected);
+      s.stop();
+      expect(s.light.companies()).toEqual([]);
+    }
+  });
+
+  test('a tick runs once across two replicas in one period', async () => {
+    const h = hire();
+    const [a, b] = [scheduler({}, 'replica-a'), scheduler({}, 'replica-b')];
+    const [ta, tb] = await Promise.all([a.light.tick('light'), b.light.tick('light')]);
+    const ran = [ta, tb].filter((t) => t.kind === 'ran');
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatchObject({ kind: 'ran', result: { kind: 'done', people: [{ sourceId: h.id, outcome: 'applied' }] } });
+    expect([ta, tb].filter((t) => t.kind === 'claimed-elsewhere')).toHaveLength(1);
+    await store.releaseLease('light-slot:light', 'replica-a');
+    await store.releaseLease('light-slot:light', 'replica-b');
+  });
+
+  test('the nightly run keeps the links it took before its full read; a light run after it has nothing to do', async () => {
+    const svc = service();
+    const before = await links.getDeltaLinks('light');
+    const h = hire();
+    const outcome = await scheduler({}, 'nightly').runNow(svc.company('light'));
+    expect(outcome).toMatchObject({ kind: 'applied', status: 'succeeded' });
+    expect(kb4.controls.userByName(h.mail!)).toMatchObject({ externalId: h.id });
+    const after = await links.getDeltaLinks('light');
+    expect(after?.users).not.toBe(before?.users);
+    expect(await svc.lightRun('light')).toMatchObject({ kind: 'done', fullRead: null, people: [] });
+  });
 });
