@@ -68,6 +68,13 @@ export async function lightRun(ctx: RunContext, apply: ApplyPlan, companyId: str
       log.warn({ company: company.id, reason: changes.reason }, 'light run: delta links unusable, falling back to a full read');
       return await fullReadFallback(ctx, apply, company.id, changes.reason, lease);
     }
+    // Past this many people, one full read costs less than a lookup and a KnowBe4 group listing each.
+    const most = ctx.settings.lightRunMaxPeople;
+    if (changes.changed.length > most) {
+      const reason = `${changes.changed.length} people changed (more than ${most}): one full read is cheaper than a lookup each`;
+      log.info({ company: company.id, people: changes.changed.length }, 'light run: many changes, reading everything once');
+      return await fullReadFallback(ctx, apply, company.id, reason, lease);
+    }
     const people: LightPerson[] = [];
     for (const person of changes.changed) {
       const lost = lease.check();
@@ -76,7 +83,11 @@ export async function lightRun(ctx: RunContext, apply: ApplyPlan, companyId: str
     }
     // Only a run that applied everything moves on; a refused or failed person is read again next time.
     const linksAdvanced = people.every((p) => p.outcome !== 'error' && !(p.outcome === 'applied' && p.detail !== 'succeeded'));
-    if (linksAdvanced) await deltaLinks.saveDeltaLinks(company.id, changes.links, ctx.clock());
+    if (linksAdvanced) {
+      const lost = lease.check();
+      if (lost) throw lost;
+      await deltaLinks.saveDeltaLinks(company.id, changes.links, ctx.clock());
+    }
     if (changes.removedIds.length > 0) log.info({ company: company.id, removals: changes.removedIds.length }, 'light run: Entra deletions wait for the nightly run or an admin');
     const result: LightRunResult = { kind: 'done', fullRead: null, people, removalsWaiting: changes.removedIds.length, nestedGroupChanges: changes.nestedGroupChanges, fallbackOperations: 0, linksAdvanced };
     if (people.length > 0 || changes.removedIds.length > 0) {
@@ -132,7 +143,11 @@ async function fullReadFallback(ctx: RunContext, apply: ApplyPlan, companyId: st
       }
     }
   }
-  if (advanced) await (deltaLinks as NonNullable<typeof deltaLinks>).saveDeltaLinks(company.id, links, ctx.clock());
+  if (advanced) {
+    const lost = lease.check();
+    if (lost) throw lost;
+    await (deltaLinks as NonNullable<typeof deltaLinks>).saveDeltaLinks(company.id, links, ctx.clock());
+  }
   await audit(ctx, LIGHT_ACTOR, 'light-run', { companyId: company.id, planId: null, runId: null, outcome: advanced ? 'ok' : 'failed', detail: { fullRead: reason, operations: operations.length } });
   return done(applied, advanced);
 }

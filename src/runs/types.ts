@@ -27,6 +27,8 @@ export interface RunSettings {
   resumeWithinMs: number;
   /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
   appliesOff: string | null;
+  /** More people changed than this in one light run: one full read instead of a lookup each. */
+  lightRunMaxPeople: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -37,6 +39,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   shutdownGraceMs: 30_000,
   resumeWithinMs: 2 * 60 * 60_000,
   appliesOff: null,
+  lightRunMaxPeople: 100,
 };
 
 export interface RunDeps {

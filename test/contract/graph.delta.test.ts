@@ -135,3 +135,14 @@ test('refuses the query shapes Graph refuses on delta', async () => {
   const usersToken = new URL(deltaLink).searchParams.get('$deltatoken')!;
   expect((await graph(`/groups/delta?$deltatoken=${usersToken}`)).status).toBe(400);
 });
+
+test('a deletion between two pages of an initial round shifts nobody out of it', async () => {
+  const first = await graph('/users/delta?$select=id');
+  const served = (first.json.value ?? []).map((u) => u.id as string);
+  sb.removeUser(tenant.tenantId, served[3]!);
+  const rest = await round(first.json['@odata.nextLink'] as string);
+  const seen = new Set([...served, ...rest.items.map((u) => u.id as string)]);
+  for (const u of tenant.users) expect(seen.has(u.id)).toBe(true);
+  // The deletion itself comes with the next round.
+  expect((await round(rest.deltaLink)).items).toContainEqual({ id: served[3], '@removed': { reason: 'changed' } });
+});

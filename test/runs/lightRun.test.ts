@@ -68,6 +68,7 @@ function service(extra: Extra = {}, config = configFor(extra)): RunService {
   const company = config.companies[0] as CompanyConfig;
   return new RunService({
     config,
+    settings: { lightRunMaxPeople: 3 },
     store,
     deltaLinks: links,
     log: createLogger({ level: 'silent' }),
@@ -177,6 +178,16 @@ test('a refused apply keeps the links where they were, so the change is seen aga
   expect(await links.getDeltaLinks('light')).toEqual(saved);
   await store.releaseLease('company:light', 'admin-apply');
   expect(await svc.lightRun('light')).toMatchObject({ kind: 'done', people: [{ sourceId: h.id, outcome: 'applied' }], linksAdvanced: true });
+});
+
+test('more changed people than a light run takes: one full read instead, which says why', async () => {
+  const people = tenant.users.filter((u) => u.kind === 'member' && u.mail && kb4.controls.userByName(u.mail)?.active !== false).slice(10, 14);
+  for (const [i, u] of people.entries()) graph.updateUser(tenant.tenantId, u.id, { jobTitle: `Delta Title ${i}` });
+  graph.resetCounters();
+  const result = await service().lightRun('light');
+  expect(result).toMatchObject({ kind: 'done', fullRead: { reason: expect.stringMatching(/4 people changed \(more than 3\)/) }, fallbackOperations: 4, linksAdvanced: true });
+  for (const [i, u] of people.entries()) expect(kb4.controls.userByName(u.mail!)?.title).toBe(`Delta Title ${i}`);
+  expect(graph.counts()['users']).toBeGreaterThan(0);
 });
 
 describe('scheduled', () => {

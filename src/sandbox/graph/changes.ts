@@ -30,6 +30,7 @@ export class TenantChanges {
     if (state.users.has(user.id)) throw new Error(`sandbox: user ${user.id} already exists`);
     state.tenant.users.push(user);
     state.users.set(user.id, user);
+    state.delta.userOrder.push(user.id);
     state.delta.changes.push({ kind: 'user', id: user.id });
     for (const g of groupIds) this.addMember(tenantId, g, user.id);
   }

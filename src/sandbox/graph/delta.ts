@@ -23,9 +23,14 @@ export type DeltaChange =
 export interface DeltaLog {
   changes: DeltaChange[];
   epoch: number;
+  /**
+   * Every user id the tenant ever held, in order of arrival: an initial round pages over this, so
+   * a deletion between two pages cannot shift someone out of the round.
+   */
+  userOrder: string[];
 }
 
-export const newDeltaLog = (): DeltaLog => ({ changes: [], epoch: 0 });
+export const newDeltaLog = (userIds: readonly string[] = []): DeltaLog => ({ changes: [], epoch: 0, userOrder: [...userIds] });
 
 /** Graph keeps directory delta tokens for about a week; older ones answer 410. */
 export const DELTA_TOKEN_LIFETIME_MS = 7 * 86_400_000;
@@ -117,13 +122,18 @@ function parseGroupDeltaSelect(raw: string | null): string[] | null {
 
 type Item = Record<string, unknown>;
 
-function userItems(state: TenantState, log: DeltaLog, t: Token): Item[] {
+function userItems(state: TenantState, log: DeltaLog, t: Token): (Item | null)[] {
   const render = (u: GraphUserRecord): Item => {
     const out: Item = project(u, t.select);
     if (t.manager && u.managerId) out['manager@delta'] = [{ '@odata.type': '#microsoft.graph.user', id: u.managerId }];
     return out;
   };
-  if (t.f < 0) return state.tenant.users.map(render);
+  if (t.f < 0) {
+    return log.userOrder.map((id) => {
+      const u = state.users.get(id);
+      return u ? render(u) : null;
+    });
+  }
   // Each changed user once, in the order of their latest change, as they are now.
   const latest = new Map<string, DeltaChange>();
   for (const c of log.changes.slice(t.f, t.u)) {
@@ -174,8 +184,9 @@ export function deltaPage(state: TenantState, log: DeltaLog, collection: 'users'
   const done = (value: Item[]) => ({ '@odata.context': context, value, '@odata.deltaLink': link('$deltatoken', { ...token, t: now, f: token.u, o: 0 }) });
   // `$deltatoken=latest`: a link for the directory as it is now, without reading it.
   if (latest) return done([]);
-  const items = collection === 'users' ? userItems(state, log, token) : groupItems(state, log, token);
-  const slice = items.slice(token.o, token.o + PAGE_SIZE);
+  const items: (Item | null)[] = collection === 'users' ? userItems(state, log, token) : groupItems(state, log, token);
+  // A page may come out short (users deleted since the round began): Graph's pages vary too.
+  const slice = items.slice(token.o, token.o + PAGE_SIZE).filter((i): i is Item => i !== null);
   if (token.o + PAGE_SIZE < items.length) return { '@odata.context': context, value: slice, '@odata.nextLink': link('$skiptoken', { ...token, o: token.o + PAGE_SIZE }) };
   return done(slice);
 }

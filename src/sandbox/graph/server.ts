@@ -43,7 +43,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       apps: new Map(reg.apps.map((a) => [a.clientId.toLowerCase(), a])),
       users: new Map(reg.tenant.users.map((u) => [u.id, u])),
       groups: new Map(reg.tenant.groups.map((g) => [g.id, g])),
-      delta: newDeltaLog(),
+      delta: newDeltaLog(reg.tenant.users.map((u) => u.id)),
     };
     tenants.set(reg.tenant.tenantId.toLowerCase(), state);
     tenants.set(reg.tenant.domain.toLowerCase(), state);
