@@ -41,8 +41,10 @@ export function deltaQuery(company: GraphCompany, options: Pick<DeltaReadOptions
   const select = graphSelectFields(options.mappedFields).join(',');
   const users = `/users/delta?$select=${select}${options.managers ? '&$expand=manager' : ''}`;
   const ids = [...configuredGroups(company).keys()].map((id) => id.toLowerCase()).sort();
-  if (ids.length > DELTA_FILTER_MAX_IDS) throw new Error(`the light run tracks at most ${DELTA_FILTER_MAX_IDS} groups; this company's rules name ${ids.length}`);
-  const groups = ids.length === 0 ? null : `/groups/delta?$select=members&$filter=${encodeURIComponent(ids.map((id) => `id eq '${id}'`).join(' or '))}`;
+  // Past Graph's filter limit no groups are tracked: a changed user still gets their groups (the
+  // lookup reads them), and membership changes alone wait for the nightly full read.
+  const tracked = ids.length > 0 && ids.length <= DELTA_FILTER_MAX_IDS;
+  const groups = tracked ? `/groups/delta?$select=members&$filter=${encodeURIComponent(ids.map((id) => `id eq '${id}'`).join(' or '))}` : null;
   const key = createHash('sha256').update(JSON.stringify([users, groups])).digest('hex').slice(0, 32);
   return { users, groups, key };
 }

@@ -4,7 +4,7 @@
  */
 import type { CompanyConfig } from '../../src/config';
 import { GraphSource } from '../../src/m365/graphSource';
-import { RequestCounter } from '../../src/m365';
+import { deltaQuery, RequestCounter } from '../../src/m365';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
 import { generateTenant, newHire } from '../../src/sandbox/tenants';
 import { CLIENT_ID, companyFor, SECRET, secretOf } from '../helpers/graphSandbox';
@@ -65,4 +65,15 @@ test('an expired link (410) and a link made for another query both say a full re
   expect(await reader(otherGroups).readChanges(links)).toEqual({ kind: 'expired', reason: expect.stringMatching(/groups changed/) });
   sb.invalidateDelta(tenant.tenantId);
   expect(await reader(company).readChanges(links)).toEqual({ kind: 'expired', reason: expect.stringMatching(/410 Gone/) });
+});
+
+test('the query tracks the named groups up to Graph\'s 50 ids in a delta filter, and none past it', () => {
+  const opts = { mappedFields: [], managers: true };
+  const guid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const some = deltaQuery(companyFor(sb, tenant.tenantId, { mirror: [1, 2].map((i) => ({ id: guid(i), name: `G${i}` })) }), opts);
+  expect(some.users).toMatch(/^\/users\/delta\?\$select=id,userPrincipalName,.*&\$expand=manager$/);
+  expect(decodeURIComponent(some.groups!)).toBe(`/groups/delta?$select=members&$filter=id eq '${guid(1)}' or id eq '${guid(2)}'`);
+  const many = deltaQuery(companyFor(sb, tenant.tenantId, { mirror: Array.from({ length: 51 }, (_, i) => ({ id: guid(i), name: `G${i}` })) }), opts);
+  expect(many.groups).toBeNull();
+  expect(many.key).not.toBe(some.key);
 });
