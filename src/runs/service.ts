@@ -97,7 +97,8 @@ export class RunService {
 
   /** Runs the nightly read and apply holding the company's delta lease (no light run meanwhile). */
   withDeltaLease<T>(companyId: string, work: () => Promise<T>): Promise<T> {
-    return withDeltaLease(this.ctx, this.company(companyId).id, this.settings.leaseTtlMs * 2, work);
+    // A light run that fell back to a full read of a large tenant can take minutes: wait it out.
+    return withDeltaLease(this.ctx, this.company(companyId).id, Math.max(15 * 60_000, this.settings.leaseTtlMs * 2), work);
   }
 
   /** Links for the directory as it is now; call the result to keep them (null: no delta reads). */
