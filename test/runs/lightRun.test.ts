@@ -64,13 +64,13 @@ function configFor(extra: Extra) {
   });
 }
 
-function service(extra: Extra = {}, config = configFor(extra)): RunService {
+function service(extra: Extra = {}, config = configFor(extra), stores: { store: KyselyRunStore; links: KyselyDeltaLinkStore } = { store, links }): RunService {
   const company = config.companies[0] as CompanyConfig;
   return new RunService({
     config,
     settings: { lightRunMaxPeople: 3 },
-    store,
-    deltaLinks: links,
+    store: stores.store,
+    deltaLinks: stores.links,
     log: createLogger({ level: 'silent' }),
     connectors: {
       source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
@@ -238,4 +238,25 @@ describe('scheduled', () => {
     expect(after?.users).not.toBe(before?.users);
     expect(await svc.lightRun('light')).toMatchObject({ kind: 'done', fullRead: null, people: [] });
   });
+});
+
+test('two replicas on PostgreSQL: light runs at the same moment create a hire exactly once', async () => {
+  const pg = testDatabases()[1]!;
+  try {
+    const db = (await pg.open()).db;
+    const shared = { store: new KyselyRunStore(db), links: new KyselyDeltaLinkStore(db) };
+    const [a, b] = [service({}, configFor({}), shared), service({}, configFor({}), shared)];
+    expect(await a.lightRun('light')).toMatchObject({ kind: 'done', fullRead: { reason: expect.stringMatching(/no delta links/) } });
+    const h = hire();
+    kb4.controls.clearRequests();
+    const results = await Promise.all([a.lightRun('light'), b.lightRun('light'), a.lightRun('light'), b.lightRun('light')]);
+    // Whoever ran after the first found the links moved on, or the lease taken.
+    const applied = results.flatMap((r) => (r.kind === 'done' ? r.people.filter((p) => p.outcome === 'applied') : []));
+    expect(applied).toEqual([{ sourceId: h.id, outcome: 'applied', detail: 'succeeded' }]);
+    expect(results.filter((r) => r.kind === 'skipped').every((r) => r.kind === 'skipped' && r.reason === 'busy')).toBe(true);
+    const creates = kb4.controls.requests({ method: 'POST', pathPrefix: '/Users' }).filter((r) => JSON.stringify(r.body).includes(h.mail!));
+    expect(creates).toHaveLength(1);
+  } finally {
+    await pg.cleanup();
+  }
 });
