@@ -90,6 +90,7 @@ export async function lightRun(ctx: RunContext, apply: ApplyPlan, companyId: str
     }
     if (changes.removedIds.length > 0) log.info({ company: company.id, removals: changes.removedIds.length }, 'light run: Entra deletions wait for the nightly run or an admin');
     const result: LightRunResult = { kind: 'done', fullRead: null, people, removalsWaiting: changes.removedIds.length, nestedGroupChanges: changes.nestedGroupChanges, fallbackOperations: 0, linksAdvanced };
+    ctx.deps.metrics?.runs.inc({ kind: 'light', result: linksAdvanced ? 'succeeded' : 'partial' });
     if (people.length > 0 || changes.removedIds.length > 0) {
       await audit(ctx, LIGHT_ACTOR, 'light-run', { companyId: company.id, planId: null, runId: null, outcome: linksAdvanced ? 'ok' : 'failed', detail: { people: people.length, removalsWaiting: changes.removedIds.length, graphRequests: changes.requests } });
     }
@@ -149,6 +150,8 @@ async function fullReadFallback(ctx: RunContext, apply: ApplyPlan, companyId: st
     await (deltaLinks as NonNullable<typeof deltaLinks>).saveDeltaLinks(company.id, links, ctx.clock());
   }
   await audit(ctx, LIGHT_ACTOR, 'light-run', { companyId: company.id, planId: null, runId: null, outcome: advanced ? 'ok' : 'failed', detail: { fullRead: reason, operations: operations.length } });
+  // A light run that keeps reading everything is worth an alert: the metric tells it apart.
+  ctx.deps.metrics?.runs.inc({ kind: 'light', result: advanced ? 'full-read' : 'partial' });
   return done(applied, advanced);
 }
 

@@ -7,6 +7,7 @@ import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
+import { createMetrics, type Metrics } from '../../src/observability';
 import { GraphSource } from '../../src/m365/graphSource';
 import { deltaLease } from '../../src/runs';
 import { RunService } from '../../src/runs/service';
@@ -64,10 +65,11 @@ function configFor(extra: Extra) {
   });
 }
 
-function service(extra: Extra = {}, config = configFor(extra), stores: { store: KyselyRunStore; links: KyselyDeltaLinkStore } = { store, links }): RunService {
+function service(extra: Extra = {}, config = configFor(extra), stores: { store: KyselyRunStore; links: KyselyDeltaLinkStore } = { store, links }, metrics?: Metrics): RunService {
   const company = config.companies[0] as CompanyConfig;
   return new RunService({
     config,
+    ...(metrics ? { metrics } : {}),
     settings: { lightRunMaxPeople: 3 },
     store: stores.store,
     deltaLinks: stores.links,
@@ -134,8 +136,10 @@ test('a deletion in Entra never archives: it waits for the nightly run or an adm
 test('links Graph refuses (410) fall back to a full read that says why, then delta reads resume', async () => {
   graph.invalidateDelta(tenant.tenantId);
   const h = hire();
-  const result = await service().lightRun('light');
+  const metrics = createMetrics({ defaultMetrics: false });
+  const result = await service({}, configFor({}), { store, links }, metrics).lightRun('light');
   expect(result).toMatchObject({ kind: 'done', fullRead: { reason: expect.stringMatching(/410 Gone/) }, linksAdvanced: true });
+  expect(await metrics.registry.getSingleMetricAsString('kb4sync_runs_total')).toContain('kb4sync_runs_total{kind="light",result="full-read"} 1');
   expect(kb4.controls.userByName(h.mail!)).toMatchObject({ externalId: h.id });
   expect(kb4.controls.requests({ method: 'DELETE' })).toEqual([]);
   expect(kb4.controls.users().filter((u) => u.active === false && !String(u.userName).endsWith('light.example'))).toEqual([]);
