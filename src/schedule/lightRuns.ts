@@ -4,6 +4,7 @@
  * work under the company's delta lease. A failed light run is logged, not counted towards the
  * nightly run's auto-pause: the nightly run is the safety net and its failures are the alert.
  */
+import { createHash } from 'node:crypto';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import { ApplyRefused, type LightRunResult, type RunService, type RunStore } from '../runs';
@@ -25,8 +26,15 @@ export function lightRunPeriodMs(company: CompanyConfig): number | null {
   return minutes > 0 ? minutes * 60_000 : null;
 }
 
+/** Where in its period a company's ticks fall: fixed per company, spread evenly over companies. */
+export function staggerMs(companyId: string, period: number): number {
+  return createHash('sha256').update(companyId).digest().readUInt32BE(0) % period;
+}
+
 export class LightRuns {
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; period: number }>();
+  /** Each company's first tick, staggered across the period. */
+  private readonly starts = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<string>();
 
   constructor(private readonly deps: LightRunDeps) {}
@@ -40,15 +48,33 @@ export class LightRuns {
     }
     for (const [id, t] of this.timers) {
       if (wanted.get(id) === t.period) continue;
-      clearInterval(t.timer);
-      this.timers.delete(id);
+      this.clear(id);
     }
     for (const [id, period] of wanted) {
       if (this.timers.has(id)) continue;
-      const timer = setInterval(() => void this.tick(id), period);
-      timer.unref();
-      this.timers.set(id, { timer, period });
+      // Ticks spread over the period by company, so 500 companies never read Graph in one burst.
+      const start = setTimeout(() => {
+        this.starts.delete(id);
+        void this.tick(id);
+        const again = this.timers.get(id);
+        if (again) {
+          again.timer = setInterval(() => void this.tick(id), period);
+          again.timer.unref();
+        }
+      }, staggerMs(id, period));
+      start.unref();
+      this.starts.set(id, start);
+      this.timers.set(id, { timer: start, period });
     }
+  }
+
+  private clear(id: string): void {
+    const start = this.starts.get(id);
+    if (start) clearTimeout(start);
+    this.starts.delete(id);
+    const t = this.timers.get(id);
+    if (t) clearInterval(t.timer);
+    this.timers.delete(id);
   }
 
   companies(): string[] {
@@ -56,8 +82,7 @@ export class LightRuns {
   }
 
   stop(): void {
-    for (const { timer } of this.timers.values()) clearInterval(timer);
-    this.timers.clear();
+    for (const id of [...this.timers.keys()]) this.clear(id);
   }
 
   /** One light run for the company, unless another replica took this period's slot. */

@@ -14,7 +14,7 @@ import { RunService } from '../../src/runs/service';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { MemoryNotifier } from '../../src/notify/events';
-import { Scheduler } from '../../src/schedule';
+import { Scheduler, staggerMs } from '../../src/schedule';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { generateKnowbe4Side, generateTenant, newHire } from '../../src/sandbox/tenants';
 import { KyselyDeltaLinkStore, KyselyRunStore } from '../../src/store';
@@ -217,6 +217,15 @@ describe('scheduled', () => {
       s.stop();
       expect(s.light.companies()).toEqual([]);
     }
+  });
+
+  test('each company ticks at its own point in the period, spread over companies (no burst of 500 reads)', () => {
+    const period = 5 * 60_000;
+    const offsets = Array.from({ length: 500 }, (_, i) => staggerMs(`company-${i}`, period));
+    expect(staggerMs('company-7', period)).toBe(offsets[7]);
+    const perMinute = [0, 1, 2, 3, 4].map((m) => offsets.filter((o) => o >= m * 60_000 && o < (m + 1) * 60_000).length);
+    expect(perMinute.reduce((a, b) => a + b, 0)).toBe(500);
+    for (const n of perMinute) expect(n).toBeGreaterThan(60);
   });
 
   test('a tick runs once across two replicas in one period', async () => {
