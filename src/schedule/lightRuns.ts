@@ -42,7 +42,9 @@ export class LightRuns {
   /** Timers in line with the configuration: removed or changed ones stop, new ones start. */
   sync(): void {
     const wanted = new Map<string, number>();
-    for (const c of this.deps.config.companies) {
+    // The local trial writes nothing to KnowBe4: no light runs to refuse every few minutes.
+    const writes = this.deps.service.settings.appliesOff === null;
+    for (const c of writes ? this.deps.config.companies : []) {
       const period = lightRunPeriodMs(c);
       if (period !== null) wanted.set(c.id, period);
     }

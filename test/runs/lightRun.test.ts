@@ -46,7 +46,7 @@ afterAll(async () => {
   await kb4.stop();
 });
 
-type Extra = { autoApply?: boolean; paused?: boolean; lightRunMinutes?: number };
+type Extra = { autoApply?: boolean; paused?: boolean; lightRunMinutes?: number; appliesOff?: string };
 
 function configFor(extra: Extra) {
   return parseConfig({
@@ -70,7 +70,7 @@ function service(extra: Extra = {}, config = configFor(extra), stores: { store: 
   return new RunService({
     config,
     ...(metrics ? { metrics } : {}),
-    settings: { lightRunMaxPeople: 3 },
+    settings: { lightRunMaxPeople: 3, ...(extra.appliesOff ? { appliesOff: extra.appliesOff } : {}) },
     store: stores.store,
     deltaLinks: stores.links,
     log: createLogger({ level: 'silent' }),
@@ -209,8 +209,8 @@ describe('scheduled', () => {
     });
   };
 
-  test('timers only for companies that auto-apply with a period; off at 0 minutes', () => {
-    for (const [extra, expected] of [[{}, ['light']], [{ autoApply: false }, []], [{ lightRunMinutes: 0 }, []]] as const) {
+  test('timers only for companies that auto-apply with a period; off at 0 minutes and in the local trial', () => {
+    for (const [extra, expected] of [[{}, ['light']], [{ autoApply: false }, []], [{ lightRunMinutes: 0 }, []], [{ appliesOff: 'local trial' }, []]] as const) {
       const s = scheduler(extra, 'timers');
       s.start();
       expect(s.light.companies()).toEqual(expected);
