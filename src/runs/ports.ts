@@ -4,6 +4,7 @@
  */
 import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
+import type { SourceDeltaReader } from './deltaPorts';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
@@ -62,6 +63,8 @@ export interface SourceReader {
   fetchSource(): Promise<SourceSnapshot>;
   /** One user by address (mail, UPN or proxy address), or null when the tenant has none. */
   findUser?(address: string): Promise<SourceUserLookup | null>;
+  /** Incremental reads (Graph delta) for the light run; absent = the company has none. */
+  delta?: SourceDeltaReader;
 }
 
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */

@@ -13,6 +13,7 @@ import { preview, PreviewsInProgress } from './preview';
 import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
 import { resume } from './resume';
 import { syncUser } from './syncUser';
+import { lightRun, prepareDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
   ApplyRefused,
   DEFAULT_RUN_SETTINGS,
@@ -96,6 +97,24 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /** Applies only what changed in Microsoft 365 since the company's delta links (see lightRun.ts). */
+  lightRun(companyId: string): Promise<LightRunResult> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
+    return lightRun(this.ctx, (planId, who, o) => this.apply(planId, who, o), this.company(companyId).id);
+  }
+
+  /** Runs the nightly read and apply holding the company's delta lease (no light run meanwhile). */
+  withDeltaLease<T>(companyId: string, work: () => Promise<T>): Promise<T> {
+    // A light run that fell back to a full read of a large tenant can take minutes: wait it out.
+    return withDeltaLease(this.ctx, this.company(companyId).id, Math.max(15 * 60_000, this.settings.leaseTtlMs * 2), work);
+  }
+
+  /** Links for the directory as it is now; call the result to keep them (null: no delta reads). */
+  prepareDeltaLinks(companyId: string): Promise<(() => Promise<void>) | null> {
+    return prepareDeltaLinks(this.ctx, this.company(companyId).id);
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */
