@@ -25,10 +25,12 @@ export interface CliIo {
 
 const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
-function companyId(app: App, given: string): string {
-  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos.
+function companyId(app: App, given: string, writes = false): string {
+  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos; a
+  // command that writes takes only the exact id or name, never a guess.
   const found = matchCompany(given, app.config.companies);
-  if (found.kind === 'match') return found.company.id;
+  if (found.kind === 'match' && (found.exact || !writes)) return found.company.id;
+  if (found.kind === 'match') throw new InputError(`"${given}" is not exactly a company: did you mean ${found.company.id} (${found.company.name})? Apply takes the exact id or name.`);
   if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
   const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
   throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
@@ -146,7 +148,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const id = companyId(app, company);
+        const id = companyId(app, company, true);
         let confirm: number | null = null;
         if (opts.confirmArchive !== undefined) {
           confirm = Number(opts.confirmArchive);
