@@ -1,0 +1,60 @@
+/**
+ * The CLI on the sandbox's configuration, as a user runs it next to `npm start`: one store (what
+ * the bot applied shows in `kb4sync runs`), `doctor` skips the bot registration, and the output
+ * is for people: no deprecation warnings, no JSON log lines.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SANDBOX_ADMIN } from '../../src/sandbox';
+import { startDemo, type RunningService } from '../../src/service/start';
+
+const ROOT = join(__dirname, '..', '..');
+let demo: RunningService;
+let configPath: string;
+
+/** The environment of someone who only cloned the repository: no store, config or bot settings. */
+function userEnv(): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _u, KB4SYNC_SQLITE_PATH: _p, KB4SYNC_CONFIG: _c, MicrosoftAppId: _a, LOG_LEVEL: _l, NODE_ENV: _n, ...rest } = process.env;
+  return rest;
+}
+
+function kb4sync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'kb4sync.js'), ...args], { env: userEnv(), cwd: mkdtempSync(join(tmpdir(), 'kb4sync-cwd-')) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-cli-sandbox-'));
+  configPath = join(dir, 'kb4sync.sandbox.yaml');
+  demo = await startDemo({ env: { LOG_LEVEL: 'silent' }, port: 0, withPlayground: false, sandbox: { dir, configPath, ports: { knowbe4: 0, graph: 0, authority: 0 } } });
+});
+afterAll(() => demo.stop());
+
+test('what the bot applied shows in kb4sync runs, without warnings or log lines', async () => {
+  const actor = { id: SANDBOX_ADMIN.aadObjectId, name: 'Adele', tenantId: null, via: 'teams' as const };
+  const preview = await demo.app.service.preview('initech', actor);
+  const applied = await demo.app.service.apply(preview.planId, actor);
+
+  const r = await kb4sync(['runs', 'initech', '--config', configPath]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(applied.runId);
+  expect(r.stdout).not.toMatch(/^\s*\{/m);
+}, 120_000);
+
+test('doctor on the sandbox configuration skips the bot registration and passes', async () => {
+  const r = await kb4sync(['doctor', '--config', configPath, '--company', 'acme']);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/^SKIP +bot registration/m);
+  expect(r.stdout).not.toMatch(/^FAIL/m);
+  expect(r.code).toBe(0);
+}, 120_000);
