@@ -4,3 +4,4 @@
  */
 export { Secret } from './secret';
 export { parseRetryAfter, retryDelay, type Backoff } from './retry';
+export { editDistance, closest } from './editDistance';

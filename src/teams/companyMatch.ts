@@ -3,6 +3,9 @@
  * first tier with any hit decides, so an exact name never loses to a fuzzy one. Two hits in the
  * winning tier are ambiguous (the bot shows a choice card); none at all gets close suggestions.
  */
+import { editDistance } from '../shared';
+
+export { editDistance };
 
 export interface CompanyRef {
   id: string;
@@ -27,25 +30,6 @@ export function normalizeName(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
-}
-
-/** Levenshtein distance, stopping early once it exceeds `max` (names are short, lists are long). */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-      cur.push(value);
-      rowMin = Math.min(rowMin, value);
-    }
-    if (rowMin > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 /** Typos allowed: none for very short input (too many false hits), then about one per four letters. */
