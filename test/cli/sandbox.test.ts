@@ -4,7 +4,7 @@
  * is for people: no deprecation warnings, no JSON log lines.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_ADMIN } from '../../src/sandbox';
@@ -35,7 +35,7 @@ function kb4sync(args: string[]): Promise<{ code: number | null; stdout: string;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-cli-sandbox-'));
   configPath = join(dir, 'kb4sync.sandbox.yaml');
-  demo = await startDemo({ env: { LOG_LEVEL: 'silent' }, port: 0, withPlayground: false, sandbox: { dir, configPath, ports: { knowbe4: 0, graph: 0, authority: 0 } } });
+  demo = await startDemo({ env: { LOG_LEVEL: 'info' }, port: 0, withPlayground: false, logToFile: true, sandbox: { dir, configPath, ports: { knowbe4: 0, graph: 0, authority: 0 } } });
 });
 afterAll(() => demo.stop());
 
@@ -50,6 +50,12 @@ test('what the bot applied shows in kb4sync runs, without warnings or log lines'
   expect(r.stdout).toContain(applied.runId);
   expect(r.stdout).not.toMatch(/^\s*\{/m);
 }, 120_000);
+
+test('npm start keeps its logs in the sandbox directory, off the terminal', () => {
+  expect(demo.logFile).toBe(join(demo.sandbox?.dir ?? '', 'kb4sync.log'));
+  const lines = readFileSync(demo.logFile ?? '', 'utf8').trim().split('\n');
+  expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('kb4sync listening');
+});
 
 test('doctor on the sandbox configuration skips the bot registration and passes', async () => {
   const r = await kb4sync(['doctor', '--config', configPath, '--company', 'acme']);
