@@ -9,6 +9,7 @@ import { describeProblem } from '../notify';
 import { openDatabase } from '../store';
 import { KyselyRunStore } from '../store';
 import { SANDBOX_MARKER } from '../sandbox';
+import { count } from './format';
 
 export interface Check {
   name: string;
@@ -80,7 +81,7 @@ export async function runDoctor(options: { configPath: string; env: NodeJS.Proce
   let config: Config;
   try {
     config = readConfigFile(options.configPath);
-    checks.push(pass('configuration', `${options.configPath}: ${config.companies.length} companies`));
+    checks.push(pass('configuration', `${options.configPath}: ${count(config.companies.length)} ${config.companies.length === 1 ? 'company' : 'companies'}`));
   } catch (err) {
     checks.push(fail('configuration', (err as Error).message, 'fix the fields named above (docs/configuration.md lists them all)'));
     return checks;

@@ -7,6 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
+import { count, when } from './format';
 import { formatPlan } from './planText';
 import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
@@ -41,11 +42,17 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-const when = (d: Date | null) => (d === null ? '-' : d.toISOString().replace('T', ' ').slice(0, 16) + 'Z');
+
+/** A report's summary for people: one "name  value" line each, numbers and times as everywhere else. */
+function summaryLines(summary: object): string {
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+  const rows = Object.entries(summary).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'number' ? count(v) : typeof v === 'string' && ISO.test(v) ? when(new Date(v)) : String(v)]);
+  return table(rows);
+}
 
 function runRow(r: RunRecord): string[] {
   const s = r.report?.sync_summary;
-  const counts = s ? `+${s.users_created} ~${s.users_updated} -${s.users_archived}` : '';
+  const counts = s ? `+${count(s.users_created)} ~${count(s.users_updated)} -${count(s.users_archived)}` : '';
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
 }
 
@@ -119,7 +126,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         if (opts.json) return void io.out.write(JSON.stringify(run.report, null, 2) + '\n');
         io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], runRow(run)]));
         const s = run.report?.sync_summary;
-        if (s) io.out.write(`\n${JSON.stringify(s, null, 2)}\n`);
+        if (s) io.out.write(`\n${summaryLines(s)}`);
         for (const e of run.report?.errors ?? []) io.out.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
       }),
     );
@@ -166,7 +173,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           if (decision.kind === 'ask') {
             if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
             const rl = createInterface({ input: io.in, output: io.out });
-            const answer = await rl.question(`Apply ${preview.plan.operations.length} changes to ${preview.plan.company.name}? [y/N] `);
+            const answer = await rl.question(`Apply ${count(preview.plan.operations.length)} changes to ${preview.plan.company.name}? [y/N] `);
             rl.close();
             if (!/^y(es)?$/i.test(answer.trim())) {
               io.out.write('Nothing applied.\n');
@@ -193,7 +200,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {
             const s = result.report.sync_summary;
-            io.out.write(`${result.status}: ${s.users_created} created, ${s.users_updated} updated, ${s.users_archived} archived (run ${result.runId})\n`);
+            io.out.write(`${result.status}: ${count(s.users_created)} created, ${count(s.users_updated)} updated, ${count(s.users_archived)} archived (run ${result.runId})\n`);
             for (const e of result.report.errors) io.err.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
           }
           process.exitCode = result.status === 'succeeded' ? EXIT.ok : EXIT.failed;

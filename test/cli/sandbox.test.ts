@@ -51,6 +51,20 @@ test('what the bot applied shows in kb4sync runs, without warnings or log lines'
   expect(r.stdout).not.toMatch(/^\s*\{/m);
 }, 120_000);
 
+test('human output has thousands separators and one style of time', async () => {
+  const r = await kb4sync(['preview', 'globex', '--config', configPath]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(3); // the guard blocks Globex's 350 archives
+  expect(r.stdout).toMatch(/of 2,\d{3} Microsoft 365 users in scope/);
+  expect(r.stdout).toMatch(/\(expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+  expect(r.stdout).toMatch(/^\d{1,3}(,\d{3})* changes:$/m);
+  expect(r.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/);
+
+  const runs = await kb4sync(['runs', 'globex', '--config', configPath]);
+  expect(runs.stdout).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  expect(runs.stdout).not.toMatch(/\d\d:\d\dZ/);
+}, 120_000);
+
 test('npm start keeps its logs in the sandbox directory, off the terminal', () => {
   expect(demo.logFile).toBe(join(demo.sandbox?.dir ?? '', 'kb4sync.log'));
   const lines = readFileSync(demo.logFile ?? '', 'utf8').trim().split('\n');
