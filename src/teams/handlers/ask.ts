@@ -5,7 +5,7 @@
  */
 import type { IncompleteCommand } from '../commands';
 import type { ChoiceCommand } from '../cards/ask';
-import type { Reply } from '../transport';
+import type { Card, Reply } from '../transport';
 import { companiesOf, type BotDeps } from './deps';
 
 type CompanyRef = { id: string; name: string };
@@ -53,7 +53,7 @@ export async function resolveCompany(deps: BotDeps, reply: Reply, query: string,
 }
 
 /** Sends the note about a guessed name (if any), then the answer. */
-export async function answer(deps: BotDeps, reply: Reply, resolved: Resolved, card: Parameters<Reply['card']>[0]): Promise<void> {
+export async function answer(deps: BotDeps, reply: Reply, resolved: Resolved, card: Card): Promise<void> {
   if (resolved.note) await reply.card(deps.views.message({ title: resolved.note, text: 'Type the exact name or id if you meant another company.' }));
   await reply.card(card);
 }
