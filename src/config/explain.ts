@@ -51,17 +51,36 @@ function unwrap(schema: unknown): Def | null {
   return def;
 }
 
+/** The schema at `path` as written (wrappers kept, so their descriptions too), or undefined. */
+function schemaAt(schema: unknown, path: readonly PropertyKey[]): unknown {
+  let current = schema;
+  for (const part of path) {
+    const def = unwrap(current);
+    if (!def) return undefined;
+    if (def.type === 'object' && typeof part === 'string') current = def.shape?.[part];
+    else if (def.type === 'array') current = def.element;
+    else if (def.type === 'record') current = def.valueType;
+    else return undefined;
+  }
+  return current;
+}
+
 /** The keys the object at `path` accepts ([] when the path does not lead to an object). */
 export function knownKeys(schema: unknown, path: readonly PropertyKey[]): string[] {
-  let def = unwrap(schema);
-  for (const part of path) {
-    if (!def) return [];
-    if (def.type === 'object' && typeof part === 'string') def = unwrap(def.shape?.[part]);
-    else if (def.type === 'array') def = unwrap(def.element);
-    else if (def.type === 'record') def = unwrap(def.valueType);
-    else return [];
-  }
+  const def = unwrap(schemaAt(schema, path));
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** What the field at `path` is, from its `.describe()` text (on it or on what it wraps). */
+function fieldDescription(schema: unknown, path: readonly PropertyKey[]): string | null {
+  let current = schemaAt(schema, path);
+  for (let i = 0; current && i < 20; i++) {
+    const description = (current as { description?: unknown }).description;
+    if (typeof description === 'string') return description;
+    const def = defOf(current);
+    current = def?.innerType ?? (def?.type === 'pipe' ? def.in : undefined);
+  }
+  return null;
 }
 
 /** Per-parse message for a field that is not there at all (schemas with their own message keep it). */
@@ -71,6 +90,10 @@ export const missingField = (issue: { code: string; input?: unknown }): string |
 export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: unknown, raw: unknown): string[] {
   return issues.flatMap((issue) => {
     const where = pathToString(issue.path, raw);
+    if (issue.message === 'missing') {
+      const what = fieldDescription(schema, issue.path);
+      return [`${where}: missing${what ? `: ${what}` : ''}`];
+    }
     if (issue.code !== 'unrecognized_keys') return [`${where}: ${issue.message}`];
     const known = knownKeys(schema, issue.path);
     return issue.keys.map((key) => {

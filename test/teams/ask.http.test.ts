@@ -36,10 +36,12 @@ test.each([
   expect(more).toEqual([]);
   expect(text(card)).toContain('Which company?');
   expect(text(card)).not.toMatch(HELP);
+  // A button that changes something says so.
+  const label = (name: string) => (command === 'pause' ? `Pause ${name}` : name);
   expect(buttons(card).map((b) => [b.title, b.data])).toEqual([
-    ['Initech', { companyId: 'initech', command }],
-    ['Acme Corp', { companyId: 'acme', command }],
-    ['Globex', { companyId: 'globex', command }],
+    [label('Initech'), { companyId: 'initech', command }],
+    [label('Acme Corp'), { companyId: 'acme', command }],
+    [label('Globex'), { companyId: 'globex', command }],
   ]);
 });
 

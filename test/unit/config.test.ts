@@ -127,7 +127,7 @@ describe('configuration', () => {
       ],
     };
     expect(problems(broken)).toEqual([
-      'companies[acme].m365.tenantId: missing',
+      'companies[acme].m365.tenantId: missing: Entra tenant id (directory id) of the company',
       'companies[acme]: unknown key `removeStaleUser`: did you mean `removeStaleUsers`?',
       'companies[globex].guard: unknown key `maxArchiv`: did you mean `maxArchive`?',
       'companies[globex].schedule: unknown key `timeZone`: did you mean `timezone`?',
@@ -135,6 +135,9 @@ describe('configuration', () => {
     ]);
     // A key like no other is listed with what the block takes.
     expect(problems({ companies: [company({ guard: { banana: 1 } })] })).toEqual(['companies[acme].guard: unknown key `banana` (known here: maxArchive, maxArchivePercent, maxSourceShrinkPercent)']);
+    // A missing field says what it is (its description in the schema), else just "missing".
+    expect(problems({ companies: [{ ...company(), id: undefined }] })[0]).toMatch(/^companies\[0\]\.id: missing: Short id used in commands/);
+    expect(problems({})).toEqual(['companies: missing']);
     // Without a usable id, the company is named by its position.
     expect(problems({ companies: [company({ id: 'Acme Corp!' })] })[0]).toMatch(/^companies\[0\]\.id: /);
   });

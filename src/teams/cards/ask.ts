@@ -13,6 +13,7 @@ export const MAX_CHOICES = 5;
 export const MAX_PICKER = 100;
 
 export type ChoiceCommand = 'preview' | 'status' | 'runs' | 'pause' | 'resume';
+const CHANGES: ReadonlySet<ChoiceCommand> = new Set(['pause', 'resume']);
 
 /**
  * Why the bot asks: several companies match (`ambiguous`), the command named none (`missing`),
@@ -66,7 +67,8 @@ export function choiceCard(input: ChoiceInput): CardJson {
   const doing = DOING[input.command];
   const usePicker = input.candidates.length > MAX_CHOICES;
   const listed = input.candidates.slice(0, usePicker ? MAX_PICKER : MAX_CHOICES);
-  const buttonTitle = (name: string) => (reason === 'confirm' ? `${doing.verb} ${truncate(name, 60)}` : truncate(name, 60));
+  // A button that changes something says what it does ("Pause Acme Corp"); others name the company.
+  const buttonTitle = (name: string) => (reason === 'confirm' || CHANGES.has(input.command) ? `${doing.verb} ${truncate(name, 60)}` : truncate(name, 60));
   return render('choice', {
     title,
     text,
