@@ -26,11 +26,17 @@ export interface CliIo {
 
 const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
-function companyId(app: App, given: string, writes = false): string {
-  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos; a
-  // command that writes takes only the exact id or name, never a guess.
+/**
+ * The same loose matching as the bot: id, name, prefix, word prefix, then small typos. A command
+ * that writes takes only the exact id or name, never a guess; one that reads says when it guessed.
+ */
+function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
   const found = matchCompany(given, app.config.companies);
-  if (found.kind === 'match' && (found.exact || !writes)) return found.company.id;
+  if (found.kind === 'match' && found.exact) return found.company.id;
+  if (found.kind === 'match' && 'note' in use) {
+    use.note(`kb4sync: reading "${given}" as ${found.company.id} (${found.company.name})\n`);
+    return found.company.id;
+  }
   if (found.kind === 'match') throw new InputError(`"${given}" is not exactly a company: did you mean ${found.company.id} (${found.company.name})? Apply takes the exact id or name.`);
   if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
   const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
@@ -57,6 +63,7 @@ function runRow(r: RunRecord): string[] {
 }
 
 export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
+  const reads = { note: (text: string) => void io.err.write(text) };
   const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
     const app = await open(opts.config);
     try {
@@ -107,7 +114,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
       withApp(opts, async (app) => {
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
-        const runs = await app.store.listRuns(companyId(app, company), limit);
+        const runs = await app.store.listRuns(companyId(app, company, reads), limit);
         if (opts.json) return void io.out.write(JSON.stringify(runs.map(({ report: _r, ...r }) => r), null, 2) + '\n');
         if (runs.length === 0) return void io.out.write('No runs yet.\n');
         io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], ...runs.map(runRow)]));
@@ -138,7 +145,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const preview = await app.service.preview(companyId(app, company), CLI_ACTOR);
+        const preview = await app.service.preview(companyId(app, company, reads), CLI_ACTOR);
         if (opts.json) io.out.write(JSON.stringify({ plan_id: preview.planId, expires_at: preview.expiresAt.toISOString(), ...preview.report }, null, 2) + '\n');
         else io.out.write(`${formatPlan(preview.plan)}\nPlan ${preview.planId} (expires ${when(preview.expiresAt)}): kb4sync apply ${preview.plan.company.id} --plan ${preview.planId}\n`);
         process.exitCode = preview.plan.guard.status === 'blocked' ? EXIT.blocked : EXIT.ok;
@@ -155,7 +162,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const id = companyId(app, company, true);
+        const id = companyId(app, company, { writes: true });
         let confirm: number | null = null;
         if (opts.confirmArchive !== undefined) {
           confirm = Number(opts.confirmArchive);

@@ -71,6 +71,16 @@ test('npm start keeps its logs in the sandbox directory, off the terminal', () =
   expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('kb4sync listening');
 });
 
+test('a guessed company name: reading commands say so, apply refuses it', async () => {
+  const runs = await kb4sync(['runs', 'inetech', '--config', configPath]);
+  expect(runs.code).toBe(0);
+  expect(runs.stderr).toBe('kb4sync: reading "inetech" as initech (Initech)\n');
+  const apply = await kb4sync(['apply', 'inetech', '--yes', '--config', configPath]);
+  expect(apply.code).toBe(2);
+  expect(apply.stderr).toContain('"inetech" is not exactly a company: did you mean initech (Initech)? Apply takes the exact id or name.');
+  expect(apply.stdout).toBe('');
+}, 120_000);
+
 test('doctor on the sandbox configuration skips the bot registration and passes', async () => {
   const r = await kb4sync(['doctor', '--config', configPath, '--company', 'acme']);
   expect(r.stderr).toBe('');
