@@ -2,7 +2,7 @@
  * The full diff behind a preview card, as CSV (for Excel) and JSON (for scripts). The card only
  * shows the first rows; this is what the "Download full diff" links serve.
  */
-import { personChanges, type Plan } from '../sync';
+import { changeRows, type Plan } from '../sync';
 import { planCounts } from './cards';
 
 /** One row per person and change (see sync/changes.ts), with the value before and after. */
@@ -31,9 +31,9 @@ export function csvLine(cells: readonly string[]): string {
   return cells.map(csvField).join(',');
 }
 
-/** The plan's rows: one per person and change, joiners first (the wording is sync's personChanges). */
+/** The plan's rows: one per person and change, joiners first (the wording is sync's changeRows). */
 export function diffRows(plan: Plan): DiffRow[] {
-  return personChanges(plan).map((c) => ({ change: c.category, person: c.person, name: c.name, field: c.field, before: c.before, after: c.after, reason: c.reason, id: c.id }));
+  return changeRows(plan).map((c) => ({ change: c.category, person: c.person, name: c.name, field: c.field, before: c.before, after: c.after, reason: c.reason, id: c.id }));
 }
 
 export interface CsvOptions {

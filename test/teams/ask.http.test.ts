@@ -9,7 +9,7 @@ import { startBotRig, type BotRig } from '../helpers/botRig';
 
 let rig: BotRig;
 beforeAll(async () => {
-  rig = await startBotRig('kb4sync-ask-');
+  rig = await startBotRig({ name: 'ask' });
 });
 afterAll(() => rig.stop());
 

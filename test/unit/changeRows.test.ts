@@ -1,5 +1,5 @@
 /** The plan in rows, one per person and change: what the full-diff download lists. */
-import { countPeople, personChanges, type Operation, type Plan } from '../../src/sync';
+import { countPeople, changeRows, type Operation, type Plan } from '../../src/sync';
 
 const plan = (operations: Operation[]): Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> => ({ operations, conflicts: [], unmanaged: [] });
 
@@ -13,7 +13,7 @@ test('a joiner is one row, their groups and first manager on it; an existing per
     { id: 'g2', kind: 'addToGroup', reason: 'department group', group: { kind: 'existing', groupId: 'f' }, groupName: 'Finance', via: 'department', user: { kind: 'existing', targetId: 't2' }, userName: 'bob@acme.com' },
     { id: 'a1', kind: 'archive', reason: 'disabled in Microsoft 365', targetId: 't4', userName: 'dee@acme.com', sourceId: 's4' },
   ];
-  const rows = personChanges(plan(operations));
+  const rows = changeRows(plan(operations));
   expect(rows.map((r) => [r.category, r.person, r.field, r.before, r.after])).toEqual([
     ['joiner', 'ada@acme.com', '', '', 'department: Sales; group: All Employees; manager: boss@acme.com'],
     ['details', 'bob@acme.com', 'department', 'Sales', 'Finance'],

@@ -1,13 +1,14 @@
 /**
- * The plan as one line per person and change, the way the full-diff download lists it: a joiner
- * is one line (their groups and first manager included), a changed detail is one line with its
- * before and after, a group membership is one line. The categories are people.ts's, so a
+ * The plan as one row per person and change, the way the full-diff download lists it: a joiner
+ * is one row (their groups and first manager included), a changed detail is one row with its
+ * before and after, a group membership is one row. The categories are people.ts's, so a
  * spreadsheet's "joiner" rows number the card's joiners. This is the one place that words a plan
- * change for a row; the CSV (teams/diffExport.ts) only lays these out.
+ * change for a row; the CSV (teams/diffExport.ts) only lays these out, so the CSV can move onto
+ * another per-person description by changing this file alone.
  */
 import type { Operation, Plan } from './model';
 
-export type ChangeCategory =
+export type ChangeRowKind =
   | 'joiner'
   | 'leaver'
   | 'renamed'
@@ -22,8 +23,8 @@ export type ChangeCategory =
   | 'takeOver'
   | 'unreadable';
 
-export interface PersonChange {
-  category: ChangeCategory;
+export interface ChangeRow {
+  category: ChangeRowKind;
   /** The person's KnowBe4 address ('' for a group created). */
   person: string;
   /** Their name, where the plan knows it (a joiner's). */
@@ -37,10 +38,10 @@ export interface PersonChange {
   id: string;
 }
 
-const change = (partial: Partial<PersonChange> & Pick<PersonChange, 'category' | 'person'>): PersonChange => ({ name: '', field: '', before: '', after: '', reason: '', id: '', ...partial });
+const change = (partial: Partial<ChangeRow> & Pick<ChangeRow, 'category' | 'person'>): ChangeRow => ({ name: '', field: '', before: '', after: '', reason: '', id: '', ...partial });
 
 /** One entry per person and change, joiners first, in the plan's order within each category. */
-export function personChanges(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable'>>): PersonChange[] {
+export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable'>>): ChangeRow[] {
   // What joining brings (groups, first manager) goes on the joiner's own line.
   const joining = new Map<string, string[]>();
   const addTo = (sourceId: string, part: string) => joining.set(sourceId, [...(joining.get(sourceId) ?? []), part]);
@@ -48,7 +49,7 @@ export function personChanges(plan: Pick<Plan, 'operations' | 'conflicts' | 'unm
     if (op.kind === 'addToGroup' && op.user.kind === 'new') addTo(op.user.sourceId, `group: ${op.groupName}`);
     if (op.kind === 'setManager' && op.user.kind === 'new' && op.after) addTo(op.user.sourceId, `manager: ${op.after}`);
   }
-  const out: PersonChange[] = [];
+  const out: ChangeRow[] = [];
   for (const op of plan.operations) out.push(...operationChanges(op, joining));
   for (const c of plan.conflicts) {
     out.push(change({ category: 'conflict', person: c.sourceUsers.map((u) => u.address ?? u.id).join('; '), before: c.target?.userName ?? '', reason: `${c.reason}: ${c.message}` }));
@@ -56,11 +57,11 @@ export function personChanges(plan: Pick<Plan, 'operations' | 'conflicts' | 'unm
   for (const u of plan.unmanaged) out.push(change({ category: 'notManaged', person: u.userName, reason: u.reason, id: u.targetId }));
   for (const t of plan.takeovers ?? []) out.push(change({ category: 'takeOver', person: t.userName, field: 'externalId', before: t.externalIdBefore ?? '', after: t.sourceId, reason: `found by ${t.via}`, id: t.targetId }));
   for (const u of plan.unreadable ?? []) out.push(change({ category: 'unreadable', person: u.name ?? '', field: u.resource, reason: u.reason, id: u.id ?? '' }));
-  const first = (c: PersonChange) => (c.category === 'joiner' ? 0 : 1);
+  const first = (c: ChangeRow) => (c.category === 'joiner' ? 0 : 1);
   return out.map((c, i) => ({ c, i })).sort((a, b) => first(a.c) - first(b.c) || a.i - b.i).map(({ c }) => c);
 }
 
-function operationChanges(op: Operation, joining: Map<string, string[]>): PersonChange[] {
+function operationChanges(op: Operation, joining: Map<string, string[]>): ChangeRow[] {
   const base = { reason: op.reason, id: op.id };
   switch (op.kind) {
     case 'create': {
