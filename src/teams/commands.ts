@@ -26,11 +26,10 @@ export type IncompleteCommand = 'preview' | 'syncUser' | 'runs' | 'pause' | 'res
 export type CommandKind = Command['kind'];
 
 /**
- * Every command with its argument and a one-line description: the help card and the manifest
- * commandLists read this. Teams menus hold at most ten commands, so `menu: false` keeps one in
- * the help card only.
+ * Every command with a one-line description: the help card lists them all; the manifest's
+ * commandLists, which Teams caps at 10, those not marked `manifest: false`.
  */
-export const COMMAND_HELP: readonly { usage: string; title: string; description: string; menu?: false }[] = [
+export const COMMAND_HELP: readonly { usage: string; title: string; description: string; manifest?: false }[] = [
   { usage: 'preview sync <company>', title: 'preview sync', description: 'Show exactly what a sync would change, with Apply and Cancel' },
   { usage: 'sync user <email>', title: 'sync user', description: 'Sync one Microsoft 365 user to KnowBe4 now' },
   { usage: 'status [company]', title: 'status', description: 'Last run and next scheduled run' },
@@ -43,7 +42,7 @@ export const COMMAND_HELP: readonly { usage: string; title: string; description:
    
     title: 'onboard',
     description: 'Add a client company (admins): asks its Microsoft 365 admin for consent; nothing is written to KnowBe4',
-    menu: false,
+    manifest: false,
   },
   { usage: 'subscribe', title: 'subscribe', description: 'Post nightly summaries and alerts in this conversation' },
   { usage: 'unsubscribe', title: 'unsubscribe', description: 'Stop summaries and alerts in this conversation' },
