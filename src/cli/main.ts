@@ -90,7 +90,8 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
     });
 
   // Warnings as sentences on stderr: a terminal is for people, stdout for the command's output.
-  registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource, log: createConsoleLogger({ stream: io.err }) }), io);
+  const openForPeople = (path?: string) => openApp({ configPath: path, source: graphSource, log: createConsoleLogger({ stream: io.err }) });
+  registerRunCommands(program, openForPeople, io);
   registerServeCommands(program, io);
   registerOnboardCommand(program, io);
   return program;
