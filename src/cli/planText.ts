@@ -15,13 +15,13 @@ import {
   type PeopleSection,
   type Plan,
 } from '../sync';
+import { count } from './format';
 
-const n = (v: number) => v.toLocaleString('en-US');
 
 function section<T>(title: string, items: readonly T[], line: (item: T) => string, limit: number): string[] {
   if (items.length === 0) return [];
-  const lines = [`${title} (${n(items.length)})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
-  if (items.length > limit) lines.push(`  … and ${n(items.length - limit)} more (use --json for everything)`);
+  const lines = [`${title} (${count(items.length)})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
+  if (items.length > limit) lines.push(`  … and ${count(items.length - limit)} more (use --json for everything)`);
   return [...lines, ''];
 }
 
@@ -32,11 +32,11 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   const { stats } = plan;
   const counts = countPeople(plan);
   const out: string[] = [
-    `${plan.company.name} (${plan.company.id}): ${n(stats.inScope)} of ${n(stats.sourceUsers)} Microsoft 365 users in scope, ` +
-      `${n(stats.targetUsers)} KnowBe4 users (${n(stats.targetActive)} active), ${n(stats.matched)} matched`,
+    `${plan.company.name} (${plan.company.id}): ${count(stats.inScope)} of ${count(stats.sourceUsers)} Microsoft 365 users in scope, ` +
+      `${count(stats.targetUsers)} KnowBe4 users (${count(stats.targetActive)} active), ${count(stats.matched)} matched`,
   ];
   if (plan.guard.status === 'blocked') {
-    out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${plan.guard.archiveCount}):`);
+    out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${count(plan.guard.archiveCount)}):`);
     for (const r of plan.guard.reasons) out.push(`  - ${r}`);
   }
   out.push(plan.operations.length === 0 ? 'No changes.' : `${peopleSummary(counts)}.`);
@@ -57,7 +57,7 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   if (plan.skipped.length > 0) {
     const skipped = new Map<string, number>();
     for (const s of plan.skipped) skipped.set(s.reason, (skipped.get(s.reason) ?? 0) + 1);
-    out.push(`Out of scope in Microsoft 365: ${[...skipped].map(([r, k]) => `${n(k)} ${r}`).join(', ')}`);
+    out.push(`Out of scope in Microsoft 365: ${[...skipped].map(([r, k]) => `${count(k)} ${r}`).join(', ')}`);
   }
   return out.join('\n').trimEnd() + '\n';
 }

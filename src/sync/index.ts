@@ -2,7 +2,7 @@
 export * from './attributes';
 export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
-export { guard, confirmationReleases } from './guard';
+export { guard, approvePlan, confirmationReleases, type Approval } from './guard';
 export { simulate } from './simulate';
 export { buildReport, peopleOfReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
@@ -11,3 +11,4 @@ export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLab
 export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
 export type { PeopleSection, PersonChange, GroupChange, FieldChange, PlanChanges, TextOptions } from './changes';
 export { sourceName, targetName } from './names';
+export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';

@@ -135,7 +135,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
       pendingApprovals: pendingApprovals ?? 0,
       openConflicts: openConflicts ?? lastRun?.report?.conflicts.length ?? 0,
     }),
-  choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
+  choice: ({ command, candidates, query, reason }) => choiceCard({ query, command, candidates, reason }),
   notification: (event) => {
     switch (event.kind) {
       case 'summary':

@@ -8,5 +8,6 @@ export * from './run';
 export * from './messages';
 export * from './lists';
 export * from './status';
+export * from './ask';
 export * from './alerts';
 export * from './credentials';
