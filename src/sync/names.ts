@@ -79,3 +79,18 @@ export function namesOf(operations: readonly Operation[], conflicts: readonly Co
   for (const c of conflicts) for (const u of c.sourceUsers) bySource(u.id);
   return Object.fromEntries(names);
 }
+
+/** The key of the person an operation is about (null for a group's creation). */
+export function personKeyOf(op: Operation): string | null {
+  switch (op.kind) {
+    case 'createGroup':
+      return null;
+    case 'create':
+      return newKey(op.sourceId);
+    case 'setManager':
+    case 'addToGroup':
+      return op.user.kind === 'new' ? newKey(op.user.sourceId) : existingKey(op.user.targetId);
+    default:
+      return existingKey(op.targetId);
+  }
+}
