@@ -69,10 +69,12 @@ async function check(card: Locator, name: string, options: { apply?: boolean } =
 /** The summary line, in people: the card's first bold line that counts something. */
 const summaryIn = (text: string) => text.split('\n').map((l) => l.trim()).find((l) => /^\d[\d,]* (joiners?|leavers?|renamed|returning|(person|people) with changed details|group changes?|new groups?)(,|$)/.test(l)) ?? '';
 
-test('help, an unknown company, and the companies list', async () => {
+test('help, an unknown company, the companies list, and the questions back', async () => {
   expect(await check(await ask('help'), 'help')).toContain('preview sync');
   expect(await check(await ask('preview sync Wayne Enterprises'), 'error-unknown-company')).toContain('No company called');
   expect(await check(await ask('companies'), 'companies')).toContain('Initech');
+  expect(await check(await ask('runs'), 'choice-which-company')).toContain('Which company?');
+  expect(await check(await ask('pause acmee'), 'choice-did-you-mean')).toContain('Did you mean Acme Corp?');
 });
 
 test('preview, Apply, result, runs, status, in step: Apply in sight and the same numbers', async () => {
