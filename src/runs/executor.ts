@@ -7,7 +7,7 @@ import Bottleneck from 'bottleneck';
 import { PHASES, type GroupRef, type Operation, type Plan, type UserRef } from '../sync';
 import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
-import { findExisting, isSettled, membershipBatches, missingDependency, write } from './writes';
+import { findExisting, isSettled, membershipBatches, missingDependency, WAITING_NOTE, write, type WriteResult } from './writes';
 
 export interface Progress {
   total: number;
@@ -144,13 +144,13 @@ export async function execute(
    * Runs one write and records it. A fatal error stops the run and leaves the operation pending;
    * a journal that cannot be written stops the run too (the write's outcome is found on resume).
    */
-  const attempt = async (ops: Operation[], write: () => Promise<string | null>) => {
+  const attempt = async (ops: Operation[], write: () => Promise<WriteResult>) => {
     if (halted()) return;
     try {
       if (ops.length === 1 && (ops[0]?.kind === 'create' || ops[0]?.kind === 'createGroup')) await record(ops, { state: 'in_flight' });
-      let resultId: string | null;
+      let result: WriteResult;
       try {
-        resultId = await write();
+        result = await write();
       } catch (error) {
         if (isFatal(error)) {
           halt ??= { kind: 'fatal', error };
@@ -158,8 +158,12 @@ export async function execute(
         } else await record(ops, { state: 'failed', error: errorMessage(error) });
         return;
       }
-      for (const op of ops) remember(op, resultId);
-      await record(ops, { state: 'done', resultId });
+      if (result.state === 'skipped') {
+        await record(ops, { state: 'skipped', error: result.reason });
+        return;
+      }
+      for (const op of ops) remember(op, result.resultId);
+      await record(ops, { state: 'done', resultId: result.resultId, ...(result.waiting ? { error: WAITING_NOTE } : {}) });
     } catch (error) {
       if (!(error instanceof JournalUnavailable)) throw error;
       halt ??= { kind: 'journal', error };
@@ -202,7 +206,7 @@ export async function execute(
           attempt(batch.ops, async () => {
             if (batch.add) await writer.addMembers(batch.groupId, batch.userIds);
             else await writer.removeMembers(batch.groupId, batch.userIds);
-            return null;
+            return { state: 'done', resultId: null };
           }),
         );
       }

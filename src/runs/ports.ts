@@ -2,13 +2,16 @@
  * What the run layer needs from the outside world, stated as interfaces so the executor can be
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
-import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
+import type { AttributeChange, CreateAnswer, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
-  /** Creates a user (externalId = the Entra object id). A 409 is resolved by the client. */
-  createUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<string>;
+  /**
+   * POST /Users (externalId = the Entra object id). A 409 comes back as what a userName look-up
+   * found, for the core to settle (`settleCreate`): the writer never decides it.
+   */
+  postUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<CreateAnswer>;
   updateUser(id: string, changes: readonly AttributeChange[]): Promise<void>;
   renameUser(id: string, userName: string): Promise<void>;
   reactivateUser(id: string): Promise<void>;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { clone, scimError, type ScimJson } from './schemas';
+import { Visibility } from './visibility';
 
 /** Facts the KnowBe4 console (not SCIM) owns, surfaced by the Reporting API. */
 export interface ConsoleFacts {
@@ -51,6 +52,11 @@ export interface AccountSeed {
   managerForm?: 'object' | 'string';
   /** Also accept `members[value eq "…"]` removal paths (Entra sends `path: "members"` with values). */
   memberFilterPath?: boolean;
+  /**
+   * How long an accepted create, rename or archive stays out of list and filter reads (KnowBe4
+   * applying SCIM writes in a background job). Default 0: at once.
+   */
+  visibilityDelayMs?: number;
 }
 
 /** What Test Mode reports instead of changing anything (KnowBe4's sync report verbs). */
@@ -191,6 +197,28 @@ class ScimStore {
     return clone(u);
   }
 
+  /** Users as list reads show them now (a write KnowBe4 has not applied yet is not shown). */
+  visibleUsers(): ScimJson[] {
+    const v = this.account.visibility;
+    return [...this.users.values()].map((u) => v.shown(u)).filter((u): u is ScimJson => u !== undefined);
+  }
+
+  /** The user a `userName eq` filter finds now: the shown record, or the old one of a rename not yet applied. */
+  visibleByName(userName: string): ScimJson[] {
+    const stored = this.userByName(userName);
+    const shown = stored ? this.account.visibility.shown(stored) : undefined;
+    const hits = shown && lower(shown.userName) === lower(userName) ? [shown] : [];
+    for (const old of this.account.visibility.shownUnder(userName)) if (!hits.some((h) => h.id === old.id)) hits.push(old);
+    return hits;
+  }
+
+  /** GET /Users/{id}: 404 while its create is not yet applied, like a list read. */
+  visibleUser(id: string): ScimJson {
+    const shown = this.account.visibility.shown(this.getUser(id));
+    if (!shown) throw scimError(404, null, `Resource ${id} not found`);
+    return clone(shown);
+  }
+
   writeUser(id: string | null, incoming: ScimJson): ScimJson {
     const before = id === null ? undefined : this.users.get(id);
     if (id !== null && !before) throw scimError(404, null, `Resource ${id} not found`);
@@ -211,6 +239,7 @@ class ScimStore {
       return after;
     }
     this.putUser(after);
+    this.account.visibility.written(newId, before, after);
     const facts = this.console.get(newId);
     if (facts) facts.provisioningManaged = true;
     else this.console.set(newId, { phishPronePercentage: 0, lastSignIn: null, joinedOn: now, provisioningManaged: true });
@@ -279,6 +308,7 @@ export class SandboxAccount {
   maxPageSize: number;
   managerForm: 'object' | 'string';
   memberFilterPath: boolean;
+  readonly visibility = new Visibility();
   /** Records listed exactly as given, outside SCIM validation: what a real service may return that no schema expects. */
   readonly oddUsers: ScimJson[] = [];
   readonly oddGroups: ScimJson[] = [];
@@ -313,6 +343,7 @@ export class SandboxAccount {
     this.maxPageSize = seed.maxPageSize ?? 100;
     this.managerForm = seed.managerForm ?? 'object';
     this.memberFilterPath = seed.memberFilterPath ?? false;
+    this.visibility.delayMs = seed.visibilityDelayMs ?? 0;
     this.scim = new ScimStore(this);
     for (const u of seed.users ?? []) this.scim.seedUser(u);
     for (const g of seed.groups ?? []) this.scim.seedGroup(g);

@@ -99,13 +99,13 @@ function read(req: Request, res: Response, account: SandboxAccount, resource: 'U
   if (resource === 'Users') {
     if (id !== undefined) {
       checkQuery(req, []);
-      res.json(userOut(account, scim.getUser(id)));
+      res.json(userOut(account, scim.visibleUser(id)));
       return;
     }
     checkQuery(req, ['startIndex', 'count', 'filter']);
     const wanted = req.query.filter === undefined ? null : parseFilter(req.query.filter, 'Users');
     const match = (u: ScimJson) => wanted === null || (typeof u.userName === 'string' && u.userName.trim().toLowerCase() === wanted);
-    const direct = wanted === null ? scim.storedUsers() : [scim.userByName(wanted)].filter((u): u is ScimJson => u !== undefined);
+    const direct = wanted === null ? scim.visibleUsers() : scim.visibleByName(wanted);
     res.json(listResponse(req, [...direct, ...account.oddUsers.filter(match)].map((u) => userOut(account, u))));
     return;
   }
