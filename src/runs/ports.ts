@@ -2,7 +2,7 @@
  * What the run layer needs from the outside world, stated as interfaces so the executor can be
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
-import type { AttributeChange, CreateAnswer, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
+import type { AttributeChange, CreateAnswer, Kb4Values, SentWrite, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
 
 /** The KnowBe4 writes a plan's operations turn into. */
@@ -142,8 +142,29 @@ export interface CompanyState {
   lastScheduledSlot: Date | null;
 }
 
+/** A sent write as the store keeps it. */
+export interface StoredSentWrite {
+  write: SentWrite;
+  /** When a read first showed it (null: still waiting). */
+  seenAt: Date | null;
+  /** When the alert for it being overdue went out (null: none yet). */
+  alertedAt: Date | null;
+}
+
+/** Creates, renames and archives KnowBe4 accepted, remembered until a read shows them. */
+export interface SentWriteLog {
+  record(companyId: string, writes: readonly SentWrite[]): Promise<void>;
+  /** Not yet seen, oldest first. */
+  waiting(companyId: string): Promise<StoredSentWrite[]>;
+  confirm(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
+  markAlerted(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
+  /** The latest ones, seen or not, newest first. */
+  list(companyId: string, limit: number): Promise<StoredSentWrite[]>;
+}
+
 /** What the run layer keeps: plans, the operation journal, runs, leases, audit, company state. */
 export interface RunStore extends OperationJournal {
+  readonly sentWrites: SentWriteLog;
   savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
   getPlan(planId: string): Promise<StoredPlan | null>;
   /** pending → applying, atomically, once; refuses an expired or already used plan. */

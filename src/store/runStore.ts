@@ -25,6 +25,7 @@ import type {
 import type { Plan } from '../sync';
 import type { Report } from '../sync';
 import { decodePlan, encodePlan } from './planFormat';
+import { KyselySentWrites } from './sentWrites';
 import type { Database, PlanTable, RunTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();
@@ -81,7 +82,11 @@ const DEFAULT_STATE: CompanyState = {
 const CHUNK = 500;
 
 export class KyselyRunStore implements RunStore {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly sentWrites: KyselySentWrites;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.sentWrites = new KyselySentWrites(db);
+  }
 
   // --- plans -------------------------------------------------------------------------------
 
@@ -395,6 +400,8 @@ export class KyselyRunStore implements RunStore {
         .where('plan_id', 'not in', (eb) => eb.selectFrom('plans').select('id'))
         .where('plan_id', 'not in', (eb) => eb.selectFrom('runs').select('plan_id').where('plan_id', 'is not', null).where('kind', '!=', 'preview').$narrowType<{ plan_id: string }>())
         .executeTakeFirst();
+      // A confirmed write is history once its runs are; one never seen stays until it is.
+      await tx.deleteFrom('sent_writes').where('seen_at', 'is not', null).where('sent_at', '<', iso(input.runsBefore)).execute();
       return { plans: Number(plans.numDeletedRows), runs: Number(runs.numDeletedRows), operations: Number(operations.numDeletedRows) };
     });
   }
