@@ -26,7 +26,10 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${plan.guard.archiveCount}):`);
     for (const r of plan.guard.reasons) out.push(`  - ${r}`);
   }
-  out.push(plan.operations.length === 0 ? 'No changes.' : `${plan.operations.length} changes:`, '');
+  out.push(plan.operations.length === 0 ? 'No changes.' : `${plan.operations.length} changes:`);
+  const waiting = plan.waiting ?? [];
+  if (waiting.length > 0) out.push(`${waiting.length} ${waiting.length === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4 (not sent again).`);
+  out.push('');
 
   out.push(
     ...section('Create groups', of(plan, 'createGroup'), (o) => `+ ${o.name}`, limit),
@@ -44,6 +47,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Archive', of(plan, 'archive'), (o) => `- ${o.userName}  (${o.reason})`, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
+    ...section('Sent, waiting for KnowBe4 (accepted, not shown yet: not sent again)', waiting, (w) => `… ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
+    ...section('Confirmed (sent earlier, now shown by KnowBe4)', plan.seen ?? [], (w) => `✓ ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );

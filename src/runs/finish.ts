@@ -1,6 +1,7 @@
 /** The end of an apply, whatever ended it: the run's report, its record, company state, audit, metrics. */
 import { buildReport, type Report } from '../sync';
 import { audit } from './audit';
+import { recordSent } from './sent';
 import type { StoredPlan } from './ports';
 import type { Actor, ApplyResult, RunContext } from './types';
 
@@ -39,6 +40,8 @@ export async function finishApply(
 ): Promise<ApplyResult> {
   const { store, log, metrics } = ctx.deps;
   const { stored, runId, status, report, error } = input;
+  // Before the plan is marked done: a crash here leaves it applying, and the resume records them.
+  await recordSent(ctx, stored);
   await store.setPlanStatus(stored.planId, status === 'failed' ? 'failed' : 'applied');
   const finishedAt = ctx.clock();
   await store.finishRun(runId, { status, finishedAt, report, error });

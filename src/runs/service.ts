@@ -11,6 +11,7 @@ import { audit } from './audit';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
+import { overdueWrites, type Unconfirmed } from './sent';
 import { syncUser } from './syncUser';
 import {
   ApplyRefused,
@@ -29,6 +30,7 @@ import {
 } from './types';
 
 export * from './types';
+export type { Unconfirmed } from './sent';
 
 export class RunService {
   readonly settings: RunSettings;
@@ -85,6 +87,24 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /**
+   * For the service's sweep: per company, the writes KnowBe4 accepted but still does not show
+   * after `unconfirmedAlertMs` (after a fresh read confirms the ones it does show). A company
+   * whose read fails is logged and left for the next sweep.
+   */
+  async unconfirmedWrites(): Promise<Unconfirmed[]> {
+    const out: Unconfirmed[] = [];
+    for (const company of this.ctx.deps.config.companies) {
+      try {
+        const overdue = await overdueWrites(this.ctx, company.id);
+        if (overdue) out.push(overdue);
+      } catch (err) {
+        this.ctx.deps.log.warn({ company: company.id, err: (err as Error).message }, 'could not check writes sent to KnowBe4; next sweep tries again');
+      }
+    }
+    return out;
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */

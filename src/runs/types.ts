@@ -26,6 +26,14 @@ export interface RunSettings {
   resumeWithinMs: number;
   /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
   appliesOff: string | null;
+  /** A write KnowBe4 accepted but does not show after this long is alerted (default 60 min). */
+  unconfirmedAlertMs: number;
+  /**
+   * A write still unseen after this long no longer holds a plan back (KnowBe4 may have dropped
+   * it): the next plan decides again, and a create meets KnowBe4's userName uniqueness (a 409,
+   * settled by look-up) rather than making a second record.
+   */
+  sentWaitMaxMs: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -36,6 +44,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   shutdownGraceMs: 30_000,
   resumeWithinMs: 2 * 60 * 60_000,
   appliesOff: null,
+  unconfirmedAlertMs: 60 * 60_000,
+  sentWaitMaxMs: 24 * 60 * 60_000,
 };
 
 export interface RunDeps {

@@ -4,7 +4,7 @@ export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
 export { guard, confirmationReleases } from './guard';
 export { simulate } from './simulate';
-export { buildReport, userOf } from './report';
+export { buildReport, userOf, waitingLine } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';

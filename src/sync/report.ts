@@ -4,6 +4,7 @@
  */
 import { attributeCategory } from './attributes';
 import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
+import type { SentKind } from './sent';
 
 /** What became of one operation when a plan was applied. */
 export type OperationOutcome =
@@ -66,6 +67,10 @@ export interface Report {
   /** KnowBe4 records that could not be read: held, with the Microsoft 365 users held with them. */
   unreadable: { resource: 'user' | 'group'; id: string | null; name: string | null; reason: string; held_m365_ids: string[] }[];
   errors: { operation: string; kind: Operation['kind']; user: string | null; message: string }[];
+  /** Creates, renames and archives sent earlier that KnowBe4 does not show yet: not sent again (absent in older reports). */
+  waiting_for_knowbe4?: { kind: SentKind; email: string; sent_at: string }[];
+  /** Writes sent earlier that this run's read of KnowBe4 showed: confirmed at the report's time (absent in older reports). */
+  confirmed?: { kind: SentKind; email: string; sent_at: string; confirmed_at: string }[];
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -165,7 +170,15 @@ export function buildReport(input: ReportInput): Report {
     taken_over: (plan.takeovers ?? []).map((t) => ({ email: t.userName, knowbe4_id: t.targetId, m365_id: t.sourceId, found_by: t.via, previous_external_id: t.externalIdBefore })),
     unreadable: (plan.unreadable ?? []).map((u) => ({ resource: u.resource, id: u.id, name: u.name, reason: u.reason, held_m365_ids: u.heldSourceIds })),
     errors,
+    waiting_for_knowbe4: (plan.waiting ?? []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt })),
+    confirmed: (plan.seen ?? []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt, confirmed_at: input.timestamp })),
   };
+}
+
+/** "3 changes sent, waiting for KnowBe4": the line the card, the CLI and the summary show; null when none. */
+export function waitingLine(report: Pick<Report, 'waiting_for_knowbe4'>): string | null {
+  const n = report.waiting_for_knowbe4?.length ?? 0;
+  return n === 0 ? null : `${n.toLocaleString('en-US')} ${n === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4`;
 }
 
 /** The address an operation is about, for messages. */
