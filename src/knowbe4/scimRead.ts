@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
-import { Kb4ProtocolError } from './errors';
+import { Kb4NotFoundError, Kb4ProtocolError } from './errors';
 import { Kb4Http, type Kb4HttpOptions } from './http';
 import { readAll, readTargetGroup, readTargetUser, scimString } from './scimUser';
 
@@ -133,6 +133,16 @@ export class Kb4ScimReader {
     const read = readTargetUser(res.data);
     if (!read.ok) throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a user kb4sync cannot read: ${read.record.reason}`, { method: 'GET', path, attempts: 1 });
     return read.value;
+  }
+
+  /** GET /Users/{id}, or null on 404 (gone, or a create KnowBe4 does not show yet). */
+  async findUserById(id: string): Promise<TargetUser | null> {
+    try {
+      return await this.getUser(id);
+    } catch (err) {
+      if (err instanceof Kb4NotFoundError) return null;
+      throw err;
+    }
   }
 
   /**

@@ -70,6 +70,8 @@ export interface SourceReader {
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
 export interface TargetClient extends TargetWriter {
   fetchTarget(): Promise<TargetSnapshot>;
+  /** GET /Users/{id}; null when KnowBe4 has (or shows) no such user. */
+  findUserById(id: string): Promise<TargetUser | null>;
   listGroups(): Promise<TargetGroup[]>;
 }
 
@@ -158,6 +160,8 @@ export interface SentWriteLog {
   waiting(companyId: string): Promise<StoredSentWrite[]>;
   confirm(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
   markAlerted(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
+  /** Every one sent for this Entra id, seen or not, oldest first (the KnowBe4 ids kb4sync made or renamed for them). */
+  forSource(companyId: string, sourceId: string): Promise<StoredSentWrite[]>;
   /** The latest ones, seen or not, newest first. */
   list(companyId: string, limit: number): Promise<StoredSentWrite[]>;
 }

@@ -12,6 +12,7 @@ import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
 import { overdueWrites, type Unconfirmed } from './sent';
+import { waitUntilVisible } from './visibility';
 import { syncUser } from './syncUser';
 import {
   ApplyRefused,
@@ -87,6 +88,14 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /**
+   * After `sync user` answered "sent": looks, with backoff and a bound, until KnowBe4 shows the
+   * person under their address (then confirms their writes). False when it still does not.
+   */
+  waitUntilVisible(input: { companyId: string; sourceId: string; userName: string }, actor: Actor, sleep?: (ms: number) => Promise<void>): Promise<boolean> {
+    return waitUntilVisible(this.ctx, { ...input, actor }, this.settings.visibilityPoll, sleep);
   }
 
   /**

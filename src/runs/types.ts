@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { Config, CompanyConfig } from '../config';
 import type { Logger, Metrics } from '../observability';
-import type { Plan, Report } from '../sync';
+import type { Plan, Report, SentWrite } from '../sync';
 import type { Progress } from './executor';
+import { DEFAULT_VISIBILITY_POLL, type VisibilityPoll } from './visibility';
 import type { Connectors, RunStore, RunTrigger } from './ports';
 
 export interface RunSettings {
@@ -34,6 +35,8 @@ export interface RunSettings {
    * settled by look-up) rather than making a second record.
    */
   sentWaitMaxMs: number;
+  /** How `sync user` keeps looking for a person KnowBe4 does not show yet. */
+  visibilityPoll: VisibilityPoll;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -46,6 +49,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   appliesOff: null,
   unconfirmedAlertMs: 60 * 60_000,
   sentWaitMaxMs: 24 * 60 * 60_000,
+  visibilityPoll: DEFAULT_VISIBILITY_POLL,
 };
 
 export interface RunDeps {
@@ -155,7 +159,20 @@ export type SyncUserResult =
   | { kind: 'out-of-scope'; address: string; company: { id: string; name: string }; reason: string }
   | { kind: 'conflict'; address: string; company: { id: string; name: string }; message: string }
   | { kind: 'in-sync'; address: string; company: { id: string; name: string } }
-  | { kind: 'applied'; address: string; company: { id: string; name: string }; plan: Plan; result: ApplyResult };
+  /** Their create or rename was sent earlier and KnowBe4 does not show it yet: nothing sent again. */
+  | { kind: 'pending'; address: string; company: { id: string; name: string }; sourceId: string; userName: string; waiting: SentWrite[] }
+  | {
+      kind: 'applied';
+      address: string;
+      company: { id: string; name: string };
+      plan: Plan;
+      result: ApplyResult;
+      /** Entra object id and the login e-mail they should show under (what `waitUntilVisible` looks for). */
+      sourceId: string;
+      userName: string;
+      /** visible: KnowBe4 shows them under `userName` now; sent: accepted, shown once KnowBe4 applies it. */
+      visibility: 'visible' | 'sent';
+    };
 
 export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');

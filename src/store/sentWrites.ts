@@ -63,6 +63,11 @@ export class KyselySentWrites implements SentWriteLog {
     await this.mark(companyId, writes, { alerted_at: iso(at) }, 'alerted_at');
   }
 
+  async forSource(companyId: string, sourceId: string): Promise<StoredSentWrite[]> {
+    const rows = await this.db.selectFrom('sent_writes').selectAll().where('company_id', '=', companyId).where('source_id', '=', sourceId).orderBy('sent_at').execute();
+    return rows.map(toStored);
+  }
+
   async list(companyId: string, limit: number): Promise<StoredSentWrite[]> {
     const rows = await this.db.selectFrom('sent_writes').selectAll().where('company_id', '=', companyId).orderBy('sent_at', 'desc').limit(limit).execute();
     return rows.map(toStored);

@@ -6,6 +6,6 @@ export { guard, confirmationReleases } from './guard';
 export { simulate } from './simulate';
 export { buildReport, userOf, waitingLine } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
-export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
+export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';
 export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';
