@@ -107,6 +107,11 @@ export async function execute(
     if (op.kind === 'createGroup') createdGroups.set(op.name, resultId);
   };
   for (const op of plan.operations) if (stateOf(op) === 'done') remember(op, states.get(op.id)?.resultId);
+  const createOpOf = new Map(plan.operations.flatMap((op) => (op.kind === 'create' ? [[op.sourceId, op.id] as const] : [])));
+  const waitingCreate = (sourceId: string) => {
+    const s = states.get(createOpOf.get(sourceId) ?? '');
+    return s?.state === 'done' && s.error === WAITING_NOTE;
+  };
 
   const progress: Progress = { total: plan.operations.length, done: 0, failed: 0, skipped: 0, phase: 0 };
   for (const op of plan.operations) {
@@ -192,7 +197,7 @@ export async function execute(
       // Operations on something a failed operation should have made cannot run.
       const runnable: Operation[] = [];
       for (const op of pending) {
-        const missing = missingDependency(op, userId, groupId);
+        const missing = missingDependency(op, userId, groupId, waitingCreate);
         if (missing) await record([op], { state: 'skipped', error: missing });
         else runnable.push(op);
       }

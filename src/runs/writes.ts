@@ -27,9 +27,14 @@ export function missingDependency(
   op: Operation,
   userId: (ref: UserRef) => string | null,
   groupId: (ref: GroupRef) => string | null,
+  /** Whether the create of this Entra id was accepted (409) but KnowBe4 does not show it yet. */
+  waiting: (sourceId: string) => boolean = () => false,
 ): string | null {
-  const needUser = (ref: UserRef | null) =>
-    ref !== null && userId(ref) === null ? `needs ${ref.kind === 'new' ? `create:${ref.sourceId}` : ref.targetId}, which did not succeed` : null;
+  const needUser = (ref: UserRef | null) => {
+    if (ref === null || userId(ref) !== null) return null;
+    if (ref.kind === 'new' && waiting(ref.sourceId)) return `needs create:${ref.sourceId}, which KnowBe4 accepted but does not show yet: a later run sets it`;
+    return `needs ${ref.kind === 'new' ? `create:${ref.sourceId}` : ref.targetId}, which did not succeed`;
+  };
   switch (op.kind) {
     case 'setManager':
       return needUser(op.user) ?? needUser(op.manager);
