@@ -80,6 +80,8 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
     source = new FixtureSource({ users: people, groups: [] });
     kb4 = await startKnowbe4Sandbox({ scimToken: TOKEN });
     await store.db.deleteFrom('leases').execute();
+    // Each test has a fresh KnowBe4: what the store remembers sending to the last one goes too.
+    await store.db.deleteFrom('sent_writes').execute();
     await store.db.updateTable('plans').set({ status: 'cancelled' }).where('status', '=', 'applying').execute();
   });
   afterEach(() => kb4.stop());
