@@ -7,7 +7,7 @@ import Bottleneck from 'bottleneck';
 import { PHASES, type GroupRef, type Operation, type Plan, type UserRef } from '../sync';
 import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
-import { findExisting, isSettled, membershipBatches, missingDependency, WAITING_NOTE, write, type WriteResult } from './writes';
+import { findExisting, isSettled, membershipBatches, missingDependency, OURS_NOTE, settledFromNote, WAITING_NOTE, write, type WriteResult } from './writes';
 
 export interface Progress {
   total: number;
@@ -65,6 +65,10 @@ export class JournalUnavailable extends Error {
 // A dropped database connection is replaced by the pool on the next query: retrying the same
 // idempotent upsert a few times rides over a failover or a killed backend.
 const JOURNAL_RETRY_DELAYS_MS = [50, 250, 1000];
+
+function doneOutcome(settled: 'ours' | 'waiting' | undefined): OperationOutcome {
+  return settled ? { status: 'done', settled } : { status: 'done' };
+}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -168,7 +172,8 @@ export async function execute(
         return;
       }
       for (const op of ops) remember(op, result.resultId);
-      await record(ops, { state: 'done', resultId: result.resultId, ...(result.waiting ? { error: WAITING_NOTE } : {}) });
+      const note = result.settled === 'waiting' ? WAITING_NOTE : result.settled === 'ours' ? OURS_NOTE : null;
+      await record(ops, { state: 'done', resultId: result.resultId, ...(note ? { error: note } : {}) });
     } catch (error) {
       if (!(error instanceof JournalUnavailable)) throw error;
       halt ??= { kind: 'journal', error };
@@ -235,7 +240,7 @@ export async function execute(
     outcomes.set(
       op.id,
       state === 'done'
-        ? { status: 'done' }
+        ? doneOutcome(settledFromNote(s?.error))
         : state === 'failed'
           ? { status: 'failed', error: s?.error ?? 'failed' }
           : state === 'skipped'

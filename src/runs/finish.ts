@@ -2,6 +2,7 @@
 import { buildReport, type Report } from '../sync';
 import { audit } from './audit';
 import { recordSent } from './sent';
+import { settledFromNote } from './writes';
 import type { StoredPlan } from './ports';
 import type { Actor, ApplyResult, RunContext } from './types';
 
@@ -16,7 +17,8 @@ export async function stoppedReport(ctx: RunContext, stored: StoredPlan, runId: 
     outcomes: new Map(
       stored.plan.operations.map((op) => {
         const s = states.get(op.id);
-        return [op.id, s?.state === 'done' ? { status: 'done' } : s?.state === 'failed' ? { status: 'failed', error: s.error ?? 'failed' } : { status: 'pending' }];
+        const settled = settledFromNote(s?.error);
+        return [op.id, s?.state === 'done' ? (settled ? { status: 'done', settled } : { status: 'done' }) : s?.state === 'failed' ? { status: 'failed', error: s.error ?? 'failed' } : { status: 'pending' }];
       }),
     ),
   });

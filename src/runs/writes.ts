@@ -7,10 +7,15 @@ export function isSettled(state: OperationState): boolean {
 }
 
 /** What became of one write: done (with the id a create made or found), or skipped with why. */
-export type WriteResult = { state: 'done'; resultId: string | null; waiting?: true } | { state: 'skipped'; reason: string };
+export type WriteResult = { state: 'done'; resultId: string | null; settled?: 'ours' | 'waiting' } | { state: 'skipped'; reason: string };
 
-/** Marks, in the journal's text, a create KnowBe4 accepted (409) but does not show yet. */
+/** Recorded in the journal's text: how a create that met a 409 was settled (the core's decision). */
 export const WAITING_NOTE = 'sent: KnowBe4 holds it but does not show it yet';
+export const OURS_NOTE = "409: KnowBe4 already had this person's record (theirs by externalId); used as it is";
+
+export function settledFromNote(note: string | null | undefined): 'ours' | 'waiting' | undefined {
+  return note === WAITING_NOTE ? 'waiting' : note === OURS_NOTE ? 'ours' : undefined;
+}
 
 export async function findExisting(op: Operation, writer: TargetWriter): Promise<string | null> {
   if (op.kind === 'create') {
@@ -50,10 +55,11 @@ export async function write(op: Operation, writer: TargetWriter, userId: (ref: U
     const settled = settleCreate(op, await writer.postUser({ userName: op.userName, externalId: op.sourceId, values: op.values }));
     switch (settled.kind) {
       case 'created':
-      case 'ours':
         return { state: 'done', resultId: settled.targetId };
+      case 'ours':
+        return { state: 'done', resultId: settled.targetId, settled: 'ours' };
       case 'waiting':
-        return { state: 'done', resultId: null, waiting: true };
+        return { state: 'done', resultId: null, settled: 'waiting' };
       case 'held':
         return { state: 'skipped', reason: settled.reason };
     }

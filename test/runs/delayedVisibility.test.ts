@@ -147,6 +147,8 @@ test('a 409 on create for a record KnowBe4 does not show yet is settled by look-
   const creates = first.plan.operations.filter((o) => o.kind === 'create').length;
   const result = await runs.apply(first.planId, ADMIN, { digest: first.digest, confirmArchive: 1 });
   expect(result.status).toBe('succeeded');
+  // Recorded as the core settled it, in the run's report.
+  expect(result.report.creates_settled).toEqual([{ email: expect.stringMatching(/@acme\.com$/), settled: 'waiting' }]);
   expect(sandbox.controls.requests({ method: 'POST' }).map((r) => r.status).filter((s) => s === 409)).toHaveLength(1);
   const waiting = await store.sentWrites.waiting(companyId);
   expect(waiting.filter((w) => w.write.kind === 'create' && w.write.targetId === null)).toHaveLength(1);

@@ -109,7 +109,7 @@ describe('a 409 on create is settled as the core decides, never by the executor 
     kb4.findUserByUserName = async () => null;
     const journal = new MemoryJournal();
     const outcomes = await execute('plan-1', p, kb4, journal, OPTS);
-    expect(outcomes.get(create.id)).toEqual({ status: 'done' });
+    expect(outcomes.get(create.id)).toEqual({ status: 'done', settled: 'waiting' });
     expect(journal.rows.get(`plan-1:${create.id}`) ?? [...journal.rows.values()].find((s) => s.opId === create.id)).toMatchObject({ state: 'done', resultId: null });
     expect(outcomes.get(`manager:s:${create.sourceId}`)).toMatchObject({ status: 'skipped', reason: expect.stringContaining('does not show yet') });
     expect([...kb4.users.values()].filter((u) => u.userName === create.userName)).toHaveLength(1);
