@@ -75,9 +75,24 @@ export class KyselySentWrites implements SentWriteLog {
 
 
   private async mark(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], set: Partial<Pick<SentWriteTable, 'seen_at' | 'alerted_at'>>, column: 'seen_at' | 'alerted_at'): Promise<void> {
-    // Only the first time counts: a second replica confirming the same write keeps the first time.
+    const byPlan = new Map<string, string[]>();
     for (const w of writes) {
-      await this.db.updateTable('sent_writes').set(set).where('company_id', '=', companyId).where('plan_id', '=', w.planId).where('op_id', '=', w.opId).where(column, 'is', null).execute();
+      const ids = byPlan.get(w.planId);
+      if (ids) ids.push(w.opId);
+      else byPlan.set(w.planId, [w.opId]);
+    }
+    // Only the first time counts: a second replica confirming the same write keeps the first time.
+    for (const [planId, opIds] of byPlan) {
+      for (let i = 0; i < opIds.length; i += CHUNK) {
+        await this.db
+          .updateTable('sent_writes')
+          .set(set)
+          .where('company_id', '=', companyId)
+          .where('plan_id', '=', planId)
+          .where('op_id', 'in', opIds.slice(i, i + CHUNK))
+          .where(column, 'is', null)
+          .execute();
+      }
     }
   }
 }
