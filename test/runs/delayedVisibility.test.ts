@@ -94,6 +94,22 @@ function service(): { runs: RunService; companyId: string } {
   return { runs, companyId };
 }
 
+/** The service's sweep with a notifier that keeps what it is told. */
+function sweeper(runs: RunService) {
+  const notifier = new MemoryNotifier();
+  const housekeeping = new Housekeeping({
+    service: runs,
+    store,
+    notifier,
+    describe: () => ({ kind: 'failure', code: 'internal', service: 'kb4sync', message: '', fix: null }),
+    log: createLogger({ level: 'silent' }),
+    clock: () => now,
+    sweepMs: 60_000,
+    retention: { planDays: 30, runDays: 400 },
+  });
+  return { notifier, housekeeping };
+}
+
 const kinds = (ops: { kind: string }[]) => ops.map((o) => o.kind).sort();
 const posts = () => sandbox.controls.requests({ method: 'POST', pathPrefix: '/Users' }).length;
 
@@ -168,17 +184,7 @@ test('writes still unseen after the setting raise one alert that lists them; onc
   const { runs, companyId } = service();
   const first = await runs.preview(companyId, ADMIN);
   await runs.apply(first.planId, ADMIN, { digest: first.digest, confirmArchive: 1 });
-  const notifier = new MemoryNotifier();
-  const housekeeping = new Housekeeping({
-    service: runs,
-    store,
-    notifier,
-    describe: () => ({ kind: 'failure', code: 'internal', service: 'kb4sync', message: '', fix: null }),
-    log: createLogger({ level: 'silent' }),
-    clock: () => now,
-    sweepMs: 60_000,
-    retention: { planDays: 30, runDays: 400 },
-  });
+  const { notifier, housekeeping } = sweeper(runs);
 
   now = new Date(now.getTime() + 30 * 60_000);
   await housekeeping.alertUnconfirmed();
@@ -200,17 +206,7 @@ test('an overdue write is alerted once, listed by kind and address', async () =>
   const { runs, companyId } = service();
   const first = await runs.preview(companyId, ADMIN);
   await runs.apply(first.planId, ADMIN, { digest: first.digest, confirmArchive: 1 });
-  const notifier = new MemoryNotifier();
-  const housekeeping = new Housekeeping({
-    service: runs,
-    store,
-    notifier,
-    describe: () => ({ kind: 'failure', code: 'internal', service: 'kb4sync', message: '', fix: null }),
-    log: createLogger({ level: 'silent' }),
-    clock: () => now,
-    sweepMs: 60_000,
-    retention: { planDays: 30, runDays: 400 },
-  });
+  const { notifier, housekeeping } = sweeper(runs);
   now = new Date(now.getTime() + 61 * 60_000);
   await housekeeping.alertUnconfirmed();
   expect(notifier.events).toHaveLength(1);
