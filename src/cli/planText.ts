@@ -1,7 +1,7 @@
 /**
  * A plan as plain text for a terminal: what the CLI prints without --json.
  */
-import type { Operation, OperationOf, Plan } from '../sync';
+import { waitingLine, type Operation, type OperationOf, type Plan } from '../sync';
 
 const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v));
 
@@ -28,7 +28,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   }
   out.push(plan.operations.length === 0 ? 'No changes.' : `${plan.operations.length} changes:`);
   const waiting = plan.waiting ?? [];
-  if (waiting.length > 0) out.push(`${waiting.length} ${waiting.length === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4 (not sent again).`);
+  const waitingText = waitingLine(waiting.length);
+  if (waitingText) out.push(`${waitingText} (not sent again).`);
   out.push('');
 
   out.push(

@@ -185,10 +185,9 @@ export function buildReport(input: ReportInput): Report {
   };
 }
 
-/** "3 changes sent, waiting for KnowBe4": the line the card, the CLI and the summary show; null when none. */
-export function waitingLine(report: Pick<Report, 'waiting_for_knowbe4'>): string | null {
-  const n = report.waiting_for_knowbe4?.length ?? 0;
-  return n === 0 ? null : `${n.toLocaleString('en-US')} ${n === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4`;
+/** "3 changes sent, waiting for KnowBe4": the line the card, the CLI and the run card show; null when none. */
+export function waitingLine(count: number): string | null {
+  return count === 0 ? null : `${count.toLocaleString('en-US')} ${count === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4`;
 }
 
 /** The address an operation is about, for messages. */

@@ -1,6 +1,6 @@
 /** The preview card: counts per section, the first rows of each, Apply and the download links. */
 import { z } from 'zod';
-import type { AttributeChange, Operation, Plan, PlanStats } from '../../sync';
+import { waitingLine, type AttributeChange, type Operation, type Plan, type PlanStats } from '../../sync';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
 import { plain, plural } from './text';
 
@@ -130,7 +130,7 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
     const count = (label: string, value: number, color: Color) => ({ label, value: value.toLocaleString('en-US'), color: value > 0 ? color : 'Default' });
     return {
       company: plain(plan.company.name, 80),
-      subtitle: statsLine(plan.stats),
+      subtitle: [statsLine(plan.stats), waitingLine(plan.waiting?.length ?? 0)].filter(Boolean).join(' · '),
       planId: opts.planId,
       digest: opts.digest,
       csvUrl: opts.csvUrl,

@@ -81,7 +81,7 @@ export function reportFacts(report: Report): { title: string; value: string }[] 
     },
     { title: 'Group changes', value: `+${n(report.group_changes.group_additions)} / −${n(report.group_changes.group_removals)}` },
     // Only when there are some: writes KnowBe4 accepted and does not show yet, and ones it now shows.
-    ...((report.waiting_for_knowbe4?.length ?? 0) > 0 ? [{ title: 'Sent, waiting for KnowBe4', value: waitingLine(report) ?? '' }] : []),
+    ...((report.waiting_for_knowbe4?.length ?? 0) > 0 ? [{ title: 'Waiting for KnowBe4', value: waitingLine(report.waiting_for_knowbe4?.length ?? 0) ?? '' }] : []),
     ...((report.confirmed?.length ?? 0) > 0 ? [{ title: 'Confirmed by KnowBe4', value: `${n(report.confirmed?.length ?? 0)} sent earlier, now shown` }] : []),
   ];
 }
