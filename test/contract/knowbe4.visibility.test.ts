@@ -27,7 +27,13 @@ test('a create is accepted but not listed, filtered or read by id until KnowBe4 
   expect(r.sandbox.controls.users()).toHaveLength(2);
   expect(r.sandbox.controls.waitingWrites()).toEqual([id]);
 
+  // Added to a group by id at once (as an apply does): the group shows the member only once the user shows.
+  const groupId = await r.client.createGroup('All Staff');
+  await r.client.addMembers(groupId, [id, '7']);
+  expect((await r.client.listGroups()).find((g) => g.id === groupId)?.memberIds).toEqual(['7']);
+
   r.sandbox.controls.applyPendingWrites();
+  expect((await r.client.listGroups()).find((g) => g.id === groupId)?.memberIds.sort()).toEqual([id, '7'].sort());
   expect(await r.client.findUserByUserName('new@acme.com')).toMatchObject({ id, externalId: 'entra-new@acme.com' });
   expect((await r.client.listUsers()).map((u) => u.userName).sort()).toEqual(['new@acme.com', 'old@acme.com']);
 });

@@ -52,6 +52,12 @@ export class Visibility {
     return view.shown ?? undefined;
   }
 
+  /** A user whose create KnowBe4 has not applied yet: not a member any read shows either. */
+  hidden(id: string): boolean {
+    const view = this.pending(id);
+    return view !== undefined && view.shown === null;
+  }
+
   /** Records whose reads still show an earlier state: their ids. */
   waitingIds(): string[] {
     return [...this.views.keys()].filter((id) => this.pending(id) !== undefined);
