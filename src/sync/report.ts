@@ -75,7 +75,7 @@ export interface Report {
   creates_settled?: { email: string; settled: 'ours' | 'waiting' }[];
   /** Creates, renames and archives sent earlier that KnowBe4 does not show yet: not sent again (absent in older reports). */
   waiting_for_knowbe4?: { kind: SentKind; email: string; sent_at: string }[];
-  /** Writes sent earlier that this run's read of KnowBe4 showed: confirmed at the report's time (absent in older reports). */
+  /** Writes sent earlier that the preview's read of KnowBe4 showed: confirmed at its time (previews only; absent in older reports). */
   confirmed?: { kind: SentKind; email: string; sent_at: string; confirmed_at: string }[];
 }
 
@@ -181,7 +181,8 @@ export function buildReport(input: ReportInput): Report {
       return outcome.status === 'done' && outcome.settled ? [{ email: op.userName, settled: outcome.settled }] : [];
     }),
     waiting_for_knowbe4: (plan.waiting ?? []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt })),
-    confirmed: (plan.seen ?? []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt, confirmed_at: input.timestamp })),
+    // Confirmed by the read the plan was made from, i.e. at the preview: an apply's report does not say it again.
+    confirmed: (dryRun ? (plan.seen ?? []) : []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt, confirmed_at: input.timestamp })),
   };
 }
 
