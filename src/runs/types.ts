@@ -5,6 +5,7 @@ import type { Logger, Metrics } from '../observability';
 import type { Plan, Report, SentWrite } from '../sync';
 import type { Progress } from './executor';
 import { DEFAULT_VISIBILITY_POLL, type VisibilityPoll } from './visibility';
+import type { DeltaLinkStore } from './deltaPorts';
 import type { Connectors, RunStore, RunTrigger } from './ports';
 
 export interface RunSettings {
@@ -37,6 +38,8 @@ export interface RunSettings {
   sentWaitMaxMs: number;
   /** How `sync user` keeps looking for a person KnowBe4 does not show yet. */
   visibilityPoll: VisibilityPoll;
+  /** More people changed than this in one light run: one full read instead of a lookup each. */
+  lightRunMaxPeople: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -50,6 +53,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   unconfirmedAlertMs: 60 * 60_000,
   sentWaitMaxMs: 24 * 60 * 60_000,
   visibilityPoll: DEFAULT_VISIBILITY_POLL,
+  lightRunMaxPeople: 100,
 };
 
 export interface RunDeps {
@@ -64,6 +68,8 @@ export interface RunDeps {
   holder?: string;
   /** Errors that must stop an apply at once (revoked or expired credentials). */
   isFatal?: (error: unknown) => boolean;
+  /** Where each company's Graph delta links are kept; without it there is no light run. */
+  deltaLinks?: DeltaLinkStore;
 }
 
 export interface Actor {

@@ -108,6 +108,14 @@ export interface SentWriteTable {
   alerted_at: string | null;
 }
 
+export interface DeltaLinkTable {
+  company_id: string;
+  users_link: string;
+  groups_link: string | null;
+  query_key: string;
+  saved_at: string;
+}
+
 export interface Database {
   company_state: CompanyStateTable;
   plans: PlanTable;
@@ -118,4 +126,5 @@ export interface Database {
   last_seen: LastSeenTable;
   conversations: ConversationTable;
   sent_writes: SentWriteTable;
+  delta_links: DeltaLinkTable;
 }
