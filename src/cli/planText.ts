@@ -14,6 +14,7 @@ import {
   SECTION_TITLES,
   type PeopleSection,
   type Plan,
+  waitingLine,
 } from '../sync';
 import { count } from './format';
 
@@ -41,6 +42,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   }
   out.push(plan.operations.length === 0 ? 'No changes.' : `${peopleSummary(counts)}.`);
   for (const line of [linkedText(counts.linked), conflictsText(counts.conflicts)]) if (line) out.push(`${line}.`);
+  const waitingText = waitingLine((plan.waiting ?? []).length);
+  if (waitingText) out.push(`${waitingText} (not sent again).`);
   out.push('');
 
   const { people, groups } = planChanges(plan);
@@ -51,6 +54,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section(SECTION_TITLES.groups, groups, groupLine, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
+    ...section('Sent, waiting for KnowBe4 (accepted, not shown yet: not sent again)', plan.waiting ?? [], (w) => `… ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
+    ...section('Confirmed (sent earlier, now shown by KnowBe4)', plan.seen ?? [], (w) => `✓ ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );

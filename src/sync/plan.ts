@@ -26,6 +26,7 @@ import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
 import { namesOf } from './names';
+import { sentState, withoutWaiting } from './sent';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -55,6 +56,9 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const managedGroups = planGroups(rules, source, target.groups, roster, operations);
   const heldTargetIds = held.heldTargetIds.size === 0 ? matched.heldTargetIds : new Set([...matched.heldTargetIds, ...held.heldTargetIds]);
   const leftovers = planLeftovers(rules, index, roster, heldTargetIds, scoped, filter, operations);
+  const sent = sentState(context.sent ?? [], target);
+  const planned = withoutWaiting(withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames), sent.waiting);
+  const archiveCount = leftovers.archiveCount - planned.archivesDropped;
 
   const stats = {
     sourceUsers: source.users.length,
@@ -65,10 +69,9 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     managedGroups,
   };
 
-  const planned = withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames);
   // Conflicts name people outside the roster: their lookup map is built only when there are some.
   let conflicted: Map<string, SourceUser> | null = null;
-  const names = namesOf(planned, matched.conflicts, {
+  const names = namesOf(planned.operations, matched.conflicts, {
     sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
     targetById: (id) => {
       const position = index.byId.get(id);
@@ -78,14 +81,16 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   return {
     company: { id: rules.id, name: rules.name },
-    operations: planned,
+    operations: planned.operations,
     conflicts: matched.conflicts,
     skipped: scoped.skipped,
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
     ...(Object.keys(names).length > 0 ? { names } : {}),
-    guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
+    ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
+    ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
+    guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
     stats,
   };
 }

@@ -19,6 +19,7 @@ import {
   type PeopleSection,
   type Plan,
   type PlanStats,
+  waitingLine,
 } from '../../sync';
 import { messageCard } from './messages';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
@@ -68,6 +69,7 @@ export function inStepCard(plan: Plan): CardJson {
   const notes = [
     plan.unmanaged.length > 0 ? `${plural(plan.unmanaged.length, 'KnowBe4 user')} ${plan.unmanaged.length === 1 ? 'is' : 'are'} not managed by kb4sync (outside its scope); kb4sync leaves ${plan.unmanaged.length === 1 ? 'it' : 'them'} alone.` : '',
     (plan.unreadable ?? []).length > 0 ? `${plural((plan.unreadable ?? []).length, 'KnowBe4 record')} could not be read and ${(plan.unreadable ?? []).length === 1 ? 'is' : 'are'} held.` : '',
+    waitingLine(plan.waiting?.length ?? 0) ? `${waitingLine(plan.waiting?.length ?? 0)}: not sent again.` : '',
   ].filter(Boolean);
   return messageCard({ title: `${plan.company.name} is in step: ${plural(plan.stats.inScope, 'person', 'people')}, nothing to do`, message: notes.join(' '), tone: 'good' });
 }
@@ -109,8 +111,10 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       section('unreadable', 'Held: unreadable in KnowBe4', 'Default', unreadable, (u) => ({ label: plain(u.name ?? `a ${u.resource} with no name`, textMax / 2), detail: withoutIds(plain(u.reason, textMax)) })),
       section('unmanaged', 'Not managed by kb4sync', 'Default', plan.unmanaged, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }),
         "These KnowBe4 users match no in-scope Microsoft 365 user. kb4sync leaves them alone, but KnowBe4's own SCIM job may archive users that no SCIM client sends: turn on Test Mode in KnowBe4 for a first run."),
+      // Writes KnowBe4 accepted but does not show yet: pending, not planned again.
+      section('waiting', 'Sent, waiting for KnowBe4 (not sent again)', 'Default', plan.waiting ?? [], (w) => ({ label: plain(w.userName, textMax / 2), detail: `${plain(w.kind, 40)}, sent ${cardTime(w.sentAt)}` })),
     ].filter((s) => s.total !== '0');
-    const lines = [linkedText(counts.linked), conflictsText(counts.conflicts), ...(opts.notes ?? [])].filter(Boolean).map((l) => ({ line: plain(l, 200) }));
+    const lines = [linkedText(counts.linked), conflictsText(counts.conflicts), waitingLine(plan.waiting?.length ?? 0) ?? '', ...(opts.notes ?? [])].filter(Boolean).map((l) => ({ line: plain(l, 200) }));
     return {
       company: plain(plan.company.name, 80),
       subtitle: statsLine(plan.stats),

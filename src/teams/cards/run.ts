@@ -1,7 +1,7 @@
 /** The cards of one run: progress while it applies, then its result. */
 import { z } from 'zod';
 import type { RunStatus } from '../../runs';
-import { linkedText, peopleOfReport, peopleSummary, type Report } from '../../sync';
+import { linkedText, peopleOfReport, peopleSummary, waitingLine, type Report } from '../../sync';
 import { capRows, renderWithin, type CardJson, type Color, type Style } from './render';
 import { cardTime, plain, plural, withoutIds } from './text';
 
@@ -104,7 +104,11 @@ export function resultCard(report: Report, options: ResultOptions = {}): CardJso
         report.errors.length > 0 ? 'Retry what failed sends these again; everything else is done. If they fail again, the reason above says what to fix.' : ''),
       section('Conflicts (nothing written for them)', 'Default', report.conflicts, (c) => `**${plain(c.m365_users.map((u) => u.address ?? 'a user with no address').join(', '), textMax / 2)}** ${withoutIds(plain(c.message, textMax))}`),
     ].filter((x) => x.total !== '0');
-    const lines = [linkedText(people.linked)].filter(Boolean).map((l) => ({ line: l }));
+    // Writes KnowBe4 accepted and does not show yet, and earlier ones it now shows.
+    const confirmed = report.confirmed?.length ?? 0;
+    const lines = [linkedText(people.linked), waitingLine(report.waiting_for_knowbe4?.length ?? 0) ?? '', confirmed > 0 ? `${confirmed.toLocaleString('en-US')} ${confirmed === 1 ? 'change' : 'changes'} sent earlier, now shown by KnowBe4` : '']
+      .filter(Boolean)
+      .map((l) => ({ line: l }));
     const at = cardTime(report.sync_summary.sync_timestamp);
     const next = options.nextRunAt ? `Next run: ${cardTime(options.nextRunAt)}.` : `To check again, type "preview sync ${plain(company, 80)}".`;
     return {

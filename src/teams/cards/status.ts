@@ -3,7 +3,7 @@ import {
   groupLine,
   personParts,
   planChanges,
-  SECTION_TITLES,
+  type PeopleSection,
   type Plan,
   type Report,
 } from '../../sync';
@@ -53,6 +53,16 @@ export interface SyncUserInput {
   error: string | null;
 }
 
+/** What happened to one person, as a verb: the `sync user` card is about them, not about sections. */
+const DONE: Record<PeopleSection, string> = {
+  joiners: 'Created in KnowBe4',
+  leavers: 'Archived (training history kept)',
+  renamed: 'Renamed',
+  returning: 'Reactivated',
+  details: 'Details changed',
+  linked: 'Linked to their Microsoft 365 account',
+};
+
 const PERSON_LOOK: Record<RunOutcome, { style: Style; icon: string; word: string }> = {
   succeeded: { style: 'good', icon: '✔', word: 'now in step with Microsoft 365' },
   partial: { style: 'warning', icon: '⚠', word: 'partly updated' },
@@ -69,7 +79,7 @@ export function syncUserCard(input: SyncUserInput): CardJson {
     const changes = [
       ...people.map((p) => {
         const { what } = personParts(p, { valueMax: Math.floor(textMax / 2) });
-        return `**${SECTION_TITLES[p.section]}**${what ? ` ${withoutIds(plain(what, textMax * 2))}` : ''}`;
+        return `**${DONE[p.section]}**${what ? ` ${withoutIds(plain(what, textMax * 2))}` : ''}`;
       }),
       ...groups.map((g) => `**Group** ${plain(groupLine(g).replace(/: \+1$/, ': added').replace(/: −1$/, ': removed'), textMax)}`),
     ];
