@@ -127,5 +127,5 @@ test('conflicts and sync user', async () => {
   await page.getByText(/now in step with Microsoft 365|partly updated|not updated/i).last().waitFor({ timeout: 60_000 });
   const text = await check(card, 'sync-user');
   expect(text).toContain(address);
-  expect(text).toMatch(/Joiners/);
+  expect(text).toContain('Created in KnowBe4');
 });
