@@ -1,0 +1,62 @@
+/** The MSP night's section of bench/results/SUMMARY.md, from bench/results/msp.json. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Night {
+  replicas: number;
+  store: string;
+  wallSeconds: number;
+  bound: { busiestAccountSeconds: number; totalOverConcurrencySeconds: number; seconds: number; totalRequests: number };
+  vsBound: number;
+  peakRssMB: number;
+  databaseMB: number;
+  slowestWaitSeconds: number;
+  medianWaitSeconds: number;
+  ownRateLimitShareOfSlotTime: number;
+  outcomes: Record<string, number>;
+  runsPerReplica: number[];
+  exactlyOnce: { companiesRunOnce: number; companiesPreviewedOnceInStore: number; companiesReadOnceByKnowbe4: number; of: number };
+  writes: number;
+  duplicateWrites: number;
+  conflicts: number;
+  requestsVsMinimum: { median: number; max: number };
+  loadAverage1m: number;
+}
+
+export interface MspResult {
+  description: string;
+  companies: number;
+  people: number;
+  concurrency: number;
+  aims: { ratio: number; peakRssMB: number };
+  at: string;
+  nights: Night[];
+}
+
+export function mspSection(file: string): string[] {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as MspResult;
+  return [
+    `## msp night: ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (bench/msp.ts)`,
+    '',
+    `${r.description}; \`service.concurrency\` ${r.concurrency} per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
+    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)).',
+    '',
+    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | slot time waiting only on own rate limit | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | load (1 min) |',
+    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: |',
+    ...r.nights.map(
+      (n) =>
+        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.peakRssMB} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${Math.round(n.ownRateLimitShareOfSlotTime * 1000) / 10} % | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.loadAverage1m} |`,
+    ),
+    '',
+  ];
+}
+
+/** Replaces the section starting with `heading` in SUMMARY.md, or adds it at the end. */
+export function replaceSection(resultsDir: string, heading: string, lines: string[]): void {
+  const file = join(resultsDir, 'SUMMARY.md');
+  const summary = readFileSync(file, 'utf8');
+  const section = lines.join('\n');
+  const start = summary.indexOf(heading);
+  const end = start < 0 ? -1 : summary.indexOf('\n## ', start + 1);
+  writeFileSync(file, start < 0 ? `${summary.trimEnd()}\n\n${section}` : summary.slice(0, start) + section + (end < 0 ? '' : summary.slice(end)));
+}
