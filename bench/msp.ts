@@ -96,9 +96,11 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
   });
   await Promise.all(workers.map((w) => w.ready));
   const started = performance.now();
+  const sandboxCpu = process.cpuUsage();
   workers.forEach((w) => w.go());
   const reports = await Promise.all(workers.map((w) => w.done));
   const wallSeconds = (performance.now() - started) / 1000;
+  const sandboxCpuSeconds = ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(sandboxCpu));
 
   // What each company's run cost, from the sandboxes and the store.
   const kb4Requests = kb4.allRequests();
@@ -144,6 +146,9 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     wallSeconds: round(wallSeconds),
     bound: { ...bound, seconds: boundSeconds, busiestAccount: busiest.id, totalRequests },
     vsBound: round(wallSeconds / boundSeconds),
+    // Where the 2 shared cores went: kb4sync's replicas and the sandboxes answering them.
+    cpuSeconds: { replicas: reports.map((r) => r.cpuSeconds), sandboxes: round(sandboxCpuSeconds) },
+    busiestCompanyRunSeconds: round((ran.find((o) => o.id === busiest.id)?.ranMs ?? 0) / 1000),
     peakRssMB: Math.max(...reports.map((r) => r.peakRssMB)),
     peakRssPerReplicaMB: reports.map((r) => r.peakRssMB),
     databaseMB: await databaseSizeMB(database),

@@ -47,6 +47,8 @@ export interface WorkerReport {
   companies: WorkerCompany[];
   peakRunning: number;
   peakRssMB: number;
+  /** CPU seconds this replica used during the night. */
+  cpuSeconds: number;
 }
 
 async function main(): Promise<void> {
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
   lines.close();
 
   const slot = new Date(spec.slot);
+  const cpu = process.cpuUsage();
   const companies = await Promise.all(
     spec.companies.map(async (c): Promise<WorkerCompany> => {
       const queued = performance.now();
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     companies,
     peakRunning: scheduler.queue.stats().peakRunning,
     peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1048576),
+    cpuSeconds: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / 1e4) / 100,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   await app.close();

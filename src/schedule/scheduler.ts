@@ -9,7 +9,7 @@ import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
 import { ApplyRefused, decide, RunInterrupted, type RunService, type RunStore } from '../runs';
-import { LightRuns } from './lightRuns';
+import { LightRuns, lightRunPeriodMs } from './lightRuns';
 import { CompanyQueue, type QueueResult } from './queue';
 
 export interface SchedulerDeps {
@@ -194,7 +194,8 @@ export class Scheduler {
     const ref = { id: company.id, name: company.name };
     // Delta links taken before the full read (what changes during it is seen again by the next
     // light run), kept only when the night applied or found nothing to do.
-    const keepLinks = await service.prepareDeltaLinks(company.id).catch((err: unknown) => {
+    // Only for companies with light runs: the links cost Graph requests nobody else reads.
+    const keepLinks = lightRunPeriodMs(company) === null ? null : await service.prepareDeltaLinks(company.id).catch((err: unknown) => {
       log.warn({ company: company.id, err: (err as Error).message }, 'delta links not refreshed; light runs keep their links');
       return null;
     });
