@@ -6,8 +6,9 @@ interface Night {
   replicas: number;
   store: string;
   wallSeconds: number;
-  bound: { busiestAccountSeconds: number; totalOverConcurrencySeconds: number; seconds: number; totalRequests: number };
+  bound: { busiestAccountSeconds: number; totalOverConcurrencySeconds: number; slotTimeOverConcurrencySeconds: number; seconds: number; totalRequests: number };
   vsBound: number;
+  vsSlotBound: number;
   peakRssMB: number;
   databaseMB: number;
   slowestWaitSeconds: number;
@@ -41,13 +42,13 @@ export function mspSection(file: string): string[] {
     `## msp night: ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (bench/msp.ts)`,
     '',
     `${r.description}; \`service.concurrency\` ${r.concurrency} per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
-    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)).',
+    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Slot bound: also at least Σ each company’s KnowBe4 requests ÷ its rate, ÷ (concurrency × replicas), since a run holds its slot while its own limiter spaces its requests.',
     '',
-    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | slot time waiting only on own rate limit | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',
-    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: | --- | ---: |',
+    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | slot bound (s) | vs slot bound | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | slot time waiting only on own rate limit | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',
+    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: | --- | ---: |',
     ...r.nights.map(
       (n) =>
-        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.peakRssMB} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${Math.round(n.ownRateLimitShareOfSlotTime * 1000) / 10} % | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
+        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.bound.slotTimeOverConcurrencySeconds} | ${n.vsSlotBound}× | ${n.peakRssMB} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${Math.round(n.ownRateLimitShareOfSlotTime * 1000) / 10} % | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
     ),
     '',
   ];

@@ -50,12 +50,23 @@ export class CompanyQueue<T> {
   private readonly running = new Set<string>();
   private peakRunning = 0;
 
+  private gathering: NodeJS.Timeout | null = null;
+
+  /**
+   * `gatherMs`: how long the first arrival waits for the others due with it before any starts.
+   * Cron jobs of companies due at 02:00 fire one by one (each after a store read); without the
+   * window the first few to arrive would take the free slots whatever their size.
+   */
   constructor(
     private limit: number,
     private readonly run: (companyId: string, slot: Date) => Promise<T>,
-    private readonly now: () => number = () => performance.now(),
+    private readonly options: { gatherMs?: number; now?: () => number } = {},
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`concurrency must be a whole number of at least 1, got ${limit}`);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? performance.now();
   }
 
   /**
@@ -71,7 +82,13 @@ export class CompanyQueue<T> {
         return;
       }
       this.waiting.set(run.companyId, { ...run, queuedAt: this.now(), tie: tieOf(run.companyId), waiters: [{ resolve, reject }] });
-      this.pump();
+      const gatherMs = this.options.gatherMs ?? 0;
+      if (gatherMs <= 0 || this.running.size >= this.limit) this.pump();
+      else
+        this.gathering ??= setTimeout(() => {
+          this.gathering = null;
+          this.pump();
+        }, gatherMs);
     });
   }
 
@@ -83,6 +100,8 @@ export class CompanyQueue<T> {
 
   /** Drops every waiting run (the service is stopping); runs in flight finish. Returns how many. */
   clear(outcome: T): number {
+    if (this.gathering) clearTimeout(this.gathering);
+    this.gathering = null;
     const dropped = this.waiting.size;
     for (const entry of this.waiting.values()) for (const w of entry.waiters) w.resolve({ outcome, waitedMs: this.now() - entry.queuedAt });
     this.waiting.clear();

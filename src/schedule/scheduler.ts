@@ -23,6 +23,8 @@ export interface SchedulerDeps {
   /** Consecutive failures before a company pauses itself (default 3). */
   failureLimit?: number;
   holder?: string;
+  /** How long the first of many runs due together waits for the rest before the fairest starts (default 1 s). */
+  gatherMs?: number;
 }
 
 export type SlotOutcome =
@@ -74,7 +76,7 @@ export class Scheduler {
     this.clock = deps.clock ?? (() => new Date());
     this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.light = new LightRuns({ config: deps.config, service: deps.service, store: deps.store, log: deps.log, clock: this.clock, holder: this.holder });
-    this.queue = new CompanyQueue(deps.config.service.concurrency, (id, slot) => this.runSlot(id, slot));
+    this.queue = new CompanyQueue(deps.config.service.concurrency, (id, slot) => this.runSlot(id, slot), { gatherMs: deps.gatherMs ?? 1000 });
   }
 
   /**

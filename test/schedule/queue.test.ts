@@ -11,7 +11,7 @@ interface Gate {
 }
 
 /** A queue whose runs end only when the test says so; records start order and peak concurrency. */
-function rig(limit: number) {
+function rig(limit: number, gatherMs = 0) {
   const started: Gate[] = [];
   let running = 0;
   let peak = 0;
@@ -28,7 +28,7 @@ function rig(limit: number) {
         },
       });
     });
-  });
+  }, { gatherMs });
   const settle = () => new Promise<void>((r) => setImmediate(r));
   return { queue, started, settle, peak: () => peak, running: () => running };
 }
@@ -56,6 +56,23 @@ describe('company queue', () => {
     }
     await Promise.all(done);
     expect(started.map((g) => g.companyId)).toEqual(['first', 'new', 'big', 'small', 'late-big']);
+  });
+
+  test('runs due together are gathered before the first starts, so the first to arrive does not jump the order', async () => {
+    for (const [gatherMs, first] of [[0, 'small'], [5, 'big']] as const) {
+      const { queue, started } = rig(1, gatherMs);
+      // The cron jobs fire one by one: the small company happens to arrive first.
+      const done = [queue.enqueue(run('small', at(2), 50)), queue.enqueue(run('big', at(2), 2000))];
+      await new Promise<void>((resolve) => {
+        const poll = () => (started.length > 0 ? resolve() : setTimeout(poll, 1));
+        poll();
+      });
+      expect(started.map((g) => g.companyId)).toEqual([first]);
+      started[0]?.finish();
+      await new Promise<void>((r) => setImmediate(r));
+      started[1]?.finish();
+      await Promise.all(done);
+    }
   });
 
   test('never more runs at once than the limit; every queued run starts as slots free', async () => {
