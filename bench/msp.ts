@@ -7,7 +7,7 @@
  * the slowest company's wait, requests per company against its minimum, each company run exactly
  * once (outcomes, runs in the store, first SCIM pages read) and writes made twice (from KnowBe4).
  * Writes bench/results/msp.json; prints one JSON line.
- * `node --import tsx bench/msp.ts [--companies 500] [--concurrency 8] [--latency 50] [--rate 10]
+ * `node --import tsx bench/msp.ts [--companies 500] [--concurrency 16] [--latency 50] [--rate 10]
  *   [--replicas 1,2,4] [--store sqlite|postgres]` (more than one replica needs PostgreSQL)
  */
 import { spawn } from 'node:child_process';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const companies = Number(flag('companies', '500'));
   const replicaCounts = flag('replicas', '1').split(',').map(Number);
   const opts = {
-    concurrency: Number(flag('concurrency', '8')),
+    concurrency: Number(flag('concurrency', '16')),
     latency: Number(flag('latency', '50')),
     rate: Number(flag('rate', '10')),
     maxConcurrency: Number(flag('max-concurrency', '4')),

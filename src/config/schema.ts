@@ -210,7 +210,7 @@ const configInputSchema = z
           .int()
           .min(1)
           .max(256)
-          .default(8)
+          .default(16)
           .describe('Scheduled company runs at once in this process (each replica has its own); the rest queue: earliest due first, then the largest company'),
         retention: z
           .strictObject({
