@@ -1,6 +1,6 @@
 /** The MSP night's section of bench/results/SUMMARY.md, from bench/results/msp.json. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 interface Night {
   replicas: number;
@@ -36,10 +36,16 @@ export interface MspResult {
   nights: Night[];
 }
 
-export function mspSection(file: string): string[] {
+/** One table per result file present: the night (msp.json) and the replica comparison (msp-replicas.json). */
+export function mspSection(resultsDir: string): string[] {
+  const files = ['msp.json', 'msp-replicas.json'].map((f) => join(resultsDir, f)).filter((f) => existsSync(f));
+  return ['## msp night (bench/msp.ts)', '', ...files.flatMap((f) => mspTable(f))];
+}
+
+function mspTable(file: string): string[] {
   const r = JSON.parse(readFileSync(file, 'utf8')) as MspResult;
   return [
-    `## msp night: ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (bench/msp.ts)`,
+    `### ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (${basename(file)})`,
     '',
     `${r.description}; \`service.concurrency\` ${r.concurrency} per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
     'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Slot bound: also at least Σ each company’s KnowBe4 requests ÷ its rate, ÷ (concurrency × replicas), since a run holds its slot while its own limiter spaces its requests.',

@@ -225,7 +225,7 @@ function lightRunOnly(): void {
  */
 function mspOnly(): void {
   tsx('msp.ts', process.argv.slice(3));
-  const section = mspSection(join(RESULTS, 'msp.json'));
+  const section = mspSection(RESULTS);
   replaceSection(RESULTS, '## msp night', section);
   process.stdout.write(section.join('\n') + '\n');
 }
