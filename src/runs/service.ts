@@ -7,10 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompanyConfig } from '../config';
 import { startApply } from './apply';
-import { audit } from './audit';
+import { audit, type AuditFacts } from './audit';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
+import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
 import { resume } from './resume';
+import { overdueWrites, type Unconfirmed } from './sent';
+import { waitUntilVisible } from './visibility';
 import { syncUser } from './syncUser';
 import { lightRun, prepareDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
@@ -30,6 +33,7 @@ import {
 } from './types';
 
 export * from './types';
+export type { Unconfirmed } from './sent';
 
 export class RunService {
   readonly settings: RunSettings;
@@ -68,6 +72,16 @@ export class RunService {
   }
 
   /**
+   * The one reconcile entry of the scheduler, the bot and the CLI: a fresh preview, and whether
+   * it is in step, blocked by the guard (alert), for a person to approve (ask), or to apply now.
+   * Each caller then acts in its own medium.
+   */
+  async reconcile(companyId: string, actor: Actor, policy: ReconcilePolicy): Promise<Reconciled> {
+    const fresh = await this.preview(companyId, actor);
+    return { preview: fresh, decision: decide(fresh.plan, policy) };
+  }
+
+  /**
    * Applies a stored plan exactly once. Refusals (expired, used, tampered, unconfirmed, busy)
    * throw ApplyRefused and write nothing.
    */
@@ -86,6 +100,32 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /**
+   * After `sync user` answered "sent": looks, with backoff and a bound, until KnowBe4 shows the
+   * person under their address (then confirms their writes). False when it still does not.
+   */
+  waitUntilVisible(input: { companyId: string; sourceId: string; userName: string }, actor: Actor, sleep?: (ms: number) => Promise<void>): Promise<boolean> {
+    return waitUntilVisible(this.ctx, { ...input, actor }, this.settings.visibilityPoll, sleep);
+  }
+
+  /**
+   * For the service's sweep: per company, the writes KnowBe4 accepted but still does not show
+   * after `unconfirmedAlertMs` (after a fresh read confirms the ones it does show). A company
+   * whose read fails is logged and left for the next sweep.
+   */
+  async unconfirmedWrites(): Promise<Unconfirmed[]> {
+    const out: Unconfirmed[] = [];
+    for (const company of this.ctx.deps.config.companies) {
+      try {
+        const overdue = await overdueWrites(this.ctx, company.id);
+        if (overdue) out.push(overdue);
+      } catch (err) {
+        this.ctx.deps.log.warn({ company: company.id, err: (err as Error).message }, 'could not check writes sent to KnowBe4; next sweep tries again');
+      }
+    }
+    return out;
   }
 
   /** Applies only what changed in Microsoft 365 since the company's delta links (see lightRun.ts). */
@@ -117,6 +157,24 @@ export class RunService {
    */
   shutdown(graceMs = this.settings.shutdownGraceMs): Promise<{ inFlight: number; settled: boolean }> {
     return this.life.shutdown(graceMs);
+  }
+
+  /**
+   * Pauses or resumes a company's schedule; resuming also clears its failure count, so the
+   * auto-pause starts counting afresh. Audited like every change.
+   */
+  async setPaused(companyId: string, paused: boolean, actor: Actor): Promise<void> {
+    const company = this.company(companyId);
+    await this.ctx.deps.store.updateCompanyState(company.id, paused ? { paused: true } : { paused: false, consecutiveFailures: 0 });
+    await audit(this.ctx, actor, paused ? 'pause' : 'resume', { companyId: company.id, planId: null, runId: null, outcome: 'ok', detail: {} });
+  }
+
+  /**
+   * Records what an entry did or refused outside the service's own jobs (an authorization refusal
+   * in Teams, an onboarding): one audit trail, written in one place.
+   */
+  audit(actor: Actor, action: string, entry: AuditFacts): Promise<void> {
+    return audit(this.ctx, actor, action, entry);
   }
 
   /**

@@ -1,21 +1,16 @@
 /**
  * The service's own chores: every sweep it finishes interrupted applies that are still young (and
- * fails the old ones, telling the company's channels to preview again), and once a day it deletes
+ * fails the old ones, telling the company's channels to preview again), alerts the writes KnowBe4
+ * accepted but still does not show, and once a day it deletes
  * plans and runs past their retention.
  */
 import { Cron } from 'croner';
-import type { Logger } from '../observability';
-import type { Notifier, ProblemDescription } from '../notify';
-import { ResumeTooLate, type ApplyResult, type PruneResult, type RunService, type RunStore } from '../runs';
+import type { ProblemDescription } from '../notify';
+import { ResumeTooLate, type ApplyResult, type PruneResult } from '../runs';
+import type { SchedulerDeps } from './scheduler';
 
-export interface HousekeepingDeps {
-  service: RunService;
-  store: RunStore;
-  notifier: Notifier;
-  /** An apply's failure in words an admin can act on (notify's describeProblem). */
-  describe: (error: unknown) => ProblemDescription;
-  log: Logger;
-  clock?: () => Date;
+/** What the scheduler is given (less the configuration), and the sweep's own settings. */
+export interface HousekeepingDeps extends Omit<SchedulerDeps, 'config' | 'failureLimit' | 'holder'> {
   sweepMs: number;
   retention: { planDays: number; runDays: number };
   /** When the daily retention sweep runs (cron, UTC). */
@@ -75,7 +70,22 @@ export class Housekeeping {
         await notifier.notify({ kind: 'failure', company, problem, consecutiveFailures: state.consecutiveFailures });
       } else await notifier.notify({ kind: 'summary', company, runId: result.runId, report: result.report });
     }
+    await this.alertUnconfirmed();
     return results;
+  }
+
+  /**
+   * Writes KnowBe4 accepted but still does not show after the setting: one alert per company
+   * listing them, each write alerted once (marked after the alert went out, so a failed send is
+   * tried again on the next sweep).
+   */
+  async alertUnconfirmed(): Promise<void> {
+    const { service, store, notifier } = this.deps;
+    const afterMinutes = Math.round(service.settings.unconfirmedAlertMs / 60_000);
+    for (const { company, writes } of await service.unconfirmedWrites()) {
+      await notifier.notify({ kind: 'writes-unconfirmed', company, writes, afterMinutes });
+      await store.sentWrites.markAlerted(company.id, writes, this.clock());
+    }
   }
 
   /** Deletes plans and runs past their retention (never one still applying or running). */

@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, decide, RunInterrupted, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, RunInterrupted, type RunService, type RunStore } from '../runs';
 import { LightRuns, lightRunPeriodMs } from './lightRuns';
 import { CompanyQueue, type QueueResult } from './queue';
 
@@ -17,6 +17,7 @@ export interface SchedulerDeps {
   service: RunService;
   store: RunStore;
   notifier: Notifier;
+  /** A failure in words an admin can act on (notify's describeProblem). */
   describe: (error: unknown) => ProblemDescription;
   log: Logger;
   clock?: () => Date;
@@ -201,9 +202,8 @@ export class Scheduler {
       log.warn({ company: company.id, err: (err as Error).message }, 'delta links not refreshed; light runs keep their links');
       return null;
     });
-    const preview = await service.preview(company.id, SCHEDULE_ACTOR);
     // Scheduled runs never release a guard: only an admin's typed count does.
-    const decision = decide(preview.plan, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
+    const { preview, decision } = await service.reconcile(company.id, SCHEDULE_ACTOR, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
     switch (decision.kind) {
       case 'guard-blocked':
         await store.updateCompanyState(company.id, { consecutiveFailures: 0 });

@@ -2,9 +2,11 @@
 export * from './attributes';
 export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
-export { guard, confirmationReleases } from './guard';
+export { guard, approvePlan, confirmationReleases, type Approval } from './guard';
 export { simulate } from './simulate';
-export { buildReport, userOf } from './report';
+export { buildReport, userOf, waitingLine } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
-export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
+export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';
+export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';
+export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';

@@ -4,6 +4,7 @@
  * exactly as it was approved.
  */
 import type { AttributeMapping, GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import type { SentWrite } from './sent';
 
 // ---------------------------------------------------------------------------------------------
 // Source: Microsoft 365 (Entra ID) as read from Graph
@@ -131,6 +132,8 @@ export interface CompanyRules {
 export interface PlanContext {
   /** In-scope source count of the last run that applied successfully; null on a first run. */
   previousSourceCount: number | null;
+  /** Creates, renames and archives KnowBe4 accepted that no read had shown yet (the store's). */
+  sent?: readonly SentWrite[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +250,17 @@ export type GuardResult =
       reasons: string[];
     };
 
+/**
+ * An admin's release of a blocked guard, recorded in the plan when its apply is claimed: what
+ * runs is the plan as approved, and the override is part of it, not a step the service takes.
+ */
+export interface GuardRelease {
+  /** The archive count the admin typed (it equals the guard's). */
+  archiveCount: number;
+  /** Who typed it (their directory object id), when known. */
+  by: string | null;
+}
+
 export interface PlanStats {
   sourceUsers: number;
   inScope: number;
@@ -289,6 +303,12 @@ export interface Plan {
   unreadable?: Unreadable[];
   /** Records adopted in this plan (absent when none, and in older stored plans). */
   takeovers?: Takeover[];
+  /** Writes sent earlier that KnowBe4 does not show yet: not planned again (absent when none). */
+  waiting?: SentWrite[];
+  /** Writes sent earlier that this read shows: confirmed (absent when none). */
+  seen?: SentWrite[];
   guard: GuardResult;
+  /** Present when an admin released a blocked guard for this plan's apply. */
+  guardRelease?: GuardRelease;
   stats: PlanStats;
 }
