@@ -3,18 +3,13 @@
  * against the KnowBe4 sandbox, a real store. One person's change reaches KnowBe4 with their
  * lookups and one write; two people holding one address is a conflict that writes nothing.
  */
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/observability/log';
-import { GraphSource } from '../../src/m365/graphSource';
-import { RunService, type Actor } from '../../src/runs/service';
-import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
-import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
+import type { Actor, RunService } from '../../src/runs/service';
+import type { GraphSandbox } from '../../src/sandbox/graph';
+import type { Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedUser } from '../../src/sandbox/knowbe4/account';
 import { generateKnowbe4Side, generateTenant, type GraphUserRecord } from '../../src/sandbox/tenants';
-import { KyselyRunStore } from '../../src/store/runStore';
-import { CLIENT_ID, SECRET, secretOf } from '../helpers/graphSandbox';
+import type { KyselyRunStore } from '../../src/store/runStore';
+import { bothSandboxesService, startBothSandboxes } from '../helpers/bothSandboxes';
 import { testDatabases } from '../helpers/stores';
 
 const TOKEN = 'scim-token-sync-user';
@@ -26,43 +21,16 @@ const database = testDatabases()[0] as ReturnType<typeof testDatabases>[number];
 let graph: GraphSandbox;
 let kb4: Knowbe4Sandbox;
 let store: KyselyRunStore;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  graph = await startGraphSandbox({ tenants: [{ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] }] });
   // KnowBe4 as a first sync leaves it for the 120 members (no groups configured); the twin has none.
   const side = generateKnowbe4Side(tenant, { seed: 5, matched: 120, stale: 0 });
-  kb4 = await startKnowbe4Sandbox({ scimToken: TOKEN, users: side.users as unknown as SeedUser[] });
-  store = new KyselyRunStore((await database.open()).db);
+  ({ graph, kb4, store, stop } = await startBothSandboxes(tenant, TOKEN, { users: side.users as unknown as SeedUser[] }, database));
 });
-afterAll(async () => {
-  await database.cleanup();
-  await graph.stop();
-  await kb4.stop();
-});
+afterAll(() => stop());
 
-function service(): RunService {
-  const config = parseConfig({
-    admins: [{ aadObjectId: ADMIN.id as string }],
-    companies: [
-      {
-        id: 'single',
-        name: 'Single Co',
-        m365: { tenantId: tenant.tenantId, clientId: CLIENT_ID, clientSecretEnv: 'UNUSED', graphUrl: graph.url, authorityHost: graph.authorityHost },
-        knowbe4: { scimUrl: kb4.url, scimTokenEnv: 'UNUSED', requestsPerSecond: 200, maxConcurrency: 4 },
-      },
-    ],
-  });
-  const company = config.companies[0] as CompanyConfig;
-  return new RunService({
-    config,
-    store,
-    log: createLogger({ level: 'silent' }),
-    connectors: {
-      source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
-    },
-  });
-}
+const service = (): RunService => bothSandboxesService({ graph, kb4, store }, tenant.tenantId, { id: 'single', name: 'Single Co', adminId: ADMIN.id as string, scimToken: TOKEN });
 
 test('a title changed in Entra reaches KnowBe4 with one PATCH, and a second run is in step', async () => {
   const person = tenant.users.find((u) => u.kind === 'member' && u.mail !== null && u.managerId !== null && u.mail !== twin.mail) as GraphUserRecord;

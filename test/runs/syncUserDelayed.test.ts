@@ -3,17 +3,12 @@
  * nothing twice while it waits, follows the person until they show up (bounded, with backoff),
  * and finds a record it made earlier by id, whatever address it is under now.
  */
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/observability/log';
-import { GraphSource } from '../../src/m365/graphSource';
-import { RunService, type Actor } from '../../src/runs/service';
-import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
-import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
+import type { Actor, RunService } from '../../src/runs/service';
+import type { GraphSandbox } from '../../src/sandbox/graph';
+import type { Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { generateTenant, type GraphUserRecord } from '../../src/sandbox/tenants';
-import { KyselyRunStore } from '../../src/store/runStore';
-import { CLIENT_ID, SECRET, secretOf } from '../helpers/graphSandbox';
+import type { KyselyRunStore } from '../../src/store/runStore';
+import { bothSandboxesService, startBothSandboxes } from '../helpers/bothSandboxes';
 import { testDatabases } from '../helpers/stores';
 
 const TOKEN = 'scim-token-sync-user-delayed';
@@ -25,43 +20,22 @@ const database = testDatabases()[0] as ReturnType<typeof testDatabases>[number];
 let graph: GraphSandbox;
 let kb4: Knowbe4Sandbox;
 let store: KyselyRunStore;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  graph = await startGraphSandbox({ tenants: [{ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] }] });
   // KnowBe4 with nobody yet; its background job is slow (the tests end the window themselves).
-  kb4 = await startKnowbe4Sandbox({ scimToken: TOKEN, visibilityDelayMs: 10 * 60_000 });
-  store = new KyselyRunStore((await database.open()).db);
+  ({ graph, kb4, store, stop } = await startBothSandboxes(tenant, TOKEN, { visibilityDelayMs: 10 * 60_000 }, database));
 });
-afterAll(async () => {
-  await database.cleanup();
-  await graph.stop();
-  await kb4.stop();
-});
+afterAll(() => stop());
 
-function service(): RunService {
-  const config = parseConfig({
-    admins: [{ aadObjectId: ADMIN.id as string }],
-    companies: [
-      {
-        id: 'later',
-        name: 'Later Co',
-        m365: { tenantId: tenant.tenantId, clientId: CLIENT_ID, clientSecretEnv: 'UNUSED', graphUrl: graph.url, authorityHost: graph.authorityHost },
-        knowbe4: { scimUrl: kb4.url, scimTokenEnv: 'UNUSED', requestsPerSecond: 200, maxConcurrency: 4 },
-      },
-    ],
-  });
-  const company = config.companies[0] as CompanyConfig;
-  return new RunService({
-    config,
-    store,
-    log: createLogger({ level: 'silent' }),
+const service = (): RunService =>
+  bothSandboxesService({ graph, kb4, store }, tenant.tenantId, {
+    id: 'later',
+    name: 'Later Co',
+    adminId: ADMIN.id as string,
+    scimToken: TOKEN,
     settings: { visibilityPoll: { attempts: 4, baseMs: 1000, maxMs: 8000 } },
-    connectors: {
-      source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
-    },
   });
-}
 
 const postsFor = (address: string) => kb4.controls.requests({ method: 'POST', pathPrefix: '/Users' }).filter((r) => String((r.body as { userName?: unknown }).userName).toLowerCase() === address.toLowerCase());
 
