@@ -14,51 +14,68 @@ import { startKnowbe4Sandbox, type Knowbe4Sandbox, type Knowbe4SandboxOptions } 
 import type { GraphTenant } from '../../src/sandbox/tenants';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { CLIENT_ID, SECRET, secretOf } from './graphSandbox';
-import type { TestDatabase } from './stores';
+import { testDatabases } from './stores';
 
-export interface BothSandboxes {
-  graph: GraphSandbox;
-  kb4: Knowbe4Sandbox;
-  store: KyselyRunStore;
-  /** Stops both sandboxes and drops the database. */
-  stop(): Promise<void>;
-}
-
-/** Starts the Graph sandbox with `tenant` (and the test app), a KnowBe4 sandbox taking `scimToken`, and opens the store. */
-export async function startBothSandboxes(tenant: GraphTenant, scimToken: string, kb4: Omit<Knowbe4SandboxOptions, 'scimToken'>, database: TestDatabase): Promise<BothSandboxes> {
-  const graph = await startGraphSandbox({ tenants: [{ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] }] });
-  const knowbe4 = await startKnowbe4Sandbox({ scimToken, ...kb4 });
-  const store = new KyselyRunStore((await database.open()).db);
-  return {
-    graph,
-    kb4: knowbe4,
-    store,
-    stop: async () => {
-      await database.cleanup();
-      await graph.stop();
-      await knowbe4.stop();
-    },
-  };
-}
-
-export interface BothSandboxesCompany {
-  id: string;
-  name: string;
+export interface BothSandboxesSpec {
+  tenant: GraphTenant;
+  company: { id: string; name: string };
   adminId: string;
   scimToken: string;
+  /** How the KnowBe4 sandbox starts (its users, its visibility delay). */
+  kb4?: Omit<Knowbe4SandboxOptions, 'scimToken'>;
   settings?: RunDeps['settings'];
 }
 
-/** The run service of one company whose tenant is `tenantId` in `sandboxes.graph`, with one admin. */
-export function bothSandboxesService(sandboxes: Pick<BothSandboxes, 'graph' | 'kb4' | 'store'>, tenantId: string, spec: BothSandboxesCompany): RunService {
-  const { graph, kb4, store } = sandboxes;
+export interface BothSandboxes {
+  readonly graph: GraphSandbox;
+  readonly kb4: Knowbe4Sandbox;
+  readonly store: KyselyRunStore;
+  /** A run service for the company, over both sandboxes and the store. */
+  service(): RunService;
+}
+
+/**
+ * Starts both sandboxes and the store (SQLite) before the tests of the block this is called in,
+ * and stops them after; the parts are there from the first test on.
+ */
+export function bothSandboxes(spec: BothSandboxesSpec): BothSandboxes {
+  const database = testDatabases()[0] as ReturnType<typeof testDatabases>[number];
+  let parts: { graph: GraphSandbox; kb4: Knowbe4Sandbox; store: KyselyRunStore } | null = null;
+  const started = () => {
+    if (!parts) throw new Error('bothSandboxes: used before its beforeAll ran');
+    return parts;
+  };
+  beforeAll(async () => {
+    const graph = await startGraphSandbox({ tenants: [{ tenant: spec.tenant, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] }] });
+    const kb4 = await startKnowbe4Sandbox({ scimToken: spec.scimToken, ...spec.kb4 });
+    parts = { graph, kb4, store: new KyselyRunStore((await database.open()).db) };
+  });
+  afterAll(async () => {
+    await database.cleanup();
+    await parts?.graph.stop();
+    await parts?.kb4.stop();
+  });
+  return {
+    get graph() {
+      return started().graph;
+    },
+    get kb4() {
+      return started().kb4;
+    },
+    get store() {
+      return started().store;
+    },
+    service: () => serviceOver(started(), spec),
+  };
+}
+
+function serviceOver({ graph, kb4, store }: { graph: GraphSandbox; kb4: Knowbe4Sandbox; store: KyselyRunStore }, spec: BothSandboxesSpec): RunService {
   const config = parseConfig({
     admins: [{ aadObjectId: spec.adminId }],
     companies: [
       {
-        id: spec.id,
-        name: spec.name,
-        m365: { tenantId, clientId: CLIENT_ID, clientSecretEnv: 'UNUSED', graphUrl: graph.url, authorityHost: graph.authorityHost },
+        ...spec.company,
+        m365: { tenantId: spec.tenant.tenantId, clientId: CLIENT_ID, clientSecretEnv: 'UNUSED', graphUrl: graph.url, authorityHost: graph.authorityHost },
         knowbe4: { scimUrl: kb4.url, scimTokenEnv: 'UNUSED', requestsPerSecond: 200, maxConcurrency: 4 },
       },
     ],
