@@ -3,7 +3,8 @@
  * (ada@acme.com)" instead of a bare address or a record id. Only the people with an operation or
  * a conflict are named: a plan of 100,000 people in step carries no names at all.
  */
-import type { Conflict, Operation, SourceUser, TargetUser } from './model';
+import type { Conflict, Operation } from './model';
+import type { SourceUser, TargetUser } from './snapshot';
 
 export interface NameSources {
   /** In-scope Microsoft 365 users by Entra id. */

@@ -162,5 +162,8 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
     expect(outcomes.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed', 'skipped', 'skipped']);
     expect(notifier.events.map((e) => e.kind)).toEqual(['failure', 'failure', 'auto-paused']);
     expect(await store.getCompanyState('acme')).toMatchObject({ paused: true, consecutiveFailures: 3 });
+    // The auto-pause is on the audit trail like an admin's pause: once, by the schedule, with why.
+    const pauses = (await store.listAudit({ companyId: 'acme', limit: 1000 })).filter((e) => e.action === 'pause');
+    expect(pauses.map((e) => [e.outcome, e.actorName, e.via, e.detail])).toEqual([['ok', 'kb4sync schedule', 'schedule', { reason: 'repeated-failures', consecutiveFailures: 3 }]]);
   });
 });
