@@ -8,11 +8,11 @@ import { Command } from 'commander';
 import { registerRunCommands } from '../../src/cli/runCommands';
 import { countPeople, peopleSummary } from '../../src/sync';
 import { actions, cardOf, text, type Card } from '../helpers/botHttp';
-import { startBotWorld, type BotWorld } from '../helpers/botWorld';
+import { startBotRig, type BotRig } from '../helpers/botRig';
 
-let world: BotWorld;
+let world: BotRig;
 beforeAll(async () => {
-  world = await startBotWorld('kb4sync-numbers-');
+  world = await startBotRig({ name: 'numbers' });
 });
 afterAll(() => world.stop());
 
@@ -27,7 +27,7 @@ async function cli(args: string[], typed?: string): Promise<{ out: string; exitC
   if (typed !== undefined) input.end(`${typed}\n`);
   const program = new Command().exitOverride();
   // Closing the app is the test's job, not the command's.
-  registerRunCommands(program, async () => ({ ...world.running.app, close: async () => undefined }), { out: sink, err: sink, in: input });
+  registerRunCommands(program, async () => ({ ...world.app, close: async () => undefined }), { out: sink, err: sink, in: input });
   const before = process.exitCode;
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -38,10 +38,10 @@ async function cli(args: string[], typed?: string): Promise<{ out: string; exitC
 }
 
 test('preview, result, runs, status, the CLI and the JSON report count the same people', async () => {
-  const { bot, connector, running } = world;
+  const { bot, connector, app } = world;
   const { card: preview, message } = await bot.say('preview sync acme');
   const apply = actions(preview).find((a) => a.verb === 'apply');
-  const stored = await running.app.store.getPlan(String(apply?.data?.planId));
+  const stored = await app.store.getPlan(String(apply?.data?.planId));
   const expected = peopleSummary(countPeople(stored!.plan));
   expect(expected).toMatch(/^12 joiners/);
   expect(summaryOf(preview)).toBe(expected);
@@ -53,7 +53,7 @@ test('preview, result, runs, status, the CLI and the JSON report count the same 
   expect(text(result)).toContain('sync complete');
   expect(summaryOf(result)).toBe(expected);
 
-  const [run] = await running.app.store.listRuns('acme', 1);
+  const [run] = await app.store.listRuns('acme', 1);
   expect(run?.report?.people).toEqual(countPeople(stored!.plan));
   expect(run?.report?.sync_summary.users_created).toBe(run?.report?.people?.joiners);
 
