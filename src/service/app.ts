@@ -10,7 +10,7 @@ import type { Connectors, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyRunStore } from '../store';
+import { KyselyDeltaLinkStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -104,7 +104,7 @@ export async function openApp(options: AppOptions): Promise<App> {
     resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
     ...options.settings,
   };
-  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics });
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, deltaLinks: new KyselyDeltaLinkStore(database.db) });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,

@@ -111,6 +111,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_started').on('runs').columns(['started_at']).execute();
     },
   },
+  '2026-12-02-010-delta-links': {
+    async up(db: Kysely<unknown>) {
+      // One row per company: the light run's Graph delta links (they hold tokens that read the
+      // directory's changes, not credentials) and the query they were made for.
+      await db.schema
+        .createTable('delta_links')
+        .addColumn('company_id', 'text', (c) => c.primaryKey())
+        .addColumn('users_link', 'text', (c) => c.notNull())
+        .addColumn('groups_link', 'text')
+        .addColumn('query_key', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

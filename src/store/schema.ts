@@ -92,6 +92,14 @@ export interface ConversationTable {
   updated_at: string;
 }
 
+export interface DeltaLinkTable {
+  company_id: string;
+  users_link: string;
+  groups_link: string | null;
+  query_key: string;
+  saved_at: string;
+}
+
 export interface Database {
   company_state: CompanyStateTable;
   plans: PlanTable;
@@ -101,4 +109,5 @@ export interface Database {
   leases: LeaseTable;
   last_seen: LastSeenTable;
   conversations: ConversationTable;
+  delta_links: DeltaLinkTable;
 }
