@@ -8,3 +8,4 @@ export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';
+export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';

@@ -127,7 +127,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
             paused: state.paused,
           },
         ]),
-  choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
+  choice: ({ command, candidates, query, reason }) => choiceCard({ query, command, candidates, reason }),
   notification: (event) => {
     switch (event.kind) {
       case 'summary':

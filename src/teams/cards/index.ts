@@ -7,5 +7,6 @@ export * from './preview';
 export * from './run';
 export * from './messages';
 export * from './lists';
+export * from './ask';
 export * from './alerts';
 export * from './credentials';

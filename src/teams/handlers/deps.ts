@@ -5,6 +5,7 @@ import type { Actor, CompanyState, Progress, RunRecord, RunService } from '../..
 import type { Scheduler } from '../../schedule';
 import type { ConversationStore, KyselyRunStore } from '../../store';
 import type { Plan, Report } from '../../sync';
+import type { ChoiceCommand, ChoiceReason } from '../cards/ask';
 import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
 import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
@@ -13,7 +14,7 @@ import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
 export type ParsedCommand = Command;
 
 export type CompanyLookup =
-  | { kind: 'match'; company: { id: string; name: string } }
+  | { kind: 'match'; company: { id: string; name: string }; exact: boolean }
   | { kind: 'ambiguous'; candidates: { id: string; name: string }[] }
   | { kind: 'unknown'; suggestions: { id: string; name: string }[] };
 
@@ -50,7 +51,8 @@ export interface BotViews {
   companies(rows: CompanyRow[]): Card;
   onboarding(input: OnboardingView): Card;
   status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
-  choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
+  /** Asks which company (see cards/ask.ts for the reasons). */
+  choice(input: { command: ChoiceCommand; candidates: { id: string; name: string }[]; query: string; reason: ChoiceReason }): Card;
 }
 
 export interface BotDeps {
