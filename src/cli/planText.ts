@@ -1,7 +1,7 @@
 /**
  * A plan as plain text for a terminal: what the CLI prints without --json.
  */
-import type { Operation, OperationOf, Plan } from '../sync';
+import { waitingLine, type Operation, type OperationOf, type Plan } from '../sync';
 import { count } from './format';
 
 const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v));
@@ -27,7 +27,11 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${count(plan.guard.archiveCount)}):`);
     for (const r of plan.guard.reasons) out.push(`  - ${r}`);
   }
-  out.push(plan.operations.length === 0 ? 'No changes.' : `${count(plan.operations.length)} changes:`, '');
+  out.push(plan.operations.length === 0 ? 'No changes.' : `${count(plan.operations.length)} changes:`);
+  const waiting = plan.waiting ?? [];
+  const waitingText = waitingLine(waiting.length);
+  if (waitingText) out.push(`${waitingText} (not sent again).`);
+  out.push('');
 
   out.push(
     ...section('Create groups', of(plan, 'createGroup'), (o) => `+ ${o.name}`, limit),
@@ -45,6 +49,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Archive', of(plan, 'archive'), (o) => `- ${o.userName}  (${o.reason})`, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
+    ...section('Sent, waiting for KnowBe4 (accepted, not shown yet: not sent again)', waiting, (w) => `… ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
+    ...section('Confirmed (sent earlier, now shown by KnowBe4)', plan.seen ?? [], (w) => `✓ ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );

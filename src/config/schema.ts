@@ -217,6 +217,13 @@ const configInputSchema = z
           .default(120)
           .describe('An interrupted apply is finished by the service only while its plan is younger than this; older ones fail and ask for a new preview'),
         sweepSeconds: z.number().int().min(5).max(3600).default(60).describe('How often the service looks for interrupted applies to finish'),
+        unconfirmedWritesAlertMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(60)
+          .describe('A create, rename or archive KnowBe4 accepted but still does not show after this long raises an alert that lists them'),
         retention: z
           .strictObject({
             planDays: z.number().int().min(1).default(30).describe('Plans are deleted this many days after they were made'),

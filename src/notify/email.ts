@@ -7,7 +7,7 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config';
 import { graphEndpoints, type GraphCredential } from '../m365';
 import { createCredential, graphScope } from '../m365';
-import type { Notifier, NotifyEvent } from './events';
+import { sentWriteText, type Notifier, type NotifyEvent } from './events';
 import { notificationHttp } from './http';
 
 type EmailSettings = NonNullable<Config['notifications']['email']>;
@@ -44,6 +44,16 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
       return {
         subject: 'kb4sync: an edit of kb4sync.yaml was not loaded',
         text: [`${event.file} was changed but not loaded; kb4sync keeps running with the previous configuration. Fix:`, ...event.problems.map((p) => `- ${p}`)].join('\n'),
+      };
+    case 'writes-unconfirmed':
+      return {
+        subject: `kb4sync: ${name}: ${event.writes.length} changes KnowBe4 accepted but does not show after ${event.afterMinutes} minutes`,
+        text: [
+          `KnowBe4 accepted these changes for ${name} but still does not show them. kb4sync does not send them again while it waits.`,
+          'Check the KnowBe4 console (Account Settings > User Provisioning) for a stuck or failed sync job.',
+          ...event.writes.slice(0, 50).map((w) => `- ${sentWriteText(w)}`),
+          ...(event.writes.length > 50 ? [`… and ${event.writes.length - 50} more`] : []),
+        ].join('\n'),
       };
     case 'auto-paused':
       return {

@@ -102,6 +102,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   const settings: Partial<RunSettings> = {
     shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
     resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
+    unconfirmedAlertMs: config.service.unconfirmedWritesAlertMinutes * 60_000,
     ...options.settings,
   };
   const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, deltaLinks: new KyselyDeltaLinkStore(database.db) });

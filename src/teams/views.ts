@@ -2,7 +2,7 @@
  * The bot's and the notifier's cards, over the templates in cards/: turns what the run layer
  * returns into the inputs of the card builders (dates formatted, statuses named).
  */
-import type { NotifyEvent } from '../notify';
+import { sentWriteText, type NotifyEvent } from '../notify';
 import type { RunRecord } from '../runs';
 import type { Report } from '../sync';
 import {
@@ -154,6 +154,16 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
           title: 'An edit of kb4sync.yaml was not loaded',
           message: `kb4sync keeps running with the previous configuration. ${event.problems.slice(0, 10).join('; ')}`,
           fix: `Correct the field(s) named in ${event.file}; the service reloads it when saved.`,
+          tone: 'warning',
+        });
+      case 'writes-unconfirmed':
+        return messageCard({
+          title: `${event.company.name}: ${event.writes.length} changes sent, not yet shown by KnowBe4`,
+          message: `KnowBe4 accepted these changes but still does not show them after ${event.afterMinutes} minutes; kb4sync does not send them again while it waits. ${event.writes
+            .slice(0, 10)
+            .map(sentWriteText)
+            .join('; ')}${event.writes.length > 10 ? `; … and ${event.writes.length - 10} more` : ''}`,
+          fix: 'Check the KnowBe4 console (Account Settings > User Provisioning) for a stuck or failed sync job.',
           tone: 'warning',
         });
       case 'auto-paused':

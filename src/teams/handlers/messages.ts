@@ -3,11 +3,12 @@ import { describeProblem } from '../../notify';
 import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../transport';
-import { actorOf, freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
+import { freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { answer, askFor, resolveCompany, type Resolved } from './ask';
 import { onboard } from './onboard';
 import { setPaused } from './pause';
 import { subscribe, unsubscribe } from './subscriptions';
+import { replySyncUser } from './syncUser';
 
 export async function handleMessage(deps: BotDeps, message: IncomingMessage, reply: Reply): Promise<void> {
   const who = message.from;
@@ -100,20 +101,7 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
         return;
       }
       await reply.typing();
-      const r = await service.syncUser(command.email, actorOf(who));
-      const card =
-        r.kind === 'applied'
-          ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
-          : r.kind === 'in-sync'
-            ? views.message({ title: `${r.address} is in step`, text: `KnowBe4 already matches Microsoft 365 for this user (${r.company.name}).`, tone: 'good' })
-            : r.kind === 'not-found'
-              ? views.message({ title: `No user ${r.address}`, text: `No Microsoft 365 user has this address in ${r.searched.join(', ')}.`, tone: 'warning' })
-              : r.kind === 'ambiguous'
-                ? views.message({ title: `${r.address} is in several companies`, text: `Found in ${r.companies.map((c) => c.name).join(' and ')}; nothing was changed.`, tone: 'warning' })
-                : r.kind === 'out-of-scope'
-                  ? views.message({ title: `${r.address} is not in scope`, text: `${r.company.name} does not sync this user (${r.reason}).`, tone: 'warning' })
-                  : views.message({ title: `${r.address} is in conflict`, text: r.message, tone: 'attention' });
-      await reply.card(card);
+      await replySyncUser(deps, reply, conversation, command.email, who);
       return;
     }
   }
