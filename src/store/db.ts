@@ -3,7 +3,6 @@
  * on open; on PostgreSQL an advisory lock keeps two replicas from migrating at once.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -54,7 +53,6 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
   } else {
     const path = location.sqlitePath ?? DEFAULT_SQLITE_PATH;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    assertSqliteRuntime();
     const database = new SqliteDatabase(path);
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 10000');
@@ -64,14 +62,6 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
   }
   await migrate(opened);
   return opened;
-}
-
-/** better-sqlite3 13 is built for Node-API 10 (Node 22.14+): on an older Node it crashes the process instead of throwing. */
-function assertSqliteRuntime(): void {
-  const { version } = createRequire(__filename)('better-sqlite3/package.json') as { version: string };
-  if (Number(version.split('.')[0]) >= 13 && Number(process.versions.napi ?? 0) < 10) {
-    throw new Error(`the SQLite store needs Node.js 22.14 or later, this is ${process.version}: run kb4sync on Node.js 22 or 24 (or use PostgreSQL through DATABASE_URL)`);
-  }
 }
 
 async function migrate({ db, dialect }: OpenedDatabase): Promise<void> {
