@@ -103,7 +103,8 @@ export interface PlanDigest {
 export function planDigest(result: Plan): PlanDigest {
   const ops = createHash('sha256');
   for (const op of result.operations) ops.update(canonicalJson(op) + '\n');
-  const { operations, ...rest } = result;
+  // Display names (added after the digests were recorded) are what the cards show, not what is planned.
+  const { operations, names: _names, ...rest } = result;
   return {
     operations: operations.length,
     operationsSha256: ops.digest('hex'),

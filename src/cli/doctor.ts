@@ -63,7 +63,7 @@ async function graphCheck(company: CompanyConfig, secrets: CompanySecrets['graph
           : fail(
               `${company.id}: Graph permissions`,
               `missing: ${status.missing.join(', ')} (the token carries: ${status.roles.join(', ') || 'none'})`,
-              `add the application permission(s) ${status.missing.join(', ')} to app ${company.m365.clientId}, then grant admin consent again: ${consentUrlFor(company)}`,
+              `add the application permission${status.missing.length === 1 ? '' : 's'} ${status.missing.join(', ')} to app ${company.m365.clientId}, then grant admin consent again: ${consentUrlFor(company)}`,
             ),
       ];
   }

@@ -11,7 +11,7 @@ import { count, when } from './format';
 import { formatPlan } from './planText';
 import { ApplyRefused, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { PHASES } from '../sync';
+import { countPeople, peopleOfReport, peopleSummary, PHASES } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -43,6 +43,15 @@ function companyId(app: App, given: string, use: { writes: true } | { note: (tex
   throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
 }
 
+async function prompt(io: CliIo, question: string): Promise<string> {
+  const rl = createInterface({ input: io.in, output: io.out });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
@@ -57,8 +66,8 @@ function summaryLines(summary: object): string {
 }
 
 function runRow(r: RunRecord): string[] {
-  const s = r.report?.sync_summary;
-  const counts = s ? `+${count(s.users_created)} ~${count(s.users_updated)} -${count(s.users_archived)}` : '';
+  // In people, as the cards and the preview count (sync/people.ts).
+  const counts = r.report ? peopleSummary(peopleOfReport(r.report)) : '';
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
 }
 
@@ -170,17 +179,30 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         }
         let planId = opts.plan;
         if (!planId) {
-          const { preview, decision } = await app.service.reconcile(id, CLI_ACTOR, { approved: opts.yes ?? false, confirmArchive: confirm });
+          const reconciled = await app.service.reconcile(id, CLI_ACTOR, { approved: opts.yes ?? false, confirmArchive: confirm });
+          const { preview } = reconciled;
+          let { decision } = reconciled;
           if (!opts.json) io.out.write(formatPlan(preview.plan));
+          if (decision.kind === 'guard-blocked' && io.in.isTTY && !opts.json) {
+            // On a terminal the guard asks for the count, as the card's box does, instead of refusing.
+            const n = decision.archiveCount;
+            const answer = await prompt(io, `The guard holds this plan: it archives ${count(n)} ${n === 1 ? 'user' : 'users'}. Type ${n} to apply it anyway (Enter stops): `);
+            if (answer.replace(/[,\s]/g, '') !== String(n)) {
+              io.out.write(`Nothing applied${answer.trim() === '' ? '' : `: type ${n} to confirm`}.\n`);
+              process.exitCode = EXIT.blocked;
+              return;
+            }
+            confirm = n;
+            // Typing the count is the approval.
+            decision = { kind: 'apply' };
+          }
           if (decision.kind === 'in-step') {
             if (opts.json) io.out.write(JSON.stringify(preview.report, null, 2) + '\n');
             return;
           }
           if (decision.kind === 'ask') {
             if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
-            const rl = createInterface({ input: io.in, output: io.out });
-            const answer = await rl.question(`Apply ${count(preview.plan.operations.length)} changes to ${preview.plan.company.name}? [y/N] `);
-            rl.close();
+            const answer = await prompt(io, `Apply to ${preview.plan.company.name}: ${peopleSummary(countPeople(preview.plan))}? [y/N] `);
             if (!/^y(es)?$/i.test(answer.trim())) {
               io.out.write('Nothing applied.\n');
               return;
@@ -205,8 +227,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           bar?.stop();
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {
-            const s = result.report.sync_summary;
-            io.out.write(`${result.status}: ${count(s.users_created)} created, ${count(s.users_updated)} updated, ${count(s.users_archived)} archived (run ${result.runId})\n`);
+            io.out.write(`${result.status}: ${peopleSummary(peopleOfReport(result.report))} (run ${result.runId})\n`);
             for (const e of result.report.errors) io.err.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
           }
           process.exitCode = result.status === 'succeeded' ? EXIT.ok : EXIT.failed;

@@ -10,7 +10,7 @@ export const MIN_LINK_SECRET_BYTES = 32;
 export function productionProblems(config: Config, env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (config.allowedTenants.length === 0) {
-    problems.push('allowedTenants is empty: list the Entra tenant id(s) whose Teams may talk to the bot (kb4sync.yaml, allowedTenants).');
+    problems.push('allowedTenants is empty: list the Entra tenant ids whose Teams may talk to the bot (kb4sync.yaml, allowedTenants).');
   }
   const secret = env.KB4SYNC_LINK_SECRET ?? '';
   if (Buffer.byteLength(secret, 'utf8') < MIN_LINK_SECRET_BYTES) {

@@ -103,6 +103,7 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  names: z.record(z.string(), z.string()).optional(),
   waiting: z.array(sentWrite).optional(),
   seen: z.array(sentWrite).optional(),
   guard: z.discriminatedUnion('status', [

@@ -7,6 +7,7 @@
  * another per-person description by changing this file alone.
  */
 import type { Operation, Plan } from './model';
+import { personKeyOf } from './names';
 
 export type ChangeRowKind =
   | 'joiner'
@@ -27,7 +28,7 @@ export interface ChangeRow {
   category: ChangeRowKind;
   /** The person's KnowBe4 address ('' for a group created). */
   person: string;
-  /** Their name, where the plan knows it (a joiner's). */
+  /** Their display name, where the plan knows it. */
   name: string;
   /** What changes: an attribute, `group`, `manager`, `userName`, `status`. */
   field: string;
@@ -41,7 +42,7 @@ export interface ChangeRow {
 const change = (partial: Partial<ChangeRow> & Pick<ChangeRow, 'category' | 'person'>): ChangeRow => ({ name: '', field: '', before: '', after: '', reason: '', id: '', ...partial });
 
 /** One entry per person and change, joiners first, in the plan's order within each category. */
-export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable'>>): ChangeRow[] {
+export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable' | 'names'>>): ChangeRow[] {
   // What joining brings (groups, first manager) goes on the joiner's own line.
   const joining = new Map<string, string[]>();
   const addTo = (sourceId: string, part: string) => joining.set(sourceId, [...(joining.get(sourceId) ?? []), part]);
@@ -50,7 +51,13 @@ export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmana
     if (op.kind === 'setManager' && op.user.kind === 'new' && op.after) addTo(op.user.sourceId, `manager: ${op.after}`);
   }
   const out: ChangeRow[] = [];
-  for (const op of plan.operations) out.push(...operationChanges(op, joining));
+  const names = plan.names ?? {};
+  for (const op of plan.operations) {
+    // The person's display name where the plan knows it (every person it touches, see names.ts).
+    const key = personKeyOf(op);
+    const name = key === null ? undefined : names[key];
+    for (const row of operationChanges(op, joining)) out.push(name && row.name === '' ? { ...row, name } : row);
+  }
   for (const c of plan.conflicts) {
     out.push(change({ category: 'conflict', person: c.sourceUsers.map((u) => u.address ?? u.id).join('; '), before: c.target?.userName ?? '', reason: `${c.reason}: ${c.message}` }));
   }

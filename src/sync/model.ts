@@ -221,6 +221,12 @@ export interface Plan {
   unreadable?: Unreadable[];
   /** Records adopted in this plan (absent when none, and in older stored plans). */
   takeovers?: Takeover[];
+  /**
+   * Display names of the people the operations and conflicts touch, by the person's reference
+   * ('t:<KnowBe4 id>' for an existing record, 's:<Entra id>' for one the plan creates; absent when
+   * none, and in older stored plans): what cards and exports show beside an address.
+   */
+  names?: Record<string, string>;
   /** Writes sent earlier that KnowBe4 does not show yet: not planned again (absent when none). */
   waiting?: SentWrite[];
   /** Writes sent earlier that this read shows: confirmed (absent when none). */

@@ -4,6 +4,7 @@
  * "12 joiners" on the card is 12 everywhere. A person counts once per category however many
  * operations their change takes (a joiner's create, groups and manager are one joiner).
  */
+import { planChanges, type PeopleSection } from './changes';
 import type { Operation, Plan } from './model';
 
 export interface PeopleCounts {
@@ -28,57 +29,68 @@ export interface PeopleCounts {
   conflicts: number;
 }
 
-function onlyLinks(op: Extract<Operation, { kind: 'update' }>): boolean {
-  return op.changes.every((c) => c.attribute === 'externalId');
-}
-
 /**
  * Counts the people in `operations` (all of the plan's by default; pass the ones that were done
- * to count a result the same way).
+ * to count a result the same way). The entries are `planChanges`', so a count and its list agree.
  */
-export function countPeople(plan: Pick<Plan, 'operations' | 'conflicts'>, operations: readonly Operation[] = plan.operations): PeopleCounts {
-  const counts: PeopleCounts = { joiners: 0, leavers: 0, renamed: 0, returning: 0, detailsChanged: 0, linked: 0, groupAdditions: 0, groupRemovals: 0, groupsCreated: 0, conflicts: plan.conflicts.length };
-  const details = new Set<string>();
-  const linked = new Set<string>();
-  const renamed = new Set<string>();
-  for (const op of operations) {
-    switch (op.kind) {
-      case 'create':
-        counts.joiners += 1;
-        break;
-      case 'archive':
-        counts.leavers += 1;
-        break;
-      case 'rename':
-        renamed.add(op.targetId);
-        break;
-      case 'reactivate':
-        counts.returning += 1;
-        break;
-      case 'update':
-        (onlyLinks(op) ? linked : details).add(op.targetId);
-        break;
-      case 'setManager':
-        // A joiner's first manager is part of joining, not a change of details.
-        if (op.user.kind === 'existing') details.add(op.user.targetId);
-        break;
-      case 'addToGroup':
-        counts.groupAdditions += 1;
-        break;
-      case 'removeFromGroup':
-        counts.groupRemovals += 1;
-        break;
-      case 'createGroup':
-        counts.groupsCreated += 1;
-        break;
-    }
+export function countPeople(plan: Pick<Plan, 'operations' | 'conflicts' | 'names'>, operations: readonly Operation[] = plan.operations): PeopleCounts {
+  const { people, groups } = planChanges(plan, operations, { fields: false });
+  const count = (section: PeopleSection) => people.filter((p) => p.section === section).length;
+  let groupAdditions = 0;
+  let groupRemovals = 0;
+  for (const g of groups) {
+    groupAdditions += g.added.length;
+    groupRemovals += g.removed.length;
   }
-  // Someone whose details change is not also "linked": the visible change is what they see.
-  for (const id of details) linked.delete(id);
-  counts.detailsChanged = details.size;
-  counts.linked = linked.size;
-  counts.renamed = renamed.size;
-  return counts;
+  return {
+    joiners: count('joiners'),
+    leavers: count('leavers'),
+    renamed: count('renamed'),
+    returning: count('returning'),
+    detailsChanged: count('details'),
+    linked: count('linked'),
+    groupAdditions,
+    groupRemovals,
+    groupsCreated: groups.filter((g) => g.created).length,
+    conflicts: plan.conflicts.length,
+  };
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+const plural = (v: number, one: string, many = `${one}s`) => `${n(v)} ${v === 1 ? one : many}`;
+
+/**
+ * The counts in words, the one summary line of every surface: "12 joiners, 4 leavers, 2 renamed,
+ * 1 returning, 30 people with changed details, 8 group changes" (zero categories left out;
+ * `linked` and conflicts have their own lines, see `linkedText`).
+ */
+export function peopleSummary(counts: PeopleCounts): string {
+  const groupChanges = counts.groupAdditions + counts.groupRemovals;
+  const parts = [
+    counts.joiners > 0 ? plural(counts.joiners, 'joiner') : '',
+    counts.leavers > 0 ? plural(counts.leavers, 'leaver') : '',
+    counts.renamed > 0 ? `${n(counts.renamed)} renamed` : '',
+    counts.returning > 0 ? `${n(counts.returning)} returning` : '',
+    counts.detailsChanged > 0 ? `${plural(counts.detailsChanged, 'person', 'people')} with changed details` : '',
+    groupChanges > 0 ? plural(groupChanges, 'group change') : counts.groupsCreated > 0 ? plural(counts.groupsCreated, 'new group') : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'no changes to people';
+}
+
+/** "4 existing users linked to their Microsoft 365 account, nothing visible changes" ('' for none). */
+export function linkedText(linked: number): string {
+  if (linked === 0) return '';
+  return `${plural(linked, 'existing user')} linked to their Microsoft 365 account, nothing visible changes`;
+}
+
+/** "3 conflicts" ('' for none): people the plan leaves alone until someone decides. */
+export function conflictsText(conflicts: number): string {
+  return conflicts === 0 ? '' : `${plural(conflicts, 'conflict')}, nothing written for ${conflicts === 1 ? 'it' : 'them'}`;
+}
+
+/** The operation count a label may need besides people ("Apply: 12 joiners, …" reads as people). */
+export function applyLabel(counts: PeopleCounts): string {
+  return `Apply: ${peopleSummary(counts)}`;
 }
 
 /** Whether there is nothing to apply and nothing to decide. */

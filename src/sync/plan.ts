@@ -15,6 +15,7 @@ import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
+import { namesOf } from './names';
 import { sentState, withoutWaiting } from './sent';
 
 export { phaseOf } from './operations';
@@ -58,6 +59,16 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     managedGroups,
   };
 
+  // Conflicts name people outside the roster: their lookup map is built only when there are some.
+  let conflicted: Map<string, SourceUser> | null = null;
+  const names = namesOf(planned.operations, matched.conflicts, {
+    sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
+    targetById: (id) => {
+      const position = index.byId.get(id);
+      return position === undefined ? undefined : index.users[position];
+    },
+  });
+
   return {
     company: { id: rules.id, name: rules.name },
     operations: planned.operations,
@@ -66,6 +77,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
+    ...(Object.keys(names).length > 0 ? { names } : {}),
     ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
     ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
     guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),

@@ -4,6 +4,8 @@
  */
 import { attributeCategory } from './attributes';
 import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
+import { existingKey } from './names';
+import { countPeople, type PeopleCounts } from './people';
 import type { SentKind } from './sent';
 
 /** What became of one operation when a plan was applied. */
@@ -51,7 +53,8 @@ export interface Report {
     knowbe4_group: string | null;
     enrollment_status: 'Invited' | 'Planned' | 'Failed' | 'Pending';
   }[];
-  users_archived: { email: string; reason: string; last_m365_sync: string | null }[];
+  /** `name`: kb4sync's addition, the person's display name when known. */
+  users_archived: { email: string; reason: string; last_m365_sync: string | null; name?: string }[];
   attribute_updates: {
     names_updated: number;
     departments_updated: number;
@@ -62,6 +65,11 @@ export interface Report {
   run_id: string;
   company_id: string;
   dry_run: boolean;
+  /**
+   * What was done (what would be, for a preview), counted in people as every surface counts
+   * (sync/people.ts). Absent in reports stored before it existed: see `peopleOfReport`.
+   */
+  people?: PeopleCounts;
   guard: GuardResult;
   conflicts: { reason: Conflict['reason']; message: string; m365_users: Conflict['sourceUsers']; knowbe4_user: string | null }[];
   skipped: { email: string | null; m365_id: string | null; reason: SkipReason | string }[];
@@ -149,11 +157,10 @@ export function buildReport(input: ReportInput): Report {
         enrollment_status: dryRun ? 'Planned' : status === 'done' ? 'Invited' : status === 'failed' ? 'Failed' : 'Pending',
       };
     }),
-    users_archived: archived.map((op) => ({
-      email: op.userName,
-      reason: op.reason,
-      last_m365_sync: input.lastSeen?.get(op.targetId) ?? null,
-    })),
+    users_archived: archived.map((op) => {
+      const name = plan.names?.[existingKey(op.targetId)];
+      return { email: op.userName, reason: op.reason, last_m365_sync: input.lastSeen?.get(op.targetId) ?? null, ...(name ? { name } : {}) };
+    }),
     attribute_updates: {
       names_updated: categories.names.size,
       departments_updated: categories.departments.size,
@@ -164,6 +171,7 @@ export function buildReport(input: ReportInput): Report {
     run_id: input.runId,
     company_id: plan.company.id,
     dry_run: dryRun,
+    people: countPeople(plan, counted),
     guard: plan.guard,
     conflicts: plan.conflicts.map((c) => ({
       reason: c.reason,
@@ -201,4 +209,25 @@ export function userOf(op: Operation): string | null {
     default:
       return op.userName;
   }
+}
+
+/**
+ * A report's counts in people. Reports stored before `people` existed are read from the seed's
+ * fields: created are joiners, archived are leavers, updated are people with changed details.
+ */
+export function peopleOfReport(report: Report): PeopleCounts {
+  if (report.people) return report.people;
+  const s = report.sync_summary;
+  return {
+    joiners: s.users_created,
+    leavers: s.users_archived,
+    renamed: 0,
+    returning: 0,
+    detailsChanged: s.users_updated,
+    linked: 0,
+    groupAdditions: report.group_changes.group_additions,
+    groupRemovals: report.group_changes.group_removals,
+    groupsCreated: 0,
+    conflicts: report.conflicts.length,
+  };
 }

@@ -2,8 +2,7 @@
  * The full diff behind a preview card, as CSV (for Excel) and JSON (for scripts). The card only
  * shows the first rows; this is what the "Download full diff" links serve.
  */
-import { changeRows, type Plan } from '../sync';
-import { planCounts } from './cards';
+import { changeRows, countPeople, type Plan } from '../sync';
 
 /** One row per person and change (see sync/changes.ts), with the value before and after. */
 export const CSV_COLUMNS = ['change', 'person', 'name', 'field', 'before', 'after', 'reason', 'id'] as const;
@@ -59,7 +58,8 @@ export function diffJson(plan: Plan, meta: DiffJsonMeta): string {
       planId: meta.planId,
       digest: meta.digest,
       company: plan.company,
-      counts: planCounts(plan),
+      // In people, as the card and every other surface counts (sync/people.ts).
+      counts: countPeople(plan),
       stats: plan.stats,
       guard: plan.guard,
       operations: plan.operations,

@@ -4,7 +4,7 @@
  */
 import { sentWriteText, type NotifyEvent } from '../notify';
 import type { RunRecord } from '../runs';
-import type { Report } from '../sync';
+import { peopleOfReport, peopleSummary, type Report } from '../sync';
 import {
   applyingCard,
   autoPauseCard,
@@ -20,7 +20,9 @@ import {
   reportStatus,
   resultCard,
   runsCard,
+  statusCard,
   summaryCard,
+  syncUserCard,
   type CardJson,
   type CredentialProblem,
   type RunListItem,
@@ -28,26 +30,30 @@ import {
 } from './cards';
 import type { BotViews } from './handlers/deps';
 
+const RUN_STATUSES: readonly RunListStatus[] = ['running', 'succeeded', 'partial', 'failed', 'interrupted'];
+/** The store's status string, as the runs type it ('failed' for anything it does not know). */
+const lastResultOf = (status: string | null): RunListStatus | null => (status === null ? null : (RUN_STATUSES.find((s) => s === status) ?? 'failed'));
+
 const when = (d: Date | null) => (d === null ? null : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 
+/** The runs' own status; a preview ends as previewed or held by the guard. */
 function runStatus(run: RunRecord): RunListStatus {
-  if (run.status === 'running') return 'running';
-  if (run.kind === 'preview') return run.report?.guard.status === 'blocked' ? 'blocked' : 'preview';
-  if (run.status === 'succeeded') return 'success';
-  if (run.status === 'partial') return 'partial';
-  return 'failed';
+  if (run.kind === 'preview' && run.status !== 'running') return run.report?.guard.status === 'blocked' ? 'blocked' : 'preview';
+  return run.status;
 }
 
+/** A run in people, in the words of the preview card (sync/people.ts). */
 function summaryOf(report: Report | null): string {
   if (!report) return '';
-  const s = report.sync_summary;
-  return `${s.users_created} created, ${s.users_updated} updated, ${s.users_archived} archived${report.conflicts.length ? `, ${report.conflicts.length} conflicts` : ''}`;
+  const people = peopleOfReport(report);
+  const conflicts = report.conflicts.length;
+  return `${peopleSummary(people)}${conflicts ? `; ${conflicts.toLocaleString('en-US')} ${conflicts === 1 ? 'conflict' : 'conflicts'}` : ''}`;
 }
 
 function runItem(run: RunRecord): RunListItem {
   return {
     runId: run.runId,
-    when: when(run.startedAt) ?? '',
+    when: run.startedAt.toISOString(),
     kind: run.kind === 'sync-user' ? 'syncUser' : run.trigger === 'schedule' ? 'scheduled' : run.kind,
     status: runStatus(run),
     summary: run.error ?? summaryOf(run.report),
@@ -74,13 +80,14 @@ function credentialProblem(event: Extract<NotifyEvent, { kind: 'failure' }>): Cr
 export const views: BotViews & { notification(event: NotifyEvent): CardJson } = {
   help: () => helpCard(),
   message: ({ title, text, fix, tone }) => messageCard({ title, message: text, fix: fix ?? null, tone: tone ?? 'info' }),
-  preview: ({ plan, planId, digest, expiresAt, links }) =>
+  preview: ({ plan, planId, digest, expiresAt, links, confirmError }) =>
     previewCard(plan, {
       planId,
       digest,
+      ...(confirmError ? { confirmError } : {}),
       csvUrl: links?.csv ?? 'http://127.0.0.1/unavailable',
       jsonUrl: links?.json ?? 'http://127.0.0.1/unavailable',
-      expires: when(expiresAt) ?? undefined,
+      expires: expiresAt.toISOString(),
     }),
   applying: ({ plan, progress }) =>
     applyingCard({
@@ -96,10 +103,12 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         },
       ],
     }),
-  result: ({ report, status, error }) =>
+  result: ({ report, status, error, nextRunAt }) =>
     resultCard(error ? { ...report, errors: [{ operation: 'run', kind: 'create', user: null, message: error }, ...report.errors.filter((e) => e.message !== error)] } : report, {
-      status: status === 'succeeded' ? 'success' : status === 'partial' ? 'partial' : 'failed',
+      status,
+      nextRunAt: nextRunAt ? nextRunAt.toISOString() : null,
     }),
+  syncUser: ({ address, company, plan, report, status, error }) => syncUserCard({ address, company: company.name, plan, report, status, error }),
   history: ({ company, runs }) => runsCard(company.name, runs.map(runItem)),
   onboarding: (input) => onboardingCard(input),
   companies: (rows) =>
@@ -108,25 +117,24 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         id: r.id,
         name: r.name,
         lastRun: when(r.lastRunAt),
-        lastResult: r.lastRunStatus === null ? null : r.lastRunStatus === 'succeeded' ? 'success' : r.lastRunStatus === 'partial' ? 'partial' : r.lastRunStatus === 'running' ? 'running' : 'failed',
+        lastResult: lastResultOf(r.lastRunStatus),
         nextRun: when(r.nextRunAt),
         paused: r.paused,
         note: r.note ?? null,
       })),
     ),
-  status: ({ company, state, lastRun, nextRunAt }) =>
-    lastRun?.report && lastRun.kind !== 'preview'
-      ? resultCard(lastRun.report, { status: reportStatus(lastRun.report) })
-      : companiesCard([
-          {
-            id: company.id,
-            name: company.name,
-            lastRun: when(state.lastRunAt),
-            lastResult: state.lastRunStatus === null ? null : state.lastRunStatus === 'succeeded' ? 'success' : state.lastRunStatus === 'partial' ? 'partial' : 'failed',
-            nextRun: when(nextRunAt),
-            paused: state.paused,
-          },
-        ]),
+  status: ({ company, state, lastRun, nextRunAt, pausedSince, pendingApprovals, openConflicts }) =>
+    statusCard({
+      companyId: company.id,
+      company: company.name,
+      paused: state.paused,
+      pausedSince: state.paused && pausedSince ? pausedSince.at.toISOString() : null,
+      pausedBy: state.paused && pausedSince ? pausedSince.by : null,
+      lastRun: lastRun ? { at: (lastRun.finishedAt ?? lastRun.startedAt).toISOString(), status: runStatus(lastRun), summary: lastRun.error ?? summaryOf(lastRun.report) } : null,
+      nextRun: state.paused || !nextRunAt ? null : nextRunAt.toISOString(),
+      pendingApprovals: pendingApprovals ?? 0,
+      openConflicts: openConflicts ?? lastRun?.report?.conflicts.length ?? 0,
+    }),
   choice: ({ command, candidates, query, reason }) => choiceCard({ query, command, candidates, reason }),
   notification: (event) => {
     switch (event.kind) {
@@ -153,7 +161,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         return messageCard({
           title: 'An edit of kb4sync.yaml was not loaded',
           message: `kb4sync keeps running with the previous configuration. ${event.problems.slice(0, 10).join('; ')}`,
-          fix: `Correct the field(s) named in ${event.file}; the service reloads it when saved.`,
+          fix: `Correct ${event.problems.length === 1 ? 'the field' : 'the fields'} named above in ${event.file}; the service reloads it when saved.`,
           tone: 'warning',
         });
       case 'writes-unconfirmed':

@@ -17,10 +17,12 @@ test('prints a readable diff and exits 3 when the guard blocks', () => {
   const r = kb4sync(base);
   expect(r.code).toBe(3);
   expect(r.stdout).toContain('GUARD: BLOCKED');
-  expect(r.stdout).toMatch(/Create \(1\)\n {2}\+ new\.hire@acmecorp\.com {2}New Hire · Sales/);
-  expect(r.stdout).toContain('~ priya.raghunathan@acmecorp.com → priya.r@acmecorp.com');
-  expect(r.stdout).toContain('↺ xin.wang@acmecorp.com');
-  expect(r.stdout).toContain('- former.employee@acmecorp.com  (Account disabled in M365)');
+  expect(r.stdout).toContain('1 joiner, 3 leavers, 1 renamed, 1 returning, 2 people with changed details, 5 group changes.');
+  expect(r.stdout).toMatch(/Joiners \(1\)\n {2}\+ New Hire \(new\.hire@acmecorp\.com\): Sales/);
+  expect(r.stdout).toContain('~ Priya Raghunathan: priya.raghunathan@acmecorp.com → priya.r@acmecorp.com');
+  expect(r.stdout).toContain('↺ 新 王 (xin.wang@acmecorp.com)');
+  expect(r.stdout).toContain('- Former Employee (former.employee@acmecorp.com): Account disabled in M365');
+  expect(r.stdout).toContain('All Staff: +2');
   expect(r.stdout).toContain('! 2 Microsoft 365 users share the address rae.holloway@acmecorp.com');
 });
 
@@ -38,7 +40,7 @@ test('exits 0 when nothing is blocked', () => {
   writeFileSync(join(dir, 'kb4sync.yaml'), config);
   const r = kb4sync(['plan', '--config', join(dir, 'kb4sync.yaml'), '--company', 'acme', '--m365', join(FIX, 'm365.json'), '--knowbe4', join(FIX, 'kb4.json')]);
   expect(r.code).toBe(0);
-  expect(r.stdout).not.toContain('Archive (');
+  expect(r.stdout).not.toContain('Leavers (');
   expect(r.stdout).toContain('Not managed by kb4sync');
 });
 

@@ -46,7 +46,7 @@ test('preview sync Acme, read the diff, Apply, see the result; KnowBe4 holds the
     expect(body).toMatch(/\b12\b/);
 
     await page.getByRole('button', { name: /^Apply/ }).first().click();
-    await page.getByText(/users created|Users created|created/i).first().waitFor({ timeout: 60_000 });
+    await page.getByText(/sync complete/).first().waitFor({ timeout: 60_000 });
     await shot(page, '2-result-acme');
 
     const created = running.sandbox!.knowbe4.account('acme').controls.requests({ method: 'POST' }).filter((r) => r.path === '/Users' && r.status === 201);
@@ -82,20 +82,20 @@ test('a guard-blocked company asks for the archive count and applies only with t
     await shot(page, '4-guard-globex');
     await box.fill('12');
     await page.getByRole('button', { name: /^Apply/ }).first().click();
-    await page.getByText(/blocked by the guard/).first().waitFor({ timeout: 30_000 });
+    // A wrong number keeps the card, with the error beside the box.
+    await page.getByText(/Not applied: type [\d,]+ to confirm/).first().waitFor({ timeout: 30_000 });
     const controls = running.sandbox!.knowbe4.account('globex').controls;
     expect(controls.requestCount({ method: 'PATCH' })).toBe(0);
     await shot(page, '5-guard-wrong-number');
 
-    // The refusal replaced the card: ask again, and this time type the right number.
-    await say(page, 'preview sync Globex');
+    // The same card, this time with the right number.
     const again = page.getByPlaceholder('Number of users to archive').last();
     await again.waitFor({ timeout: 60_000 });
     const expected = (await running.app.store.plansInStatus('pending')).find((p) => p.companyId === 'globex' && p.plan.guard.status === 'blocked');
     const count = expected?.plan.guard.status === 'blocked' ? expected.plan.guard.archiveCount : -1;
     await again.fill(String(count));
     await page.getByRole('button', { name: /^Apply/ }).last().click();
-    await page.getByText(/users archived|archived/i).last().waitFor({ timeout: 120_000 });
+    await page.getByText(/sync complete|sync partly applied/).last().waitFor({ timeout: 120_000 });
     await shot(page, '6-guard-applied');
     expect(controls.requestCount({ method: 'PATCH' })).toBeGreaterThan(0);
   } finally {

@@ -46,7 +46,7 @@ test('preview sync Acme → Apply by an admin → the card becomes applying, the
   const answer = await bot.click(message.activityId, 'apply', apply?.data ?? {});
   expect(text(answer)).toMatch(/Applying|Starting/i);
 
-  const update = await connector.waitFor((a) => a.method === 'update' && a.activityId === message.activityId && /users_created|Created|created/.test(text(cardOf(a))) && !/Starting/.test(text(cardOf(a))), 30_000);
+  const update = await connector.waitFor((a) => a.method === 'update' && a.activityId === message.activityId && /sync complete|sync partly applied|sync failed/.test(text(cardOf(a))) && !/Starting/.test(text(cardOf(a))), 30_000);
   expect(text(cardOf(update))).toContain('Acme Corp');
   const created = sandbox.knowbe4.account('acme').controls.requests({ method: 'POST' }).filter((r) => r.path === '/Users' && r.status === 201);
   expect(created.length).toBe(12);
@@ -73,8 +73,11 @@ test('a blocked plan shows the confirmation box and applies only with the exact 
   const { card, message } = await bot.say('preview sync globex');
   expect(text(card)).toContain('confirmArchive');
   const apply = actions(card).find((a) => a.verb === 'apply');
-  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '349' }))).toMatch(/blocked by the guard/);
-  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data }))).toMatch(/blocked by the guard/);
+  // A wrong or missing count keeps the card, with the error beside the box.
+  const wrong = await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '349' });
+  expect(text(wrong)).toContain('Not applied: type 350 to confirm.');
+  expect(text(wrong)).toContain('confirmArchive');
+  expect(text(await bot.click(message.activityId, 'apply', { ...apply?.data }))).toContain('Not applied: type 350 to confirm.');
   const ok = await bot.click(message.activityId, 'apply', { ...apply?.data, confirmArchive: '350' });
   expect(text(ok)).toMatch(/Applying|Starting/i);
   // 1,375 writes through the sandbox: a busy two-core machine needs minutes, not seconds.

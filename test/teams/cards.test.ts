@@ -12,16 +12,18 @@ import {
   failureAlertCard,
   guardAlertCard,
   helpCard,
-  planCounts,
   previewCard,
   reportStatus,
   resultCard,
   runsCard,
+  statusCard,
+  syncUserCard,
   summaryCard,
   TEAMS_MESSAGE_LIMIT_BYTES,
   TEMPLATES,
   type CardJson,
 } from '../../src/teams/cards';
+import { countPeople, peopleSummary } from '../../src/sync';
 import { parseCardAction } from '../../src/teams/handlers/cardActions';
 import { findAll, parseCard, textOf } from './cardHelpers';
 import { bigPlan, emptyPlan, failures, seedReport } from './fixtures';
@@ -67,79 +69,116 @@ describe('cardSize', () => {
 });
 
 describe('previewCard', () => {
+  const actionsOf = (card: CardJson) => findAll(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.') && n.type !== 'Action.ToggleVisibility');
+
   it.each([0, 1, 20, 2_000, 50_000])('renders a valid card within budget for %i changes', (n) => {
     expectValid(preview(n));
     expectValid(preview(n, true));
   });
 
-  it('shows the plan counts in the counts row', () => {
+  it('leads with people, in the counts every surface uses, and labels Apply in the same words', () => {
     const plan = bigPlan(2_000);
-    const counts = planCounts(plan);
+    const counts = countPeople(plan);
     const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
-    const columns = findAll(card, (n) => n.type === 'Column' && Array.isArray(n.items));
-    const shown = Object.fromEntries(
-      columns.map((c) => {
-        const [value, label] = (c.items as { text: string }[]).map((i) => i.text);
-        return [label, Number((value ?? '').replace(/,/g, ''))];
-      }),
-    );
-    expect(shown).toEqual({
-      Create: counts.create,
-      Update: counts.update,
-      Archive: counts.archive,
-      Groups: counts.groups,
-      Conflicts: counts.conflicts,
-      'Not managed': counts.unmanaged,
-    });
-    expect(counts.create + counts.update + counts.archive + counts.groups).toBe(plan.operations.length);
+    const body = card.body as { text?: string }[];
+    expect(body[2]?.text).toBe(peopleSummary(counts));
+    expect(peopleSummary(counts)).toMatch(/^250 joiners, 250 leavers, 250 renamed, 125 returning, 500 people with changed details, 500 group changes$/);
+    const apply = findAll(card, (n) => n.verb === 'apply');
+    expect(apply).toHaveLength(1);
+    expect(apply[0]?.title).toMatch(/^Apply: 250 joiners, 250 leavers/);
+    // Apply sits in the body right under the summary, not under the sections.
+    const applyAt = body.findIndex((b) => findAll(b, (n) => n.verb === 'apply').length > 0);
+    const firstSection = body.findIndex((b) => findAll(b, (n) => n.type === 'Action.ToggleVisibility').length > 0);
+    expect(applyAt).toBeGreaterThan(1);
+    expect(applyAt).toBeLessThan(firstSection);
   });
 
-  it('caps each section and says how many more there are', () => {
+  it('folds each section, five rows and "+N more", one line per person', () => {
     const plan = bigPlan(2_000);
-    const text = textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }));
-    expect(text).toMatch(/\+\d[\d,]* more create/);
-    expect(text).toMatch(/\+\d[\d,]* more archive/);
-    expect(text).toContain('Archive (250)');
+    const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
+    const toggles = findAll(card, (n) => n.type === 'Action.ToggleVisibility');
+    const hidden = findAll(card, (n) => n.isVisible === false);
+    expect(toggles.map((t) => (t.targetElements as string[])[0]).sort()).toEqual(hidden.map((h) => h.id).sort());
+    const text = textOf(card);
+    expect(text).toContain('**Leavers** (250)');
+    expect(text).toMatch(/\+245 more joiners/);
+    expect(text).toMatch(/\+\d[\d,]* more leavers/);
     expect(text).toContain('Test Mode');
+    // Group memberships are grouped by group.
+    expect(text).toContain('Sales Team: +250');
+    expect(text).toContain('Engineering: −250');
+  });
+
+  it('shows a rename as "name: old → new" and changed details before → after, never an id', () => {
+    const text = textOf(preview(16));
+    expect(text).toContain('givenName: Bob → Robert');
+    expect(text).toMatch(/user\.2\.x*@acme-corporation-international\.example\.com → new\.user\.2/);
+    const guid = '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+    const plan = bigPlan(3);
+    plan.operations.push({ id: 'u-link', kind: 'update', reason: 'link', targetId: 't-link', sourceId: guid, userName: 'linked@acme.com', changes: [{ attribute: 'externalId', before: null, after: guid }] });
+    plan.conflicts = [{ reason: 'claimed-by-other', message: `KnowBe4 user x@acme.com is linked to another Microsoft 365 user (${guid})`, sourceUsers: [{ id: guid, address: 'x@acme.com' }], target: null }];
+    const card = previewCard(plan, { planId: guid, digest: 'd', ...URLS });
+    expect(textOf(card)).toContain('1 existing user linked to their Microsoft 365 account, nothing visible changes');
+    expect(textOf(card)).not.toContain(guid);
+    // The plan id lives in the buttons' data only.
+    expect(findAll(card, (n) => n.verb === 'apply')[0]?.data).toMatchObject({ planId: guid });
+  });
+
+  it('names people when the plan knows their names', () => {
+    const plan = bigPlan(3);
+    const rename = plan.operations.find((o) => o.kind === 'rename');
+    if (rename?.kind !== 'rename') throw new Error('fixture has a rename');
+    plan.names = { [`t:${rename.targetId}`]: 'Aleksei Kuznetsova' };
+    expect(textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }))).toContain(`**Aleksei Kuznetsova** ${rename.from} → ${rename.to}`);
   });
 
   it('lists unreadable KnowBe4 records with their reason in one section, capped like the others', () => {
     const unreadable = Array.from({ length: 40 }, (_, i) => ({ resource: 'user' as const, id: `odd${i}`, name: `odd${i}@acme.com`, externalId: null, reason: 'active is "maybe"', heldSourceIds: [] }));
     const text = textOf(previewCard({ ...bigPlan(3), unreadable }, { planId: 'p', digest: 'd', ...URLS }));
-    expect(text).toContain('Unreadable in KnowBe4 (held) (40)');
+    expect(text).toContain('**Held: unreadable in KnowBe4** (40)');
     expect(text).toContain('odd0@acme.com');
     expect(text).toContain('active is "maybe"');
-    expect(text).toMatch(/\+\d+ more unreadable/);
-    expect(textOf(preview(3))).not.toContain('Unreadable');
+    expect(text).toMatch(/\+35 more held/);
+    expect(textOf(preview(3))).not.toContain('unreadable');
   });
 
   it('lists the changes sent and still waiting for KnowBe4 in their own section, only when there are some', () => {
     const waiting = Array.from({ length: 3 }, (_, i) => ({ kind: 'create' as const, planId: 'p0', opId: `c${i}`, sourceId: `e${i}`, targetId: null, userName: `new${i}@acme.com`, sentAt: '2026-12-02T02:00:00.000Z' }));
     const text = textOf(previewCard({ ...bigPlan(3), waiting }, { planId: 'p', digest: 'd', ...URLS }));
     expect(text).toContain('3 changes sent, waiting for KnowBe4');
-    expect(text).toContain('Changes sent, waiting for KnowBe4 (not sent again) (3)');
+    expect(text).toContain('**Sent, waiting for KnowBe4 (not sent again)** (3)');
     expect(text).toContain('new0@acme.com');
     expect(textOf(preview(3))).not.toContain('waiting for KnowBe4');
   });
 
-  it('shows before → after for updates', () => {
-    const text = textOf(preview(16));
-    expect(text).toContain('givenName: Bob → Robert');
-  });
-
-  it('asks for the archive count only when the guard blocks', () => {
+  it('asks for the archive count only when the guard blocks, with Apply beside the box', () => {
     const inputsOf = (card: CardJson) => findAll(card, (n) => n.type === 'Input.Number');
     const blocked = preview(40, true);
     expect(inputsOf(blocked)).toEqual([expect.objectContaining({ id: 'confirmArchive', isRequired: true })]);
     expect(textOf(blocked)).toContain('Blocked by the safety guard');
     expect(textOf(blocked)).toContain('would archive 5 users');
+    const guardBox = findAll(blocked, (n) => n.style === 'attention')[0];
+    expect(findAll(guardBox, (n) => n.verb === 'apply')).toHaveLength(1);
+    expect(findAll(blocked, (n) => n.verb === 'apply')).toHaveLength(1);
     expect(inputsOf(preview(40))).toEqual([]);
     expect(textOf(preview(40))).not.toContain('Blocked');
   });
 
+  it('puts thousands separators in the guard reasons', () => {
+    const plan = bigPlan(40, { blocked: true });
+    plan.guard = { status: 'blocked', archiveCount: 5, reasons: ['Would archive 15.6% of 2250 active KnowBe4 users; the limit is 10%'] };
+    expect(textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }))).toContain('15.6% of 2,250 active');
+  });
+
+  it('shows a refused confirmation beside the box', () => {
+    const card = previewCard(bigPlan(40, { blocked: true }), { planId: 'p', digest: 'd', ...URLS, confirmError: 'Not applied: type 5 to confirm.' });
+    const guardBox = findAll(card, (n) => n.style === 'attention')[0];
+    expect(textOf(guardBox)).toContain('Not applied: type 5 to confirm.');
+  });
+
   it('has Apply and Cancel as Action.Execute with planId and digest, and download links', () => {
     const card = preview(10);
-    const actions = card.actions as Record<string, unknown>[];
+    const actions = actionsOf(card);
     const execute = actions.filter((a) => a.type === 'Action.Execute');
     expect(execute.map((a) => a.verb)).toEqual(['apply', 'cancel']);
     for (const a of execute) expect(a.data).toEqual({ planId: 'plan-1', digest: DIGEST });
@@ -147,16 +186,28 @@ describe('previewCard', () => {
     expect(urls).toEqual([URLS.csvUrl, URLS.jsonUrl]);
   });
 
-  it('shows the expiry only when given', () => {
-    expect(textOf(previewCard(bigPlan(1), { planId: 'p9', digest: 'd', ...URLS, expires: '03:30 UTC' }))).toContain('Plan p9 · expires 03:30 UTC');
+  it('shows the expiry only when given, and never the plan id', () => {
+    const text = textOf(previewCard(bigPlan(1), { planId: 'p9', digest: 'd', ...URLS, expires: '03:30 UTC' }));
+    expect(text).toContain('this plan expires 03:30 UTC');
+    expect(text).not.toContain('p9');
     expect(textOf(preview(1))).not.toContain('expires');
   });
 
-  it('has no Apply button for an empty plan', () => {
+  it('answers a company in step with one short card: no Apply, no Cancel, no downloads', () => {
     const card = previewCard(emptyPlan(), { planId: 'p', digest: 'd', ...URLS });
     expectValid(card);
-    expect((card.actions as { verb?: string }[]).map((a) => a.verb)).not.toContain('apply');
-    expect(textOf(card)).toContain('No changes');
+    expect(findAll(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.'))).toEqual([]);
+    expect(textOf(card)).toContain('Acme Corp is in step: 0 people, nothing to do');
+    const inStep = { ...emptyPlan(), stats: { ...emptyPlan().stats, inScope: 1_500 } };
+    expect(textOf(previewCard(inStep, { planId: 'p', digest: 'd', ...URLS }))).toContain('Acme Corp is in step: 1,500 people, nothing to do');
+  });
+
+  it('a plan with only conflicts has no Apply but shows them', () => {
+    const plan = { ...emptyPlan(), conflicts: bigPlan(10).conflicts };
+    const card = previewCard(plan, { planId: 'p', digest: 'd', ...URLS });
+    expectValid(card);
+    expect(findAll(card, (n) => n.verb === 'apply')).toEqual([]);
+    expect(textOf(card)).toContain('1 conflict, nothing written for it');
   });
 
   it('escapes markdown in user data and rejects non-http download links', () => {
@@ -182,22 +233,22 @@ describe('applyingCard', () => {
 });
 
 describe('resultCard', () => {
-  it('shows the seed report numbers', () => {
+  it('leads with the people, names who joined and left, folds the seed numbers, and says when and what next', () => {
     const card = resultCard(seedReport());
     expectValid(card);
+    const text = textOf(card);
+    // An old stored report (no `people`) reads the seed's fields as people.
+    expect((card.body as { text?: string }[])[1]?.text).toBe('12 joiners, 4 leavers, 25 people with changed details, 21 group changes');
+    expect(text).toContain('**New Hire** (new.hire@acmecorp.com)');
+    expect(text).toContain('former.employee@acmecorp.com');
+    expect(text).toContain('Finished {{DATE(2026-03-04T15:00:00Z, SHORT)}} at {{TIME(2026-03-04T15:00:00Z)}}');
+    expect(text).not.toContain('run-1');
     const facts = Object.fromEntries(findAll(card, (n) => typeof n.title === 'string' && typeof n.value === 'string').map((f) => [f.title, f.value]));
-    expect(facts).toMatchObject({
-      'Microsoft 365 users found': '150',
-      'KnowBe4 users found': '142',
-      Matched: '138',
-      Created: '12',
-      Updated: '25',
-      Archived: '4',
-      'Groups synced': '8',
-      'Attribute updates': 'names 3 · departments 8 · titles 12 · managers 5',
-      'Group changes': '+15 / −6',
-    });
+    expect(facts).toMatchObject({ 'Microsoft 365 users in scope': '150', 'KnowBe4 users': '142', Matched: '138', 'Groups managed': '8' });
+    expect(findAll(card, (n) => n.id === 'result-numbers')).toEqual([expect.objectContaining({ isVisible: false })]);
     expect(findAll(card, (n) => n.style === 'good')).toHaveLength(1);
+    expect(text).toContain('To check again, type "preview sync Acme Corp".');
+    expect(textOf(resultCard(seedReport(), { nextRunAt: '2026-03-05T02:00:00.000Z' }))).toContain('Next run: {{DATE(2026-03-05T02:00:00Z, SHORT)}} at {{TIME(2026-03-05T02:00:00Z)}}.');
   });
 
   it('lists failures first rows + more, styled partial or failed, with Retry', () => {
@@ -205,8 +256,9 @@ describe('resultCard', () => {
     expect(reportStatus(partial)).toBe('partial');
     const card = resultCard(partial, { reportUrl: 'https://bot.example.com/runs/run-1.json' });
     expectValid(card);
-    expect(textOf(card)).toContain('Failures (5,000)');
-    expect(textOf(card)).toMatch(/\+4,99\d more failures/);
+    expect(textOf(card)).toContain('**Failed** (5,000)');
+    expect(textOf(card)).toContain('Retry what failed sends these again');
+    expect(textOf(card)).toMatch(/\+4,99\d more failed/);
     expect(findAll(card, (n) => n.style === 'warning')).toHaveLength(1);
     expect((card.actions as { verb?: string }[]).map((a) => a.verb)).toContain('retry');
 
@@ -225,16 +277,16 @@ describe('other cards', () => {
   const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   const cases: [string, () => CardJson][] = [
     ['error', () => errorCard({ title: 'Unknown company', message: 'No company matches "acm".', fix: 'Type `companies` to list them.', detail: 'req 123' })],
-    ['runs', () => runsCard('Acme Corp', many(5_000, (i) => ({ runId: `run-${i}`, when: '2026-03-04 02:00', kind: 'scheduled' as const, status: i % 3 ? ('success' as const) : ('failed' as const), summary: '12 created, 25 updated, 4 archived '.repeat(20) })))],
+    ['runs', () => runsCard('Acme Corp', many(5_000, (i) => ({ runId: `run-${i}`, when: '2026-03-04 02:00', kind: 'scheduled' as const, status: i % 3 ? ('succeeded' as const) : ('failed' as const), summary: '12 created, 25 updated, 4 archived '.repeat(20) })))],
     ['runs (empty)', () => runsCard('Acme Corp', [])],
-    ['companies', () => companiesCard(many(3_000, (i) => ({ id: `c${i}`, name: `Client ${i} Holdings`, lastRun: '2026-03-04 02:00', lastResult: 'success' as const, nextRun: '2026-03-05 02:00', paused: i % 7 === 0 })))],
+    ['companies', () => companiesCard(many(3_000, (i) => ({ id: `c${i}`, name: `Client ${i} Holdings`, lastRun: '2026-03-04 02:00', lastResult: 'succeeded' as const, nextRun: '2026-03-05 02:00', paused: i % 7 === 0 })))],
     ['help', () => helpCard()],
     ['choice', () => choiceCard({ query: 'acme', command: 'preview', candidates: many(10, (i) => ({ id: `acme-${i}`, name: `Acme ${i}` })) })],
     ['failureAlert', () => failureAlertCard({ companyId: 'acme', company: 'Acme Corp', runId: 'r1', message: 'KnowBe4 answered 503 for 40 minutes.', failures: failures(50_000), consecutiveFailures: 2 })],
     ['guardAlert', () => guardAlertCard({ companyId: 'acme', company: 'Acme Corp', planId: 'p1', archiveCount: 120, reasons: ['would archive 120 users (limit 10)'] })],
     ['credentialAlert', () => credentialAlertCard({ company: 'Acme Corp', problem: 'scimTokenRevoked', message: 'KnowBe4 answered 401 to every request.', envVar: 'ACME_KB4_SCIM_TOKEN', link: { title: 'Open KnowBe4', url: 'https://training.knowbe4.com' } })],
     ['autoPause', () => autoPauseCard({ companyId: 'acme', company: 'Acme Corp', failures: 3, lastError: 'Graph answered 401' })],
-    ['summary', () => summaryCard({ date: '2026-03-04', companies: many(2_000, (i) => ({ name: `Client ${i}`, status: i % 10 ? ('success' as const) : ('failed' as const), summary: '3 created, 1 archived' })) })],
+    ['summary', () => summaryCard({ date: '2026-03-04', companies: many(2_000, (i) => ({ name: `Client ${i}`, status: i % 10 ? ('succeeded' as const) : ('failed' as const), summary: '3 created, 1 archived' })) })],
   ];
 
   it.each(cases)('%s card parses and fits', (_, build) => expectValid(build()));
@@ -252,12 +304,45 @@ describe('other cards', () => {
   });
 
   it('the summary lists problems first and the credential alert names the fix', () => {
-    const summary = summaryCard({ date: 'd', companies: [{ name: 'Ok Co', status: 'success', summary: 's' }, { name: 'Bad Co', status: 'failed', summary: 'f' }] });
+    const summary = summaryCard({ date: 'd', companies: [{ name: 'Ok Co', status: 'succeeded', summary: 's' }, { name: 'Bad Co', status: 'failed', summary: 'f' }] });
     const text = textOf(summary);
     expect(text.indexOf('Bad Co')).toBeLessThan(text.indexOf('Ok Co'));
     const cred = textOf(credentialAlertCard({ company: 'Acme', problem: 'graphSecretExpired', message: 'AADSTS7000222', envVar: 'ACME_GRAPH_SECRET' }));
     expect(cred).toContain('Certificates & secrets');
     expect(cred).toContain('ACME\\_GRAPH\\_SECRET');
+  });
+});
+
+describe('statusCard and syncUserCard', () => {
+  it('status says paused since when and by whom, the last result in people, what waits', () => {
+    const card = statusCard({ companyId: 'acme', company: 'Acme Corp', paused: true, pausedSince: '2026-03-04T09:30:00.000Z', pausedBy: 'Alex Wilber', lastRun: { at: '2026-03-04T02:00:00Z', status: 'succeeded', summary: '12 joiners, 4 leavers' }, nextRun: null, pendingApprovals: 1, openConflicts: 2 });
+    expectValid(card);
+    const text = textOf(card);
+    expect(text).toContain('⏸ Paused since {{DATE(2026-03-04T09:30:00Z, SHORT)}} at {{TIME(2026-03-04T09:30:00Z)}} by Alex Wilber');
+    expect(text).toContain('12 joiners, 4 leavers');
+    expect(text).toContain('**Waiting for approval** 1 plan');
+    expect(text).toContain('**Open conflicts** 2 people');
+    expect(findAll(card, (n) => n.type === 'Action.Execute').map((a) => a.verb)).toEqual(['choose', 'resume']);
+    const active = statusCard({ companyId: 'acme', company: 'Acme Corp', paused: false, pausedSince: null, pausedBy: null, lastRun: null, nextRun: '2026-03-05T02:00:00.000Z', pendingApprovals: 0, openConflicts: 0 });
+    expect(textOf(active)).toContain('Active: next run {{DATE(2026-03-05T02:00:00Z, SHORT)}}');
+    expect(findAll(active, (n) => n.type === 'Action.Execute').map((a) => a.verb)).toEqual(['choose', 'pause']);
+  });
+
+  it('sync user answers about that person: name, what changed, where they stand', () => {
+    const plan = bigPlan(0, { extras: 0 });
+    plan.operations = [
+      { id: 'u1', kind: 'update', reason: 'r', targetId: 't1', sourceId: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b', userName: 'ada@acme.com', changes: [{ attribute: 'title', before: 'Engineer', after: 'Lead' }, { attribute: 'externalId', before: null, after: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b' }] },
+      { id: 'g1', kind: 'addToGroup', reason: 'r', group: { kind: 'existing', groupId: 'g' }, groupName: 'Leads', via: 'department', user: { kind: 'existing', targetId: 't1' }, userName: 'ada@acme.com' },
+    ];
+    plan.names = { 't:t1': 'Ada Lovelace' };
+    const card = syncUserCard({ address: 'ada@acme.com', company: 'Acme Corp', plan, report: seedReport(), status: 'succeeded', error: null });
+    expectValid(card);
+    const text = textOf(card);
+    expect(text).toContain('Ada Lovelace (ada@acme.com)');
+    expect(text).toContain('title: Engineer → Lead');
+    expect(text).toContain('Leads: added');
+    expect(text).toContain('Now in step with Microsoft 365');
+    expect(text).not.toMatch(/38520b67/);
   });
 });
 

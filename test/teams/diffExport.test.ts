@@ -1,5 +1,5 @@
 import { CSV_COLUMNS, csvField, diffCsv, diffJson, diffRows, neutraliseFormula } from '../../src/teams/diffExport';
-import { planCounts } from '../../src/teams/cards';
+import { countPeople } from '../../src/sync';
 import { bigPlan } from './fixtures';
 
 /** A small RFC 4180 reader, to check the writer round-trips. */
@@ -98,7 +98,7 @@ describe('diffJson', () => {
   it('holds the complete plan with its counts', () => {
     const plan = bigPlan(500);
     const json = JSON.parse(diffJson(plan, { planId: 'p1', digest: 'd1' })) as Record<string, unknown>;
-    expect(json).toMatchObject({ planId: 'p1', digest: 'd1', company: plan.company, counts: planCounts(plan) });
+    expect(json).toMatchObject({ planId: 'p1', digest: 'd1', company: plan.company, counts: countPeople(plan) });
     expect(json.operations).toHaveLength(500);
     expect(json.conflicts).toEqual(plan.conflicts);
   });

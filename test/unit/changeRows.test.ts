@@ -29,3 +29,15 @@ test('a joiner is one row, their groups and first manager on it; an existing per
   expect(rows.filter((r) => r.category === 'leaver')).toHaveLength(counts.leavers);
   expect(new Set(rows.filter((r) => r.category === 'details').map((r) => r.person)).size).toBe(counts.detailsChanged);
 });
+
+test('every row of a person carries their display name when the plan knows it', () => {
+  const operations: Operation[] = [
+    { id: 'a1', kind: 'archive', reason: 'disabled in Microsoft 365', targetId: 't4', userName: 'dee@acme.com', sourceId: 's4' },
+    { id: 'r1', kind: 'removeFromGroup', reason: 'left', groupId: 'g', groupName: 'Sales', targetId: 't4', userName: 'dee@acme.com' },
+  ];
+  const rows = changeRows({ ...plan(operations), names: { 't:t4': 'Dee Dee' } });
+  expect(rows.map((r) => [r.category, r.name])).toEqual([
+    ['leaver', 'Dee Dee'],
+    ['groupRemoved', 'Dee Dee'],
+  ]);
+});

@@ -2,7 +2,7 @@
 import type { Report } from '../../sync';
 import { RUN_LOOK, type RunListStatus } from './lists';
 import { capRows, render, renderWithin, type CardJson } from './render';
-import { moreText, plain } from './text';
+import { moreText, plain, withSeparators } from './text';
 
 export interface FailureAlertInput {
   companyId: string;
@@ -23,7 +23,6 @@ export function failureAlertCard(input: FailureAlertInput): CardJson {
       runId: input.runId,
       message: plain(input.message, 500),
       facts: [
-        { title: 'Run', value: plain(input.runId, 80) },
         { title: 'Failed operations', value: input.failures.length.toLocaleString('en-US') },
         { title: 'Failed runs in a row', value: String(input.consecutiveFailures) },
       ],
@@ -48,7 +47,8 @@ export function guardAlertCard(input: GuardAlertInput): CardJson {
     company: plain(input.company, 80),
     planId: input.planId,
     archiveCount: input.archiveCount.toLocaleString('en-US'),
-    reasons: input.reasons.slice(0, 5).map((r) => ({ text: plain(r, 200) })),
+    archiveNoun: input.archiveCount === 1 ? 'user' : 'users',
+    reasons: input.reasons.slice(0, 5).map((r) => ({ text: plain(withSeparators(r), 200) })),
   });
 }
 
@@ -85,7 +85,7 @@ export function summaryCard(input: SummaryInput): CardJson {
   for (const c of input.companies) tally.set(c.status, (tally.get(c.status) ?? 0) + 1);
   const totals = [...tally].map(([status, n]) => `${n} ${status}`).join(', ') || 'no runs';
   // Problems first: the admin reads the top of the card.
-  const order: RunListStatus[] = ['failed', 'blocked', 'partial', 'running', 'cancelled', 'preview', 'success'];
+  const order: RunListStatus[] = ['failed', 'blocked', 'partial', 'interrupted', 'running', 'cancelled', 'preview', 'succeeded'];
   const sorted = [...input.companies].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   return renderWithin('summary', (max, textMax) => {
     const limit = Math.max(max * 5, 1);

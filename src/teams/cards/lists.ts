@@ -1,14 +1,15 @@
 /** Lists: run history, companies, help (the choice between companies is in ask.ts). */
 import { COMMAND_HELP } from '../commands';
 import { render, renderWithin, type CardJson, type Color } from './render';
-import type { RunStatus } from './run';
-import { moreText, plain } from './text';
+import type { RunStatus } from '../../runs';
+import { cardTime, moreText, plain } from './text';
 
-export type RunListStatus = RunStatus | 'blocked' | 'running' | 'cancelled' | 'preview';
+/** The runs' own status, plus what a preview ended as. */
+export type RunListStatus = RunStatus | 'blocked' | 'cancelled' | 'preview';
 
 export interface RunListItem {
   runId: string;
-  /** Formatted for people by the caller. */
+  /** ISO 8601: the card host shows it in the reader's time zone. */
   when: string;
   kind: 'preview' | 'apply' | 'scheduled' | 'syncUser';
   status: RunListStatus;
@@ -16,13 +17,26 @@ export interface RunListItem {
 }
 
 export const RUN_LOOK: Record<RunListStatus, { icon: string; color: Color }> = {
-  success: { icon: '✔', color: 'Good' },
+  succeeded: { icon: '✔', color: 'Good' },
   partial: { icon: '⚠', color: 'Warning' },
   failed: { icon: '✖', color: 'Attention' },
+  interrupted: { icon: '⏸', color: 'Warning' },
   blocked: { icon: '⛔', color: 'Warning' },
   running: { icon: '⏳', color: 'Accent' },
   cancelled: { icon: '–', color: 'Default' },
   preview: { icon: '👁', color: 'Default' },
+};
+
+const KIND_WORDS: Record<RunListItem['kind'], string> = { preview: 'preview', apply: 'applied by an admin', scheduled: 'nightly run', syncUser: 'sync user' };
+export const STATUS_WORDS: Record<RunListStatus, string> = {
+  succeeded: 'done',
+  partial: 'partly done',
+  failed: 'failed',
+  interrupted: 'interrupted, resumes by itself',
+  blocked: 'held by the guard',
+  running: 'running',
+  cancelled: 'cancelled',
+  preview: 'previewed',
 };
 
 export function runsCard(company: string, runs: readonly RunListItem[]): CardJson {
@@ -33,10 +47,9 @@ export function runsCard(company: string, runs: readonly RunListItem[]): CardJso
       empty: runs.length === 0,
       runs: runs.slice(0, limit).map((r) => ({
         ...RUN_LOOK[r.status],
-        runId: plain(r.runId, 40),
-        when: plain(r.when, 40),
-        kind: r.kind,
-        summary: plain(`${r.status}: ${r.summary}`, textMax),
+        when: cardTime(r.when),
+        kind: KIND_WORDS[r.kind],
+        summary: plain(`${STATUS_WORDS[r.status]}: ${r.summary}`, textMax),
       })),
       more: moreText(runs.length, Math.min(runs.length, limit), 'runs'),
       hasMore: runs.length > limit,

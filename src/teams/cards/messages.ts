@@ -4,11 +4,14 @@ import { plain } from './text';
 
 export type MessageTone = 'info' | 'good' | 'warning' | 'attention';
 
+// The tone is the container's tint; the heading stays the default colour, which every host theme
+// (light, dark, high contrast) makes readable on its own tints: green on green and yellow on
+// orange are not.
 const TONE_LOOK: Record<MessageTone, { style: Style; color: Color }> = {
   info: { style: 'emphasis', color: 'Default' },
-  good: { style: 'good', color: 'Good' },
-  warning: { style: 'warning', color: 'Warning' },
-  attention: { style: 'attention', color: 'Attention' },
+  good: { style: 'good', color: 'Default' },
+  warning: { style: 'warning', color: 'Default' },
+  attention: { style: 'attention', color: 'Default' },
 };
 
 /** A short answer: confirmations, refusals, problems. */
@@ -17,6 +20,7 @@ export function messageCard(input: { title: string; message: string; fix?: strin
     ...TONE_LOOK[input.tone ?? 'info'],
     title: plain(input.title, 120),
     message: plain(input.message, 1000),
+    hasMessage: input.message !== '',
     fix: input.fix ? plain(input.fix, 1000) : '',
     hasFix: Boolean(input.fix),
   });
@@ -51,6 +55,6 @@ export function onboardingCard(input: OnboardingCardInput): CardJson {
       ? `Type "preview sync ${plain(input.name, 100)}" for the first plan; nothing is applied without an admin's click.`
       : waiting
         ? 'Send "Grant consent" to a Global Administrator of the client (or click it if you are one): they sign in and click Accept. Then "Check again".'
-        : `Set the environment variable(s) named above on the kb4sync host, then "Check again".`,
+        : `Set the environment variables named above on the kb4sync host, then "Check again".`,
   });
 }

@@ -1,161 +1,140 @@
-/** The preview card: counts per section, the first rows of each, Apply and the download links. */
+/**
+ * The preview card, people first: one summary line in people ("12 joiners, 4 leavers, …"), the
+ * guard box when blocked, Apply right under them, then folded sections of about five rows each.
+ * A plan with nothing to do is one short "in step" card instead. No record id is shown anywhere:
+ * the plan id rides in the buttons' data and the download links only.
+ */
 import { z } from 'zod';
-import { waitingLine, type AttributeChange, type Operation, type Plan, type PlanStats } from '../../sync';
+import {
+  countPeople,
+  groupLine,
+  inStep,
+  linkedText,
+  peopleSummary,
+  personParts,
+  planChanges,
+  SECTION_TITLES,
+  conflictsText,
+  type PeopleCounts,
+  type PeopleSection,
+  type Plan,
+  type PlanStats,
+  waitingLine,
+} from '../../sync';
+import { messageCard } from './messages';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
-import { plain, plural } from './text';
-
-export interface PlanCounts {
-  create: number;
-  /** Rows of the Update section: attribute updates, renames, reactivations, manager links. */
-  update: number;
-  archive: number;
-  /** Rows of the Groups section: new groups, additions and removals. */
-  groups: number;
-  conflicts: number;
-  unmanaged: number;
-}
-
-const UPDATE_KINDS: ReadonlySet<Operation['kind']> = new Set(['update', 'rename', 'reactivate', 'setManager']);
-const GROUP_KINDS: ReadonlySet<Operation['kind']> = new Set(['createGroup', 'addToGroup', 'removeFromGroup']);
-
-/** The numbers on the preview card, one per section. */
-export function planCounts(plan: Plan): PlanCounts {
-  let create = 0;
-  let update = 0;
-  let archive = 0;
-  let groups = 0;
-  for (const op of plan.operations) {
-    if (op.kind === 'create') create++;
-    else if (op.kind === 'archive') archive++;
-    else if (UPDATE_KINDS.has(op.kind)) update++;
-    else if (GROUP_KINDS.has(op.kind)) groups++;
-  }
-  return { create, update, archive, groups, conflicts: plan.conflicts.length, unmanaged: plan.unmanaged.length };
-}
+import { cardTime, plain, plural, withoutIds, withSeparators } from './text';
 
 const previewOptionsSchema = z.object({
   planId: z.string().min(1),
   digest: z.string().min(1),
   csvUrl: z.url({ protocol: /^https?$/ }),
   jsonUrl: z.url({ protocol: /^https?$/ }),
-  /** When the plan expires, already formatted for people (the builders read no clock). */
+  /** When the plan expires (ISO 8601: the host shows it in the reader's time zone). */
   expires: z.string().optional(),
+  /** Why the last Apply click was refused ("type 350 to confirm"), shown beside the box. */
+  confirmError: z.string().optional(),
+  /** Extra lines under the summary (e.g. writes sent earlier and not yet confirmed). */
+  notes: z.array(z.string()).optional(),
 });
 export type PreviewOptions = z.input<typeof previewOptionsSchema>;
 
-function changeText(change: { attribute: string; before: string | null; after: string | null }, max: number): string {
-  return `${change.attribute}: ${plain(change.before, max)} → ${plain(change.after, max)}`;
-}
+/** Rows a folded section shows before "+N more". */
+const SECTION_ROWS = 5;
 
-/** One line describing an operation (label = who, detail = what). */
-export function operationRow(op: Operation, textMax = 160): Row {
-  const short = Math.max(20, Math.floor(textMax / 3));
-  switch (op.kind) {
-    case 'create': {
-      const name = [op.values.givenName, op.values.familyName].filter(Boolean).join(' ');
-      const extra = [name, op.values.department, op.values.title].filter((v): v is string => Boolean(v)).join(' · ');
-      return { label: plain(op.userName, textMax / 2), detail: plain(extra || null, textMax) };
-    }
-    case 'update': {
-      const shownChanges = op.changes.slice(0, 3).map((c: AttributeChange) => changeText(c, short));
-      const rest = op.changes.length - shownChanges.length;
-      return {
-        label: plain(op.userName, textMax / 2),
-        detail: shownChanges.join('; ') + (rest > 0 ? `; +${rest} more` : ''),
-      };
-    }
-    case 'rename':
-      return { label: plain(op.from, textMax / 2), detail: `email: ${plain(op.from, short)} → ${plain(op.to, short)}` };
-    case 'reactivate':
-      return { label: plain(op.userName, textMax / 2), detail: `reactivate archived user: ${plain(op.reason, textMax)}` };
-    case 'setManager':
-      return { label: plain(op.userName, textMax / 2), detail: changeText({ attribute: 'manager', before: op.before, after: op.after }, short) };
-    case 'archive':
-      return { label: plain(op.userName, textMax / 2), detail: plain(op.reason, textMax) };
-    case 'createGroup':
-      return { label: plain(op.name, textMax / 2), detail: 'new group' };
-    case 'addToGroup':
-      return { label: `+ ${plain(op.userName, textMax / 2)}`, detail: `→ ${plain(op.groupName, short)} (${op.via})` };
-    case 'removeFromGroup':
-      return { label: `− ${plain(op.userName, textMax / 2)}`, detail: `from ${plain(op.groupName, short)}` };
-  }
-}
+// Section headings in the default colour: light green and yellow text are hard to read on the
+// light theme's white, and the tints differ again in the dark one. Leavers alone stand out.
+const SECTION_COLOR: Record<PeopleSection, Color> = { joiners: 'Default', leavers: 'Attention', renamed: 'Default', returning: 'Default', details: 'Default', linked: 'Default' };
 
 function statsLine(stats: PlanStats): string {
-  return [
-    `${plural(stats.inScope, 'Microsoft 365 user')} in scope`,
-    `${plural(stats.targetUsers, 'KnowBe4 user')}`,
-    `${stats.matched.toLocaleString('en-US')} matched`,
-  ].join(' · ');
+  return [`${plural(stats.inScope, 'person', 'people')} in scope in Microsoft 365`, plural(stats.targetUsers, 'KnowBe4 user'), `${stats.matched.toLocaleString('en-US')} matched`].join(' · ');
+}
+
+/** Rows as one markdown line each: the person in bold (when there is one), then what changes. */
+function lined<T extends { rows: Row[] }>(capped: T): Omit<T, 'rows'> & { rows: { line: string }[] } {
+  return { ...capped, rows: capped.rows.map((r) => ({ line: r.label === '' ? r.detail : `**${r.label}** ${r.detail}` })) };
+}
+
+/** "Apply: 12 joiners, 4 leavers" — the summary's own words, cut to what a button shows. */
+export function applyTitle(counts: PeopleCounts, room = 34): string {
+  const summary = peopleSummary(counts);
+  if (summary.length <= room) return `Apply: ${summary}`;
+  const [first, second] = summary.split(', ');
+  const two = `${first}, ${second}`;
+  return two.length < room ? `Apply: ${two} and more` : `Apply: ${first} and more`;
+}
+
+/** "Acme Corp is in step: 150 people, nothing to do". */
+export function inStepCard(plan: Plan): CardJson {
+  const notes = [
+    plan.unmanaged.length > 0 ? `${plural(plan.unmanaged.length, 'KnowBe4 user')} ${plan.unmanaged.length === 1 ? 'is' : 'are'} not managed by kb4sync (outside its scope); kb4sync leaves ${plan.unmanaged.length === 1 ? 'it' : 'them'} alone.` : '',
+    (plan.unreadable ?? []).length > 0 ? `${plural((plan.unreadable ?? []).length, 'KnowBe4 record')} could not be read and ${(plan.unreadable ?? []).length === 1 ? 'is' : 'are'} held.` : '',
+    waitingLine(plan.waiting?.length ?? 0) ? `${waitingLine(plan.waiting?.length ?? 0)}: not sent again.` : '',
+  ].filter(Boolean);
+  return messageCard({ title: `${plan.company.name} is in step: ${plural(plan.stats.inScope, 'person', 'people')}, nothing to do`, message: notes.join(' '), tone: 'good' });
 }
 
 export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
   const opts = previewOptionsSchema.parse(options);
-  const counts = planCounts(plan);
-  const byKind = (kinds: ReadonlySet<Operation['kind']> | Operation['kind']) =>
-    plan.operations.filter((op) => (typeof kinds === 'string' ? op.kind === kinds : kinds.has(op.kind)));
-  const lists = {
-    create: byKind('create'),
-    update: byKind(UPDATE_KINDS),
-    archive: byKind('archive'),
-    groups: byKind(GROUP_KINDS),
-  };
+  const counts = countPeople(plan);
+  const unreadable = plan.unreadable ?? [];
+  if (inStep(counts) && unreadable.length === 0 && plan.guard.status === 'ok') return inStepCard(plan);
+  const changes = planChanges(plan);
   const blocked = plan.guard.status === 'blocked' ? plan.guard : null;
-  const empty = plan.operations.length === 0;
+  const canApply = plan.operations.length > 0;
 
   return renderWithin('preview', (max, textMax) => {
-    const section = (title: string, ops: Operation[]) => ({
+    const rowsMax = Math.min(max, SECTION_ROWS);
+    const section = <T>(id: string, title: string, color: Color, items: readonly T[], toRow: (item: T) => Row, note = '') => ({
+      id: `section-${id}`,
       title,
-      total: ops.length.toLocaleString('en-US'),
-      ...capRows(ops, max, (op) => operationRow(op, textMax), title.toLowerCase()),
+      color,
+      total: items.length.toLocaleString('en-US'),
+      note,
+      hasNote: note !== '',
+      ...lined(capRows(items, rowsMax, toRow, title.toLowerCase())),
     });
-    const conflicts = capRows(
-      plan.conflicts,
-      max,
-      (c) => ({ label: plain(c.sourceUsers.map((u) => u.address ?? u.id).join(', '), textMax / 2), detail: `${c.reason}: ${plain(c.message, textMax)}` }),
-      'conflicts',
+    const personRow = (p: (typeof changes.people)[number]): Row => {
+      const { who, what } = personParts(p, { valueMax: Math.max(20, Math.floor(textMax / 3)) });
+      return { label: who === '' ? '' : plain(who, textMax / 2), detail: withoutIds(plain(what, textMax * 2)) };
+    };
+    const people = (['joiners', 'leavers', 'renamed', 'returning', 'details'] as const).map((s) =>
+      section(s, SECTION_TITLES[s], SECTION_COLOR[s], changes.people.filter((p) => p.section === s), personRow),
     );
     const sections = [
-      section('Create', lists.create),
-      section('Update', lists.update),
-      section('Archive', lists.archive),
-      section('Groups', lists.groups),
-      { title: 'Conflicts (not written)', total: counts.conflicts.toLocaleString('en-US'), ...conflicts },
-      { title: 'Take over (existing records adopted)', total: (plan.takeovers ?? []).length.toLocaleString('en-US'), ...capRows(plan.takeovers ?? [], max, (t) => ({ label: plain(t.userName, textMax / 2), detail: plain(t.via === 'formerLink' ? `externalId ${t.externalIdBefore ?? ''} → Entra object id` : `found by ${t.via}`, textMax) }), 'take over') },
-      { title: 'Unreadable in KnowBe4 (held)', total: (plan.unreadable ?? []).length.toLocaleString('en-US'), ...capRows(plan.unreadable ?? [], max, (u) => ({ label: plain(u.name ?? u.id ?? u.resource, textMax / 2), detail: plain(u.reason, textMax) }), 'unreadable') },
+      ...people,
+      section('groups', SECTION_TITLES.groups, 'Default', changes.groups, (g) => ({ label: '', detail: plain(groupLine(g), textMax) })),
+      section('conflicts', 'Conflicts (nothing written for them)', 'Default', plan.conflicts, (c) => ({
+        label: plain(c.sourceUsers.map((u) => u.address ?? 'a user with no address').join(', '), textMax / 2),
+        detail: withoutIds(plain(c.message, textMax)),
+      })),
+      section('unreadable', 'Held: unreadable in KnowBe4', 'Default', unreadable, (u) => ({ label: plain(u.name ?? `a ${u.resource} with no name`, textMax / 2), detail: withoutIds(plain(u.reason, textMax)) })),
+      section('unmanaged', 'Not managed by kb4sync', 'Default', plan.unmanaged, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }),
+        "These KnowBe4 users match no in-scope Microsoft 365 user. kb4sync leaves them alone, but KnowBe4's own SCIM job may archive users that no SCIM client sends: turn on Test Mode in KnowBe4 for a first run."),
       // Writes KnowBe4 accepted but does not show yet: pending, not planned again.
-      { title: 'Changes sent, waiting for KnowBe4 (not sent again)', total: (plan.waiting ?? []).length.toLocaleString('en-US'), ...capRows(plan.waiting ?? [], max, (w) => ({ label: plain(w.userName, textMax / 2), detail: plain(`${w.kind}, sent ${w.sentAt}`, textMax) }), 'waiting') },
+      section('waiting', 'Sent, waiting for KnowBe4 (not sent again)', 'Default', plan.waiting ?? [], (w) => ({ label: plain(w.userName, textMax / 2), detail: `${plain(w.kind, 40)}, sent ${cardTime(w.sentAt)}` })),
     ].filter((s) => s.total !== '0');
-    const unmanaged = capRows(plan.unmanaged, max, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }), 'not managed');
-    const count = (label: string, value: number, color: Color) => ({ label, value: value.toLocaleString('en-US'), color: value > 0 ? color : 'Default' });
+    const lines = [linkedText(counts.linked), conflictsText(counts.conflicts), waitingLine(plan.waiting?.length ?? 0) ?? '', ...(opts.notes ?? [])].filter(Boolean).map((l) => ({ line: plain(l, 200) }));
     return {
       company: plain(plan.company.name, 80),
-      subtitle: [statsLine(plan.stats), waitingLine(plan.waiting?.length ?? 0)].filter(Boolean).join(' · '),
+      subtitle: statsLine(plan.stats),
+      summary: peopleSummary(counts),
+      lines,
       planId: opts.planId,
       digest: opts.digest,
       csvUrl: opts.csvUrl,
       jsonUrl: opts.jsonUrl,
-      expiresText: opts.expires ? ` · expires ${plain(opts.expires, 40)}` : '',
       blocked: blocked !== null,
-      archiveCount: blocked?.archiveCount ?? counts.archive,
-      guardReasons: (blocked?.reasons ?? []).slice(0, 5).map((r) => ({ text: plain(r, 200) })),
-      counts: [
-        count('Create', counts.create, 'Good'),
-        count('Update', counts.update, 'Accent'),
-        count('Archive', counts.archive, 'Attention'),
-        count('Groups', counts.groups, 'Accent'),
-        count('Conflicts', counts.conflicts, 'Warning'),
-        count('Not managed', counts.unmanaged, 'Warning'),
-      ],
-      empty,
+      archiveCount: (blocked?.archiveCount ?? counts.leavers).toLocaleString('en-US'),
+      archiveNoun: (blocked?.archiveCount ?? counts.leavers) === 1 ? 'user' : 'users',
+      guardReasons: (blocked?.reasons ?? []).slice(0, 3).map((r) => ({ text: plain(withSeparators(r), 160) })),
+      confirmError: plain(opts.confirmError ?? '', 200),
+      hasConfirmError: Boolean(opts.confirmError),
+      applyHere: canApply && blocked === null,
+      // Beside the confirmation box there is room for less.
+      applyTitle: applyTitle(counts, blocked ? 24 : 34),
       sections,
-      hasUnmanaged: counts.unmanaged > 0,
-      unmanagedTotal: counts.unmanaged.toLocaleString('en-US'),
-      unmanaged: unmanaged.rows,
-      unmanagedMore: unmanaged.more,
-      hasUnmanagedMore: unmanaged.hasMore,
-      canApply: !empty,
-      applyTitle: blocked ? `Apply (confirm ${blocked.archiveCount} archives)` : `Apply ${plural(plan.operations.length, 'change')}`,
+      footer: `Nothing is written until you click Apply${opts.expires ? `; this plan expires ${cardTime(opts.expires)}` : ''}.`,
     };
   });
 }

@@ -20,6 +20,7 @@ import previewTemplate from '../../../cards/preview.json';
 import resultTemplate from '../../../cards/result.json';
 import runsTemplate from '../../../cards/runs.json';
 import summaryTemplate from '../../../cards/summary.json';
+import statusTemplate from '../../../cards/status.json';
 
 /** An expanded Adaptive Card, ready to be an attachment's `content`. */
 export type CardJson = Record<string, unknown>;
@@ -45,6 +46,7 @@ export const TEMPLATES = {
   credentialAlert: credentialAlertTemplate,
   autoPause: autoPauseTemplate,
   summary: summaryTemplate,
+  status: statusTemplate,
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

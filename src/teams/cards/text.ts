@@ -31,3 +31,27 @@ export function moreText(total: number, shown: number, where: string): string {
   const rest = total - shown;
   return rest > 0 ? `+${rest.toLocaleString('en-US')} more ${where}` : '';
 }
+
+const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** Text with record ids (GUIDs) taken out: an admin decides from names and addresses, never ids. */
+export function withoutIds(text: string): string {
+  return text.replace(GUID, '(id)').replace(/ ?\(\(id\)\)/g, '');
+}
+
+/**
+ * A time for the card host to show in the reader's own time zone and locale (Adaptive Cards'
+ * DATE() and TIME() functions: "Mar 4, 2026 at 3:00 PM" for one admin, "4 Mar 2026 15:00" for
+ * another). The host reads RFC 3339 without fractions of a second; anything else is shown as is.
+ */
+export function cardTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return plain(iso, 40);
+  const t = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `{{DATE(${t}, SHORT)}} at {{TIME(${t})}}`;
+}
+
+/** Thousands separators for the bare counts in a sentence from the core ("of 2250 active" → "of 2,250 active"). */
+export function withSeparators(text: string): string {
+  return text.replace(/(?<![\d.,])\d{4,}(?![\d.,]*\d)/g, (n) => Number(n).toLocaleString('en-US'));
+}

@@ -2,8 +2,21 @@
 import { describeProblem } from '../../notify';
 import type { Progress } from '../../runs';
 import type { Card, CardInvoke, TeamsIdentity } from '../transport';
-import { actorOf, type BotDeps } from './deps';
+import { nextSlot } from '../../schedule';
+import { actorOf, now, type BotDeps } from './deps';
 import type { CardAction } from './cardActions';
+
+/** The company's next scheduled run, for the result card's next step (null: paused or none). */
+async function nextRun(deps: BotDeps, companyId: string): Promise<Date | null> {
+  try {
+    const company = deps.service.company(companyId);
+    const state = await deps.store.getCompanyState(companyId);
+    return company.paused || state.paused ? null : nextSlot(company, now(deps));
+  } catch {
+    // A company removed from kb4sync.yaml meanwhile, or the store gone: the card says "preview again".
+    return null;
+  }
+}
 
 export async function startApply(deps: BotDeps, invoke: CardInvoke, who: TeamsIdentity, data: Extract<CardAction, { verb: 'apply' }>['data']): Promise<Card> {
   const { views, service, sender, log } = deps;
@@ -30,7 +43,7 @@ export async function startApply(deps: BotDeps, invoke: CardInvoke, who: TeamsId
     },
   });
   started.result
-    .then((r) => update(views.result({ report: r.report, status: r.status, error: r.error })))
+    .then(async (r) => update(views.result({ report: r.report, status: r.status, error: r.error, nextRunAt: await nextRun(deps, r.report.company_id) })))
     .catch((err: unknown) => {
       const problem = describeProblem(err);
       return update(views.message({ title: 'The run stopped', text: problem.message, fix: problem.fix, tone: 'attention' }));

@@ -44,13 +44,24 @@ export interface OnboardingPort {
 export interface BotViews {
   help(): Card;
   message(input: { title: string; text: string; fix?: string | null; tone?: 'good' | 'warning' | 'attention' }): Card;
-  preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null }): Card;
+  preview(input: { plan: Plan; planId: string; digest: string; expiresAt: Date; links: { csv: string; json: string } | null; confirmError?: string }): Card;
   applying(input: { plan: Plan; progress: Progress | null }): Card;
-  result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
+  result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null; nextRunAt?: Date | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
   onboarding(input: OnboardingView): Card;
-  status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
+  status(input: {
+    company: { id: string; name: string };
+    state: CompanyState;
+    lastRun: RunRecord | null;
+    nextRunAt: Date | null;
+    /** When and by whom the company was paused (the latest pause in the audit trail). */
+    pausedSince?: { at: Date; by: string | null } | null;
+    pendingApprovals?: number;
+    openConflicts?: number;
+  }): Card;
+  /** `sync user` once applied: about that person. */
+  syncUser(input: { address: string; company: { id: string; name: string }; plan: Plan; report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
   /** Asks which company (see cards/ask.ts for the reasons). */
   choice(input: { command: ChoiceCommand; candidates: { id: string; name: string }[]; query: string; reason: ChoiceReason }): Card;
 }
@@ -91,8 +102,8 @@ export function actorOf(who: TeamsIdentity): Actor {
 }
 
 /** The preview card of a fresh or stored plan, with its download links. */
-export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }): Card {
-  return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt) });
+export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }, confirmError?: string): Card {
+  return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt), ...(confirmError ? { confirmError } : {}) });
 }
 
 /**

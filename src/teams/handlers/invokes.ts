@@ -4,7 +4,6 @@
  */
 import { describeProblem } from '../../notify';
 import { ApplyRefused } from '../../runs';
-import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
@@ -12,6 +11,7 @@ import { parseCardAction, type CardAction } from './cardActions';
 import { actorOf, companiesOf, freshPreviewCard, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
 import { setPaused } from './pause';
+import { statusOf } from './status';
 
 /** Verbs that change something: an admin's only. */
 const CHANGES: ReadonlySet<CardAction['verb']> = new Set(['apply', 'cancel', 'pause', 'resume', 'retry']);
@@ -60,10 +60,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         // setPaused checks the admin list itself, and audits a refusal.
         if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);
         if (data.command === 'runs') return views.history({ company, runs: await store.listRuns(company.id, 10) });
-        const state = await store.getCompanyState(company.id);
-        const [lastRun] = await store.listRuns(company.id, 1);
-        const cfg = deps.service.company(company.id);
-        return views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) });
+        return await statusOf(deps, company);
       }
       case 'pause':
       case 'resume': {
@@ -86,7 +83,14 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
     }
     return views.message({ title: 'That button is not valid', text: 'The card was changed or is out of date. Run the command again.', tone: 'attention' });
   } catch (err) {
-    if (err instanceof ApplyRefused) return views.message({ title: 'Not applied', text: err.message, tone: 'warning' });
+    if (err instanceof ApplyRefused) {
+      // A wrong archive count keeps the card: the same plan, the error beside the box.
+      if (err.reason === 'confirmation-required' && action.verb === 'apply') {
+        const stored = await store.getPlan(action.data.planId);
+        if (stored?.plan.guard.status === 'blocked') return previewCardOf(deps, stored, `Not applied: type ${stored.plan.guard.archiveCount.toLocaleString('en-US')} to confirm.`);
+      }
+      return views.message({ title: 'Not applied', text: err.message, tone: 'warning' });
+    }
     const problem = describeProblem(err);
     return views.message({ title: `${problem.service} problem`, text: problem.message, fix: problem.fix, tone: 'attention' });
   }

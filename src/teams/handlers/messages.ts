@@ -7,6 +7,7 @@ import { freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedComman
 import { answer, askFor, resolveCompany, type Resolved } from './ask';
 import { onboard } from './onboard';
 import { setPaused } from './pause';
+import { statusOf } from './status';
 import { subscribe, unsubscribe } from './subscriptions';
 import { replySyncUser } from './syncUser';
 
@@ -34,7 +35,7 @@ async function sendPreview(deps: BotDeps, reply: Reply, resolved: Resolved, who:
 }
 
 async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, command: ParsedCommand, who: TeamsIdentity): Promise<void> {
-  const { views, service, store, config } = deps;
+  const { views, store, config } = deps;
   switch (command.kind) {
     case 'help':
       await reply.card(views.help());
@@ -69,11 +70,7 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       if (command.company === undefined) return execute(deps, reply, conversation, { kind: 'companies' }, who);
       const resolved = await resolveCompany(deps, reply, command.company, 'status');
       if (!resolved) return;
-      const { company } = resolved;
-      const state = await store.getCompanyState(company.id);
-      const [lastRun] = await store.listRuns(company.id, 1);
-      const cfg = service.company(company.id);
-      await answer(deps, reply, resolved, views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) }));
+      await answer(deps, reply, resolved, await statusOf(deps, resolved.company));
       return;
     }
     case 'runs': {

@@ -12,7 +12,7 @@ function cardOf(deps: BotDeps, r: SyncUserResult): Card {
   switch (r.kind) {
     case 'applied':
       return r.visibility === 'visible'
-        ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
+        ? views.syncUser({ address: r.address, company: r.company, plan: r.plan, report: r.result.report, status: r.result.status, error: r.result.error })
         : views.message({
             title: `${r.userName}: sent to KnowBe4`,
             text: `KnowBe4 accepted the change (${r.company.name}) and shows it once its own sync job has applied it. This card changes to "visible in KnowBe4" when it does.`,
@@ -49,7 +49,7 @@ export async function replySyncUser(deps: BotDeps, reply: Reply, conversation: C
       if (!messageId) return;
       const card = visible
         ? r.kind === 'applied'
-          ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
+          ? views.syncUser({ address: r.address, company: r.company, plan: r.plan, report: r.result.report, status: r.result.status, error: r.result.error })
           : views.message({ title: `${r.userName} is visible in KnowBe4`, text: `KnowBe4 now shows this user (${r.company.name}).`, tone: 'good' })
         : views.message({
             title: `${r.userName}: sent, not visible in KnowBe4 yet`,
