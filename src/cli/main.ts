@@ -16,6 +16,7 @@ import { graphSource, openApp, TrialRefused } from '../service';
 import { describeProblem } from '../notify';
 import { registerServeCommands } from './serveCommands';
 import { registerOnboardCommand } from './onboard';
+import { registerMspCommands } from './mspCommands';
 
 export { EXIT, InputError };
 
@@ -89,6 +90,7 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
     });
 
   registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
+  registerMspCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
   registerServeCommands(program, io);
   registerOnboardCommand(program, io);
   return program;

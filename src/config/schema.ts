@@ -101,6 +101,8 @@ const knowbe4Schema = z.strictObject({
   requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
   pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
+  // --- MSP operations (issue 17) ---
+  seats: z.number().int().min(0).optional().describe('Contracted KnowBe4 seats: the audit, `companies over-seats` and the digest compare active users with it'),
 });
 
 const mappingSchema = z
@@ -166,6 +168,22 @@ const companySchema = z.strictObject({
       autoApply: z.boolean().default(false).describe('Apply nightly plans that pass the guard without asking'),
     })
     .optional(),
+  // --- MSP operations (issue 17) ---
+  audit: z
+    .strictObject({
+      cron: z
+        .string()
+        .refine((c) => {
+          const parts = c.trim().split(/\s+/);
+          return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
+        }, 'expected a cron expression with 5 or 6 fields, e.g. "0 7 * * 1"')
+        .default('0 7 * * 1')
+        .describe('When the read-only audit runs (default Monday 07:00)'),
+      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').optional().describe("IANA time zone of the audit (default: the sync schedule's, else UTC)"),
+      enabled: z.boolean().default(true).describe('Run the weekly audit and post it to the subscribed conversations'),
+    })
+    .prefault({})
+    .describe('The weekly audit: drift, users at risk, what is stuck, seats, training reach'),
   notify: z
     .strictObject({
       subscriptions: z.array(z.string()).default([]).describe("Names of subscribed channels that get this company's messages; empty = all"),

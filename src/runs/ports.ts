@@ -4,6 +4,7 @@
  */
 import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
+import type { ReportingReader } from './auditPorts';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
@@ -74,6 +75,8 @@ export interface TargetClient extends TargetWriter {
 export interface Connectors {
   source(companyId: string): SourceReader;
   target(companyId: string): TargetClient;
+  /** The Reporting API of a company that set its token; null (or absent) otherwise. */
+  reporting?(companyId: string): ReportingReader | null;
 }
 
 export type PlanStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'cancelled' | 'expired';

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { CompanyConfig } from '../config';
 import { startApply } from './apply';
 import { audit } from './audit';
+import { runAccountAudit, type AuditOptions, type AuditResult } from './accountAudit';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { resume } from './resume';
@@ -85,6 +86,12 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /** The read-only weekly audit of one company: reads both sides and the store, keeps the result. */
+  audit(companyId: string, actor: Actor, options: AuditOptions): Promise<AuditResult> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    return runAccountAudit(this.ctx, this.company(companyId).id, actor, options);
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */

@@ -5,6 +5,7 @@ import type { Logger, Metrics } from '../observability';
 import type { Plan, Report } from '../sync';
 import type { Progress } from './executor';
 import type { Connectors, RunStore, RunTrigger } from './ports';
+import type { AuditRecords, UnconfirmedWrites } from './auditPorts';
 
 export interface RunSettings {
   /** How long a preview can be applied (default 60 min). */
@@ -50,6 +51,10 @@ export interface RunDeps {
   holder?: string;
   /** Errors that must stop an apply at once (revoked or expired credentials). */
   isFatal?: (error: unknown) => boolean;
+  /** Where the weekly audits are kept (absent: no audits). */
+  audits?: AuditRecords;
+  /** The connector's record of writes sent and never seen (absent: the audit says it cannot tell). */
+  unconfirmedWrites?: UnconfirmedWrites;
 }
 
 export interface Actor {

@@ -41,6 +41,12 @@ export function nextSlot(company: CompanyConfig, after: Date): Date | null {
   return new Cron(company.schedule.cron, { timezone: company.schedule.timezone, paused: true }).nextRun(after);
 }
 
+/** What the audit says will fix drift: the next sync, and whether it applies without asking (null: none, or paused). */
+export function nextSyncOf(company: CompanyConfig, paused: boolean, after: Date): { at: Date; autoApply: boolean } | null {
+  const at = paused || company.paused ? null : nextSlot(company, after);
+  return at === null ? null : { at, autoApply: company.schedule?.autoApply ?? false };
+}
+
 /** The latest scheduled instant at or before `now` that comes after `since` (a missed run), if any. */
 export function missedSlot(company: CompanyConfig, since: Date, now: Date): Date | null {
   let slot = nextSlot(company, since);

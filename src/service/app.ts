@@ -3,14 +3,14 @@
  * run service). The CLI, the server and the tests all build their world here.
  */
 import { ConfigError, configPath, environmentFor, readConfigFile, resolveCompanySecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
-import { Kb4ScimClient } from '../knowbe4';
+import { Kb4ReportingClient, Kb4ScimClient } from '../knowbe4';
 import { createLogger, type Logger } from '../observability';
 import type { Metrics } from '../observability';
-import type { Connectors, SourceReader, TargetClient } from '../runs';
+import type { Connectors, ReportingReader, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyRunStore } from '../store';
+import { KyselyAuditStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -37,6 +37,8 @@ export interface App {
   env: NodeJS.ProcessEnv;
   database: OpenedDatabase;
   store: KyselyRunStore;
+  /** The weekly audits (seat trends, downloads, the digest's seats). */
+  audits: KyselyAuditStore;
   conversations: ConversationStore;
   connectors: Connectors;
   service: RunService;
@@ -98,19 +100,25 @@ export async function openApp(options: AppOptions): Promise<App> {
       }
       return client;
     },
+    reporting: (id) => {
+      const { company, secrets: s } = companyOf(id);
+      return s.reportingToken === null ? null : reportingReader(Kb4ReportingClient.forCompany(company, s.reportingToken));
+    },
   };
   const settings: Partial<RunSettings> = {
     shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
     resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
     ...options.settings,
   };
-  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics });
+  const audits = new KyselyAuditStore(database.db);
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,
     env,
     database,
     store,
+    audits,
     conversations: new ConversationStore(database.db),
     connectors,
     service,
@@ -129,4 +137,12 @@ export async function openApp(options: AppOptions): Promise<App> {
     close: () => database.db.destroy(),
   };
   return app;
+}
+
+/** The audit reads active users only: archived ones hold no seat and train nobody. */
+function reportingReader(client: Kb4ReportingClient): ReportingReader {
+  return {
+    users: async () =>
+      (await client.listUsers('active')).map((u) => ({ email: u.email, provisioningManaged: u.provisioningManaged, lastSignIn: u.lastSignIn, phishPronePercentage: u.phishPronePercentage })),
+  };
 }

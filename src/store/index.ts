@@ -2,3 +2,4 @@
 export { openDatabase, DEFAULT_SQLITE_PATH, type OpenedDatabase, type StoreLocation } from './db';
 export { KyselyRunStore } from './runStore';
 export { ConversationStore, type Subscription } from './conversations';
+export { KyselyAuditStore } from './auditStore';

@@ -110,6 +110,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_started').on('runs').columns(['started_at']).execute();
     },
   },
+  '2026-12-02-010-account-audits': {
+    async up(db: Kysely<unknown>) {
+      // The weekly audit's results: the seats trend reads them back, downloads serve them.
+      await db.schema
+        .createTable('account_audits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('seats_used', 'integer', (c) => c.notNull())
+        .addColumn('seats_contracted', 'integer')
+        .addColumn('audit_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('account_audits_company').on('account_audits').columns(['company_id', 'at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

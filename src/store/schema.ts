@@ -92,6 +92,15 @@ export interface ConversationTable {
   updated_at: string;
 }
 
+export interface AccountAuditTable {
+  id: string;
+  company_id: string;
+  at: string;
+  seats_used: number;
+  seats_contracted: number | null;
+  audit_json: string;
+}
+
 export interface Database {
   company_state: CompanyStateTable;
   plans: PlanTable;
@@ -101,4 +110,5 @@ export interface Database {
   leases: LeaseTable;
   last_seen: LastSeenTable;
   conversations: ConversationTable;
+  account_audits: AccountAuditTable;
 }

@@ -8,3 +8,5 @@ export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';
+export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
+export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';

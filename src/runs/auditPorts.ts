@@ -1,0 +1,32 @@
+/** What the weekly audit reads besides both sides: earlier audits and plans, and the Reporting API. */
+import type { AccountAudit, Conflict, ReportingFacts, UnconfirmedWrite, UnreadableRecord } from '../sync';
+
+/** A stored audit: the whole result, and when it ran. */
+export interface StoredAudit {
+  auditId: string;
+  companyId: string;
+  at: Date;
+  audit: AccountAudit;
+}
+
+/** Where audits are kept (seat trends come from them) and what they read of earlier plans. */
+export interface AuditRecords {
+  saveAudit(audit: AccountAudit, at: Date): Promise<string>;
+  getAudit(auditId: string): Promise<StoredAudit | null>;
+  /** The company's audits, newest first. */
+  listAudits(companyId: string, limit: number): Promise<StoredAudit[]>;
+  /** The newest full plan made at or before `before`: what was already wrong then. */
+  planFactsBefore(companyId: string, before: Date): Promise<{ at: Date; conflicts: Conflict[]; unreadable: UnreadableRecord[] } | null>;
+  /** Full plans with changes, made since `since`, whose time ran out unapplied (by `now`). */
+  expiredPlans(companyId: string, since: Date, now: Date): Promise<{ planId: string; createdAt: Date; operations: number }[]>;
+}
+
+/** The optional Reporting API, for the audit's at-risk flag and training reach. */
+export interface ReportingReader {
+  users(): Promise<ReportingFacts[]>;
+}
+
+/** Writes a connector sent and never saw take effect; absent until the connector records them. */
+export interface UnconfirmedWrites {
+  unconfirmed(companyId: string): Promise<UnconfirmedWrite[]>;
+}
