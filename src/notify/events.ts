@@ -3,7 +3,7 @@
  * e-mail, webhook), so each channel only decides how an event looks.
  */
 import type { M365ErrorCode } from '../m365';
-import type { Plan } from '../sync';
+import type { AccountAudit, Plan } from '../sync';
 import type { Report } from '../sync';
 
 export interface CompanyRef {
@@ -42,7 +42,9 @@ export type NotifyEvent =
   | { kind: 'failure'; company: CompanyRef; problem: ProblemDescription; consecutiveFailures: number }
   | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription }
   /** An edit of kb4sync.yaml that was refused: the service kept the configuration it runs. */
-  | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] };
+  | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] }
+  /** The scheduled (weekly) audit of one company. */
+  | { kind: 'audit'; company: CompanyRef; auditId: string; audit: AccountAudit };
 
 /** The sender of messages about the configuration itself: every subscription hears them. */
 export const CONFIGURATION_REF: CompanyRef = { id: 'kb4sync-configuration', name: 'kb4sync configuration' };

@@ -50,6 +50,16 @@ const snapshotSchema = z.record(z.string(), z.object({ users: z.array(z.looseObj
 
 const demoScimToken = (id: string) => `sandbox-${id}-scim-token`;
 const scimTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_SCIM_TOKEN`;
+const reportingToken = (id: string) => `sandbox-${id}-reporting-token`;
+const reportingTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_REPORTING_TOKEN`;
+/**
+ * Contracted seats for the demo's audit and `companies over-seats`: Globex is over its contract
+ * (five fewer seats than active users), the others have a tenth spare.
+ */
+function demoSeats(id: string, users: readonly { active?: boolean }[]): number {
+  const active = users.filter((u) => u.active !== false).length;
+  return id === 'globex' ? Math.max(0, active - 5) : Math.ceil(active * 1.1);
+}
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dir = resolve(options.dir ?? join('data', 'sandbox'));
@@ -77,6 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         id: c.spec.id,
         name: c.spec.name,
         scimToken: scimToken(c.spec.id),
+        reportingToken: reportingToken(c.spec.id),
         users: (state?.users ?? c.knowbe4.users) as SeedUser[],
         groups: (state?.groups ?? c.knowbe4.groups) as SeedGroup[],
       };
@@ -109,7 +120,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const caFile = join(dir, 'sandbox-ca.pem');
   writeFileSync(caFile, graph.ca);
   const envFile = join(dir, 'sandbox.env');
-  const env = { ...demoEnv(companies), ...Object.fromEntries(companies.map((c) => [scimTokenEnv(c.spec.id), scimToken(c.spec.id)])) };
+  const env = {
+    ...demoEnv(companies),
+    ...Object.fromEntries(companies.map((c) => [scimTokenEnv(c.spec.id), scimToken(c.spec.id)])),
+    ...Object.fromEntries(companies.map((c) => [reportingTokenEnv(c.spec.id), reportingToken(c.spec.id)])),
+  };
   writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
   const config = {
@@ -119,7 +134,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       id: c.spec.id,
       name: c.spec.name,
       m365: { ...demoM365Config(c, graph), caFile },
-      knowbe4: { scimUrl: knowbe4.account(c.spec.id).url, scimTokenEnv: scimTokenEnv(c.spec.id), requestsPerSecond: 200, maxConcurrency: 8 },
+      knowbe4: {
+        scimUrl: knowbe4.account(c.spec.id).url,
+        scimTokenEnv: scimTokenEnv(c.spec.id),
+        requestsPerSecond: 200,
+        maxConcurrency: 8,
+        reportingTokenEnv: reportingTokenEnv(c.spec.id),
+        reportingUrl: knowbe4.account(c.spec.id).reportingUrl,
+        seats: demoSeats(c.spec.id, c.knowbe4.users),
+      },
       scope: { licenses: c.spec.settings.scope.licenses },
       groups: c.spec.settings.groups,
       removeStaleUsers: c.spec.settings.removeStaleUsers,

@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, decide, RunInterrupted, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, decide, RunInterrupted, type AuditRecords, type RunService, type RunStore } from '../runs';
 
 export interface SchedulerDeps {
   config: Config;
@@ -21,6 +21,8 @@ export interface SchedulerDeps {
   /** Consecutive failures before a company pauses itself (default 3). */
   failureLimit?: number;
   holder?: string;
+  /** Stored audits: with them, each company's weekly audit runs on its own schedule. */
+  audits?: AuditRecords;
 }
 
 export type SlotOutcome =
@@ -62,9 +64,27 @@ function scheduleKey(company: CompanyConfig): string {
   return company.schedule ? `${company.schedule.cron}|${company.schedule.timezone}` : '';
 }
 
+/** The audit's cron and zone: its own zone, else the sync schedule's (the company's), else UTC. */
+export function auditSchedule(company: CompanyConfig): { cron: string; timezone: string } | null {
+  if (!company.audit.enabled) return null;
+  return { cron: company.audit.cron, timezone: company.audit.timezone ?? company.schedule?.timezone ?? 'UTC' };
+}
+
+/** The company's next audit strictly after `after` (null: audits are off for it). */
+export function nextAuditSlot(company: CompanyConfig, after: Date): Date | null {
+  const s = auditSchedule(company);
+  return s === null ? null : new Cron(s.cron, { timezone: s.timezone, paused: true }).nextRun(after);
+}
+
+const AUDIT_ACTOR = { id: null, name: 'kb4sync weekly audit', tenantId: null, via: 'schedule' as const };
+/** Long enough for a large tenant's read: a replica that finds the lease held leaves the slot to its holder. */
+const AUDIT_LEASE_MS = 30 * 60_000;
+
 export class Scheduler {
   /** One job per scheduled company, with the cron and zone it was made from. */
   private readonly jobs = new Map<string, { job: Cron; key: string }>();
+  /** One audit job per audited company, with the cron and zone it was made from. */
+  private readonly auditJobs = new Map<string, { job: Cron; key: string }>();
   private running = false;
   private readonly clock: () => Date;
   private readonly holder: string;
@@ -96,6 +116,7 @@ export class Scheduler {
       this.jobs.delete(id);
       stopped.push(id);
     }
+    this.syncAudits(started, stopped);
     for (const [id, company] of wanted) {
       if (this.jobs.has(id) || !company.schedule) continue;
       const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
@@ -113,10 +134,66 @@ export class Scheduler {
     return new Map([...this.jobs].map(([id, { job }]) => [id, job.nextRun()]));
   }
 
+  /** The next audit of each audited company. */
+  nextAudits(): Map<string, Date | null> {
+    return new Map([...this.auditJobs].map(([id, { job }]) => [id, job.nextRun()]));
+  }
+
   stop(): void {
     this.running = false;
-    for (const { job } of this.jobs.values()) job.stop();
+    for (const { job } of [...this.jobs.values(), ...this.auditJobs.values()]) job.stop();
     this.jobs.clear();
+    this.auditJobs.clear();
+  }
+
+  private syncAudits(started: string[], stopped: string[]): void {
+    if (!this.deps.audits) return;
+    const wanted = new Map(this.deps.config.companies.flatMap((c) => {
+      const s = auditSchedule(c);
+      return s ? [[c.id, `${s.cron}|${s.timezone}`] as const] : [];
+    }));
+    for (const [id, entry] of this.auditJobs) {
+      if (wanted.get(id) === entry.key) continue;
+      entry.job.stop();
+      this.auditJobs.delete(id);
+      stopped.push(`audit:${id}`);
+    }
+    for (const [id, key] of wanted) {
+      if (this.auditJobs.has(id)) continue;
+      const [cron, timezone] = key.split('|') as [string, string];
+      const job = new Cron(cron, { timezone, protect: true }, () => {
+        const slot = new Date(Math.floor(this.clock().getTime() / 60_000) * 60_000);
+        this.runAuditSlot(id, slot).catch((err: unknown) => this.deps.log.error({ err, company: id }, 'scheduled audit crashed'));
+      });
+      this.auditJobs.set(id, { job, key });
+      started.push(`audit:${id}`);
+    }
+  }
+
+  /**
+   * One audit per slot across replicas: the lease is held while the audit reads, and a slot an
+   * audit already covers is skipped. The audit is read-only, so a paused company is audited too.
+   */
+  async runAuditSlot(companyId: string, slot: Date): Promise<{ kind: 'audited'; auditId: string } | { kind: 'skipped'; reason: 'claimed-elsewhere' | 'already-run' } | { kind: 'failed'; problem: ProblemDescription }> {
+    const { store, audits, service, notifier, log } = this.deps;
+    if (!audits) return { kind: 'skipped', reason: 'already-run' };
+    const lease = `audit:${companyId}`;
+    if (!(await store.acquireLease(lease, this.holder, AUDIT_LEASE_MS, this.clock()))) return { kind: 'skipped', reason: 'claimed-elsewhere' };
+    try {
+      const [last] = await audits.listAudits(companyId, 1);
+      if (last && last.at.getTime() >= slot.getTime()) return { kind: 'skipped', reason: 'already-run' };
+      const company = service.company(companyId);
+      const state = await store.getCompanyState(companyId);
+      const { auditId, audit } = await service.audit(companyId, AUDIT_ACTOR, { nextSync: nextSyncOf(company, state.paused, this.clock()) });
+      await notifier.notify({ kind: 'audit', company: { id: company.id, name: company.name }, auditId, audit });
+      return { kind: 'audited', auditId };
+    } catch (error) {
+      const problem = this.deps.describe(error);
+      log.warn({ company: companyId, problem: problem.message }, 'scheduled audit failed');
+      return { kind: 'failed', problem };
+    } finally {
+      await store.releaseLease(lease, this.holder);
+    }
   }
 
   /** Runs, once, each company's latest slot missed while the service was down. */

@@ -11,6 +11,7 @@ export type Command =
   | { kind: 'companies' }
   | { kind: 'onboard'; name: string; domain: string; scimUrl: string | null }
   | { kind: 'runs'; company: string }
+  | { kind: 'audit'; company: string }
   | { kind: 'pause'; company: string }
   | { kind: 'resume'; company: string }
   | { kind: 'subscribe' }
@@ -20,12 +21,16 @@ export type Command =
 
 export type CommandKind = Command['kind'];
 
-/** Every command with a one-line description: the help card and the manifest commandLists read this. */
-export const COMMAND_HELP: readonly { usage: string; title: string; description: string }[] = [
+/**
+ * Every command with a one-line description: the help card lists them all; the manifest's
+ * commandLists, which Teams caps at 10, those not marked `manifest: false`.
+ */
+export const COMMAND_HELP: readonly { usage: string; title: string; description: string; manifest?: false }[] = [
   { usage: 'preview sync <company>', title: 'preview sync', description: 'Show exactly what a sync would change, with Apply and Cancel' },
   { usage: 'sync user <email>', title: 'sync user', description: 'Sync one Microsoft 365 user to KnowBe4 now' },
   { usage: 'status [company]', title: 'status', description: 'Last run and next scheduled run' },
   { usage: 'companies', title: 'companies', description: 'List companies with last result and schedule' },
+  { usage: 'audit <company>', title: 'audit', description: 'Read-only audit: drift, users at risk, stuck items, seats, training reach', manifest: false },
   { usage: 'runs <company>', title: 'runs', description: 'Recent runs of a company' },
   { usage: 'pause <company>', title: 'pause', description: 'Stop scheduled syncs for a company' },
   { usage: 'resume <company>', title: 'resume', description: 'Restart scheduled syncs for a company' },
@@ -121,6 +126,10 @@ export function parseCommand(raw: string): Command {
     case 'history': {
       const company = argument(rest(1));
       return company ? { kind: 'runs', company } : unknown;
+    }
+    case 'audit': {
+      const company = argument(rest(1));
+      return company ? { kind: 'audit', company } : unknown;
     }
     case 'pause':
     case 'resume': {

@@ -7,6 +7,7 @@ import type { RunRecord } from '../runs';
 import type { Report } from '../sync';
 import {
   applyingCard,
+  auditCard,
   autoPauseCard,
   choiceCard,
   companiesCard,
@@ -127,6 +128,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
             paused: state.paused,
           },
         ]),
+  audit: (input) => auditCard(input),
   choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
   notification: (event) => {
     switch (event.kind) {
@@ -156,6 +158,8 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
           fix: `Correct the field(s) named in ${event.file}; the service reloads it when saved.`,
           tone: 'warning',
         });
+      case 'audit':
+        return auditCard({ audit: event.audit, links: null });
       case 'auto-paused':
         return autoPauseCard({ companyId: event.company.id, company: event.company.name, failures: event.consecutiveFailures, lastError: event.lastProblem.message });
     }

@@ -13,6 +13,8 @@ import { RunService, type Actor, type ReportingReader } from '../../src/runs';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { KyselyAuditStore, KyselyRunStore } from '../../src/store';
+import { describeProblem, MemoryNotifier } from '../../src/notify';
+import { nextAuditSlot, Scheduler } from '../../src/schedule';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
 
@@ -22,7 +24,7 @@ const REPORTING = 'reporting-token-for-audit';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
 const kb4Fixture = JSON.parse(readFileSync(join(FIX, 'kb4.json'), 'utf8')) as { users: { Resources: SeedUser[] }; groups: SeedGroup[] };
 
-function configFor(scimUrl: string, seats: number | undefined) {
+function configFor(scimUrl: string, seats: number | undefined, extra: Record<string, unknown> = {}) {
   return parseConfig({
     admins: [{ aadObjectId: ADMIN.id }],
     companies: [
@@ -35,10 +37,20 @@ function configFor(scimUrl: string, seats: number | undefined) {
         attributes: { customField1: 'employeeId' },
         groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering', Finance: 'Finance' } },
         removeStaleUsers: false,
+        ...extra,
       },
     ],
   });
 }
+
+test('the audit runs Monday 07:00 in the company time zone by default; its own zone or cron when set; off when disabled', () => {
+  const company = (extra: Record<string, unknown>) => configFor('http://127.0.0.1:1/scim/v2', undefined, extra).companies[0]!;
+  const after = new Date('2026-12-02T12:00:00Z');
+  expect(nextAuditSlot(company({ schedule: { cron: '0 2 * * *', timezone: 'America/New_York' } }), after)?.toISOString()).toBe('2026-12-07T12:00:00.000Z');
+  expect(nextAuditSlot(company({}), after)?.toISOString()).toBe('2026-12-07T07:00:00.000Z');
+  expect(nextAuditSlot(company({ audit: { cron: '30 6 1 * *', timezone: 'Europe/Berlin' } }), after)?.toISOString()).toBe('2027-01-01T05:30:00.000Z');
+  expect(nextAuditSlot(company({ audit: { enabled: false } }), after)).toBeNull();
+});
 
 /** The fixture with console facts: who signed in, phish-prone %, and one user SCIM already manages. */
 function seedUsers(): SeedUser[] {
@@ -161,6 +173,23 @@ describe.each(testDatabases())('audit on $name', (database) => {
     expect(audit.drift.fixedBy).toBe('No sync is scheduled: preview and apply to fix it.');
     expect(audit.seats.over).toBe(0);
     expect(audit.decisions.some((d) => d.includes('stuck'))).toBe(true);
+  });
+
+  test('a scheduled audit slot runs once across two replicas and is posted once', async () => {
+    await opened.db.deleteFrom('leases').execute();
+    const notifier = new MemoryNotifier();
+    const replica = (name: string) => {
+      const run = service({ seats: 20 });
+      return new Scheduler({ config: configFor(sandbox.url, 20), service: run, store, audits, notifier, describe: describeProblem, log: createLogger({ level: 'silent' }), clock: () => now, holder: name });
+    };
+    const slot = new Date('2026-11-30T07:00:00Z');
+    now = new Date('2026-11-30T07:00:05Z');
+    const outcomes = await Promise.all([replica('a').runAuditSlot('acme', slot), replica('b').runAuditSlot('acme', slot)]);
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['audited', 'skipped']);
+    expect(await replica('c').runAuditSlot('acme', slot)).toEqual({ kind: 'skipped', reason: 'already-run' });
+    expect(await audits.listAudits('acme', 10)).toHaveLength(1);
+    expect(notifier.events.map((e) => e.kind)).toEqual(['audit']);
+    expect(sandbox.controls.requests().filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
   test('without the Reporting API token: no reach, no SCIM flag, and the Reporting API is never called', async () => {

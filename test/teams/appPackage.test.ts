@@ -52,7 +52,7 @@ describe('npm run package', () => {
       bots: [{ botId: APP_ID, scopes: ['personal', 'team', 'groupChat'], supportsFiles: false }],
     });
     const bot = (manifest.bots as { commandLists: { commands: { title: string }[] }[] }[])[0];
-    expect(bot?.commandLists[0]?.commands.map((c) => c.title)).toEqual(COMMAND_HELP.map((c) => c.title));
+    expect(bot?.commandLists[0]?.commands.map((c) => c.title)).toEqual(COMMAND_HELP.filter((c) => c.manifest !== false).map((c) => c.title));
     expect(pngInfo(entries.get('color.png') ?? Buffer.alloc(0))).toMatchObject({ width: 192, height: 192 });
     expect(pngInfo(entries.get('outline.png') ?? Buffer.alloc(0))).toMatchObject({ width: 32, height: 32, colorType: 6 });
   });

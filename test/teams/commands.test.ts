@@ -73,6 +73,7 @@ describe('parseCommand', () => {
       'syncUser',
       'status',
       'companies',
+      'audit',
       'runs',
       'pause',
       'resume',

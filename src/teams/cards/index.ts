@@ -9,3 +9,4 @@ export * from './messages';
 export * from './lists';
 export * from './alerts';
 export * from './credentials';
+export * from './audit';

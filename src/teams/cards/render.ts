@@ -6,6 +6,7 @@
 import { Template } from 'adaptivecards-templating';
 import { moreText, plain } from './text';
 import applyingTemplate from '../../../cards/applying.json';
+import auditTemplate from '../../../cards/audit.json';
 import autoPauseTemplate from '../../../cards/autoPause.json';
 import choiceTemplate from '../../../cards/choice.json';
 import companiesTemplate from '../../../cards/companies.json';
@@ -45,6 +46,7 @@ export const TEMPLATES = {
   credentialAlert: credentialAlertTemplate,
   autoPause: autoPauseTemplate,
   summary: summaryTemplate,
+  audit: auditTemplate,
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -4,7 +4,7 @@ import type { Logger } from '../../observability';
 import type { Actor, CompanyState, Progress, RunRecord, RunService } from '../../runs';
 import type { Scheduler } from '../../schedule';
 import type { ConversationStore, KyselyRunStore } from '../../store';
-import type { Plan, Report } from '../../sync';
+import type { AccountAudit, Plan, Report } from '../../sync';
 import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
 import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
@@ -48,6 +48,7 @@ export interface BotViews {
   result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
+  audit(input: { audit: AccountAudit; links: { csv: string; json: string } | null }): Card;
   onboarding(input: OnboardingView): Card;
   status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
   choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
@@ -69,6 +70,8 @@ export interface BotDeps {
   findCompany: (query: string, companies: { id: string; name: string }[]) => CompanyLookup;
   /** Signed links to the full diff of a plan (null when downloads are off). */
   links: (planId: string, expiresAt: Date) => { csv: string; json: string } | null;
+  /** Signed links to a stored audit's rows (absent or null when downloads are off). */
+  auditLinks?: (auditId: string) => { csv: string; json: string } | null;
   scheduler?: Scheduler;
   log: Logger;
   clock?: () => Date;

@@ -5,6 +5,7 @@ import { mayChange, tenantAllowed } from '../authorize';
 import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../transport';
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { onboard } from './onboard';
+import { sendAudit } from './audit';
 import { setPaused } from './pause';
 import { subscribe, unsubscribe } from './subscriptions';
 
@@ -84,6 +85,9 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       await reply.card(views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) }));
       return;
     }
+    case 'audit':
+      await sendAudit(deps, reply, command.company, who);
+      return;
     case 'runs': {
       const company = await findCompany(deps, reply, command.company, 'runs');
       if (company) await reply.card(views.history({ company, runs: await store.listRuns(company.id, 10) }));
