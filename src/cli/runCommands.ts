@@ -10,7 +10,7 @@ import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
 import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { PHASES } from '../sync';
+import { COMPANY_FILTERS, digestRows, digestTotals, filterRows, PHASES, type CompanyFilter } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -58,31 +58,32 @@ export function registerRunCommands(program: Command, open: (configPath?: string
   };
 
   program
-    .command('companies')
-    .description('list the configured companies with their last and next run')
+    .command('companies [filter]')
+    .description(`every company, those needing an admin first, then by result; filter: ${COMPANY_FILTERS.join(', ')}`)
     .option('--config <file>', 'configuration file')
     .option('--json', 'JSON output')
-    .action((opts: { config?: string; json?: boolean }) =>
+    .action((filter: string | undefined, opts: { config?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const rows = [];
-        for (const c of app.config.companies) {
-          const state = await app.store.getCompanyState(c.id);
-          rows.push({
-            id: c.id,
-            name: c.name,
-            paused: c.paused || state.paused,
-            lastRun: state.lastRunAt,
-            lastResult: state.lastRunStatus,
-            nextRun: c.schedule && !(c.paused || state.paused) ? nextSlot(c, new Date()) : null,
-            // A company that has never run says what it waits for (consent, a token) or that it is ready.
-            status: await firstRunReadiness(app, c),
-          });
-        }
+        if (filter !== undefined && !(COMPANY_FILTERS as readonly string[]).includes(filter)) throw new InputError(`unknown filter "${filter}"; use one of ${COMPANY_FILTERS.join(', ')}`);
+        const now = new Date();
+        const facts = await app.overview.companyFacts(app.config.companies.map((c) => ({ id: c.id, name: c.name, seats: c.knowbe4.seats ?? null, paused: c.paused })), now);
+        // A company that has never run says what it waits for (consent, a token) or that it is ready.
+        const notes = new Map<string, string | null>();
+        for (const f of facts) if (f.lastRunStatus === null) notes.set(f.id, await firstRunReadiness(app, app.service.company(f.id)));
+        const byId = new Map(facts.map((f) => [f.id, f]));
+        const rows = filterRows(digestRows(facts.map((f) => ({ ...f, note: notes.get(f.id) ?? null }))), (filter as CompanyFilter | undefined) ?? null).map((r) => {
+          const c = app.service.company(r.id);
+          const f = byId.get(r.id);
+          return { ...r, lastRun: f?.lastRunAt ? new Date(f.lastRunAt) : null, nextRun: c.schedule && !f?.paused ? nextSlot(c, now) : null };
+        });
         if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
+        const t = digestTotals(rows);
+        io.out.write(`${t.companies} companies, ${t.needsAdmin} need an admin: ${t.byResult.map((b) => `${b.count} ${b.result}`).join(', ') || 'none'}\n`);
+        if (rows.length === 0) return;
         io.out.write(
           table([
-            ['ID', 'NAME', 'LAST RUN', 'RESULT', 'NEXT RUN', 'PAUSED', 'STATUS'],
-            ...rows.map((r) => [r.id, r.name, when(r.lastRun), r.lastResult ?? '-', when(r.nextRun), r.paused ? 'yes' : 'no', r.status ?? '-']),
+            ['', 'ID', 'NAME', 'RESULT', 'DETAIL', 'LAST RUN', 'NEXT RUN'],
+            ...rows.map((r) => [r.needsAdmin ? '!' : ' ', r.id, r.name, r.result, r.detail, when(r.lastRun), when(r.nextRun)]),
           ]),
         );
       }),

@@ -225,6 +225,22 @@ const configInputSchema = z
       })
       .prefault({})
       .describe('How the long-running service finishes, resumes and forgets work'),
+    // --- MSP operations (issue 17) ---
+    digest: z
+      .strictObject({
+        cron: z
+          .string()
+          .refine((c) => {
+            const parts = c.trim().split(/\s+/);
+            return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
+          }, 'expected a cron expression with 5 or 6 fields, e.g. "0 7 * * *"')
+          .default('0 7 * * *')
+          .describe('When the digest is posted (default 07:00 every day)'),
+        timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone of the digest'),
+        replacesSummaries: z.boolean().default(true).describe("Post no per-company summary in Teams: the digest lists every company's result (alerts and approvals are still posted)"),
+      })
+      .optional()
+      .describe('One message a day across every client: who needs an admin first, then one line per company, paged under the Teams message limit (absent: a summary per company)'),
     envFile: z
       .string()
       .min(1)

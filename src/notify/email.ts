@@ -60,6 +60,14 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
           .join('\n'),
       };
     }
+    case 'digest': {
+      const t = event.totals;
+      return {
+        subject: `kb4sync digest: ${t.needsAdmin} of ${t.companies} companies need an admin`,
+        // E-mail has no size limit worth paging for: every company, needs-an-admin first.
+        text: event.rows.map((r) => `${r.needsAdmin ? '! ' : '  '}${r.name}: ${r.result}, ${r.detail}`).join('\n'),
+      };
+    }
     case 'auto-paused':
       return {
         subject: `kb4sync: ${name} paused after ${event.consecutiveFailures} failures`,

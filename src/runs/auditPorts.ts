@@ -1,5 +1,5 @@
 /** What the weekly audit reads besides both sides: earlier audits and plans, and the Reporting API. */
-import type { AccountAudit, Conflict, ReportingFacts, UnconfirmedWrite, UnreadableRecord } from '../sync';
+import type { AccountAudit, CompanyFacts, Conflict, ReportingFacts, UnconfirmedWrite, UnreadableRecord } from '../sync';
 
 /** A stored audit: the whole result, and when it ran. */
 export interface StoredAudit {
@@ -29,4 +29,9 @@ export interface ReportingReader {
 /** Writes a connector sent and never saw take effect; absent until the connector records them. */
 export interface UnconfirmedWrites {
   unconfirmed(companyId: string): Promise<UnconfirmedWrite[]>;
+}
+
+/** Every company's state, newest plan and seats at once (the digest and `companies`). */
+export interface CompanyOverview {
+  companyFacts(companies: readonly { id: string; name: string; seats: number | null; paused: boolean }[], now: Date, notes?: ReadonlyMap<string, string | null>): Promise<CompanyFacts[]>;
 }

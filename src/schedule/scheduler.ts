@@ -8,7 +8,9 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, decide, RunInterrupted, type AuditRecords, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, decide, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
+import { DIGEST_REF } from '../notify';
+import { digestRows, digestTotals } from '../sync';
 
 export interface SchedulerDeps {
   config: Config;
@@ -23,7 +25,12 @@ export interface SchedulerDeps {
   holder?: string;
   /** Stored audits: with them, each company's weekly audit runs on its own schedule. */
   audits?: AuditRecords;
+  /** Every company at once: with it and `digest:` in the configuration, the daily digest is posted. */
+  overview?: CompanyOverview;
 }
+
+/** The digest's slot is kept where a company's is, under a name no company id can take (ids are lower-case). */
+const DIGEST_STATE = 'DIGEST';
 
 export type SlotOutcome =
   | { kind: 'skipped'; reason: 'paused' | 'claimed-elsewhere' | 'already-run' }
@@ -85,6 +92,7 @@ export class Scheduler {
   private readonly jobs = new Map<string, { job: Cron; key: string }>();
   /** One audit job per audited company, with the cron and zone it was made from. */
   private readonly auditJobs = new Map<string, { job: Cron; key: string }>();
+  private digestJob: { job: Cron; key: string } | null = null;
   private running = false;
   private readonly clock: () => Date;
   private readonly holder: string;
@@ -117,6 +125,7 @@ export class Scheduler {
       stopped.push(id);
     }
     this.syncAudits(started, stopped);
+    this.syncDigest(started, stopped);
     for (const [id, company] of wanted) {
       if (this.jobs.has(id) || !company.schedule) continue;
       const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
@@ -144,6 +153,51 @@ export class Scheduler {
     for (const { job } of [...this.jobs.values(), ...this.auditJobs.values()]) job.stop();
     this.jobs.clear();
     this.auditJobs.clear();
+    this.digestJob?.job.stop();
+    this.digestJob = null;
+  }
+
+  /** The next digest, when one is scheduled. */
+  nextDigest(): Date | null {
+    return this.digestJob?.job.nextRun() ?? null;
+  }
+
+  private syncDigest(started: string[], stopped: string[]): void {
+    const d = this.deps.overview ? this.deps.config.digest : undefined;
+    const key = d ? `${d.cron}|${d.timezone}` : '';
+    if (this.digestJob && this.digestJob.key === key) return;
+    if (this.digestJob) {
+      this.digestJob.job.stop();
+      this.digestJob = null;
+      stopped.push('digest');
+    }
+    if (!d) return;
+    const job = new Cron(d.cron, { timezone: d.timezone, protect: true }, () => {
+      const slot = new Date(Math.floor(this.clock().getTime() / 60_000) * 60_000);
+      this.runDigestSlot(slot).catch((err: unknown) => this.deps.log.error({ err }, 'digest crashed'));
+    });
+    this.digestJob = { job, key };
+    started.push('digest');
+  }
+
+  /** Claims the digest's slot once across replicas, then posts one message about every company. */
+  async runDigestSlot(slot: Date): Promise<{ kind: 'posted'; companies: number } | { kind: 'skipped'; reason: 'claimed-elsewhere' | 'already-run' }> {
+    const { store, overview, notifier, config } = this.deps;
+    if (!overview) return { kind: 'skipped', reason: 'already-run' };
+    const lease = 'schedule:digest';
+    if (!(await store.acquireLease(lease, this.holder, 60_000, this.clock()))) return { kind: 'skipped', reason: 'claimed-elsewhere' };
+    try {
+      const state = await store.getCompanyState(DIGEST_STATE);
+      if (state.lastScheduledSlot !== null && state.lastScheduledSlot.getTime() >= slot.getTime()) return { kind: 'skipped', reason: 'already-run' };
+      await store.updateCompanyState(DIGEST_STATE, { lastScheduledSlot: slot });
+    } finally {
+      await store.releaseLease(lease, this.holder);
+    }
+    const now = this.clock();
+    const facts = await overview.companyFacts(config.companies.map((c) => ({ id: c.id, name: c.name, seats: c.knowbe4.seats ?? null, paused: c.paused })), now);
+    const rows = digestRows(facts);
+    await notifier.notify({ kind: 'digest', company: DIGEST_REF, at: now.toISOString(), rows, totals: digestTotals(rows) });
+    return { kind: 'posted', companies: rows.length };
   }
 
   private syncAudits(started: string[], stopped: string[]): void {

@@ -10,7 +10,7 @@ import type { Connectors, ReportingReader, SourceReader, TargetClient } from '..
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyAuditStore, KyselyRunStore } from '../store';
+import { KyselyAuditStore, KyselyOverviewStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -39,6 +39,8 @@ export interface App {
   store: KyselyRunStore;
   /** The weekly audits (seat trends, downloads, the digest's seats). */
   audits: KyselyAuditStore;
+  /** Every company at once (the digest, `companies`). */
+  overview: KyselyOverviewStore;
   conversations: ConversationStore;
   connectors: Connectors;
   service: RunService;
@@ -119,6 +121,7 @@ export async function openApp(options: AppOptions): Promise<App> {
     database,
     store,
     audits,
+    overview: new KyselyOverviewStore(database.db),
     conversations: new ConversationStore(database.db),
     connectors,
     service,

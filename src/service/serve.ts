@@ -86,8 +86,10 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
   const emailCredential = resolveEmailCredential(app.config, env);
   const email = app.config.notifications.email && emailCredential ? [new EmailNotifier(app.config.notifications.email, emailCredential)] : [];
-  const notifier = new FanOutNotifier([teams, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
-  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, audits: app.audits, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
+  // With the digest on, Teams gets one message a day about every company instead of one per company.
+  const teamsOut: Notifier = { notify: (e) => (e.kind === 'summary' && app.config.digest?.replacesSummaries ? Promise.resolve() : teams.notify(e)) };
+  const notifier = new FanOutNotifier([teamsOut, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
+  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, audits: app.audits, overview: app.overview, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
 
   const links = (planId: string, expiresAt: Date) =>
     publicUrl
@@ -117,6 +119,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     log,
     links,
     auditLinks,
+    overview: app.overview,
     onboarding: onboardingPort(app, () => reloader.reload('onboard')),
     readiness: async (companyId) => {
       const company = app.config.companies.find((c) => c.id === companyId);

@@ -3,3 +3,4 @@ export { openDatabase, DEFAULT_SQLITE_PATH, type OpenedDatabase, type StoreLocat
 export { KyselyRunStore } from './runStore';
 export { ConversationStore, type Subscription } from './conversations';
 export { KyselyAuditStore } from './auditStore';
+export { KyselyOverviewStore, type OverviewCompany } from './overview';

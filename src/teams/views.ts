@@ -8,6 +8,7 @@ import type { Report } from '../sync';
 import {
   applyingCard,
   auditCard,
+  digestCard,
   autoPauseCard,
   choiceCard,
   companiesCard,
@@ -129,6 +130,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
           },
         ]),
   audit: (input) => auditCard(input),
+  digest: (input) => digestCard(input).card,
   choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
   notification: (event) => {
     switch (event.kind) {
@@ -160,6 +162,8 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         });
       case 'audit':
         return auditCard({ audit: event.audit, links: null });
+      case 'digest':
+        return digestCard({ title: `Daily digest · ${event.at.slice(0, 10)}`, view: 'digest', filter: null, rows: event.rows, totals: event.totals, offset: 0 }).card;
       case 'auto-paused':
         return autoPauseCard({ companyId: event.company.id, company: event.company.name, failures: event.consecutiveFailures, lastError: event.lastProblem.message });
     }

@@ -10,3 +10,4 @@ export * from './lists';
 export * from './alerts';
 export * from './credentials';
 export * from './audit';
+export * from './digest';

@@ -7,6 +7,7 @@ import { Template } from 'adaptivecards-templating';
 import { moreText, plain } from './text';
 import applyingTemplate from '../../../cards/applying.json';
 import auditTemplate from '../../../cards/audit.json';
+import digestTemplate from '../../../cards/digest.json';
 import autoPauseTemplate from '../../../cards/autoPause.json';
 import choiceTemplate from '../../../cards/choice.json';
 import companiesTemplate from '../../../cards/companies.json';
@@ -47,6 +48,7 @@ export const TEMPLATES = {
   autoPause: autoPauseTemplate,
   summary: summaryTemplate,
   audit: auditTemplate,
+  digest: digestTemplate,
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -6,6 +6,7 @@
  * inputs (`confirmArchive`) arrive merged into `data`, as strings.
  */
 import { z } from 'zod';
+import { COMPANY_FILTERS } from '../../sync';
 
 const id = z.string().min(1).max(200);
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
@@ -37,6 +38,15 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
   // An alert that is not about one run (a failure before the run started) carries an empty run id.
   z.object({ verb: z.literal('retry'), data: z.object({ companyId: id, runId: z.string().max(200).optional() }) }),
   z.object({ verb: z.literal('pause'), data: z.object({ companyId: id }) }),
+  // "Next 50" under the digest or `companies`: the offset arrives as the string the card wrote.
+  z.object({
+    verb: z.literal('companiesPage'),
+    data: z.object({
+      view: z.enum(['digest', 'companies']),
+      filter: z.union([z.enum(COMPANY_FILTERS), z.literal('')]).transform((f) => (f === '' ? null : f)),
+      offset: z.string().regex(/^\d{1,6}$/).transform(Number),
+    }),
+  }),
   z.object({ verb: z.literal('resume'), data: z.object({ companyId: id }) }),
   z.object({ verb: z.literal('review'), data: z.object({ companyId: id, planId: id }) }),
   // The domain rides along only to be shown again on the answer card; it decides nothing.

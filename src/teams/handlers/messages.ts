@@ -6,6 +6,7 @@ import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../tra
 import { actorOf, companiesOf, now, previewCardOf, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { onboard } from './onboard';
 import { sendAudit } from './audit';
+import { companiesCard } from './digest';
 import { setPaused } from './pause';
 import { subscribe, unsubscribe } from './subscriptions';
 
@@ -61,6 +62,11 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       return;
     }
     case 'companies': {
+      const digest = await companiesCard(deps, 'companies', command.filter ?? null, 0);
+      if (digest) {
+        await reply.card(digest);
+        return;
+      }
       const rows: CompanyRow[] = [];
       for (const c of config.companies) {
         const state = await store.getCompanyState(c.id);
