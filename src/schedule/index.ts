@@ -1,3 +1,4 @@
 /** Nightly runs: croner jobs per company and time zone, catch-up, auto-pause. */
 export * from './scheduler';
 export * from './housekeeping';
+export * from './mspJobs';
