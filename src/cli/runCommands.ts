@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
-import { ApplyRefused, decide, type Actor, type RunRecord } from '../runs';
+import { ApplyRefused, decide, type Actor, type Progress, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { COMPANY_FILTERS, digestRows, digestTotals, filterRows, PHASES, type CompanyFilter } from '../sync';
+import { COMPANY_FILTERS, digestRows, digestTotals, filterRows, holdable, PHASES, type CompanyFilter, type Plan } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -45,6 +45,20 @@ function runRow(r: RunRecord): string[] {
   const s = r.report?.sync_summary;
   const counts = s ? `+${s.users_created} ~${s.users_updated} -${s.users_archived}` : '';
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
+}
+
+/** The create and archive operations of the given addresses; an address the plan does not create or archive is an error. */
+function heldOperations(plan: Plan | null, addresses: readonly string[]): string[] {
+  if (!plan) throw new InputError('no such plan');
+  const ops = holdable(plan);
+  const missing: string[] = [];
+  const ids = addresses.flatMap((a) => {
+    const found = ops.filter((op) => op.userName.toLowerCase() === a.trim().toLowerCase()).map((op) => op.id);
+    if (found.length === 0) missing.push(a);
+    return found;
+  });
+  if (missing.length > 0) throw new InputError(`--hold: the plan neither creates nor archives ${missing.join(', ')}`);
+  return ids;
 }
 
 export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
@@ -144,8 +158,9 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--plan <id>', 'the plan to apply (from preview)')
     .option('--yes', 'do not ask for confirmation')
     .option('--confirm-archive <n>', 'the archive count, for a plan the guard blocked')
+    .option('--hold <address...>', 'apply the plan minus these people\'s create or archive')
     .option('--json', 'print the JSON report')
-    .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean }) =>
+    .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean; hold?: string[] }) =>
       withApp(opts, async (app) => {
         const id = companyId(app, company);
         let confirm: number | null = null;
@@ -178,16 +193,19 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           const stored = await app.store.getPlan(planId);
           if (!stored || stored.companyId !== id) throw new InputError(`plan ${planId} is not a plan of ${id}`);
         }
+        const hold = opts.hold ? heldOperations((await app.store.getPlan(planId))?.plan ?? null, opts.hold) : null;
         const bar = !opts.json && io.out.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} {phase}', stream: io.out as NodeJS.WriteStream }) : null;
         try {
-          const result = await app.service.apply(planId, CLI_ACTOR, {
+          const options = {
             confirmArchive: confirm,
-            onProgress: (p) => {
+            onProgress: (p: Progress) => {
               if (!bar) return;
               if (bar.getTotal() !== p.total) bar.start(p.total, 0, { phase: '' });
               bar.update(p.done + p.failed + p.skipped, { phase: (PHASES[p.phase] ?? []).join('/') });
             },
-          });
+          };
+          const result = hold ? await app.service.applySelected(planId, CLI_ACTOR, { ...options, hold }) : await app.service.apply(planId, CLI_ACTOR, options);
+          if (hold && !opts.json) io.out.write(`Held ${hold.length} change${hold.length === 1 ? '' : 's'}; applied plan ${'approvedPlanId' in result ? result.approvedPlanId : planId}\n`);
           bar?.stop();
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {

@@ -1,5 +1,5 @@
 /** What the weekly audit reads besides both sides: earlier audits and plans, and the Reporting API. */
-import type { AccountAudit, CompanyFacts, Conflict, ReportingFacts, UnconfirmedWrite, UnreadableRecord } from '../sync';
+import type { AccountAudit, CompanyFacts, Conflict, ReportingFacts, StandingHold, UnconfirmedWrite, UnreadableRecord } from '../sync';
 
 /** A stored audit: the whole result, and when it ran. */
 export interface StoredAudit {
@@ -34,4 +34,13 @@ export interface UnconfirmedWrites {
 /** Every company's state, newest plan and seats at once (the digest and `companies`). */
 export interface CompanyOverview {
   companyFacts(companies: readonly { id: string; name: string; seats: number | null; paused: boolean }[], now: Date, notes?: ReadonlyMap<string, string | null>): Promise<CompanyFacts[]>;
+}
+
+/** Standing holds: a person's create or archive held on every plan until removed. */
+export interface HoldRecords {
+  list(companyId: string): Promise<StandingHold[]>;
+  /** Adds or replaces the hold on this address. */
+  hold(companyId: string, hold: StandingHold): Promise<void>;
+  /** false when there was no hold on this address. */
+  unhold(companyId: string, address: string): Promise<boolean>;
 }

@@ -5,3 +5,4 @@ export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type 
 export { decide, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
 export * from './auditPorts';
 export type { AuditOptions, AuditResult } from './accountAudit';
+export type { SelectedOptions } from './approve';

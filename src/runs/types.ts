@@ -5,7 +5,7 @@ import type { Logger, Metrics } from '../observability';
 import type { Plan, Report } from '../sync';
 import type { Progress } from './executor';
 import type { Connectors, RunStore, RunTrigger } from './ports';
-import type { AuditRecords, UnconfirmedWrites } from './auditPorts';
+import type { AuditRecords, HoldRecords, UnconfirmedWrites } from './auditPorts';
 
 export interface RunSettings {
   /** How long a preview can be applied (default 60 min). */
@@ -55,6 +55,8 @@ export interface RunDeps {
   audits?: AuditRecords;
   /** The connector's record of writes sent and never seen (absent: the audit says it cannot tell). */
   unconfirmedWrites?: UnconfirmedWrites;
+  /** Standing holds, honoured by every preview (absent: none). */
+  holds?: HoldRecords;
 }
 
 export interface Actor {

@@ -10,7 +10,7 @@ import type { Connectors, ReportingReader, SourceReader, TargetClient } from '..
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyAuditStore, KyselyOverviewStore, KyselyRunStore } from '../store';
+import { KyselyAuditStore, KyselyHoldStore, KyselyOverviewStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -41,6 +41,8 @@ export interface App {
   audits: KyselyAuditStore;
   /** Every company at once (the digest, `companies`). */
   overview: KyselyOverviewStore;
+  /** Standing holds (kb4sync holds/hold/unhold; honoured by every preview). */
+  holds: KyselyHoldStore;
   conversations: ConversationStore;
   connectors: Connectors;
   service: RunService;
@@ -113,7 +115,8 @@ export async function openApp(options: AppOptions): Promise<App> {
     ...options.settings,
   };
   const audits = new KyselyAuditStore(database.db);
-  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits });
+  const holds = new KyselyHoldStore(database.db);
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits, holds });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,
@@ -122,6 +125,7 @@ export async function openApp(options: AppOptions): Promise<App> {
     store,
     audits,
     overview: new KyselyOverviewStore(database.db),
+    holds,
     conversations: new ConversationStore(database.db),
     connectors,
     service,

@@ -4,3 +4,4 @@ export { KyselyRunStore } from './runStore';
 export { ConversationStore, type Subscription } from './conversations';
 export { KyselyAuditStore } from './auditStore';
 export { KyselyOverviewStore, type OverviewCompany } from './overview';
+export { KyselyHoldStore } from './holdStore';

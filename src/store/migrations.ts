@@ -125,6 +125,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_audits_company').on('account_audits').columns(['company_id', 'at']).execute();
     },
   },
+  '2026-12-02-011-standing-holds': {
+    async up(db: Kysely<unknown>) {
+      // One person's create or archive held on every plan until an admin removes the hold.
+      await db.schema
+        .createTable('holds')
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('held_by', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('held_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('holds_pk', ['company_id', 'address'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

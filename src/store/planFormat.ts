@@ -94,6 +94,19 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  held: z
+    .array(
+      z.strictObject({
+        opId: z.string(),
+        kind: z.enum(['create', 'archive']),
+        userName: z.string(),
+        by: z.string(),
+        at: z.string(),
+        reason: z.string().nullable(),
+        standing: z.boolean(),
+      }),
+    )
+    .optional(),
   guard: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),

@@ -101,6 +101,15 @@ export interface AccountAuditTable {
   audit_json: string;
 }
 
+export interface HoldTable {
+  company_id: string;
+  /** Lower-cased login address. */
+  address: string;
+  held_by: string;
+  reason: string | null;
+  held_at: string;
+}
+
 export interface Database {
   company_state: CompanyStateTable;
   plans: PlanTable;
@@ -111,4 +120,5 @@ export interface Database {
   last_seen: LastSeenTable;
   conversations: ConversationTable;
   account_audits: AccountAuditTable;
+  holds: HoldTable;
 }

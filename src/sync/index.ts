@@ -12,3 +12,5 @@ export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
 export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';
 export { COMPANY_FILTERS, DIGEST_ORDER, DIGEST_PAGE_SIZE, DIGEST_TITLES, digestPage, digestRows, digestTotals, filterRows } from './digest';
 export type { CompanyFacts, CompanyFilter, DigestPage, DigestResult, DigestRow, DigestTotals } from './digest';
+export { holdable, holdChanges, standingRequests } from './holds';
+export type { HoldRequest, HoldResult, StandingHold } from './holds';

@@ -279,6 +279,20 @@ export interface Takeover {
   externalIdBefore: string | null;
 }
 
+/** A new user or an archive an admin held back from this plan (absent from its operations). */
+export interface Held {
+  opId: string;
+  kind: 'create' | 'archive';
+  userName: string;
+  /** The admin who held it. */
+  by: string;
+  /** ISO 8601. */
+  at: string;
+  reason: string | null;
+  /** A standing hold from the store (every plan), not one approval's choice. */
+  standing: boolean;
+}
+
 export interface Plan {
   company: { id: string; name: string };
   operations: Operation[];
@@ -289,6 +303,8 @@ export interface Plan {
   unreadable?: Unreadable[];
   /** Records adopted in this plan (absent when none, and in older stored plans). */
   takeovers?: Takeover[];
+  /** Changes held back by an admin (absent when none, and in older stored plans). */
+  held?: Held[];
   guard: GuardResult;
   stats: PlanStats;
 }
