@@ -95,9 +95,15 @@ export class RunService {
    */
   async applySelected(planId: string, actor: Actor, options: SelectedOptions): Promise<ApplyResult & { approvedPlanId: string }> {
     if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
-    const approved = await approveSelected(this.ctx, planId, actor, options);
+    const approved = await this.approveSelected(planId, actor, options);
     const result = await this.apply(approved.planId, actor, { confirmArchive: options.confirmArchive, onProgress: options.onProgress, digest: approved.digest });
     return { ...result, approvedPlanId: approved.planId };
+  }
+
+  /** Derives and stores the approved plan (the stored one minus the held changes); the caller applies it. */
+  approveSelected(planId: string, actor: Actor, options: SelectedOptions): Promise<{ planId: string; digest: string; held: number }> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    return approveSelected(this.ctx, planId, actor, options);
   }
 
   /** The read-only weekly audit of one company: reads both sides and the store, keeps the result. */

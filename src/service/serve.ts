@@ -120,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<Service> {
     links,
     auditLinks,
     overview: app.overview,
+    holds: app.holds,
     onboarding: onboardingPort(app, () => reloader.reload('onboard')),
     readiness: async (companyId) => {
       const company = app.config.companies.find((c) => c.id === companyId);

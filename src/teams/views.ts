@@ -9,6 +9,7 @@ import {
   applyingCard,
   auditCard,
   digestCard,
+  reviewCard,
   autoPauseCard,
   choiceCard,
   companiesCard,
@@ -131,6 +132,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         ]),
   audit: (input) => auditCard(input),
   digest: (input) => digestCard(input).card,
+  review: (input) => reviewCard(input),
   choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
   notification: (event) => {
     switch (event.kind) {

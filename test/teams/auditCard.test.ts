@@ -1,5 +1,7 @@
-/** The audit card: decisions first, one line per empty section, every count kept however many rows. */
-import { auditCard, CARD_BYTE_BUDGET, cardSize } from '../../src/teams/cards';
+/** The audit and review cards: decisions first, one line per empty section, every count kept however many rows; toggles paged. */
+import { auditCard, CARD_BYTE_BUDGET, cardSize, reviewCard } from '../../src/teams/cards';
+import { parseCardAction } from '../../src/teams/handlers/cardActions';
+import { bigPlan } from './fixtures';
 import { parseCommand } from '../../src/teams/commands';
 import { views } from '../../src/teams/views';
 import type { AccountAudit } from '../../src/sync';
@@ -47,4 +49,20 @@ test('the audit command', () => {
   expect(parseCommand('audit Acme Corp')).toEqual({ kind: 'audit', company: 'Acme Corp' });
   expect(parseCommand('<at>kb4sync</at> audit "Globex"')).toEqual({ kind: 'audit', company: 'Globex' });
   expect(parseCommand('audit').kind).toBe('unknown');
+});
+
+test('the review card: archives first, a toggle pair per row, paged under the message limit with the held ids carried along', () => {
+  const plan = bigPlan(3000);
+  const archives = plan.operations.filter((op) => op.kind === 'archive');
+  const card = reviewCard({ plan, planId: 'p1', digest: 'ab'.repeat(32), offset: 0, held: archives.slice(0, 2).map((op) => op.id) });
+  expect(parseCard(card).messages).toEqual([]);
+  expect(cardSize(card)).toBeLessThanOrEqual(CARD_BYTE_BUDGET);
+  const toggles = findAll(card, (n) => n.type === 'Input.Toggle');
+  const apply = findAll(card, (n) => n.verb === 'applySelected')[0];
+  const parsed = parseCardAction({ verb: 'applySelected', data: apply?.data });
+  if (parsed?.verb !== 'applySelected') throw new Error('not parsed');
+  expect(toggles).toHaveLength(parsed.data.ops.length * 2);
+  expect(parsed.data.held).toEqual(archives.slice(0, 2).map((op) => op.id));
+  expect(parsed.data.ops[0]).toBe(archives[0]?.id);
+  expect(findAll(card, (n) => n.verb === 'reviewHolds')).toHaveLength(1);
 });

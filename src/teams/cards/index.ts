@@ -11,3 +11,4 @@ export * from './alerts';
 export * from './credentials';
 export * from './audit';
 export * from './digest';
+export * from './review';

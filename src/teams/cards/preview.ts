@@ -153,6 +153,8 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       unmanagedMore: unmanaged.more,
       hasUnmanagedMore: unmanaged.hasMore,
       canApply: !empty,
+      // Held changes: only new users and archives (issue 17), on their own review card.
+      canReview: counts.create + counts.archive > 0,
       applyTitle: blocked ? `Apply (confirm ${blocked.archiveCount} archives)` : `Apply ${plural(plan.operations.length, 'change')}`,
     };
   });

@@ -8,6 +8,7 @@ import { moreText, plain } from './text';
 import applyingTemplate from '../../../cards/applying.json';
 import auditTemplate from '../../../cards/audit.json';
 import digestTemplate from '../../../cards/digest.json';
+import reviewTemplate from '../../../cards/review.json';
 import autoPauseTemplate from '../../../cards/autoPause.json';
 import choiceTemplate from '../../../cards/choice.json';
 import companiesTemplate from '../../../cards/companies.json';
@@ -49,6 +50,7 @@ export const TEMPLATES = {
   summary: summaryTemplate,
   audit: auditTemplate,
   digest: digestTemplate,
+  review: reviewTemplate,
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -1,11 +1,12 @@
 /** What the bot's handlers are given, and the small helpers they share. */
 import type { Config } from '../../config';
 import type { Logger } from '../../observability';
-import type { Actor, CompanyOverview, CompanyState, Progress, RunRecord, RunService } from '../../runs';
+import type { Actor, CompanyOverview, CompanyState, HoldRecords, Progress, RunRecord, RunService } from '../../runs';
 import type { Scheduler } from '../../schedule';
 import type { ConversationStore, KyselyRunStore } from '../../store';
 import type { AccountAudit, Plan, Report } from '../../sync';
 import type { DigestCardInput } from '../cards/digest';
+import type { ReviewCardInput } from '../cards/review';
 import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
 import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
@@ -51,6 +52,7 @@ export interface BotViews {
   companies(rows: CompanyRow[]): Card;
   audit(input: { audit: AccountAudit; links: { csv: string; json: string } | null }): Card;
   digest(input: DigestCardInput): Card;
+  review(input: ReviewCardInput): Card;
   onboarding(input: OnboardingView): Card;
   status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
   choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
@@ -74,6 +76,8 @@ export interface BotDeps {
   links: (planId: string, expiresAt: Date) => { csv: string; json: string } | null;
   /** Every company's facts at once (the digest-style `companies`); absent: the plain list. */
   overview?: CompanyOverview;
+  /** Standing holds ("Hold always" on the review card); absent: the toggle only holds this plan's change. */
+  holds?: HoldRecords;
   /** Signed links to a stored audit's rows (absent or null when downloads are off). */
   auditLinks?: (auditId: string) => { csv: string; json: string } | null;
   scheduler?: Scheduler;
