@@ -185,9 +185,47 @@ function syncUserBench(): string[] {
   ];
 }
 
+interface LightRunResult {
+  tenantUsers: number;
+  latencyMs: { graph: number };
+  machine: { loadAverage1m: number };
+  nothingChanged: { graphRequests: number; routes: string[]; aim: string; fullReadGraphRequests: number };
+  hire: { samples: number; medianMs: number; maxMs: number; samplesMs: number[]; boundMs: number };
+}
+
+/** The light run (Graph delta); bench/lightRun.ts writes light-run.json itself. */
+function lightRunBench(): string[] {
+  tsx('lightRun.ts', [process.env.BENCH_LIGHT_USERS ?? '10000', process.env.BENCH_LATENCY_MS ?? '50', process.env.BENCH_LIGHT_HIRES ?? '20']);
+  const r = JSON.parse(readFileSync(join(RESULTS, 'light-run.json'), 'utf8')) as LightRunResult;
+  return [
+    `## light run (Graph delta): ${r.tenantUsers.toLocaleString('en-US')} users, ${r.latencyMs.graph} ms added per request (bench/lightRun.ts; load average ${r.machine.loadAverage1m})`,
+    '',
+    '| measure | measured | bound |',
+    '| --- | ---: | ---: |',
+    `| Graph requests, nothing changed (${r.nothingChanged.routes.join(', ')}) | ${r.nothingChanged.graphRequests} | ${r.nothingChanged.aim} (full read: ${r.nothingChanged.fullReadGraphRequests}) |`,
+    `| hire to KnowBe4 with 3 groups, median of ${r.hire.samples} (light runs back to back) | ${r.hire.medianMs} ms | |`,
+    `| hire to KnowBe4, max of ${r.hire.samples} | ${r.hire.maxMs} ms | |`,
+    `| plus waiting for the next tick (default period) | ≤ ${r.hire.boundMs / 60_000} min | 5 min in total |`,
+    '',
+  ];
+}
+
+/** `npm run bench -- light-run`: that benchmark alone, its section of SUMMARY.md replaced or added. */
+function lightRunOnly(): void {
+  const section = lightRunBench().join('\n');
+  const file = join(RESULTS, 'SUMMARY.md');
+  const summary = readFileSync(file, 'utf8');
+  const start = summary.indexOf('## light run');
+  const end = start < 0 ? -1 : summary.indexOf('\n## ', start + 1);
+  const next = start < 0 ? `${summary.trimEnd()}\n\n${section}` : summary.slice(0, start) + section + (end < 0 ? '' : summary.slice(end));
+  writeFileSync(file, next);
+  process.stdout.write(section + '\n');
+}
+
 function main(): void {
   mkdirSync(RESULTS, { recursive: true });
   if (process.argv[2] === 'plan') return planOnly();
+  if (process.argv[2] === 'light-run') return lightRunOnly();
   const plan = planBench();
   const throughput = throughputBench();
   const e2e = endToEndBench();
@@ -221,6 +259,7 @@ function main(): void {
     ...throughput.map((r) => `| ${r.requestsPerSecond} | ${r.maxConcurrency} | ${r.latencyMs} | ${r.requests} | ${r.seconds} | ${r.achievedRequestsPerSecond} |`),
     '',
     ...syncUser,
+    ...lightRunBench(),
   ];
   writeFileSync(join(RESULTS, 'SUMMARY.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n') + '\n');

@@ -52,7 +52,7 @@ export function registerMspCommands(program: Command, open: (configPath?: string
         const c = companyOf(app, company);
         const at = new Date();
         await app.holds.hold(c.id, { address, by: CLI_ACTOR.name ?? 'cli', at: at.toISOString(), reason: opts.reason ?? null });
-        await app.store.recordAudit({ at, actorId: null, actorName: CLI_ACTOR.name, tenantId: null, action: 'hold', companyId: c.id, planId: null, runId: null, outcome: 'ok', via: 'cli', detail: { address: address.toLowerCase(), standing: true, reason: opts.reason ?? null } });
+        await app.service.audit(CLI_ACTOR, 'hold', { companyId: c.id, planId: null, runId: null, outcome: 'ok', detail: { address: address.toLowerCase(), standing: true, reason: opts.reason ?? null } });
         io.out.write(`Held ${address.toLowerCase()} in ${c.name}: every plan leaves their create or archive out until "kb4sync unhold ${c.id} ${address.toLowerCase()}".\n`);
       }),
     );
@@ -65,7 +65,7 @@ export function registerMspCommands(program: Command, open: (configPath?: string
       withApp(opts, async (app) => {
         const c = companyOf(app, company);
         if (!(await app.holds.unhold(c.id, address))) throw new InputError(`${address} has no standing hold in ${c.name}`);
-        await app.store.recordAudit({ at: new Date(), actorId: null, actorName: CLI_ACTOR.name, tenantId: null, action: 'unhold', companyId: c.id, planId: null, runId: null, outcome: 'ok', via: 'cli', detail: { address: address.toLowerCase() } });
+        await app.service.audit(CLI_ACTOR, 'unhold', { companyId: c.id, planId: null, runId: null, outcome: 'ok', detail: { address: address.toLowerCase() } });
         io.out.write(`Removed the hold on ${address.toLowerCase()} in ${c.name}.\n`);
       }),
     );
@@ -81,7 +81,7 @@ export function registerMspCommands(program: Command, open: (configPath?: string
         if (opts.json && opts.csv) throw new InputError('--json and --csv: choose one');
         const c = companyOf(app, company);
         const state = await app.store.getCompanyState(c.id);
-        const { audit } = await app.service.audit(c.id, CLI_ACTOR, { nextSync: nextSyncOf(c, state.paused, new Date()) });
+        const { audit } = await app.service.accountAudit(c.id, CLI_ACTOR, { nextSync: nextSyncOf(c, state.paused, new Date()) });
         if (opts.json) io.out.write(JSON.stringify(audit, null, 2) + '\n');
         else if (opts.csv) io.out.write(auditCsv(audit));
         else io.out.write(formatAudit(audit));

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
 import { formatPlan } from './planText';
-import { ApplyRefused, decide, type Actor, type Progress, type RunRecord } from '../runs';
+import { ApplyRefused, type Actor, type Progress, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
 import { COMPANY_FILTERS, digestRows, digestTotals, filterRows, holdable, PHASES, type CompanyFilter, type Plan } from '../sync';
 
@@ -144,10 +144,10 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const preview = await app.service.preview(companyId(app, company), CLI_ACTOR);
+        const { preview, decision } = await app.service.reconcile(companyId(app, company), CLI_ACTOR, { approved: false });
         if (opts.json) io.out.write(JSON.stringify({ plan_id: preview.planId, expires_at: preview.expiresAt.toISOString(), ...preview.report }, null, 2) + '\n');
         else io.out.write(`${formatPlan(preview.plan)}\nPlan ${preview.planId} (expires ${when(preview.expiresAt)}): kb4sync apply ${preview.plan.company.id} --plan ${preview.planId}\n`);
-        process.exitCode = preview.plan.guard.status === 'blocked' ? EXIT.blocked : EXIT.ok;
+        process.exitCode = decision.kind === 'guard-blocked' ? EXIT.blocked : EXIT.ok;
       }),
     );
 
@@ -170,9 +170,8 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         }
         let planId = opts.plan;
         if (!planId) {
-          const preview = await app.service.preview(id, CLI_ACTOR);
+          const { preview, decision } = await app.service.reconcile(id, CLI_ACTOR, { approved: opts.yes ?? false, confirmArchive: confirm });
           if (!opts.json) io.out.write(formatPlan(preview.plan));
-          const decision = decide(preview.plan, { approved: opts.yes ?? false, confirmArchive: confirm });
           if (decision.kind === 'in-step') {
             if (opts.json) io.out.write(JSON.stringify(preview.report, null, 2) + '\n');
             return;

@@ -166,6 +166,13 @@ const companySchema = z.strictObject({
         }, 'expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *"'),
       timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone the cron runs in'),
       autoApply: z.boolean().default(false).describe('Apply nightly plans that pass the guard without asking'),
+      lightRunMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(60)
+        .default(5)
+        .describe('Every this many minutes, apply only what changed in Microsoft 365 (Graph delta; creates and updates, never archives) when autoApply is on; 0 = off'),
     })
     .optional(),
   // --- MSP operations (issue 17) ---

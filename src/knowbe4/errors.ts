@@ -5,7 +5,7 @@
  */
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import { parseRetryAfter } from '../shared';
+import { isTlsCode, parseRetryAfter } from '../shared';
 
 export type Kb4ErrorKind =
   | 'auth'
@@ -85,11 +85,6 @@ const scimErrorBody = z.looseObject({
   scimType: z.string().nullish(),
   message: z.string().nullish(),
 });
-
-/** Node's codes for certificate and handshake failures: a configuration problem, never transient. */
-export function isTlsCode(code: string): boolean {
-  return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/.test(code);
-}
 
 function describe(ctx: Kb4ErrorContext): string {
   return `${ctx.method} ${ctx.path}`;

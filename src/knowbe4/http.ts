@@ -1,14 +1,14 @@
 /**
  * The HTTP transport to one KnowBe4 account: axios with a bottleneck limiter in front of every
- * attempt (retries included) and axios-retry for 429/5xx/network failures, honouring
- * Retry-After. Shared by the SCIM client and the Reporting reader.
+ * attempt (retries included) and the one retry policy (shared/retry.ts) through axios-retry.
+ * Shared by the SCIM client and the Reporting reader.
  */
 import { createHash } from 'node:crypto';
 import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type Method } from 'axios';
 import axiosRetry from 'axios-retry';
 import Bottleneck from 'bottleneck';
-import { retryDelay, type Secret } from '../shared';
-import { isTlsCode, toKb4Error } from './errors';
+import { axiosRetryConfig, defaultSleep, waitBeforeRetry, type RetryScope, type Secret } from '../shared';
+import { toKb4Error } from './errors';
 
 export interface RetrySettings {
   /** Retries after the first attempt. */
@@ -46,11 +46,8 @@ export interface AttemptEvent {
   retryInMs: number | null;
 }
 
-/**
- * Which failures a request may retry. `all`: 429, 5xx, network and timeouts. `rateLimitOnly`: only
- * 429, which KnowBe4 returns before doing anything, for requests that must not be repeated blindly.
- */
-export type RetryPolicy = 'all' | 'rateLimitOnly';
+/** Which failures a request may retry (see RetryScope): `rateLimitOnly` for requests that must not be repeated blindly. */
+export type RetryPolicy = RetryScope;
 
 export interface Kb4Request {
   method: Method;
@@ -84,16 +81,6 @@ export function accountKey(baseUrl: string, token: Secret): string {
   return `${baseUrl.replace(/\/+$/, '')}#${createHash('sha256').update(token.reveal()).digest('hex').slice(0, 16)}`;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isRetryable(policy: RetryPolicy, status: number | null, code: string | undefined): boolean {
-  if (status === 429) return true;
-  if (policy === 'rateLimitOnly') return false;
-  // A certificate that fails verification fails the same way every time.
-  if (status === null) return code !== 'ERR_CANCELED' && !(code !== undefined && isTlsCode(code));
-  return status >= 500 && status !== 501 && status <= 599;
-}
-
 export class Kb4Http {
   private readonly axios: AxiosInstance;
   private readonly retry: RetrySettings;
@@ -119,36 +106,31 @@ export class Kb4Http {
       // The limiter wraps the adapter, so each attempt (retries too) takes a slot for its whole duration.
       adapter: (config) => limiter.schedule(() => transport(config)),
     });
-    axiosRetry(this.axios, {
-      retries: this.retry.retries,
-      shouldResetTimeout: true,
-      retryDelay: () => 0,
-      retryCondition: (error) => {
-        const policy = ((error.config as { kb4Retry?: RetryPolicy } | undefined)?.kb4Retry ?? 'all') as RetryPolicy;
-        return isRetryable(policy, error.response?.status ?? null, error.code);
-      },
-      // The wait happens here rather than in retryDelay so that it is injectable.
-      onRetry: async (retryCount, error) => {
-        const ms = this.delayFor(retryCount, error.response?.status ?? null, error.response?.headers?.['retry-after']);
-        this.options.onAttempt?.({
-          method: String(error.config?.method ?? '').toUpperCase(),
-          path: String(error.config?.url ?? ''),
-          status: error.response?.status ?? null,
-          attempt: retryCount,
-          retryInMs: ms,
-        });
-        if (ms > 0) await this.sleep(ms);
-      },
-    });
+    const { retries, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.retry;
+    axiosRetry(
+      this.axios,
+      axiosRetryConfig(
+        { retries, baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs, jitter: true },
+        {
+          sleep: this.sleep,
+          scopeOf: (config) => (config as { kb4Retry?: RetryPolicy } | undefined)?.kb4Retry ?? 'all',
+          onRetry: (retryCount, error, ms) =>
+            this.options.onAttempt?.({
+              method: String(error.config?.method ?? '').toUpperCase(),
+              path: String(error.config?.url ?? ''),
+              status: error.response?.status ?? null,
+              attempt: retryCount,
+              retryInMs: ms,
+            }),
+        },
+      ),
+    );
   }
 
-  /**
-   * Retry-After when KnowBe4 sent one with a 429 or 503 (the two statuses RFC 9110 pairs it with),
-   * capped; else exponential backoff with jitter.
-   */
+  /** The wait before retry `retryCount` (1-based), by the one policy: Retry-After with 429/503, capped; else backoff with jitter. */
   delayFor(retryCount: number, status: number | null, retryAfter: unknown): number {
     const { baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.retry;
-    return retryDelay(retryCount - 1, status === 429 || status === 503 ? retryAfter : undefined, { baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs, jitter: true });
+    return waitBeforeRetry(retryCount - 1, { status, retryAfter }, { baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs, jitter: true });
   }
 
   async request<T = unknown>(req: Kb4Request): Promise<AxiosResponse<T>> {

@@ -1,16 +1,16 @@
 /**
  * The Graph client the source adapter reads through: @microsoft/microsoft-graph-client with our
- * own middleware chain — bearer token from TokenCredentialAuthenticationProvider, bounded retries
- * that honour Retry-After (with an injectable sleep, so tests never wait), a request counter, and
- * the SDK's HTTPMessageHandler (fetch).
+ * own middleware chain — bearer token from TokenCredentialAuthenticationProvider, the one retry
+ * policy of shared/retry.ts (bounded, Retry-After honoured, an injectable sleep so tests never
+ * wait), a request counter, and the SDK's HTTPMessageHandler (fetch).
  *
  * Why not the SDK's AuthenticationHandler/RetryHandler: the former only attaches tokens to https
- * Graph hosts (the loopback sandbox is http), and the latter retries only 429/503/504 with a real
- * timer and cannot report how many attempts it made.
+ * Graph hosts (the loopback sandbox is http), and the latter has a retry policy of its own
+ * (429/503/504, a real timer) and cannot report how many attempts it made.
  */
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { retryDelay } from '../shared';
+import { isRetryable, retrying, type Failure } from '../shared';
 import type { M365Error } from './errors';
 
 export interface RetryOptions {
@@ -57,7 +57,6 @@ export interface FailureChannel {
   networkError: string | null;
 }
 
-const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function requestUrl(context: Context): string {
@@ -101,35 +100,40 @@ class RetryMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const { maxRetries, baseDelayMs, maxDelayMs, timeoutMs, sleep } = this.options;
     const route = graphRoute(requestUrl(context));
-    for (let attempt = 0; ; attempt++) {
-      this.channel.attempts = attempt + 1;
-      this.channel.networkError = null;
-      this.counter.count('graph', route);
-      let status: number | null = null;
-      let retryAfter: string | null = null;
-      try {
-        context.response = undefined;
-        // A read that hangs would hold the company's run (and its lease) forever.
-        (context.options ??= {}).signal = AbortSignal.timeout(timeoutMs);
-        await (this.next as Middleware).execute(context);
-        const response = context.response as Response | undefined;
-        status = response?.status ?? null;
-        this.counter.onStatus?.(status);
-        retryAfter = response?.headers.get('retry-after') ?? null;
-      } catch (err) {
-        // No response at all (refused, reset, dropped): retry, it is a GET.
-        // Duck-typed: fetch's errors may come from another realm (e.g. under a test VM).
-        this.channel.networkError = typeof err === 'object' && err !== null && 'message' in err ? describeNetworkError(err as Error) : 'network error';
-        this.counter.onStatus?.(null);
-        if (attempt >= maxRetries) throw err;
-      }
-      if (status !== null && !RETRY_STATUS.has(status)) return;
-      if (attempt >= maxRetries) return;
+    const policy = { retries: maxRetries, baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs: maxDelayMs };
+    const discard = async () => {
       this.counter.retries++;
       // Drain the body of a response we are discarding, so the socket can be reused.
       await (context.response as Response | undefined)?.arrayBuffer().catch(() => undefined);
-      await sleep(retryDelay(attempt, retryAfter, { baseMs: baseDelayMs, maxMs: maxDelayMs, maxRetryAfterMs: maxDelayMs }));
-    }
+    };
+    await retrying<void>(
+      policy,
+      async (attempt) => {
+        this.channel.attempts = attempt + 1;
+        this.channel.networkError = null;
+        this.counter.count('graph', route);
+        try {
+          context.response = undefined;
+          // A read that hangs would hold the company's run (and its lease) forever.
+          (context.options ??= {}).signal = AbortSignal.timeout(timeoutMs);
+          await (this.next as Middleware).execute(context);
+        } catch (err) {
+          // No response at all (refused, reset, dropped, timed out): a GET, so it may be retried.
+          // Duck-typed: fetch's errors may come from another realm (e.g. under a test VM).
+          this.channel.networkError = typeof err === 'object' && err !== null && 'message' in err ? describeNetworkError(err as Error) : 'network error';
+          this.counter.onStatus?.(null);
+          const failure: Failure = { status: null, code: (err as { cause?: { code?: string } } | null)?.cause?.code };
+          return { done: false, failure, giveUp: () => { throw err; } };
+        }
+        const response = context.response as Response | undefined;
+        const status = response?.status ?? null;
+        this.counter.onStatus?.(status);
+        const failure: Failure = { status, retryAfter: response?.headers.get('retry-after') ?? null };
+        // The last answer, retryable or not, is the caller's to read.
+        return status !== null && !isRetryable(failure) ? { done: true, value: undefined } : { done: false, failure, giveUp: () => undefined };
+      },
+      { sleep, beforeWait: discard },
+    );
   }
   setNext(next: Middleware): void {
     this.next = next;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { SourceReader, SourceUserLookup } from '../runs';
 import { effectiveMapping, type SourceSnapshot } from '../sync';
 import { RequestCounter } from './graphClient';
+import { GraphDeltaReader } from './delta';
 import { findSourceUser } from './lookup';
 import type { GraphCompany, GraphCredential } from './settings';
 import { fetchSource, mappedGraphFields, type FetchSourceOptions } from './source';
@@ -31,6 +32,12 @@ export class GraphSource implements SourceReader {
       ...this.options,
       ...(trustedCa ? { trustedCa } : {}),
     };
+  }
+
+  /** Graph delta reads for the light run, with the full read's fields and manager setting. */
+  get delta(): GraphDeltaReader {
+    const options = this.readOptions();
+    return new GraphDeltaReader(this.company, this.credential, { ...options, managers: options.managers !== 'none' });
   }
 
   fetchSource(): Promise<SourceSnapshot> {

@@ -9,3 +9,4 @@ export { CLOUDS, type Cloud } from './clouds';
 export { graphEndpoints, type GraphCompany, type GraphCredential, type GraphTenantSettings } from './settings';
 export { GraphSource } from './graphSource';
 export { resolveTenantId, adminConsentUrl, defaultConsentRedirect, isDomainName, DomainNotFoundError, type SignInHost } from './tenantDiscovery';
+export { GraphDeltaReader, deltaQuery, DELTA_FILTER_MAX_IDS, type DeltaReadOptions } from './delta';

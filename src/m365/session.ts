@@ -39,10 +39,13 @@ export interface GraphSession {
   get(path: string): Promise<unknown>;
   /** GETs a collection and every following page. */
   each(firstPath: string, visit: (item: unknown) => void): Promise<void>;
+  /** Follows a delta round (a path, or a deltaLink as Graph gave it) to its end; resolves with the new deltaLink. */
+  deltaRound(start: string, visit: (item: unknown) => void): Promise<string>;
   counter: RequestCounter;
 }
 
 const pageSchema = z.looseObject({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() });
+const deltaPageSchema = pageSchema.extend({ '@odata.deltaLink': z.string().optional() });
 
 /** Which application permission a Graph route needs (Graph's 403 does not say). */
 function permissionFor(route: string): string {
@@ -147,5 +150,18 @@ export function openGraphSession(company: { m365: GraphTenantSettings }, secrets
     }
   };
 
-  return { get, each, counter };
+  const deltaRound = async (start: string, visit: (item: unknown) => void): Promise<string> => {
+    let path = start.startsWith('/') ? start : relative(start);
+    for (;;) {
+      const page = deltaPageSchema.parse(await get(path));
+      for (const item of page.value) visit(item);
+      const delta = page['@odata.deltaLink'];
+      if (delta !== undefined) return delta;
+      const next = page['@odata.nextLink'];
+      if (next === undefined) throw new GraphRequestError(tenantId, graphRoute(`${graphBase}/v1.0${path}`), 200, 'NoDeltaLink', 'a delta page had neither a nextLink nor a deltaLink');
+      path = relative(next);
+    }
+  };
+
+  return { get, each, deltaRound, counter };
 }

@@ -1,18 +1,15 @@
 /**
- * The HTTP client the outbound notification channels share: bounded retries on 429, 5xx and
- * network errors, honouring Retry-After. Notifications are POSTs, retried on purpose: a repeated
- * alert is better than a lost one, and webhook receivers can dedupe on the event id.
+ * The HTTP client the outbound notification channels share, with the one retry policy
+ * (shared/retry.ts): 429, 5xx and no answer are retried, boundedly, honouring Retry-After.
+ * Notifications are POSTs, retried on purpose: a repeated alert is better than a lost one, and
+ * webhook receivers can dedupe on the event id.
  */
 import axios, { type AxiosInstance } from 'axios';
 import axiosRetry from 'axios-retry';
-import { retryDelay } from '../shared';
+import { axiosRetryConfig } from '../shared';
 
-export function notificationHttp(options: { timeoutMs: number; retries: number }): AxiosInstance {
+export function notificationHttp(options: { timeoutMs: number; retries: number; sleep?: (ms: number) => Promise<void> }): AxiosInstance {
   const http = axios.create({ timeout: options.timeoutMs, validateStatus: (s) => s >= 200 && s < 300 });
-  axiosRetry(http, {
-    retries: options.retries,
-    retryDelay: (count, error) => retryDelay(count, error.response?.headers?.['retry-after'], { baseMs: 250, maxMs: 8000 }),
-    retryCondition: (error) => !error.response || error.response.status === 429 || error.response.status >= 500,
-  });
+  axiosRetry(http, axiosRetryConfig({ retries: options.retries, baseMs: 250, maxMs: 8000 }, { sleep: options.sleep }));
   return http;
 }

@@ -1,12 +1,13 @@
 /**
  * Proactive Teams messages: each event goes, as a card, to every live conversation subscribed to
  * its company, each delivered on its own: one that fails (5xx, 401, network) does not keep the
- * message from the others, and the failures are reported together at the end. Throttling (429) is
- * retried with backoff; a conversation that no longer exists (403/404: the app was removed, the
- * chat deleted) is marked dead and not tried again.
+ * message from the others, and the failures are reported together at the end. Each send follows
+ * the one retry policy (shared/retry.ts, for 429: the SDK retried the rest already); a
+ * conversation that no longer exists (403/404: the app was removed, the chat deleted) is marked
+ * dead and not tried again.
  */
 import type { Logger } from '../observability';
-import { retryDelay } from '../shared';
+import { retrying } from '../shared';
 import type { ConversationStore, Subscription } from '../store';
 import type { ProactiveSender } from '../teams';
 import type { Notifier, NotifyEvent } from './events';
@@ -59,20 +60,33 @@ export class TeamsNotifier implements Notifier {
   async send(target: Subscription, card: Record<string, unknown>): Promise<string | null> {
     const { sender, log } = this.deps;
     const retries = this.deps.retries ?? 4;
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await sender.send(target.reference, card);
-      switch (outcome.kind) {
-        case 'sent':
-          return outcome.id;
-        case 'gone':
-          await this.deps.conversations.markDead(target.id, (this.deps.clock ?? (() => new Date()))());
-          log.warn({ conversation: target.id, status: outcome.status }, 'conversation is gone; marked dead');
-          return null;
-        case 'throttled':
-          if (attempt >= retries) throw new Error(`Teams throttled the message to ${target.name ?? target.id} (429) ${retries + 1} times`);
-          await sleep(retryDelay(attempt, outcome.retryAfter, { baseMs: 500, maxMs: 30_000 }));
-      }
-    }
+    return retrying<string | null>(
+      { retries, baseMs: 500, maxMs: 30_000 },
+      async () => {
+        const outcome = await sender.send(target.reference, card);
+        switch (outcome.kind) {
+          case 'sent':
+            return { done: true, value: outcome.id };
+          case 'gone':
+            await this.deps.conversations.markDead(target.id, (this.deps.clock ?? (() => new Date()))());
+            log.warn({ conversation: target.id, status: outcome.status }, 'conversation is gone; marked dead');
+            return { done: true, value: null };
+          case 'failed':
+            return {
+              done: false,
+              failure: outcome,
+              // The Bot Connector client has already retried 5xx and network failures by itself
+              // (another round of ours would multiply its waits); a 429 storm longer than its
+              // patience gets ours.
+              scope: 'rateLimitOnly',
+              giveUp: () => {
+                // 429 is always retried: giving up on it means the retries are spent.
+                throw outcome.status === 429 ? new Error(`Teams throttled the message to ${target.name ?? target.id} (429) ${retries + 1} times`) : outcome.error;
+              },
+            };
+        }
+      },
+      { sleep: this.deps.sleep },
+    );
   }
 }

@@ -3,7 +3,7 @@
  * CLI) starts only a pending plan that has not expired; continuing an interrupted one is the
  * service's own job (resume.ts).
  */
-import { confirmationReleases, buildReport } from '../sync';
+import { approvePlan, buildReport } from '../sync';
 import { Kb4AuthError, Kb4ForbiddenError } from '../knowbe4';
 import { audit } from './audit';
 import { errorMessage, execute, JournalUnavailable, RunAborted, RunHalted, type Progress } from './executor';
@@ -40,14 +40,15 @@ export async function startApply(ctx: RunContext, life: Lifecycle, planId: strin
     await store.claimPlanForApply(planId, ctx.clock());
     return refuse('expired', REFUSAL_TEXT.expired);
   }
-  if (!confirmationReleases(stored.plan.guard, options.confirmArchive)) {
-    const count = stored.plan.guard.status === 'blocked' ? stored.plan.guard.archiveCount : 0;
-    return refuse('confirmation-required', `This plan is blocked by the guard. Type the number of users it archives (${count}) to apply it.`);
+  // The core approves the plan; a guard release is recorded in it, and that is what runs.
+  const approval = approvePlan(stored.plan, options.confirmArchive, actor.id);
+  if (!approval.ok) {
+    return refuse('confirmation-required', `This plan is blocked by the guard. Type the number of users it archives (${approval.archiveCount}) to apply it.`);
   }
   const lease = await HeldLease.acquire(ctx, stored.companyId);
   if (!lease) return refuse('busy', `Another run for ${stored.plan.company.name} is in progress. Try again when it has finished.`);
   try {
-    const claim = await store.claimPlanForApply(planId, ctx.clock());
+    const claim = await store.claimPlanForApply(planId, ctx.clock(), approval.plan === stored.plan ? undefined : approval.plan);
     if (!claim.ok) await refuse(claim.reason, REFUSAL_TEXT[claim.reason]);
   } catch (err) {
     await lease.release();
@@ -55,9 +56,9 @@ export async function startApply(ctx: RunContext, life: Lifecycle, planId: strin
   }
   const result = life.track(
     planId,
-    runPlan(ctx, life, { ...stored, status: 'applying' }, actor, lease, options.onProgress).finally(() => releaseQuietly(ctx, lease)),
+    runPlan(ctx, life, { ...stored, plan: approval.plan, status: 'applying' }, actor, lease, options.onProgress).finally(() => releaseQuietly(ctx, lease)),
   );
-  return { planId, plan: stored.plan, result };
+  return { planId, plan: approval.plan, result };
 }
 
 export async function releaseQuietly(ctx: RunContext, lease: HeldLease): Promise<void> {

@@ -23,8 +23,12 @@ export class HeldLease {
   }
 
   /** Takes the company's lease, or returns null when someone else holds it. */
-  static async acquire(ctx: RunContext, companyId: string): Promise<HeldLease | null> {
-    const name = companyLease(companyId);
+  static acquire(ctx: RunContext, companyId: string): Promise<HeldLease | null> {
+    return HeldLease.acquireNamed(ctx, companyLease(companyId));
+  }
+
+  /** Takes a lease by name (the light run's), or returns null when someone else holds it. */
+  static async acquireNamed(ctx: RunContext, name: string): Promise<HeldLease | null> {
     const holder = ctx.callHolder();
     const now = ctx.clock();
     if (!(await ctx.deps.store.acquireLease(name, holder, ctx.settings.leaseTtlMs, now))) return null;

@@ -5,6 +5,7 @@
 import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
 import type { ReportingReader } from './auditPorts';
+import type { SourceDeltaReader } from './deltaPorts';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
@@ -63,6 +64,8 @@ export interface SourceReader {
   fetchSource(): Promise<SourceSnapshot>;
   /** One user by address (mail, UPN or proxy address), or null when the tenant has none. */
   findUser?(address: string): Promise<SourceUserLookup | null>;
+  /** Incremental reads (Graph delta) for the light run; absent = the company has none. */
+  delta?: SourceDeltaReader;
 }
 
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
@@ -146,8 +149,11 @@ export interface CompanyState {
 export interface RunStore extends OperationJournal {
   savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
   getPlan(planId: string): Promise<StoredPlan | null>;
-  /** pending → applying, atomically, once; refuses an expired or already used plan. */
-  claimPlanForApply(planId: string, now: Date): Promise<ClaimResult>;
+  /**
+   * pending → applying, atomically, once; refuses an expired or already used plan. `approved`,
+   * when given, is the plan as approved (a guard release recorded), stored in the same statement.
+   */
+  claimPlanForApply(planId: string, now: Date, approved?: Plan): Promise<ClaimResult>;
   setPlanStatus(planId: string, status: PlanStatus): Promise<void>;
   /** Plans left in `applying` (a crash): candidates for resume. */
   plansInStatus(status: PlanStatus): Promise<StoredPlan[]>;

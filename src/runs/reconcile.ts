@@ -4,6 +4,7 @@
  * does it apply now. Pure: the callers do what the decision says, each in its own medium.
  */
 import { confirmationReleases, type Plan } from '../sync';
+import type { Preview } from './types';
 
 export type ReconcileDecision =
   | { kind: 'in-step' }
@@ -25,4 +26,10 @@ export function decide(plan: Plan, policy: ReconcilePolicy): ReconcileDecision {
   }
   if (plan.operations.length === 0) return { kind: 'in-step' };
   return policy.approved ? { kind: 'apply' } : { kind: 'ask' };
+}
+
+/** A fresh preview and what the policy says to do with it: what `RunService.reconcile` answers. */
+export interface Reconciled {
+  preview: Preview;
+  decision: ReconcileDecision;
 }

@@ -7,13 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompanyConfig } from '../config';
 import { startApply } from './apply';
-import { audit } from './audit';
+import { audit, type AuditFacts } from './audit';
 import { runAccountAudit, type AuditOptions, type AuditResult } from './accountAudit';
 import { approveSelected, type SelectedOptions } from './approve';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
+import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
 import { resume } from './resume';
 import { syncUser } from './syncUser';
+import { lightRun, prepareDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
   ApplyRefused,
   DEFAULT_RUN_SETTINGS,
@@ -69,6 +71,16 @@ export class RunService {
   }
 
   /**
+   * The one reconcile entry of the scheduler, the bot and the CLI: a fresh preview, and whether
+   * it is in step, blocked by the guard (alert), for a person to approve (ask), or to apply now.
+   * Each caller then acts in its own medium.
+   */
+  async reconcile(companyId: string, actor: Actor, policy: ReconcilePolicy): Promise<Reconciled> {
+    const fresh = await this.preview(companyId, actor);
+    return { preview: fresh, decision: decide(fresh.plan, policy) };
+  }
+
+  /**
    * Applies a stored plan exactly once. Refusals (expired, used, tampered, unconfirmed, busy)
    * throw ApplyRefused and write nothing.
    */
@@ -107,9 +119,27 @@ export class RunService {
   }
 
   /** The read-only weekly audit of one company: reads both sides and the store, keeps the result. */
-  audit(companyId: string, actor: Actor, options: AuditOptions): Promise<AuditResult> {
+  accountAudit(companyId: string, actor: Actor, options: AuditOptions): Promise<AuditResult> {
     if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
     return runAccountAudit(this.ctx, this.company(companyId).id, actor, options);
+  }
+
+  /** Applies only what changed in Microsoft 365 since the company's delta links (see lightRun.ts). */
+  lightRun(companyId: string): Promise<LightRunResult> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
+    return lightRun(this.ctx, (planId, who, o) => this.apply(planId, who, o), this.company(companyId).id);
+  }
+
+  /** Runs the nightly read and apply holding the company's delta lease (no light run meanwhile). */
+  withDeltaLease<T>(companyId: string, work: () => Promise<T>): Promise<T> {
+    // A light run that fell back to a full read of a large tenant can take minutes: wait it out.
+    return withDeltaLease(this.ctx, this.company(companyId).id, Math.max(15 * 60_000, this.settings.leaseTtlMs * 2), work);
+  }
+
+  /** Links for the directory as it is now; call the result to keep them (null: no delta reads). */
+  prepareDeltaLinks(companyId: string): Promise<(() => Promise<void>) | null> {
+    return prepareDeltaLinks(this.ctx, this.company(companyId).id);
   }
 
   /** Continues interrupted applies that are still young and fails the old ones (start-up and every sweep). */
@@ -123,6 +153,24 @@ export class RunService {
    */
   shutdown(graceMs = this.settings.shutdownGraceMs): Promise<{ inFlight: number; settled: boolean }> {
     return this.life.shutdown(graceMs);
+  }
+
+  /**
+   * Pauses or resumes a company's schedule; resuming also clears its failure count, so the
+   * auto-pause starts counting afresh. Audited like every change.
+   */
+  async setPaused(companyId: string, paused: boolean, actor: Actor): Promise<void> {
+    const company = this.company(companyId);
+    await this.ctx.deps.store.updateCompanyState(company.id, paused ? { paused: true } : { paused: false, consecutiveFailures: 0 });
+    await audit(this.ctx, actor, paused ? 'pause' : 'resume', { companyId: company.id, planId: null, runId: null, outcome: 'ok', detail: {} });
+  }
+
+  /**
+   * Records what an entry did or refused outside the service's own jobs (an authorization refusal
+   * in Teams, an onboarding): one audit trail, written in one place.
+   */
+  audit(actor: Actor, action: string, entry: AuditFacts): Promise<void> {
+    return audit(this.ctx, actor, action, entry);
   }
 
   /**

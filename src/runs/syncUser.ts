@@ -28,7 +28,7 @@ function concerns(op: Plan['operations'][number], ids: ReadonlySet<string>): boo
  * On-demand sync of one person (seconds, not a full run): finds them in the companies'
  * Microsoft 365 tenants, plans for them alone (never an archive), and applies that plan at once.
  */
-export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: string, actor: Actor, options: { companyId?: string } = {}): Promise<SyncUserResult> {
+export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: string, actor: Actor, options: { companyId?: string; sourceId?: string } = {}): Promise<SyncUserResult> {
   const companies = options.companyId ? [ctx.company(options.companyId)] : ctx.deps.config.companies;
   const found = (
     await Promise.all(
@@ -43,6 +43,10 @@ export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: strin
   if (found.length === 0) return { kind: 'not-found', address, searched: companies.map((c) => c.name) };
   if (found.length > 1) return { kind: 'ambiguous', address, companies: found.map((f) => ({ id: f.company.id, name: f.company.name })) };
   const { company, hit } = found[0] as (typeof found)[number];
+  // The light run asks for someone by id: an address that leads to another person first is not theirs to act on.
+  if (options.sourceId !== undefined && hit.user.id !== options.sourceId) {
+    return { kind: 'conflict', address, company: { id: company.id, name: company.name }, message: `${address} leads to another Microsoft 365 user first; the nightly run decides.` };
+  }
 
   const target = ctx.deps.connectors.target(company.id);
   const primary = primaryAddress(hit.user, company.emailSource);

@@ -4,6 +4,7 @@ import type { Config, CompanyConfig } from '../config';
 import type { Logger, Metrics } from '../observability';
 import type { Plan, Report } from '../sync';
 import type { Progress } from './executor';
+import type { DeltaLinkStore } from './deltaPorts';
 import type { Connectors, RunStore, RunTrigger } from './ports';
 import type { AuditRecords, HoldRecords, UnconfirmedWrites } from './auditPorts';
 
@@ -27,6 +28,8 @@ export interface RunSettings {
   resumeWithinMs: number;
   /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
   appliesOff: string | null;
+  /** More people changed than this in one light run: one full read instead of a lookup each. */
+  lightRunMaxPeople: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -37,6 +40,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   shutdownGraceMs: 30_000,
   resumeWithinMs: 2 * 60 * 60_000,
   appliesOff: null,
+  lightRunMaxPeople: 100,
 };
 
 export interface RunDeps {
@@ -57,6 +61,8 @@ export interface RunDeps {
   unconfirmedWrites?: UnconfirmedWrites;
   /** Standing holds, honoured by every preview (absent: none). */
   holds?: HoldRecords;
+  /** Where each company's Graph delta links are kept; without it there is no light run. */
+  deltaLinks?: DeltaLinkStore;
 }
 
 export interface Actor {

@@ -4,18 +4,12 @@
  * plans and runs past their retention.
  */
 import { Cron } from 'croner';
-import type { Logger } from '../observability';
-import type { Notifier, ProblemDescription } from '../notify';
-import { ResumeTooLate, type ApplyResult, type PruneResult, type RunService, type RunStore } from '../runs';
+import type { ProblemDescription } from '../notify';
+import { ResumeTooLate, type ApplyResult, type PruneResult } from '../runs';
+import type { SchedulerDeps } from './scheduler';
 
-export interface HousekeepingDeps {
-  service: RunService;
-  store: RunStore;
-  notifier: Notifier;
-  /** An apply's failure in words an admin can act on (notify's describeProblem). */
-  describe: (error: unknown) => ProblemDescription;
-  log: Logger;
-  clock?: () => Date;
+/** What the scheduler is given (less the configuration), and the sweep's own settings. */
+export interface HousekeepingDeps extends Omit<SchedulerDeps, 'config' | 'failureLimit' | 'holder'> {
   sweepMs: number;
   retention: { planDays: number; runDays: number };
   /** When the daily retention sweep runs (cron, UTC). */

@@ -2,3 +2,4 @@
 export * from './scheduler';
 export * from './housekeeping';
 export * from './mspJobs';
+export * from './lightRuns';

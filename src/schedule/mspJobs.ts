@@ -140,7 +140,7 @@ export class MspJobs {
       if (last && last.at.getTime() >= slot.getTime()) return { kind: 'skipped', reason: 'already-run' };
       const company = service.company(companyId);
       const state = await store.getCompanyState(companyId);
-      const { auditId, audit } = await service.audit(companyId, AUDIT_ACTOR, { nextSync: nextSyncOf(company, state.paused, this.clock()) });
+      const { auditId, audit } = await service.accountAudit(companyId, AUDIT_ACTOR, { nextSync: nextSyncOf(company, state.paused, this.clock()) });
       await notifier.notify({ kind: 'audit', company: { id: company.id, name: company.name }, auditId, audit });
       return { kind: 'audited', auditId };
     } catch (error) {

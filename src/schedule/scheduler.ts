@@ -8,7 +8,8 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, decide, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
+import { LightRuns } from './lightRuns';
 import { MspJobs } from './mspJobs';
 import { nextSlot } from './slots';
 
@@ -19,6 +20,7 @@ export interface SchedulerDeps {
   service: RunService;
   store: RunStore;
   notifier: Notifier;
+  /** A failure in words an admin can act on (notify's describeProblem). */
   describe: (error: unknown) => ProblemDescription;
   log: Logger;
   clock?: () => Date;
@@ -67,10 +69,14 @@ export class Scheduler {
   private readonly clock: () => Date;
   private readonly holder: string;
 
+  /** The light runs between nights (Graph delta), per company that auto-applies. */
+  readonly light: LightRuns;
+
   constructor(private readonly deps: SchedulerDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.msp = new MspJobs(deps, this.clock, this.holder);
+    this.light = new LightRuns({ config: deps.config, service: deps.service, store: deps.store, log: deps.log, clock: this.clock, holder: this.holder });
   }
 
   /** Starts one job per scheduled company. */
@@ -87,6 +93,7 @@ export class Scheduler {
     const started: string[] = [];
     const stopped: string[] = [];
     if (!this.running) return { started, stopped };
+    this.light.sync();
     const wanted = new Map(this.deps.config.companies.filter((c) => c.schedule).map((c) => [c.id, c]));
     for (const [id, entry] of this.jobs) {
       const company = wanted.get(id);
@@ -130,6 +137,7 @@ export class Scheduler {
 
   stop(): void {
     this.running = false;
+    this.light.stop();
     for (const { job } of this.jobs.values()) job.stop();
     this.jobs.clear();
     this.msp.stop();
@@ -173,32 +181,9 @@ export class Scheduler {
 
   /** One scheduled (or Retry-button) run: preview, then apply or ask, and report either way. */
   async runNow(company: CompanyConfig): Promise<SlotOutcome> {
-    const { service, store, notifier } = this.deps;
-    const ref = { id: company.id, name: company.name };
     try {
-      const preview = await service.preview(company.id, SCHEDULE_ACTOR);
-      // Scheduled runs never release a guard: only an admin's typed count does.
-      const decision = decide(preview.plan, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
-      switch (decision.kind) {
-        case 'guard-blocked':
-          await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
-          await notifier.notify({ kind: 'guard-blocked', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report, reasons: decision.reasons, archiveCount: decision.archiveCount });
-          return { kind: 'guard-blocked', planId: preview.planId };
-        case 'in-step':
-          await store.updateCompanyState(company.id, { consecutiveFailures: 0, lastRunAt: this.clock(), lastRunStatus: 'succeeded', lastRunId: preview.runId });
-          await notifier.notify({ kind: 'summary', company: ref, runId: preview.runId, report: preview.report });
-          return { kind: 'no-changes', planId: preview.planId };
-        case 'ask':
-          await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
-          await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, report: preview.report, plan: preview.plan });
-          return { kind: 'approval-needed', planId: preview.planId };
-        case 'apply':
-          break;
-      }
-      const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
-      if (result.status === 'failed') return await this.failed(company, result.failure ?? new Error(result.error ?? 'the run failed'), true);
-      await notifier.notify({ kind: 'summary', company: ref, runId: result.runId, report: result.report });
-      return { kind: 'applied', runId: result.runId, status: result.status };
+      // No light run reads or writes while the nightly run does (the company's delta lease).
+      return await this.deps.service.withDeltaLease(company.id, () => this.fullRun(company));
     } catch (error) {
       if (error instanceof RunInterrupted || (error instanceof ApplyRefused && error.reason === 'shutting-down')) {
         this.deps.log.warn({ company: company.id, reason: error.message }, 'scheduled run interrupted');
@@ -206,6 +191,41 @@ export class Scheduler {
       }
       return this.failed(company, error, false);
     }
+  }
+
+  private async fullRun(company: CompanyConfig): Promise<SlotOutcome> {
+    const { service, store, notifier, log } = this.deps;
+    const ref = { id: company.id, name: company.name };
+    // Delta links taken before the full read (what changes during it is seen again by the next
+    // light run), kept only when the night applied or found nothing to do.
+    const keepLinks = await service.prepareDeltaLinks(company.id).catch((err: unknown) => {
+      log.warn({ company: company.id, err: (err as Error).message }, 'delta links not refreshed; light runs keep their links');
+      return null;
+    });
+    // Scheduled runs never release a guard: only an admin's typed count does.
+    const { preview, decision } = await service.reconcile(company.id, SCHEDULE_ACTOR, { approved: company.schedule?.autoApply ?? false, confirmArchive: null });
+    switch (decision.kind) {
+      case 'guard-blocked':
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+        await notifier.notify({ kind: 'guard-blocked', company: ref, planId: preview.planId, digest: preview.digest, report: preview.report, reasons: decision.reasons, archiveCount: decision.archiveCount });
+        return { kind: 'guard-blocked', planId: preview.planId };
+      case 'in-step':
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0, lastRunAt: this.clock(), lastRunStatus: 'succeeded', lastRunId: preview.runId });
+        await notifier.notify({ kind: 'summary', company: ref, runId: preview.runId, report: preview.report });
+        await keepLinks?.();
+        return { kind: 'no-changes', planId: preview.planId };
+      case 'ask':
+        await store.updateCompanyState(company.id, { consecutiveFailures: 0 });
+        await notifier.notify({ kind: 'approval-needed', company: ref, planId: preview.planId, digest: preview.digest, expiresAt: preview.expiresAt, report: preview.report, plan: preview.plan });
+        return { kind: 'approval-needed', planId: preview.planId };
+      case 'apply':
+        break;
+    }
+    const result = await service.apply(preview.planId, SCHEDULE_ACTOR, { digest: preview.digest });
+    if (result.status === 'failed') return await this.failed(company, result.failure ?? new Error(result.error ?? 'the run failed'), true);
+    await keepLinks?.();
+    await notifier.notify({ kind: 'summary', company: ref, runId: result.runId, report: result.report });
+    return { kind: 'applied', runId: result.runId, status: result.status };
   }
 
   private async failed(company: CompanyConfig, error: unknown, counted: boolean): Promise<SlotOutcome> {

@@ -10,7 +10,7 @@ import type { Connectors, ReportingReader, SourceReader, TargetClient } from '..
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyAuditStore, KyselyHoldStore, KyselyOverviewStore, KyselyRunStore } from '../store';
+import { KyselyAuditStore, KyselyDeltaLinkStore, KyselyHoldStore, KyselyOverviewStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -116,7 +116,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   };
   const audits = new KyselyAuditStore(database.db);
   const holds = new KyselyHoldStore(database.db);
-  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits, holds });
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits, holds, deltaLinks: new KyselyDeltaLinkStore(database.db) });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,

@@ -1,6 +1,7 @@
 /**
  * The long-running service: the bot's HTTP server, the nightly scheduler, resume of interrupted
- * applies, and proactive notifications; stopped cleanly on SIGINT/SIGTERM.
+ * applies, and proactive notifications. `stop()` hands applies in flight over at a safe point;
+ * the command line calls it on SIGINT/SIGTERM (cli/serveCommands.ts), SIGHUP reloads.
  */
 import { randomBytes } from 'node:crypto';
 import { createTeamsTransport } from '../teams';

@@ -3,4 +3,19 @@
  * It imports nothing of ours, so it can never close a cycle.
  */
 export { Secret } from './secret';
-export { parseRetryAfter, retryDelay, type Backoff } from './retry';
+export {
+  defaultSleep,
+  isRetryable,
+  isTlsCode,
+  parseRetryAfter,
+  retryDelay,
+  retrying,
+  waitBeforeRetry,
+  type AttemptResult,
+  type Backoff,
+  type Failure,
+  type RetryHooks,
+  type RetryPolicy,
+  type RetryScope,
+} from './retry';
+export { axiosRetryConfig, type AxiosRetryOptions } from './axiosRetry';

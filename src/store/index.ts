@@ -5,3 +5,4 @@ export { ConversationStore, type Subscription } from './conversations';
 export { KyselyAuditStore } from './auditStore';
 export { KyselyOverviewStore, type OverviewCompany } from './overview';
 export { KyselyHoldStore } from './holdStore';
+export { KyselyDeltaLinkStore } from './deltaLinks';

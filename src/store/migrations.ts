@@ -110,7 +110,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_started').on('runs').columns(['started_at']).execute();
     },
   },
-  '2026-12-02-010-account-audits': {
+  '2026-12-02-020-account-audits': {
     async up(db: Kysely<unknown>) {
       // The weekly audit's results: the seats trend reads them back, downloads serve them.
       await db.schema
@@ -125,7 +125,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_audits_company').on('account_audits').columns(['company_id', 'at']).execute();
     },
   },
-  '2026-12-02-011-standing-holds': {
+  '2026-12-02-021-standing-holds': {
     async up(db: Kysely<unknown>) {
       // One person's create or archive held on every plan until an admin removes the hold.
       await db.schema
@@ -136,6 +136,20 @@ const migrations: Record<string, Migration> = {
         .addColumn('reason', 'text')
         .addColumn('held_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('holds_pk', ['company_id', 'address'])
+        .execute();
+    },
+  },
+  '2026-12-02-010-delta-links': {
+    async up(db: Kysely<unknown>) {
+      // One row per company: the light run's Graph delta links (they hold tokens that read the
+      // directory's changes, not credentials) and the query they were made for.
+      await db.schema
+        .createTable('delta_links')
+        .addColumn('company_id', 'text', (c) => c.primaryKey())
+        .addColumn('users_link', 'text', (c) => c.notNull())
+        .addColumn('groups_link', 'text')
+        .addColumn('query_key', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'text', (c) => c.notNull())
         .execute();
     },
   },

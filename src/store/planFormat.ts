@@ -111,6 +111,7 @@ export const planSchema = z.strictObject({
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),
   ]),
+  guardRelease: z.strictObject({ archiveCount: z.number().int().min(0), by: z.string().nullable() }).optional(),
   stats: z.strictObject({
     sourceUsers: z.number(),
     inScope: z.number(),

@@ -110,6 +110,14 @@ export interface HoldTable {
   held_at: string;
 }
 
+export interface DeltaLinkTable {
+  company_id: string;
+  users_link: string;
+  groups_link: string | null;
+  query_key: string;
+  saved_at: string;
+}
+
 export interface Database {
   company_state: CompanyStateTable;
   plans: PlanTable;
@@ -121,4 +129,5 @@ export interface Database {
   conversations: ConversationTable;
   account_audits: AccountAuditTable;
   holds: HoldTable;
+  delta_links: DeltaLinkTable;
 }

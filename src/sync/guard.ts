@@ -2,7 +2,7 @@
  * The guard: a plan that looks like an outage or a mistake (mass archiving, a source that shrank)
  * is blocked until an admin confirms the archive count.
  */
-import type { GuardResult, GuardSettings, PlanContext } from './model';
+import type { GuardResult, GuardSettings, Plan, PlanContext } from './model';
 
 export interface GuardInput {
   archiveCount: number;
@@ -45,4 +45,17 @@ function formatPercent(value: number): string {
 /** Whether an admin's confirmation releases a blocked plan: it must be the exact archive count. */
 export function confirmationReleases(result: GuardResult, confirmArchive: number | null | undefined): boolean {
   return result.status === 'ok' || confirmArchive === result.archiveCount;
+}
+
+export type Approval = { ok: true; plan: Plan } | { ok: false; archiveCount: number };
+
+/**
+ * The plan as an admin approves it for apply: unchanged when the guard passed it; with the
+ * release recorded when they typed the exact archive count of a blocked one; refused otherwise.
+ */
+export function approvePlan(plan: Plan, confirmArchive: number | null | undefined, by: string | null): Approval {
+  const { guard: result } = plan;
+  if (result.status === 'ok') return { ok: true, plan };
+  if (!confirmationReleases(result, confirmArchive)) return { ok: false, archiveCount: result.archiveCount };
+  return { ok: true, plan: { ...plan, guardRelease: { archiveCount: result.archiveCount, by } } };
 }

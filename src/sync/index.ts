@@ -2,7 +2,7 @@
 export * from './attributes';
 export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
-export { guard, confirmationReleases } from './guard';
+export { guard, approvePlan, confirmationReleases, type Approval } from './guard';
 export { simulate } from './simulate';
 export { buildReport, userOf } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';

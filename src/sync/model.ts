@@ -247,6 +247,17 @@ export type GuardResult =
       reasons: string[];
     };
 
+/**
+ * An admin's release of a blocked guard, recorded in the plan when its apply is claimed: what
+ * runs is the plan as approved, and the override is part of it, not a step the service takes.
+ */
+export interface GuardRelease {
+  /** The archive count the admin typed (it equals the guard's). */
+  archiveCount: number;
+  /** Who typed it (their directory object id), when known. */
+  by: string | null;
+}
+
 export interface PlanStats {
   sourceUsers: number;
   inScope: number;
@@ -306,5 +317,7 @@ export interface Plan {
   /** Changes held back by an admin (absent when none, and in older stored plans). */
   held?: Held[];
   guard: GuardResult;
+  /** Present when an admin released a blocked guard for this plan's apply. */
+  guardRelease?: GuardRelease;
   stats: PlanStats;
 }

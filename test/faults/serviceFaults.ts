@@ -51,7 +51,8 @@ export async function leaseLostMidApply(world: World, app: App, fault: Fault, rn
         settled = p.done + p.failed + p.skipped;
         if (settled >= stealAt && !stolen) {
           stolen = true;
-          void app.store.db.updateTable('leases').set({ holder: 'another replica', expires_at: '2999-01-01T00:00:00.000Z' }).where('name', '=', 'company:faults').execute();
+          // Another replica, whose clock runs a day ahead, finds the lease lapsed and takes it.
+          void app.store.acquireLease('company:faults', 'another replica', 60_000, new Date(Date.now() + 24 * 60 * 60_000));
         }
       },
     })
@@ -67,7 +68,7 @@ export async function leaseLostMidApply(world: World, app: App, fault: Fault, rn
   world.kb4.controls.setLatency(0);
 
   // The replica that holds the lease finishes the plan (here: it hands over, and a sweep resumes).
-  await app.store.db.deleteFrom('leases').where('holder', '=', 'another replica').execute();
+  await app.store.releaseLease('company:faults', 'another replica');
   const other = await open(world, fault);
   try {
     const resumed = await other.service.resume();

@@ -5,16 +5,11 @@
  * KnowBe4 and Graph requests, messages to the connector), so a test can prove a refused request
  * did nothing at all.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '../../src/service/app';
-import { startService } from '../../src/service/start';
 import type { Logger } from '../../src/observability/log';
-import { SANDBOX_TENANT, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
-import type { Service } from '../../src/service/serve';
-import { startConnector, type ConnectorStandIn } from './botConnector';
-import { botClient, type BotClient } from './botHttp';
+import { SANDBOX_TENANT, type SandboxOptions } from '../../src/sandbox';
+import { startBotRig, type BotRig } from './botRig';
 
 export interface Footprint {
   plans: number;
@@ -30,17 +25,10 @@ export interface Footprint {
   connectorActivities: number;
 }
 
-export interface SecurityRig {
-  dir: string;
-  /** The kb4sync.yaml the service runs with. */
-  configPath: string;
-  sandbox: Sandbox;
-  connector: ConnectorStandIn;
-  app: App;
-  service: Service;
-  bot: BotClient;
+export interface SecurityRig extends BotRig {
   footprint(): Promise<Footprint>;
-  stop(): Promise<void>;
+  /** Stores, through the store's port, a copy of `planId` whose hour has passed; its new id. */
+  expiredCopyOf(planId: string): Promise<string>;
 }
 
 export interface RigOptions {
@@ -57,31 +45,27 @@ export interface RigOptions {
 }
 
 export async function startSecurityRig(options: RigOptions = {}): Promise<SecurityRig> {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-security-'));
-  const sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 }, ...(options.secrets ? { secrets: options.secrets } : {}) });
-  const configPath = join(dir, 'kb4sync.yaml');
-  const yaml = readFileSync(sandbox.configPath, 'utf8');
-  const written = options.config ? options.config(yaml) : yaml;
   const production = options.sandboxMode === false;
-  // Outside sandbox mode the service requires what production must have: a tenant allow-list, a
-  // link key and an https public URL (test/security/production.test.ts checks the refusals).
-  writeFileSync(configPath, production && !/^allowedTenants:/m.test(written) ? allowTenants(SANDBOX_TENANT)(written) : written);
-  const connector = await startConnector();
-  const { app, service } = await startService({
-    configPath,
+  const rig = await startBotRig({
+    name: 'security',
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    sandboxMode: options.sandboxMode ?? true,
+    prepare: (sandbox, dir) => {
+      const configPath = join(dir, 'kb4sync.yaml');
+      const yaml = readFileSync(sandbox.configPath, 'utf8');
+      const written = options.config ? options.config(yaml) : yaml;
+      // Outside sandbox mode the service requires what production must have: a tenant allow-list, a
+      // link key and an https public URL (test/security/production.test.ts checks the refusals).
+      writeFileSync(configPath, production && !/^allowedTenants:/m.test(written) ? allowTenants(SANDBOX_TENANT)(written) : written);
+      return configPath;
+    },
     env: {
-      KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'),
-      LOG_LEVEL: 'silent',
       ...(production ? { KB4SYNC_LINK_SECRET: 'security-rig-link-secret-of-40-bytes-xxx', KB4SYNC_PUBLIC_URL: 'https://kb4sync.example' } : {}),
       ...options.env,
     },
-    host: '127.0.0.1',
-    port: 0,
-    sandbox: options.sandboxMode ?? true,
-    schedule: false,
-    ...(options.log ? { log: options.log } : {}),
   });
-  const bot = botClient(service, connector);
+  const { app, sandbox, connector } = rig;
   const companies = app.config.companies.map((c) => c.id);
 
   const footprint = async (): Promise<Footprint> => {
@@ -105,19 +89,14 @@ export async function startSecurityRig(options: RigOptions = {}): Promise<Securi
   };
 
   return {
-    dir,
-    configPath,
-    sandbox,
-    connector,
-    app,
-    service,
-    bot,
+    ...rig,
     footprint,
-    async stop() {
-      await service.stop();
-      await app.close();
-      await connector.close();
-      await sandbox.stop();
+    async expiredCopyOf(planId: string) {
+      const stored = await app.store.getPlan(planId);
+      if (!stored) throw new Error(`no stored plan ${planId}`);
+      const expiresAt = new Date(Date.now() - 1000);
+      const { companyId, kind, plan, digest, requestedBy } = stored;
+      return app.store.savePlan({ companyId, kind, plan, digest, requestedBy, createdAt: new Date(expiresAt.getTime() - 3_600_000), expiresAt });
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * The two databases every store test runs against: a SQLite file and PostgreSQL (its own schema
  * per test file). PostgreSQL must be there: in CI its absence fails the run, it never skips.
+ * `openFresh` gives each test an empty database of its own (another file, another schema; the
+ * previous one is dropped), so no test starts from what an earlier one left behind.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,9 @@ export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.
 export interface TestDatabase {
   name: 'sqlite' | 'postgres';
   open(): Promise<OpenedDatabase>;
-  /** Drops what open() made. */
+  /** An empty database of its own; the one the previous call gave is closed (and its schema dropped). */
+  openFresh(): Promise<OpenedDatabase>;
+  /** Drops what open() and openFresh() made. */
   cleanup(): Promise<void>;
 }
 
@@ -21,6 +25,18 @@ export function testDatabases(): TestDatabase[] {
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-store-'));
   const schema = `kb4s_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const opened: OpenedDatabase[] = [];
+  let fresh: { n: number; sqlite: OpenedDatabase | null; postgres: { db: OpenedDatabase; schema: string } | null } = { n: 0, sqlite: null, postgres: null };
+  const dropFreshSqlite = async () => {
+    await fresh.sqlite?.db.destroy();
+    fresh = { ...fresh, sqlite: null };
+  };
+  const dropFreshPostgres = async () => {
+    const current = fresh.postgres;
+    fresh = { ...fresh, postgres: null };
+    if (!current) return;
+    await sql`drop schema if exists ${sql.id(current.schema)} cascade`.execute(current.db.db);
+    await current.db.db.destroy();
+  };
   return [
     {
       name: 'sqlite',
@@ -29,7 +45,14 @@ export function testDatabases(): TestDatabase[] {
         opened.push(db);
         return db;
       },
+      openFresh: async () => {
+        await dropFreshSqlite();
+        const db = await openDatabase({ sqlitePath: join(dir, `kb4sync-${++fresh.n}.db`) });
+        fresh = { ...fresh, sqlite: db };
+        return db;
+      },
       cleanup: async () => {
+        await dropFreshSqlite();
         for (const db of opened.splice(0).filter((d) => d.dialect === 'sqlite')) await db.db.destroy();
       },
     },
@@ -40,7 +63,15 @@ export function testDatabases(): TestDatabase[] {
         opened.push(db);
         return db;
       },
+      openFresh: async () => {
+        await dropFreshPostgres();
+        const own = `${schema}_${++fresh.n}`;
+        const db = await openDatabase({ databaseUrl: PG_URL, pgSchema: own });
+        fresh = { ...fresh, postgres: { db, schema: own } };
+        return db;
+      },
       cleanup: async () => {
+        await dropFreshPostgres();
         const mine = opened.filter((d) => d.dialect === 'postgres');
         opened.splice(0, opened.length, ...opened.filter((d) => d.dialect !== 'postgres'));
         const first = mine[0];

@@ -115,7 +115,7 @@ describe.each(testDatabases())('audit on $name', (database) => {
     await Kb4ScimClient.forCompany(configFor(sandbox.url, undefined).companies[0]!, new Secret(TOKEN)).updateUser(String(dana.id), [{ attribute: 'title', before: 'CEO', after: 'Chief Fun Officer' }]);
     sandbox.controls.clearRequests();
 
-    const { audit, auditId } = await service({ seats: 10 }).audit('acme', ADMIN, { nextSync: { at: new Date('2026-12-01T02:00:00Z'), autoApply: false } });
+    const { audit, auditId } = await service({ seats: 10 }).accountAudit('acme', ADMIN, { nextSync: { at: new Date('2026-12-01T02:00:00Z'), autoApply: false } });
 
     // Only reads, on both APIs.
     const requests = sandbox.controls.requests();
@@ -159,12 +159,12 @@ describe.each(testDatabases())('audit on $name', (database) => {
     const run = service({ seats: 20 });
     now = new Date('2026-11-20T02:00:00Z');
     await run.preview('acme', ADMIN);
-    await run.audit('acme', ADMIN, { nextSync: null });
+    await run.accountAudit('acme', ADMIN, { nextSync: null });
     now = new Date('2026-11-28T02:00:00Z');
     const unapplied = await run.preview('acme', ADMIN);
     now = new Date('2026-11-30T07:00:00Z');
 
-    const { audit } = await run.audit('acme', ADMIN, { nextSync: null });
+    const { audit } = await run.accountAudit('acme', ADMIN, { nextSync: null });
     const conflict = audit.stuck.rows.find((r) => r.kind === 'conflict');
     expect(conflict).toMatchObject({ since: '2026-11-20T02:00:00.000Z' });
     expect(conflict?.detail).toContain('rae.holloway@acmecorp.com');
@@ -194,7 +194,7 @@ describe.each(testDatabases())('audit on $name', (database) => {
 
   test('without the Reporting API token: no reach, no SCIM flag, and the Reporting API is never called', async () => {
     sandbox.controls.clearRequests();
-    const { audit } = await service({ reporting: false }).audit('acme', ADMIN, { nextSync: null });
+    const { audit } = await service({ reporting: false }).accountAudit('acme', ADMIN, { nextSync: null });
     expect(audit.reach).toBeNull();
     expect(audit.atRisk.scimManaged).toBeNull();
     expect(audit.atRisk.rows.every((r) => r.scimManaged === null)).toBe(true);

@@ -5,11 +5,8 @@
  * shutdown stops at a safe point and hands the plan over at once; a second preview of a company
  * already previewing gets the one in progress.
  */
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
-import { ApplyRefused, RunInterrupted, RunService, type Actor } from '../../src/runs/service';
+import { ApplyRefused, RunInterrupted, type Actor, type RunDeps } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { addressKey } from '../../src/sync';
@@ -17,26 +14,14 @@ import { describeProblem, MemoryNotifier } from '../../src/notify';
 import { Housekeeping } from '../../src/schedule';
 import { src } from '../helpers/builders';
 import { FixtureSource } from '../helpers/fixtureSource';
+import { acmeConfig, acmeService } from '../helpers/runService';
 import { testDatabases } from '../helpers/stores';
 
 const TOKEN = 'interrupted-token';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'teams' };
 const people = Array.from({ length: 60 }, (_, i) => src({ mail: `person${i}@acme.com`, fields: { givenName: `P${i}`, surname: 'Stale', department: 'Sales' } }));
 
-function configFor(scimUrl: string) {
-  return parseConfig({
-    admins: [{ aadObjectId: ADMIN.id }],
-    companies: [
-      {
-        id: 'acme',
-        name: 'Acme Corp',
-        m365: { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000001', clientSecretEnv: 'UNUSED' },
-        knowbe4: { scimUrl, scimTokenEnv: 'UNUSED', requestsPerSecond: 1000, maxConcurrency: 2 },
-        groups: { default: 'All Staff' },
-      },
-    ],
-  });
-}
+const configFor = (scimUrl: string) => acmeConfig(ADMIN.id!, scimUrl, { knowbe4: { requestsPerSecond: 1000, maxConcurrency: 2 }, groups: { default: 'All Staff' } });
 
 const writes = (kb4: Knowbe4Sandbox) => kb4.controls.requests({ api: 'scim' }).filter((r) => r.method !== 'GET').length;
 const until = async (check: () => boolean | Promise<boolean>) => {
@@ -49,21 +34,8 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
   let now: Date;
   let source: FixtureSource;
 
-  const service = (settings: ConstructorParameters<typeof RunService>[0]['settings'] = {}) => {
-    const config = configFor(kb4.url);
-    const company = config.companies[0]!;
-    return new RunService({
-      config,
-      store,
-      log: createLogger({ level: 'silent' }),
-      clock: () => now,
-      settings: { leaseTtlMs: 600, concurrency: 2, ...settings },
-      connectors: {
-        source: () => source,
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 2 }), sleep: async () => undefined }),
-      },
-    });
-  };
+  const service = (settings: RunDeps['settings'] = {}) =>
+    acmeService({ config: configFor(kb4.url), store, clock: () => now, source: () => source, scimToken: TOKEN, parallel: 2, settings: { leaseTtlMs: 600, concurrency: 2, ...settings } });
   const everyoneOnce = () => {
     const keys = kb4.controls.users().map((u) => addressKey(String(u.userName)));
     expect(new Set(keys).size).toBe(keys.length);
@@ -71,16 +43,12 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
     expect(kb4.controls.requests({ method: 'POST' }).filter((r) => r.path === '/Users' && r.status === 201)).toHaveLength(people.length);
   };
 
-  beforeAll(async () => {
-    store = new KyselyRunStore((await database.open()).db);
-  });
   afterAll(() => database.cleanup());
   beforeEach(async () => {
+    store = new KyselyRunStore((await database.openFresh()).db);
     now = new Date('2026-12-01T02:00:00Z');
     source = new FixtureSource({ users: people, groups: [] });
     kb4 = await startKnowbe4Sandbox({ scimToken: TOKEN });
-    await store.db.deleteFrom('leases').execute();
-    await store.db.updateTable('plans').set({ status: 'cancelled' }).where('status', '=', 'applying').execute();
   });
   afterEach(() => kb4.stop());
 
@@ -129,7 +97,8 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
       onProgress: (p) => {
         if (p.done >= 5 && !stolen) {
           stolen = true;
-          void store.db.updateTable('leases').set({ holder: 'another-replica' }).where('name', '=', 'company:acme').execute();
+          // Another replica, whose clock runs a minute ahead, finds the lease lapsed and takes it.
+          void store.acquireLease('company:acme', 'another-replica', 60_000, new Date(now.getTime() + 60_000));
         }
       },
     });
@@ -146,7 +115,7 @@ describe.each(testDatabases())('interrupted applies on $name', (database) => {
     expect((await store.getPlan(preview.planId))?.status).toBe('applying');
 
     // The other replica's lease lapses; the sweep (anyone's) finishes the plan in the same run.
-    await store.db.deleteFrom('leases').execute();
+    now = new Date(now.getTime() + 3 * 60_000);
     const resumed = await service().resume();
     expect(resumed.map((r) => r.status)).toEqual(['succeeded']);
     expect((await store.listRuns('acme', 10)).filter((r) => r.kind === 'apply' && r.planId === preview.planId)).toHaveLength(1);

@@ -1,6 +1,6 @@
 /** The one reconcile policy the scheduler, the bot and the CLI share (runs/reconcile.ts). */
 import { decide } from '../../src/runs';
-import { plan } from '../../src/sync';
+import { approvePlan, plan } from '../../src/sync';
 import { mirrorOf, rules, src, tgt } from '../helpers/builders';
 
 const alice = src({ mail: 'alice@acme.com' });
@@ -30,4 +30,14 @@ test('a blocked guard stops even an approved run, until the exact archive count 
   expect(decide(blocked, { approved: true, confirmArchive: 11 })).toMatchObject({ kind: 'guard-blocked' });
   expect(decide(blocked, { approved: true, confirmArchive: 12 })).toEqual({ kind: 'apply' });
   expect(decide(blocked, { approved: false, confirmArchive: 12 })).toEqual({ kind: 'ask' });
+});
+
+test('approving a plan records a guard release in it, and only for the exact count', () => {
+  expect(approvePlan(oneCreate, null, 'admin')).toEqual({ ok: true, plan: oneCreate });
+  expect(approvePlan(blocked, 11, 'admin')).toEqual({ ok: false, archiveCount: 12 });
+  expect(approvePlan(blocked, undefined, 'admin')).toEqual({ ok: false, archiveCount: 12 });
+  const approved = approvePlan(blocked, 12, 'admin');
+  expect(approved).toEqual({ ok: true, plan: { ...blocked, guardRelease: { archiveCount: 12, by: 'admin' } } });
+  // The plan as previewed is left as it was: the release belongs to the approved copy only.
+  expect(blocked.guardRelease).toBeUndefined();
 });

@@ -4,16 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/observability/log';
-import { ApplyRefused, RunService, type Actor } from '../../src/runs/service';
+import { ApplyRefused, type Actor } from '../../src/runs/service';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { addressKey } from '../../src/sync';
 import { FixtureSource } from '../helpers/fixtureSource';
+import { acmeConfig, acmeService } from '../helpers/runService';
 import { testDatabases } from '../helpers/stores';
 
 const FIX = join(__dirname, '..', 'fixtures');
@@ -21,24 +18,15 @@ const TOKEN = 'scim-token-for-tests';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
 const kb4Fixture = JSON.parse(readFileSync(join(FIX, 'kb4.json'), 'utf8')) as { users: { Resources: SeedUser[] }; groups: SeedGroup[] };
 
-function configFor(scimUrl: string, removeStaleUsers = true) {
-  return parseConfig({
-    admins: [{ aadObjectId: ADMIN.id }],
-    companies: [
-      {
-        id: 'acme',
-        name: 'Acme Corp',
-        m365: { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000001', clientSecretEnv: 'UNUSED' },
-        knowbe4: { scimUrl, scimTokenEnv: 'ACME_KB4_SCIM_TOKEN', requestsPerSecond: 200, maxConcurrency: 4 },
-        scope: { licenses: ['SPE_E3', 'O365_BUSINESS_PREMIUM'], exclude: ['svc-*@acmecorp.com'] },
-        attributes: { customField1: 'employeeId' },
-        groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering', Finance: 'Finance' } },
-        removeStaleUsers,
-        guard: { maxArchive: 10, maxArchivePercent: 10 },
-      },
-    ],
+const configFor = (scimUrl: string, removeStaleUsers = true) =>
+  acmeConfig(ADMIN.id!, scimUrl, {
+    knowbe4: { scimTokenEnv: 'ACME_KB4_SCIM_TOKEN', requestsPerSecond: 200, maxConcurrency: 4 },
+    scope: { licenses: ['SPE_E3', 'O365_BUSINESS_PREMIUM'], exclude: ['svc-*@acmecorp.com'] },
+    attributes: { customField1: 'employeeId' },
+    groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering', Finance: 'Finance' } },
+    removeStaleUsers,
+    guard: { maxArchive: 10, maxArchivePercent: 10 },
   });
-}
 
 describe.each(testDatabases())('runs on $name', (database) => {
   let sandbox: Knowbe4Sandbox;
@@ -46,31 +34,20 @@ describe.each(testDatabases())('runs on $name', (database) => {
   let now: Date;
   let source: FixtureSource;
 
-  const service = (opts: { removeStaleUsers?: boolean } = {}) => {
-    const config = configFor(sandbox.url, opts.removeStaleUsers ?? true);
-    const company = config.companies[0]!;
-    return new RunService({
-      config,
+  const service = (opts: { removeStaleUsers?: boolean } = {}) =>
+    acmeService({
+      config: configFor(sandbox.url, opts.removeStaleUsers ?? true),
       store,
-      log: createLogger({ level: 'silent' }),
       clock: () => now,
-      connectors: {
-        source: () => source,
-        target: () =>
-          Kb4ScimClient.forCompany(company, new Secret(TOKEN), {
-            limiter: new Bottleneck({ maxConcurrent: 4 }),
-            retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
-            sleep: async () => undefined,
-          }),
-      },
+      source: () => source,
+      scimToken: TOKEN,
+      parallel: 4,
+      retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
     });
-  };
 
-  beforeAll(async () => {
-    store = new KyselyRunStore((await database.open()).db);
-  });
   afterAll(() => database.cleanup());
   beforeEach(async () => {
+    store = new KyselyRunStore((await database.openFresh()).db);
     now = new Date('2026-11-24T02:00:00Z');
     source = FixtureSource.fromFile(join(FIX, 'm365.json'));
     sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(kb4Fixture.users.Resources), groups: structuredClone(kb4Fixture.groups) });
@@ -119,6 +96,27 @@ describe.each(testDatabases())('runs on $name', (database) => {
     expect(sandbox.controls.requests().filter((r) => r.path.includes('990'))).toEqual([]);
   });
 
+  test('reconcile: one fresh preview, and the policy\'s answer for it', async () => {
+    const runs = service();
+    const blocked = await runs.reconcile('acme', ADMIN, { approved: true });
+    expect(blocked.decision).toEqual({ kind: 'guard-blocked', archiveCount: 3, reasons: expect.any(Array) });
+    expect((await store.getPlan(blocked.preview.planId))?.status).toBe('pending');
+    expect((await runs.reconcile('acme', ADMIN, { approved: true, confirmArchive: 3 })).decision).toEqual({ kind: 'apply' });
+    expect((await runs.reconcile('acme', ADMIN, { approved: false, confirmArchive: 3 })).decision).toEqual({ kind: 'ask' });
+  });
+
+  test('the guard release an admin typed is recorded in the stored plan that runs, under the digest they saw', async () => {
+    const runs = service();
+    const preview = await runs.preview('acme', ADMIN);
+    expect((await store.getPlan(preview.planId))?.plan.guardRelease).toBeUndefined();
+    const result = await runs.apply(preview.planId, ADMIN, { confirmArchive: 3, digest: preview.digest });
+    expect(result.status).toBe('succeeded');
+    const stored = await store.getPlan(preview.planId);
+    expect(stored?.plan.guardRelease).toEqual({ archiveCount: 3, by: ADMIN.id });
+    expect(stored?.digest).toBe(preview.digest);
+    expect(stored?.plan.operations).toEqual(preview.plan.operations);
+  });
+
   test('a blocked plan is refused without the exact confirmation, and nothing is written', async () => {
     const runs = service();
     const preview = await runs.preview('acme', ADMIN);
@@ -164,5 +162,19 @@ describe.each(testDatabases())('runs on $name', (database) => {
     expect(result.error).toContain('Regenerate SCIM Token');
     expect(result.error).not.toContain(TOKEN);
     expect((await store.getCompanyState('acme')).consecutiveFailures).toBeGreaterThanOrEqual(1);
+  });
+  test('pause and resume are the service\'s to write and audit; resuming clears the failure count', async () => {
+    const runs = service();
+    await store.updateCompanyState('acme', { paused: false, consecutiveFailures: 2 });
+    await runs.setPaused('acme', true, ADMIN);
+    expect(await store.getCompanyState('acme')).toMatchObject({ paused: true, consecutiveFailures: 2 });
+    await runs.setPaused('acme', false, ADMIN);
+    expect(await store.getCompanyState('acme')).toMatchObject({ paused: false, consecutiveFailures: 0 });
+    const trail = (await store.listAudit({ companyId: 'acme', limit: 1000 })).filter((e) => e.action === 'pause' || e.action === 'resume');
+    expect(trail.map((e) => [e.action, e.outcome, e.actorId, e.via]).sort()).toEqual([
+      ['pause', 'ok', ADMIN.id, 'cli'],
+      ['resume', 'ok', ADMIN.id, 'cli'],
+    ]);
+    await expect(runs.setPaused('nope', true, ADMIN)).rejects.toMatchObject({ reason: 'unknown-company' });
   });
 });

@@ -66,11 +66,9 @@ const seeded = [
 let sandbox: Knowbe4Sandbox;
 const database = testDatabases()[0]!;
 let store: KyselyRunStore;
-beforeAll(async () => {
-  store = new KyselyRunStore((await database.open()).db);
-});
 afterAll(() => database.cleanup());
 beforeEach(async () => {
+  store = new KyselyRunStore((await database.openFresh()).db);
   sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(seeded) });
 });
 afterEach(() => sandbox.stop());

@@ -67,15 +67,11 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
   let store: KyselyRunStore;
   let now: Date;
 
-  beforeAll(async () => {
-    store = new KyselyRunStore((await database.open()).db);
-  });
   afterAll(() => database.cleanup());
   beforeEach(async () => {
+    store = new KyselyRunStore((await database.openFresh()).db);
     now = new Date('2026-11-24T02:00:00Z');
     sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(kb4.users.Resources), groups: structuredClone(kb4.groups) });
-    await store.db.deleteFrom('company_state').execute();
-    await store.db.deleteFrom('leases').execute();
   });
   afterEach(() => sandbox.stop());
 

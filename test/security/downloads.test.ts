@@ -71,9 +71,8 @@ test.each<[string, () => URL]>([
 });
 
 test('a genuinely expired link (its plan expired) → 403 with the expiry answer, and no diff content', async () => {
-  const planId = csv.pathname.replace(/^\/downloads\/|\.csv$/g, '');
+  const planId = await rig.expiredCopyOf(csv.pathname.replace(/^\/downloads\/|\.csv$/g, ''));
   const past = new Date(Date.now() - 60_000);
-  await rig.app.store.db.updateTable('plans').set({ expires_at: past.toISOString() }).where('id', '=', planId).execute();
   // Signed with the service's own key: everything is right about this link except the time.
   const expired = signLink(rig.service.url, `/downloads/${planId}.csv`, past, Buffer.from(LINK_SECRET));
   const res = await get(expired);
@@ -96,8 +95,9 @@ test('links stop working once their plan is applied, cancelled or expired, whate
   await rig.app.service.cancel(cancelled.planId, admin);
   const applied = await fresh();
   await rig.app.service.apply(applied.planId, admin);
-  const expired = await fresh();
-  await rig.app.store.db.updateTable('plans').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.planId).execute();
+  const pending = await fresh();
+  const expiredId = await rig.expiredCopyOf(pending.planId);
+  const expired = { planId: expiredId, link: signLink(rig.service.url, `/downloads/${expiredId}.json`, new Date(Date.now() + 30 * 60_000), Buffer.from(LINK_SECRET)) };
   for (const { planId, link } of [cancelled, applied, expired]) {
     const res = await get(link);
     expect(res.status).toBe(404);

@@ -112,13 +112,12 @@ describe('Apply', () => {
   });
 
   test('after the plan expired', async () => {
-    // Initech was applied above (a new preview has nothing to apply); Acme never is in this file.
-    const old = await preview('acme');
-    await rig.app.store.db.updateTable('plans').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', String(old.data.planId)).execute();
+    // The plan of this file's preview, stored again as it would be once its hour had passed.
+    const planId = await rig.expiredCopyOf(String(plan.data.planId));
     const before = await rig.footprint();
     // The store marks the plan expired as it refuses it: bookkeeping, not an apply.
-    const planStatus = { ...before.planStatus, [String(old.data.planId)]: 'expired' };
-    await expectRefused(() => rig.bot.click(old.messageId, 'apply', old.data), /expired/, { action: 'apply', reason: 'expired' }, { planStatus });
+    const planStatus = { ...before.planStatus, [planId]: 'expired' };
+    await expectRefused(() => rig.bot.click(plan.messageId, 'apply', { ...plan.data, planId }), /expired/, { action: 'apply', planId, reason: 'expired' }, { planStatus });
   });
 
   test('with data of the wrong shape: a validation answer, and nothing at all happens', async () => {

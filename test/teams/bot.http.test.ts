@@ -3,42 +3,26 @@
  * updates caught by a loopback Bot Connector, against the sandbox Graph and KnowBe4 servers and
  * a real store. What the bot refuses (tokens, forged cards, links, secrets) is in test/security/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService } from '../../src/service/start';
 import type { App } from '../../src/service/app';
-import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, type Sandbox } from '../../src/sandbox';
+import { SANDBOX_ADMIN, SANDBOX_TENANT, type Sandbox } from '../../src/sandbox';
 import type { Service } from '../../src/service/serve';
-import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
-import { actions, botClient, cardOf, text, type BotClient } from '../helpers/botHttp';
+import type { ConnectorStandIn } from '../helpers/botConnector';
+import { actions, cardOf, text, type BotClient } from '../helpers/botHttp';
+import { startBotRig, type BotRig } from '../helpers/botRig';
 
+let rig: BotRig;
 let sandbox: Sandbox;
 let connector: ConnectorStandIn;
 let running: { app: App; service: Service };
 let bot: BotClient;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-bot-'));
-  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
-  connector = await startConnector();
-  running = await startService({
-    configPath: sandbox.configPath,
-    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' },
-    host: '127.0.0.1',
-    port: 0,
-    sandbox: true,
-    schedule: false,
-  });
-  bot = botClient(running.service, connector);
+  rig = await startBotRig();
+  ({ sandbox, connector, bot } = rig);
+  running = { app: rig.app, service: rig.service };
 });
 
-afterAll(async () => {
-  await running.service.stop();
-  await running.app.close();
-  await connector.close();
-  await sandbox.stop();
-});
+afterAll(() => rig.stop());
 
 test('help, unknown commands and companies', async () => {
   expect(text((await bot.say('help')).card)).toContain('preview sync');

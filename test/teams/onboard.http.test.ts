@@ -3,51 +3,42 @@
  * the consent link as a button and "Check again"; the company is loaded at once (no restart) and
  * listed with what it waits for; a non-admin is refused.
  */
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { SANDBOX_VIEWER, startSandbox, type Sandbox } from '../../src/sandbox';
+import { SANDBOX_VIEWER, type Sandbox } from '../../src/sandbox';
 import { generateTenant } from '../../src/sandbox/tenants';
-import { startService, type App, type Service } from '../../src/service';
-import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
-import { actions, botClient, text, type BotClient } from '../helpers/botHttp';
+import type { App, Service } from '../../src/service';
+import { actions, text, type BotClient } from '../helpers/botHttp';
+import { startBotRig, type BotRig } from '../helpers/botRig';
 
 const MSP_APP = '7c1e0a52-3b4d-4f60-8a71-92b3c4d5e6f7';
 const MSP_SECRET = 'msp-multitenant-secret-Value~42';
 const CONTOSO = 'c0c0c0c0-1111-4222-8333-444455556666';
 
+let rig: BotRig;
 let sandbox: Sandbox;
-let connector: ConnectorStandIn;
 let running: { app: App; service: Service };
 let bot: BotClient;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-onboard-bot-'));
-  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
-  sandbox.graph.consent.register({ clientId: MSP_APP, clientSecret: MSP_SECRET });
-  sandbox.graph.addTenant({ tenant: generateTenant({ seed: 7, displayName: 'Contoso Ltd', domain: 'contoso.example', tenantId: CONTOSO, members: 5 }), apps: [] });
-  const doc = parseDocument(readFileSync(sandbox.configPath, 'utf8'));
-  doc.set('defaults', doc.createNode({ m365: { clientId: MSP_APP, clientSecretEnv: 'MSP_GRAPH_SECRET', graphUrl: sandbox.graph.url, authorityHost: sandbox.graph.authorityHost, caFile: join(dir, 'sandbox-ca.pem') } }));
-  writeFileSync(sandbox.configPath, doc.toString());
-  connector = await startConnector();
-  running = await startService({
-    configPath: sandbox.configPath,
-    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent', MSP_GRAPH_SECRET: MSP_SECRET },
-    host: '127.0.0.1',
-    port: 0,
-    sandbox: true,
-    schedule: false,
+  rig = await startBotRig({
+    name: 'onboard-bot',
+    sandboxConfig: 'kb4sync.yaml',
+    env: { MSP_GRAPH_SECRET: MSP_SECRET },
+    prepare: (world, dir) => {
+      world.graph.consent.register({ clientId: MSP_APP, clientSecret: MSP_SECRET });
+      world.graph.addTenant({ tenant: generateTenant({ seed: 7, displayName: 'Contoso Ltd', domain: 'contoso.example', tenantId: CONTOSO, members: 5 }), apps: [] });
+      const doc = parseDocument(readFileSync(world.configPath, 'utf8'));
+      doc.set('defaults', doc.createNode({ m365: { clientId: MSP_APP, clientSecretEnv: 'MSP_GRAPH_SECRET', graphUrl: world.graph.url, authorityHost: world.graph.authorityHost, caFile: join(dir, 'sandbox-ca.pem') } }));
+      writeFileSync(world.configPath, doc.toString());
+    },
   });
-  bot = botClient(running.service, connector);
+  ({ sandbox, bot } = rig);
+  running = { app: rig.app, service: rig.service };
 });
 
-afterAll(async () => {
-  await running.service.stop();
-  await running.app.close();
-  await connector.close();
-  await sandbox.stop();
-});
+afterAll(() => rig.stop());
 
 test('an admin onboards a client from Teams: consent button, Check again, listed at once', async () => {
   // The KnowBe4 token is set in the env file the configuration names (read again on reload).

@@ -35,7 +35,7 @@ describe('configuration', () => {
     const acme = config.companies[0]!;
     expect(acme.knowbe4).toMatchObject({ region: 'us', requestsPerSecond: 10, pageSize: 100 });
     expect(acme.guard).toEqual({ maxArchive: 10, maxArchivePercent: 10, maxSourceShrinkPercent: 30 });
-    expect(acme.schedule).toEqual({ cron: '0 2 * * *', timezone: 'America/New_York', autoApply: false });
+    expect(acme.schedule).toEqual({ cron: '0 2 * * *', timezone: 'America/New_York', autoApply: false, lightRunMinutes: 5 });
     expect(scimBaseUrl(acme)).toBe('https://training.knowbe4.com/scim/v2/acme-tenant');
     expect(graphEndpoints(acme)).toEqual({ graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' });
   });

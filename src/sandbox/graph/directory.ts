@@ -1,5 +1,6 @@
 /** A seeded tenant as the sandbox holds it, and the directory walks Graph answers from it. */
 import type { ConsentLedger } from './consent';
+import type { DeltaLog } from './delta';
 import type { IncomingMessage } from 'node:http';
 import type { GraphGroupRecord, GraphTenant, GraphUserRecord } from '../tenants/graphTenant';
 import type { FaultControls } from './faults';
@@ -11,6 +12,8 @@ export interface TenantState {
   apps: Map<string, SandboxApp>;
   users: Map<string, GraphUserRecord>;
   groups: Map<string, GraphGroupRecord>;
+  /** What changed, for `/users/delta` and `/groups/delta`. */
+  delta: DeltaLog;
 }
 
 /** What the endpoints share: the tenants, the token issuer, the faults and the request log. */

@@ -1,6 +1,7 @@
 /** The Graph routes: bearer check, faults, permissions, then the users, groups and organization answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphGroupRecord, GraphUserRecord } from '../tenants/graphTenant';
+import { deltaPage } from './delta';
 import { memberOf, transitive, type SandboxContext } from './directory';
 import { graphError, HttpError, send, sleep } from './http';
 import { MAX_TOP, MAX_TOP_WITH_EXPAND, page as pageOf, parseExpand, parseGroupSelect, parseSelect, parseTop, project, userFilter } from './odata';
@@ -17,6 +18,9 @@ function routeOf(path: string): { route: string; params: string[] } {
   const p = path.replace(/\/+$/, '');
   let m: RegExpExecArray | null;
   if (p === '/v1.0/users') return { route: 'users', params: [] };
+  // `/delta` is Graph's shortcut for the fully qualified `/microsoft.graph.delta` the SDKs send.
+  if (p === '/v1.0/users/delta' || p === '/v1.0/users/microsoft.graph.delta') return { route: 'users.delta', params: [] };
+  if (p === '/v1.0/groups/delta' || p === '/v1.0/groups/microsoft.graph.delta') return { route: 'groups.delta', params: [] };
   if ((m = /^\/v1\.0\/users\/([^/]+)\/manager$/.exec(p))) return { route: 'user.manager', params: [decodeURIComponent(m[1] as string)] };
   if ((m = /^\/v1\.0\/users\/([^/]+)\/transitiveMemberOf$/.exec(p))) return { route: 'user.transitiveMemberOf', params: [decodeURIComponent(m[1] as string)] };
   if ((m = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(p))) return { route: 'user.sendMail', params: [decodeURIComponent(m[1] as string)] };
@@ -85,7 +89,7 @@ export function graphHandler(ctx: SandboxContext): (req: IncomingMessage, res: S
       const q = url.searchParams;
       // Silently ignoring a filter would return everyone: refuse what the sandbox does not model.
       for (const unsupported of ['$filter', '$search', '$orderby']) {
-        if (q.has(unsupported) && !(unsupported === '$filter' && route === 'users')) {
+        if (q.has(unsupported) && !(unsupported === '$filter' && (route === 'users' || route === 'groups.delta' || route === 'users.delta'))) {
           throw graphError(400, 'Request_UnsupportedQuery', `The sandbox does not support ${unsupported}.`);
         }
       }
@@ -110,6 +114,14 @@ export function graphHandler(ctx: SandboxContext): (req: IncomingMessage, res: S
           send(res, 200, page(matching, url, top, render, `users(${(select ?? []).join(',')})`));
           break;
         }
+        case 'users.delta':
+          requireRole(claims.roles, 'User.Read.All');
+          send(res, 200, deltaPage(state, state.delta, 'users', url, graphBase, Date.now()));
+          break;
+        case 'groups.delta':
+          requireRole(claims.roles, 'GroupMember.Read.All');
+          send(res, 200, deltaPage(state, state.delta, 'groups', url, graphBase, Date.now()));
+          break;
         case 'user': {
           requireRole(claims.roles, 'User.Read.All');
           const u = state.users.get(params[0] as string) ?? state.tenant.users.find((x) => x.userPrincipalName.toLowerCase() === (params[0] as string).toLowerCase());

@@ -19,6 +19,8 @@ import { identityHandler } from './signIn';
 import { makeSandboxCertificate } from './tls';
 import { TokenIssuer } from './tokens';
 import { ConsentLedger } from './consent';
+import { TenantChanges } from './changes';
+import { newDeltaLog } from './delta';
 import type { GraphSandbox, GraphSandboxOptions, SandboxRequest, SandboxTenantRegistration, SentMail } from './types';
 
 export * from './types';
@@ -41,12 +43,14 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
       apps: new Map(reg.apps.map((a) => [a.clientId.toLowerCase(), a])),
       users: new Map(reg.tenant.users.map((u) => [u.id, u])),
       groups: new Map(reg.tenant.groups.map((g) => [g.id, g])),
+      delta: newDeltaLog(reg.tenant.users.map((u) => u.id)),
     };
     tenants.set(reg.tenant.tenantId.toLowerCase(), state);
     tenants.set(reg.tenant.domain.toLowerCase(), state);
   };
   options.tenants.forEach(addTenant);
 
+  const changes = new TenantChanges((id) => tenants.get(id));
   const sentMail: SentMail[] = [];
   const record = (route: string, req: IncomingMessage, status: number, tenantId: string | null) => {
     counts[route] = (counts[route] ?? 0) + 1;
@@ -86,11 +90,12 @@ export async function startGraphSandbox(options: GraphSandboxOptions): Promise<G
     },
     addTenant,
     consent,
-    updateUser: (tenantId, userId, patch) => {
-      const user = tenants.get(tenantId.toLowerCase())?.users.get(userId);
-      if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
-      Object.assign(user, patch);
-    },
+    updateUser: (tenantId, userId, patch) => changes.updateUser(tenantId, userId, patch),
+    addUser: (tenantId, user, groupIds) => changes.addUser(tenantId, user, groupIds),
+    removeUser: (tenantId, userId) => changes.removeUser(tenantId, userId),
+    addMember: (tenantId, groupId, memberId) => changes.addMember(tenantId, groupId, memberId),
+    removeMember: (tenantId, groupId, memberId) => changes.removeMember(tenantId, groupId, memberId),
+    invalidateDelta: (tenantId) => changes.invalidateDelta(tenantId),
     limits: { maxTop: MAX_TOP, maxTopWithExpand: MAX_TOP_WITH_EXPAND },
     stop: async () => {
       await Promise.all([close(graphServer), close(identityServer)]);

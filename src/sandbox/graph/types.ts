@@ -72,7 +72,15 @@ export interface GraphSandbox {
   /** Multi-tenant apps and the tenants that consented to them (grant, revoke, register). */
   consent: ConsentLedger;
   /** Changes a user's Graph properties in place, as an admin editing them in Entra would. */
-  updateUser(tenantId: string, userId: string, patch: Partial<Omit<GraphUserRecord, 'id' | 'kind' | 'managerId'>>): void;
+  updateUser(tenantId: string, userId: string, patch: Partial<Omit<GraphUserRecord, 'id' | 'kind'>>): void;
+  /** A hire: the user appears in lists and in `/users/delta`, and in these groups (direct members). */
+  addUser(tenantId: string, user: GraphUserRecord, groupIds?: readonly string[]): void;
+  /** Deletes a user (soft): `/users/delta` then reports them `@removed`. */
+  removeUser(tenantId: string, userId: string): void;
+  addMember(tenantId: string, groupId: string, memberId: string): void;
+  removeMember(tenantId: string, groupId: string, memberId: string): void;
+  /** Every delta link given out for the tenant answers 410 Gone from now on (sync state lost). */
+  invalidateDelta(tenantId: string): void;
   /** Graph's page-size cap for the users list (999) and with $expand (100). */
   limits: { maxTop: number; maxTopWithExpand: number };
   stop(): Promise<void>;

@@ -2,5 +2,6 @@
 export { mulberry32, seedOf, guidFrom, type Rng } from './prng';
 export { asciiFold } from './names';
 export * from './graphTenant';
+export { newHire } from './hire';
 export * from './knowbe4Side';
 export * from './demo';

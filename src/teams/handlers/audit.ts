@@ -15,6 +15,6 @@ export async function sendAudit(deps: BotDeps, reply: Reply, query: string, who:
   await reply.typing();
   const company = deps.service.company(found.company.id);
   const state = await deps.store.getCompanyState(company.id);
-  const { auditId, audit } = await deps.service.audit(company.id, actorOf(who), { nextSync: nextSyncOf(company, state.paused, now(deps)) });
+  const { auditId, audit } = await deps.service.accountAudit(company.id, actorOf(who), { nextSync: nextSyncOf(company, state.paused, now(deps)) });
   await reply.card(views.audit({ audit, links: deps.auditLinks?.(auditId) ?? null }));
 }

@@ -103,3 +103,13 @@ export function actorOf(who: TeamsIdentity): Actor {
 export function previewCardOf(deps: BotDeps, p: { plan: Plan; planId: string; digest: string; expiresAt: Date }): Card {
   return deps.views.preview({ plan: p.plan, planId: p.planId, digest: p.digest, expiresAt: p.expiresAt, links: deps.links(p.planId, p.expiresAt) });
 }
+
+/**
+ * A fresh preview through the one reconcile entry. The bot never applies by itself: whether the
+ * plan is in step, blocked by the guard or waits for a person, the answer is its preview card,
+ * which shows the guard's count to type or the Apply button.
+ */
+export async function freshPreviewCard(deps: BotDeps, companyId: string, who: TeamsIdentity): Promise<Card> {
+  const { preview } = await deps.service.reconcile(companyId, actorOf(who), { approved: false });
+  return previewCardOf(deps, preview);
+}

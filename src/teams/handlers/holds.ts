@@ -46,7 +46,7 @@ export async function applySelected(deps: BotDeps, invoke: CardInvoke, who: Team
       const address = byId.get(opId);
       if (!address) continue;
       await deps.holds.hold(stored?.companyId ?? '', { address, by: who.name ?? who.aadObjectId ?? 'unknown', at: now(deps).toISOString(), reason: data.reason ?? null });
-      await deps.store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: 'hold', companyId: stored?.companyId ?? null, planId: approved.planId, runId: null, outcome: 'ok', via: 'teams', detail: { address, standing: true, reason: data.reason ?? null } });
+      await deps.service.audit(actor, 'hold', { companyId: stored?.companyId ?? null, planId: approved.planId, runId: null, outcome: 'ok', detail: { address, standing: true, reason: data.reason ?? null } });
     }
   }
   return startApply(deps, invoke, who, { planId: approved.planId, digest: approved.digest, confirmArchive: data.confirmArchive });

@@ -9,7 +9,7 @@ import { mayChange, tenantAllowed } from '../authorize';
 import type { Card, CardInvoke } from '../transport';
 import { startApply } from './applyProgress';
 import { parseCardAction, type CardAction } from './cardActions';
-import { actorOf, companiesOf, now, previewCardOf, type BotDeps } from './deps';
+import { actorOf, companiesOf, freshPreviewCard, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
 import { companiesCard } from './digest';
 import { applySelected, reviewHolds } from './holds';
@@ -33,7 +33,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
   const allowed = CHANGES.has(action.verb) ? mayChange(config, who) : tenantAllowed(config, who);
   if (!allowed.ok) {
     const { companyId, planId } = subject(action);
-    await store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: action.verb, companyId, planId, runId: null, outcome: 'refused', via: 'teams', detail: { reason: allowed.reason } });
+    await deps.service.audit(actorOf(who), action.verb, { companyId, planId, runId: null, outcome: 'refused', detail: { reason: allowed.reason } });
     return views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' });
   }
   try {
@@ -49,8 +49,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const stored = await store.getPlan(action.data.planId);
         if (!stored) break;
         if (stored.status !== 'pending' || stored.expiresAt <= now(deps)) {
-          const preview = await deps.service.preview(stored.companyId, actorOf(who));
-          return previewCardOf(deps, preview);
+          return await freshPreviewCard(deps, stored.companyId, who);
         }
         return previewCardOf(deps, stored);
       }
@@ -59,8 +58,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const company = companiesOf(deps).find((c) => c.id === data.companyId);
         if (!company) break;
         if (data.command === 'preview') {
-          const preview = await deps.service.preview(company.id, actorOf(who));
-          return previewCardOf(deps, preview);
+          return await freshPreviewCard(deps, company.id, who);
         }
         // setPaused checks the admin list itself, and audits a refusal.
         if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);

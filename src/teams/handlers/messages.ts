@@ -3,7 +3,7 @@ import { describeProblem } from '../../notify';
 import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../transport';
-import { actorOf, companiesOf, now, previewCardOf, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
+import { actorOf, companiesOf, freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { onboard } from './onboard';
 import { sendAudit } from './audit';
 import { companiesCard } from './digest';
@@ -44,7 +44,7 @@ async function findCompany(deps: BotDeps, reply: Reply, query: string, command: 
 
 async function sendPreview(deps: BotDeps, reply: Reply, companyId: string, who: TeamsIdentity): Promise<void> {
   await reply.typing();
-  await reply.card(previewCardOf(deps, await deps.service.preview(companyId, actorOf(who))));
+  await reply.card(await freshPreviewCard(deps, companyId, who));
 }
 
 async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, command: ParsedCommand, who: TeamsIdentity): Promise<void> {

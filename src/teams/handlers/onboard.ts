@@ -1,14 +1,14 @@
 /** `onboard <name> <domain>` and its "Check again" button: admins only, audited either way. */
 import { mayChange } from '../authorize';
 import type { Card, TeamsIdentity } from '../transport';
-import { now, type BotDeps } from './deps';
+import { actorOf, type BotDeps } from './deps';
 
 export async function onboard(deps: BotDeps, input: { name: string; domain: string; scimUrl: string | null }, who: TeamsIdentity): Promise<Card> {
-  const { views, config, store } = deps;
+  const { views, config, service } = deps;
   if (!deps.onboarding) return views.message({ title: 'Onboarding is not available here', text: 'Run "kb4sync onboard" on the kb4sync host instead.', tone: 'warning' });
   const allowed = mayChange(config, who);
   const audit = (outcome: 'ok' | 'refused', companyId: string | null, detail: Record<string, unknown>) =>
-    store.recordAudit({ at: now(deps), actorId: who.aadObjectId, actorName: who.name, tenantId: who.tenantId, action: 'onboard', companyId, planId: null, runId: null, outcome, via: 'teams', detail });
+    service.audit(actorOf(who), 'onboard', { companyId, planId: null, runId: null, outcome, detail });
   if (!allowed.ok) {
     await audit('refused', null, { reason: allowed.reason, domain: input.domain });
     return views.message({ title: 'Not allowed', text: allowed.message, tone: 'attention' });

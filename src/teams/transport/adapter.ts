@@ -15,12 +15,16 @@ export interface TeamsTransport {
   endpoint(handler: ChatHandler): MessageEndpoint;
 }
 
-/** The status and Retry-After of a Bot Connector REST error (@azure/core-http's RestError shape). */
-function refusal(error: unknown): { status: number | null; retryAfter: string | null } {
-  const e = error as { statusCode?: unknown; status?: unknown; response?: { status?: unknown; headers?: { get?: (n: string) => string | undefined } } } | null;
+/** The status, Retry-After and code of a Bot Connector REST error (@azure/core-http's RestError shape). */
+function refusal(error: unknown): { status: number | null; retryAfter: string | null; code: string | undefined } {
+  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown; response?: { status?: unknown; headers?: { get?: (n: string) => string | undefined } } } | null;
   const s = e?.statusCode ?? e?.status ?? e?.response?.status;
   const headers = e?.response?.headers;
-  return { status: typeof s === 'number' ? s : null, retryAfter: typeof headers?.get === 'function' ? (headers.get('retry-after') ?? null) : null };
+  return {
+    status: typeof s === 'number' ? s : null,
+    retryAfter: typeof headers?.get === 'function' ? (headers.get('retry-after') ?? null) : null,
+    code: typeof e?.code === 'string' ? e.code : undefined,
+  };
 }
 
 /** Proactive sends over an adapter; `appId` is '' in sandbox mode. */
@@ -34,9 +38,10 @@ export function proactiveSender(adapter: CloudAdapter, appId: string): Proactive
           id = sent?.id ?? null;
         });
       } catch (error) {
-        const { status, retryAfter } = refusal(error);
+        const { status, retryAfter, code } = refusal(error);
         if (status === 403 || status === 404) return { kind: 'gone', status };
-        if (status === 429) return { kind: 'throttled', retryAfter };
+        // An HTTP answer or a network failure: the caller's retry policy decides. Anything else is a bug.
+        if (status !== null || code !== undefined) return { kind: 'failed', status, code, retryAfter, error };
         throw error;
       }
       return { kind: 'sent', id };

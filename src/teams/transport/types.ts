@@ -72,12 +72,21 @@ export interface ChatHandler {
 
 /**
  * How a proactive send ended. A conversation that no longer exists (the app was removed, the chat
- * deleted) and throttling are answers the caller acts on; anything else is thrown.
+ * deleted) and a refusal or network failure (for the caller's retry policy) are answers the caller
+ * acts on; anything else is thrown.
  */
 export type SendOutcome =
   | { kind: 'sent'; /** The new message's id, for later updates; null when Teams gives none. */ id: string | null }
   | { kind: 'gone'; status: 403 | 404 }
-  | { kind: 'throttled'; /** The Retry-After header as sent, when there was one. */ retryAfter: string | null };
+  | {
+      kind: 'failed';
+      /** The HTTP status; null when no answer came (then `code` says why). */
+      status: number | null;
+      code?: string;
+      /** The Retry-After header as sent, when there was one. */
+      retryAfter: string | null;
+      error: unknown;
+    };
 
 /** Posts on the bot's own initiative (notifications) and updates cards already posted. */
 export interface ProactiveSender {
