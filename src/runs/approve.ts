@@ -3,7 +3,7 @@
  * The approved plan is derived from the stored one by the core, stored under its own id and
  * digest, and applied like any plan; the original can no longer be applied. Each hold is audited.
  */
-import { confirmationReleases, holdChanges, type HoldRequest } from '../sync';
+import { confirmationReleases, holdChanges, standingRequests, type HoldRequest, type Plan } from '../sync';
 import { audit } from './audit';
 import { ApplyRefused, planDigest, REFUSAL_TEXT, type Actor, type ApplyOptions, type RunContext } from './types';
 
@@ -47,4 +47,11 @@ export async function approveSelected(ctx: RunContext, planId: string, actor: Ac
   }
   await audit(ctx, actor, 'apply-selected', { companyId: stored.companyId, planId: approvedId, runId: null, outcome: 'ok', detail: { from: planId, held: requests.length } });
   return { planId: approvedId, digest, held: requests.length };
+}
+
+/** The plan with the company's standing holds taken out: every plan kb4sync applies goes through this. */
+export async function withStandingHolds(ctx: RunContext, companyId: string, plan: Plan): Promise<Plan> {
+  if (!ctx.deps.holds || plan.operations.length === 0) return plan;
+  const held = holdChanges(plan, standingRequests(plan, await ctx.deps.holds.list(companyId)));
+  return held.ok ? held.plan : plan;
 }

@@ -1,6 +1,7 @@
 /** Preview: read both sides, plan, store the plan and a preview run before anyone sees it. */
 import { companyRules } from '../config';
-import { buildReport, holdChanges, plan as makePlan, standingRequests } from '../sync';
+import { buildReport, plan as makePlan } from '../sync';
+import { withStandingHolds } from './approve';
 import { audit } from './audit';
 import { planDigest, type Actor, type Preview, type RunContext } from './types';
 
@@ -13,11 +14,8 @@ export async function preview(ctx: RunContext, companyId: string, actor: Actor):
     connectors.target(company.id).fetchTarget(),
     store.getCompanyState(company.id),
   ]);
-  const planned = makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount });
   // Standing holds are honoured by every plan, the nightly one included.
-  const standing = ctx.deps.holds ? standingRequests(planned, await ctx.deps.holds.list(company.id)) : [];
-  const held = holdChanges(planned, standing);
-  const plan = held.ok ? held.plan : planned;
+  const plan = await withStandingHolds(ctx, company.id, makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount }));
   const digest = planDigest(plan);
   const now = ctx.clock();
   const expiresAt = new Date(now.getTime() + ctx.settings.planTtlMs);

@@ -88,3 +88,17 @@ test('a tampered selection (an id the plan does not have) is refused and nothing
   expect(text(forged)).toMatch(/does not have/);
   expect(writes()).toBe(before);
 });
+
+test('a standing hold on a new user holds their create in `sync user` too', async () => {
+  const { card } = await bot.say('preview sync initech');
+  const planId = String(actions(card).find((a) => a.verb === 'cancel')?.data?.planId);
+  const create = (await running.app.store.getPlan(planId))?.plan.operations.find((op) => op.kind === 'create');
+  if (create?.kind !== 'create') throw new Error('the initech preview creates nobody');
+  await running.app.holds.hold('initech', { address: create.userName, by: 'Ann Admin', at: new Date().toISOString(), reason: 'starts next month' });
+  await bot.say(`sync user ${create.userName}`);
+  expect(sandbox.knowbe4.account('initech').controls.userByName(create.userName)).toBeUndefined();
+  // Without the hold the same command creates them.
+  await running.app.holds.unhold('initech', create.userName);
+  await bot.say(`sync user ${create.userName}`);
+  expect(sandbox.knowbe4.account('initech').controls.userByName(create.userName)?.active).toBe(true);
+});
