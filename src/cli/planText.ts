@@ -45,6 +45,7 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
+    ...section('Held (left out of this plan)', plan.held ?? [], (h) => `= ${h.userName}  (${h.kind} held by ${h.by} on ${h.at.slice(0, 10)}${h.reason ? `: ${h.reason}` : ''}${h.standing ? '; standing: kb4sync unhold' : ''})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );
   if (plan.skipped.length > 0) {

@@ -75,6 +75,16 @@ test('Review → hold one archive, hold another always, hold a new user → Appl
   const next = await bot.say('preview sync acme');
   const nextPlan = (await running.app.store.getPlan(String(actions(next.card).find((a) => a.verb === 'apply')?.data?.planId ?? actions(next.card).find((a) => a.verb === 'cancel')?.data?.planId)))?.plan;
   expect(nextPlan?.held?.map((h) => [h.userName, h.standing])).toEqual([[heldAlways, true]]);
+  expect(text(next.card)).toMatch(new RegExp(`Held: ${heldAlways.replace(/[.]/g, '\\.')} \\(archive, held by [^)]+ on \\d{4}-\\d{2}-\\d{2}\\)`));
+
+  // Removed from the card: "Keep holding" off on the review card, then Apply selected.
+  const again = await bot.click(next.message.activityId, 'reviewHolds', actions(next.card).find((a) => a.verb === 'reviewHolds')?.data ?? {});
+  const applyAgain = actions(again).find((a) => a.verb === 'applySelected');
+  expect(applyAgain?.data?.standing).toBe(heldAlways);
+  await bot.click(next.message.activityId, 'applySelected', { ...applyAgain?.data, unhold_0: 'false' });
+  await connector.waitFor((a) => a.method === 'update' && a.activityId === next.message.activityId && !/Starting|Applying/.test(text(cardOf(a))), 120_000);
+  expect(await running.app.holds.list('acme')).toEqual([]);
+  expect((await running.app.store.listAudit({ companyId: 'acme' })).some((e) => e.action === 'unhold' && e.detail.address === heldAlways.toLowerCase())).toBe(true);
 }, 240_000);
 
 test('a tampered selection (an id the plan does not have) is refused and nothing is written', async () => {

@@ -47,6 +47,13 @@ function changeText(change: { attribute: string; before: string | null; after: s
   return `${change.attribute}: ${plain(change.before, max)} → ${plain(change.after, max)}`;
 }
 
+/** Who held what, the first few: "Held: ann@… (archive, held by Bob on 2026-12-01), +3 more". */
+function heldLine(plan: Plan, textMax: number): string {
+  const held = plan.held ?? [];
+  const shown = held.slice(0, 3).map((h) => `${plain(h.userName, textMax / 2)} (${h.kind}, held by ${plain(h.by, 40)} on ${h.at.slice(0, 10)})`);
+  return `Held: ${shown.join(', ')}${held.length > 3 ? `, +${held.length - 3} more` : ''}`;
+}
+
 /** One line describing an operation (label = who, detail = what). */
 export function operationRow(op: Operation, textMax = 160): Row {
   const short = Math.max(20, Math.floor(textMax / 3));
@@ -154,7 +161,9 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       hasUnmanagedMore: unmanaged.hasMore,
       canApply: !empty,
       // Held changes: only new users and archives (issue 17), on their own review card.
-      canReview: counts.create + counts.archive > 0,
+      canReview: counts.create + counts.archive > 0 || (plan.held ?? []).some((h) => h.standing),
+      hasHeld: (plan.held ?? []).length > 0,
+      heldText: heldLine(plan, textMax),
       applyTitle: blocked ? `Apply (confirm ${blocked.archiveCount} archives)` : `Apply ${plural(plan.operations.length, 'change')}`,
     };
   });

@@ -26,6 +26,8 @@ function build(input: ReviewCardInput, start: number, count: number): CardJson {
   const held = new Set(input.held);
   const next = start + page.length < ops.length ? start + page.length : null;
   const guard = input.plan.guard;
+  // Shown on the first page only, so each appears once.
+  const standing = start === 0 ? (input.plan.held ?? []).filter((h) => h.standing).slice(0, 20) : [];
   return render('review', {
     company: plain(input.plan.company.name, 80),
     heldText: held.size > 0 ? `${plural(held.size, 'change')} held on other pages.` : '',
@@ -39,6 +41,9 @@ function build(input: ReviewCardInput, start: number, count: number): CardJson {
       keep: held.has(op.id) ? 'false' : 'true',
     })),
     blocked: guard.status === 'blocked',
+    hasStanding: standing.length > 0,
+    standingRows: standing.map((h, j) => ({ text: `${plain(h.userName, 80)} · ${h.kind}, held by ${plain(h.by, 40)} on ${h.at.slice(0, 10)}${h.reason ? `: ${plain(h.reason, 80)}` : ''}`, unholdId: `unhold_${j}` })),
+    standing: standing.map((h) => h.userName).join('|'),
     range: ops.length === 0 ? 'Nothing to review.' : `${start + 1}–${start + page.length} of ${ops.length} new users and archives`,
     planId: input.planId,
     digest: input.digest,

@@ -39,6 +39,12 @@ const selection = z.looseObject({
   ops: opIds(30 * 210),
   held: opIds(200_000),
   reason: z.string().trim().max(200).optional(),
+  /** Addresses of the standing holds the card showed (unhold_<j> toggles). */
+  standing: z
+    .string()
+    .max(20 * 320)
+    .optional()
+    .transform((s) => (s ? s.split('|') : [])),
   confirmArchive,
 });
 

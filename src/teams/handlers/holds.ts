@@ -26,6 +26,23 @@ function merge(data: Selection): { held: string[]; always: string[] } {
   return { held: [...held], always };
 }
 
+/** Standing holds whose "Keep holding" was turned off: removed, so later plans include the change. */
+async function unholdTurnedOff(deps: BotDeps, actor: ReturnType<typeof actorOf>, data: Selection): Promise<void> {
+  const fields = data as Record<string, unknown>;
+  const off = data.standing.filter((_, j) => fields[`unhold_${j}`] === 'false' || fields[`unhold_${j}`] === false);
+  if (!deps.holds || off.length === 0) return;
+  const stored = await deps.store.getPlan(data.planId);
+  if (!stored) return;
+  // Only holds this plan really carried: a forged address removes nothing.
+  const carried = new Set((stored.plan.held ?? []).filter((h) => h.standing).map((h) => h.userName.toLowerCase()));
+  for (const address of off) {
+    if (!carried.has(address.toLowerCase())) continue;
+    if (await deps.holds.unhold(stored.companyId, address)) {
+      await deps.service.audit(actor, 'unhold', { companyId: stored.companyId, planId: stored.planId, runId: null, outcome: 'ok', detail: { address: address.toLowerCase() } });
+    }
+  }
+}
+
 export async function reviewHolds(deps: BotDeps, data: Selection): Promise<Card> {
   const stored = await deps.store.getPlan(data.planId);
   if (!stored || stored.digest !== data.digest || stored.status !== 'pending' || stored.expiresAt <= now(deps)) {
@@ -49,5 +66,6 @@ export async function applySelected(deps: BotDeps, invoke: CardInvoke, who: Team
       await deps.service.audit(actor, 'hold', { companyId: stored?.companyId ?? null, planId: approved.planId, runId: null, outcome: 'ok', detail: { address, standing: true, reason: data.reason ?? null } });
     }
   }
+  await unholdTurnedOff(deps, actor, data);
   return startApply(deps, invoke, who, { planId: approved.planId, digest: approved.digest, confirmArchive: data.confirmArchive });
 }
