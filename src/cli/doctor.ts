@@ -8,16 +8,23 @@ import { consentStatus, consentUrlFor, tokenRoles, type ConsentStatus } from '..
 import { describeProblem } from '../notify';
 import { openDatabase } from '../store';
 import { KyselyRunStore } from '../store';
+import { SANDBOX_MARKER } from '../sandbox';
+import { count } from './format';
 
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
   fix: string | null;
+  /** Not needed for this configuration (ok, printed as SKIP). */
+  skipped?: true;
 }
 
 function pass(name: string, detail: string): Check {
   return { name, ok: true, detail, fix: null };
+}
+function skip(name: string, detail: string): Check {
+  return { name, ok: true, detail, fix: null, skipped: true };
 }
 function fail(name: string, detail: string, fix: string | null): Check {
   return { name, ok: false, detail, fix };
@@ -74,7 +81,7 @@ export async function runDoctor(options: { configPath: string; env: NodeJS.Proce
   let config: Config;
   try {
     config = readConfigFile(options.configPath);
-    checks.push(pass('configuration', `${options.configPath}: ${config.companies.length} companies`));
+    checks.push(pass('configuration', `${options.configPath}: ${count(config.companies.length)} ${config.companies.length === 1 ? 'company' : 'companies'}`));
   } catch (err) {
     checks.push(fail('configuration', (err as Error).message, 'fix the fields named above (docs/configuration.md lists them all)'));
     return checks;
@@ -106,7 +113,8 @@ export async function runDoctor(options: { configPath: string; env: NodeJS.Proce
   }
 
   const appId = env.MicrosoftAppId ?? '';
-  if (!appId) checks.push(fail('bot registration', 'MicrosoftAppId is not set (only the sandbox runs without it)', 'create an Azure Bot (single-tenant) and set MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId'));
+  if (!appId && env[SANDBOX_MARKER] === '1') checks.push(skip('bot registration', 'not needed: the sandbox bot answers only on loopback, without an Azure Bot (npm start)'));
+  else if (!appId) checks.push(fail('bot registration', 'MicrosoftAppId is not set (only the sandbox runs without it)', 'create an Azure Bot (single-tenant) and set MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId'));
   else if (!GUID_PATTERN.test(appId)) checks.push(fail('bot registration', 'MicrosoftAppId is not a GUID', 'copy the app id of the Azure Bot'));
   else if (!env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') checks.push(fail('bot registration', 'MicrosoftAppPassword is not set', 'create a client secret for the bot app and set MicrosoftAppPassword'));
   else checks.push(pass('bot registration', `app ${appId} (${env.MicrosoftAppType ?? 'SingleTenant'})`));
@@ -123,7 +131,9 @@ export async function runDoctor(options: { configPath: string; env: NodeJS.Proce
 
 export function formatChecks(checks: Check[]): string {
   const width = Math.max(...checks.map((c) => c.name.length));
-  const lines = checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n      ${' '.repeat(width)}  Fix: ${c.fix}` : ''}`);
+  const lines = checks.map((c) => `${c.skipped ? 'SKIP' : c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n      ${' '.repeat(width)}  Fix: ${c.fix}` : ''}`);
   const failed = checks.filter((c) => !c.ok).length;
-  return `${lines.join('\n')}\n\n${failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`}\n`;
+  const skipped = checks.filter((c) => c.skipped).length;
+  const summary = failed === 0 ? `All checks passed${skipped ? ` (${skipped} skipped)` : ''}.` : `${failed} of ${checks.length} checks failed.`;
+  return `${lines.join('\n')}\n\n${summary}\n`;
 }

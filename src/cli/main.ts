@@ -14,6 +14,7 @@ import { buildReport, plan as makePlan } from '../sync';
 import { EXIT, InputError, registerRunCommands, type CliIo } from './runCommands';
 import { graphSource, openApp, TrialRefused } from '../service';
 import { describeProblem } from '../notify';
+import { createConsoleLogger } from '../observability';
 import { registerServeCommands } from './serveCommands';
 import { registerOnboardCommand } from './onboard';
 import { registerMspCommands } from './mspCommands';
@@ -89,8 +90,10 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
       process.exitCode = plan.guard.status === 'blocked' ? EXIT.blocked : EXIT.ok;
     });
 
-  registerRunCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
-  registerMspCommands(program, (path) => openApp({ configPath: path, source: graphSource }), io);
+  // Warnings as sentences on stderr: a terminal is for people, stdout for the command's output.
+  const openForPeople = (path?: string) => openApp({ configPath: path, source: graphSource, log: createConsoleLogger({ stream: io.err }) });
+  registerRunCommands(program, openForPeople, io);
+  registerMspCommands(program, openForPeople, io);
   registerServeCommands(program, io);
   registerOnboardCommand(program, io);
   return program;

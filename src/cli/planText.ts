@@ -1,14 +1,15 @@
 /**
  * A plan as plain text for a terminal: what the CLI prints without --json.
  */
-import type { Operation, OperationOf, Plan } from '../sync';
+import { waitingLine, type Operation, type OperationOf, type Plan } from '../sync';
+import { count } from './format';
 
 const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v));
 
 function section<T>(title: string, items: readonly T[], line: (item: T) => string, limit: number): string[] {
   if (items.length === 0) return [];
-  const lines = [`${title} (${items.length})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
-  if (items.length > limit) lines.push(`  … and ${items.length - limit} more (use --json for everything)`);
+  const lines = [`${title} (${count(items.length)})`, ...items.slice(0, limit).map((i) => `  ${line(i)}`)];
+  if (items.length > limit) lines.push(`  … and ${count(items.length - limit)} more (use --json for everything)`);
   return [...lines, ''];
 }
 
@@ -19,14 +20,18 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   const limit = options.limit ?? 50;
   const { stats } = plan;
   const out: string[] = [
-    `${plan.company.name} (${plan.company.id}): ${stats.inScope} of ${stats.sourceUsers} Microsoft 365 users in scope, ` +
-      `${stats.targetUsers} KnowBe4 users (${stats.targetActive} active), ${stats.matched} matched`,
+    `${plan.company.name} (${plan.company.id}): ${count(stats.inScope)} of ${count(stats.sourceUsers)} Microsoft 365 users in scope, ` +
+      `${count(stats.targetUsers)} KnowBe4 users (${count(stats.targetActive)} active), ${count(stats.matched)} matched`,
   ];
   if (plan.guard.status === 'blocked') {
-    out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${plan.guard.archiveCount}):`);
+    out.push(`GUARD: BLOCKED. Applying needs an admin to confirm the archive count (${count(plan.guard.archiveCount)}):`);
     for (const r of plan.guard.reasons) out.push(`  - ${r}`);
   }
-  out.push(plan.operations.length === 0 ? 'No changes.' : `${plan.operations.length} changes:`, '');
+  out.push(plan.operations.length === 0 ? 'No changes.' : `${count(plan.operations.length)} changes:`);
+  const waiting = plan.waiting ?? [];
+  const waitingText = waitingLine(waiting.length);
+  if (waitingText) out.push(`${waitingText} (not sent again).`);
+  out.push('');
 
   out.push(
     ...section('Create groups', of(plan, 'createGroup'), (o) => `+ ${o.name}`, limit),
@@ -44,6 +49,8 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Archive', of(plan, 'archive'), (o) => `- ${o.userName}  (${o.reason})`, limit),
     ...section('Conflicts (nothing written for these)', plan.conflicts, (c) => `! ${c.message}`, limit),
     ...section('Take over (existing KnowBe4 records adopted: same id and history, relinked to Entra)', plan.takeovers ?? [], (t) => `= ${t.userName}  (found by ${t.via === 'formerLink' ? `externalId ${t.externalIdBefore}` : t.via}${t.userName.toLowerCase() !== t.address.toLowerCase() ? `; renamed to ${t.address}` : ''})`, limit),
+    ...section('Sent, waiting for KnowBe4 (accepted, not shown yet: not sent again)', waiting, (w) => `… ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
+    ...section('Confirmed (sent earlier, now shown by KnowBe4)', plan.seen ?? [], (w) => `✓ ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
     ...section('Held (left out of this plan)', plan.held ?? [], (h) => `= ${h.userName}  (${h.kind} held by ${h.by} on ${h.at.slice(0, 10)}${h.reason ? `: ${h.reason}` : ''}${h.standing ? '; standing: kb4sync unhold' : ''})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
@@ -51,7 +58,7 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
   if (plan.skipped.length > 0) {
     const counts = new Map<string, number>();
     for (const s of plan.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
-    out.push(`Out of scope in Microsoft 365: ${[...counts].map(([r, n]) => `${n} ${r}`).join(', ')}`);
+    out.push(`Out of scope in Microsoft 365: ${[...counts].map(([r, n]) => `${count(n)} ${r}`).join(', ')}`);
   }
   return out.join('\n').trimEnd() + '\n';
 }

@@ -7,6 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
+import { count, when } from './format';
 import { formatPlan } from './planText';
 import { ApplyRefused, type Actor, type Progress, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
@@ -25,10 +26,18 @@ export interface CliIo {
 
 const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
-function companyId(app: App, given: string): string {
-  // The same loose matching as the bot: id, name, prefix, word prefix, then small typos.
+/**
+ * The same loose matching as the bot: id, name, prefix, word prefix, then small typos. A command
+ * that writes takes only the exact id or name, never a guess; one that reads says when it guessed.
+ */
+function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
   const found = matchCompany(given, app.config.companies);
-  if (found.kind === 'match') return found.company.id;
+  if (found.kind === 'match' && found.exact) return found.company.id;
+  if (found.kind === 'match' && 'note' in use) {
+    use.note(`kb4sync: reading "${given}" as ${found.company.id} (${found.company.name})\n`);
+    return found.company.id;
+  }
+  if (found.kind === 'match') throw new InputError(`"${given}" is not exactly a company: did you mean ${found.company.id} (${found.company.name})? Apply takes the exact id or name.`);
   if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
   const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
   throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
@@ -39,11 +48,17 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-const when = (d: Date | null) => (d === null ? '-' : d.toISOString().replace('T', ' ').slice(0, 16) + 'Z');
+
+/** A report's summary for people: one "name  value" line each, numbers and times as everywhere else. */
+function summaryLines(summary: object): string {
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+  const rows = Object.entries(summary).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'number' ? count(v) : typeof v === 'string' && ISO.test(v) ? when(new Date(v)) : String(v)]);
+  return table(rows);
+}
 
 function runRow(r: RunRecord): string[] {
   const s = r.report?.sync_summary;
-  const counts = s ? `+${s.users_created} ~${s.users_updated} -${s.users_archived}` : '';
+  const counts = s ? `+${count(s.users_created)} ~${count(s.users_updated)} -${count(s.users_archived)}` : '';
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
 }
 
@@ -62,6 +77,7 @@ function heldOperations(plan: Plan | null, addresses: readonly string[]): string
 }
 
 export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
+  const reads = { note: (text: string) => void io.err.write(text) };
   const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
     const app = await open(opts.config);
     try {
@@ -113,7 +129,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
       withApp(opts, async (app) => {
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
-        const runs = await app.store.listRuns(companyId(app, company), limit);
+        const runs = await app.store.listRuns(companyId(app, company, reads), limit);
         if (opts.json) return void io.out.write(JSON.stringify(runs.map(({ report: _r, ...r }) => r), null, 2) + '\n');
         if (runs.length === 0) return void io.out.write('No runs yet.\n');
         io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], ...runs.map(runRow)]));
@@ -132,7 +148,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         if (opts.json) return void io.out.write(JSON.stringify(run.report, null, 2) + '\n');
         io.out.write(table([['RUN', 'STARTED', 'KIND', 'BY', 'STATUS', 'CHANGES', 'ERROR'], runRow(run)]));
         const s = run.report?.sync_summary;
-        if (s) io.out.write(`\n${JSON.stringify(s, null, 2)}\n`);
+        if (s) io.out.write(`\n${summaryLines(s)}`);
         for (const e of run.report?.errors ?? []) io.out.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
       }),
     );
@@ -144,7 +160,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const { preview, decision } = await app.service.reconcile(companyId(app, company), CLI_ACTOR, { approved: false });
+        const { preview, decision } = await app.service.reconcile(companyId(app, company, reads), CLI_ACTOR, { approved: false });
         if (opts.json) io.out.write(JSON.stringify({ plan_id: preview.planId, expires_at: preview.expiresAt.toISOString(), ...preview.report }, null, 2) + '\n');
         else io.out.write(`${formatPlan(preview.plan)}\nPlan ${preview.planId} (expires ${when(preview.expiresAt)}): kb4sync apply ${preview.plan.company.id} --plan ${preview.planId}\n`);
         process.exitCode = decision.kind === 'guard-blocked' ? EXIT.blocked : EXIT.ok;
@@ -162,7 +178,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--json', 'print the JSON report')
     .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean; hold?: string[] }) =>
       withApp(opts, async (app) => {
-        const id = companyId(app, company);
+        const id = companyId(app, company, { writes: true });
         let confirm: number | null = null;
         if (opts.confirmArchive !== undefined) {
           confirm = Number(opts.confirmArchive);
@@ -179,7 +195,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           if (decision.kind === 'ask') {
             if (!io.in.isTTY) throw new InputError('not a terminal: pass --yes to apply without asking');
             const rl = createInterface({ input: io.in, output: io.out });
-            const answer = await rl.question(`Apply ${preview.plan.operations.length} changes to ${preview.plan.company.name}? [y/N] `);
+            const answer = await rl.question(`Apply ${count(preview.plan.operations.length)} changes to ${preview.plan.company.name}? [y/N] `);
             rl.close();
             if (!/^y(es)?$/i.test(answer.trim())) {
               io.out.write('Nothing applied.\n');
@@ -209,7 +225,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {
             const s = result.report.sync_summary;
-            io.out.write(`${result.status}: ${s.users_created} created, ${s.users_updated} updated, ${s.users_archived} archived (run ${result.runId})\n`);
+            io.out.write(`${result.status}: ${count(s.users_created)} created, ${count(s.users_updated)} updated, ${count(s.users_archived)} archived (run ${result.runId})\n`);
             for (const e of result.report.errors) io.err.write(`! ${e.user ?? e.operation}: ${e.message}\n`);
           }
           process.exitCode = result.status === 'succeeded' ? EXIT.ok : EXIT.failed;

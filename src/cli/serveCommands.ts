@@ -115,7 +115,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
           await app.close();
         }, io);
       }
-      const demo = await startDemo({ env: process.env, reset: opts.reset });
+      const demo = await startDemo({ env: process.env, reset: opts.reset, logToFile: true });
       const line = '─'.repeat(72);
       io.out.write(
         [
@@ -128,7 +128,9 @@ export function registerServeCommands(program: Command, io: CliIo): void {
           '   companies',
           `   sync user ${demo.sandbox?.companies[0]?.graph.users.find((u) => u.mail)?.mail ?? 'someone@acmecorp.com'}`,
           '',
-          ` Sandbox state: ${demo.sandbox?.dir} (npm start -- --reset starts over). Ctrl-C stops everything.`,
+          ` Sandbox state: ${demo.sandbox?.dir} (npm start -- --reset starts over); logs: ${demo.logFile ?? 'stderr'}.`,
+          ` The CLI works on the same store: npx kb4sync runs acme --config ${demo.sandbox?.configPath ?? 'kb4sync.sandbox.yaml'}`,
+          ' Ctrl-C stops everything.',
           line,
           '',
         ].join('\n'),

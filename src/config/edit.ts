@@ -7,7 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument, type Document, YAMLSeq } from 'yaml';
 import { ConfigError } from './errors';
-import { parseConfig } from './load';
+import { parseConfig, yamlProblem } from './load';
 import type { CompanyConfig, Config } from './schema';
 
 /** A company as onboarding writes it: what the technician must see, nothing the defaults cover. */
@@ -27,7 +27,8 @@ function readDocument(path: string): Document.Parsed {
     throw new ConfigError(path, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new ConfigError(path, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const [first] = doc.errors;
+  if (first) throw new ConfigError(path, [`YAML, ${yamlProblem(first, text)}`]);
   return doc;
 }
 

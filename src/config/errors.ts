@@ -3,7 +3,9 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // A file that is not there is not an "invalid configuration": say what is wrong directly.
+    const [only] = problems;
+    super(problems.length === 1 && only?.startsWith('file not found') ? `${source}: ${only}` : `${source}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

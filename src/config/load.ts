@@ -1,33 +1,39 @@
 /** Reading kb4sync.yaml: the path, the YAML, validation with errors that name the field, envFile. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import { ConfigError } from './errors';
+import { describeIssues, missingField } from './explain';
 import { configSchema, type Config } from './schema';
-
-function pathToString(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
 
 /** Validates parsed YAML. Errors name the field path and what was expected. */
 export function parseConfig(raw: unknown, source = 'kb4sync.yaml'): Config {
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { error: missingField });
   if (result.success) return result.data;
-  throw new ConfigError(
-    source,
-    result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `${pathToString(issue.path)}: unknown key(s) ${issue.keys.join(', ')}`;
-      }
-      return `${pathToString(issue.path)}: ${issue.message}`;
-    }),
-  );
+  throw new ConfigError(source, describeIssues(result.error.issues, configSchema, raw));
+}
+
+/** The sandbox's configuration, written next to where `npm start` or `kb4sync sandbox` ran. */
+export const SANDBOX_CONFIG_FILE = 'kb4sync.sandbox.yaml';
+
+function notFound(path: string): string {
+  const sandbox = resolve(dirname(path), SANDBOX_CONFIG_FILE);
+  const here = existsSync(sandbox) ? `${SANDBOX_CONFIG_FILE} is here: add --config ${SANDBOX_CONFIG_FILE} to use the sandbox. ` : '';
+  return `file not found. ${here}To try kb4sync without a configuration, \`npm start\` runs the sandbox demo (it writes ${SANDBOX_CONFIG_FILE} for the CLI). For your own companies, write this file (docs/configuration.md), or point at one with --config <file> or KB4SYNC_CONFIG.`;
+}
+
+/** YAML errors that are about indentation: one slip makes the parser report several. */
+const INDENTATION = new Set(['BAD_INDENT', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'MISSING_CHAR', 'TAB_AS_INDENT', 'UNEXPECTED_TOKEN', 'BAD_DIRECTIVE']);
+
+/** The first YAML error only (the rest follow from it), with its line and, for indentation, the fix. */
+export function yamlProblem(error: YAMLError, text: string): string {
+  const line = error.linePos?.[0].line;
+  const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'not valid YAML';
+  const source = line ? text.split('\n')[line - 1] : undefined;
+  const at = line ? `line ${line}${source?.trim() ? ` (${JSON.stringify(source.trimEnd())})` : ''}` : 'YAML';
+  const hint = INDENTATION.has(error.code) ? ': check the indentation of this line and the next (spaces only; the keys of one block start in the same column)' : '';
+  return `${at}: ${message}${hint}`;
 }
 
 export function readConfigFile(path: string): Config {
@@ -36,12 +42,11 @@ export function readConfigFile(path: string): Config {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(path, [code === 'ENOENT' ? 'file not found (set KB4SYNC_CONFIG or pass --config)' : `cannot read: ${code}`]);
+    throw new ConfigError(path, [code === 'ENOENT' ? notFound(path) : `cannot read: ${code}`]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(path, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  }
+  const [first] = doc.errors;
+  if (first) throw new ConfigError(path, [`YAML, ${yamlProblem(first, text)}`]);
   return parseConfig(doc.toJS(), path);
 }
 

@@ -2,6 +2,7 @@
  * The schema of kb4sync.yaml (zod): what each field means, its default and what it must look like.
  * The file never holds a secret, only the names of the environment variables that do.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { KNOWBE4_REGIONS, TENANT_URL_WHERE } from '../knowbe4';
 import { CLOUDS, type Cloud } from '../m365';
@@ -33,6 +34,19 @@ function isTimeZone(tz: string): boolean {
 }
 
 const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
+
+/** Why croner (the scheduler's parser) would refuse the pattern, or null: "99 2 * * *" fails here, not at start. */
+function cronProblem(pattern: string): string | null {
+  const parts = pattern.trim().split(/\s+/);
+  if (parts.length < 5 || parts.length > 6) return `it has ${parts.length} ${parts.length === 1 ? 'field' : 'fields'}`;
+  if (!parts.every((p) => CRON_FIELD.test(p))) return 'only digits, letters and * / , ? L W # - may appear';
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return null;
+  } catch (err) {
+    return (err as Error).message.replace(/^CronPattern: /, '');
+  }
+}
 
 const m365Fields = {
   tenantId: guid.describe('Entra tenant id (directory id) of the company'),
@@ -91,7 +105,7 @@ const knowbe4Schema = z.strictObject({
   scimUrl: z
     .url({
       protocol: /^https?$/,
-      error: (issue) => (issue.input === undefined ? `required: copy the Tenant URL from ${TENANT_URL_WHERE} (KnowBe4 documents no per-region SCIM host)` : 'expected an http(s) URL'),
+      error: (issue) => (issue.input === undefined ? `missing: copy the Tenant URL from ${TENANT_URL_WHERE} (KnowBe4 documents no per-region SCIM host)` : 'expected an http(s) URL'),
     })
     .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)')
     .describe('The Tenant URL KnowBe4 shows under User Provisioning: the SCIM base URL (required)'),
@@ -158,12 +172,10 @@ const companySchema = z.strictObject({
     .prefault({}),
   schedule: z
     .strictObject({
-      cron: z
-        .string()
-        .refine((c) => {
-          const parts = c.trim().split(/\s+/);
-          return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
-        }, 'expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *"'),
+      cron: z.string().superRefine((c, ctx) => {
+        const problem = cronProblem(c);
+        if (problem) ctx.addIssue({ code: 'custom', message: `expected a cron expression with 5 or 6 fields, e.g. "0 2 * * *" (${problem})` });
+      }),
       timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone the cron runs in'),
       autoApply: z.boolean().default(false).describe('Apply nightly plans that pass the guard without asking'),
       lightRunMinutes: z
@@ -223,6 +235,13 @@ const configInputSchema = z
           .default(120)
           .describe('An interrupted apply is finished by the service only while its plan is younger than this; older ones fail and ask for a new preview'),
         sweepSeconds: z.number().int().min(5).max(3600).default(60).describe('How often the service looks for interrupted applies to finish'),
+        unconfirmedWritesAlertMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(60)
+          .describe('A create, rename or archive KnowBe4 accepted but still does not show after this long raises an alert that lists them'),
         retention: z
           .strictObject({
             planDays: z.number().int().min(1).default(30).describe('Plans are deleted this many days after they were made'),
@@ -280,7 +299,8 @@ const configInputSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['companies', i, key.startsWith('id') ? 'id' : 'name'],
-            message: `duplicate of companies[${first}]`,
+            // Two companies with one id are told apart by position; otherwise by id, as paths are.
+            message: `duplicate of companies[${key.startsWith('id') ? first : (c.companies[first]?.id ?? first)}]`,
           });
         } else seen.set(key, i);
       }
@@ -314,7 +334,7 @@ function resolveCompanies(c: ConfigInput, ctx: z.RefinementCtx) {
     for (const issue of result.error.issues) {
       const field = issue.path[0];
       const hint = typeof field === 'string' ? (INHERIT_HINT[field] ?? '') : issue.message.startsWith('expected exactly one credential') ? ' (here, or once in defaults.m365)' : '';
-      ctx.addIssue({ code: 'custom', path: ['companies', i, 'm365', ...issue.path], message: `${issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message}${hint}` });
+      ctx.addIssue({ code: 'custom', path: ['companies', i, 'm365', ...issue.path], message: `${issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : issue.message}${hint}` });
     }
     return null;
   });

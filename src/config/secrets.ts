@@ -16,7 +16,7 @@ export interface CompanySecrets {
  */
 export function resolveCompanySecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Map<string, CompanySecrets | ConfigError> {
   const out = new Map<string, CompanySecrets | ConfigError>();
-  config.companies.forEach((c, i) => {
+  config.companies.forEach((c) => {
     const problems: string[] = [];
     const read = (name: string, field: string): string | null => {
       const value = env[name];
@@ -26,7 +26,8 @@ export function resolveCompanySecrets(config: Config, env: NodeJS.ProcessEnv = p
       }
       return value;
     };
-    const at = `companies[${i}]`;
+    // Named by id, as the configuration errors name them (ids are unique once validated).
+    const at = `companies[${c.id}]`;
     let graph: CompanySecrets['graph'] = { kind: 'managedIdentity' };
     const shared = config.defaults?.m365;
     // A variable every company inherits from defaults.m365 is named under defaults.

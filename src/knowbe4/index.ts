@@ -1,6 +1,7 @@
 /** KnowBe4 target: SCIM 2.0 client, optional Reporting API reader, admin-facing errors. */
 export { Kb4ScimClient } from './scimClient';
-export type { CreateUserInput, CreateUserResult, Kb4ScimClientOptions } from './scimClient';
+export type { CreateUserInput, Kb4ScimClientOptions } from './scimClient';
+export { Kb4ScimReader } from './scimRead';
 export { Kb4ReportingClient } from './reporting';
 export type { Kb4ReportingOptions, ReportingGroup, ReportingUser } from './reporting';
 export { Kb4Http, sharedLimiter, accountKey, DEFAULT_RETRY } from './http';

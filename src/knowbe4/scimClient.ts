@@ -1,39 +1,19 @@
 /**
- * KnowBe4 SCIM 2.0 client: the operations the plan executor calls, each in as few requests as
- * the protocol allows (one PATCH per change set, member changes in batches), safe to repeat.
+ * KnowBe4 SCIM 2.0 client: the writes the plan executor calls, each in as few requests as the
+ * protocol allows (one PATCH per change set, member changes in batches), safe to repeat. A create
+ * answers what happened (created, or 409 and what a look-up found); deciding what that means is
+ * the core's (`settleCreate`), never this client's.
  */
 import { z } from 'zod';
 import type { Secret } from '../shared';
 import { scimBaseUrl, type Kb4AccountSettings } from './regions';
-import type { Kb4Values } from '../sync';
-import type { AttributeChange, TargetGroup, TargetSnapshot, TargetUser, UnreadableRecord } from '../sync';
-import { Kb4ConflictError, Kb4Error, Kb4ProtocolError } from './errors';
-import { Kb4Http, type Kb4HttpOptions, type RetryPolicy } from './http';
-import {
-  ENTERPRISE_MANAGER_PATH,
-  SCIM_GROUP_URN,
-  SCIM_PATCHOP_URN,
-  WORK_EMAIL_PATH,
-  changeOperations,
-  readAll,
-  readTargetGroup,
-  readTargetUser,
-  scimString,
-  scimUserResource,
-  type PatchOperation,
-} from './scimUser';
+import type { AttributeChange, CreateAnswer, Kb4Values } from '../sync';
+import { Kb4ConflictError, Kb4Error } from './errors';
+import type { RetryPolicy } from './http';
+import { Kb4ScimReader, type Kb4ScimClientOptions } from './scimRead';
+import { ENTERPRISE_MANAGER_PATH, SCIM_GROUP_URN, SCIM_PATCHOP_URN, WORK_EMAIL_PATH, changeOperations, scimString, scimUserResource, type PatchOperation } from './scimUser';
 
-export interface Kb4ScimClientOptions extends Kb4HttpOptions {
-  /** `count` asked per page; the server may return fewer, the client follows totalResults. */
-  pageSize?: number;
-  /** Members per group PATCH. */
-  memberBatchSize?: number;
-  /**
-   * Remove members with `members[value eq "…"]` paths instead of Entra's `path: "members"` with a
-   * value list. Off by default: only for a server known to need the RFC form.
-   */
-  memberRemovalByFilter?: boolean;
-}
+export type { Kb4ScimClientOptions } from './scimRead';
 
 export interface CreateUserInput {
   userName: string;
@@ -42,20 +22,7 @@ export interface CreateUserInput {
   values: Kb4Values;
 }
 
-export interface CreateUserResult {
-  id: string;
-  /** `existing`: KnowBe4 already had the userName (409); the record was updated instead. */
-  outcome: 'created' | 'existing';
-}
-
-const listResponseSchema = z.looseObject({
-  totalResults: z.coerce.number().int().min(0),
-  startIndex: z.coerce.number().int().optional(),
-  itemsPerPage: z.coerce.number().int().optional(),
-  Resources: z.array(z.unknown()).nullish(),
-});
 const createdSchema = z.looseObject({ id: z.string().min(1) });
-const emailsSchema = z.looseObject({ emails: z.array(z.looseObject({ type: z.unknown() })).nullish() });
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -63,33 +30,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
-  return (a ?? null) === (b ?? null);
-}
-
-export class Kb4ScimClient {
-  private readonly http: Kb4Http;
-  private readonly pageSize: number;
-  private readonly memberBatchSize: number;
-  private readonly retries: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly memberRemovalByFilter: boolean;
-  /** Per user id seen while listing: whether the record has a work e-mail, so a rename can keep it in step without a GET. */
-  private readonly workEmailSeen = new Map<string, boolean>();
-
+export class Kb4ScimClient extends Kb4ScimReader {
   constructor(options: Kb4ScimClientOptions) {
-    this.http = new Kb4Http(options);
-    this.pageSize = options.pageSize ?? 100;
-    this.memberBatchSize = options.memberBatchSize ?? 100;
-    this.retries = options.retry?.retries ?? 5;
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.memberRemovalByFilter = options.memberRemovalByFilter ?? false;
-    if (this.pageSize < 1 || this.memberBatchSize < 1) throw new RangeError('pageSize and memberBatchSize must be at least 1');
-  }
-
-  /** The SCIM base URL in use (region default or the company's scimUrl). */
-  get baseUrl(): string {
-    return this.http.baseUrl;
+    super(options);
   }
 
   /** A client for a configured company: region or scimUrl, its rate settings and page size. */
@@ -106,114 +49,6 @@ export class Kb4ScimClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Reading
-  // -------------------------------------------------------------------------------------------
-
-  /**
-   * Every resource of a list endpoint. Asks for `pageSize` and advances by what actually came
-   * back, until totalResults is reached: costs max(1, ceil(N / min(pageSize, server cap))).
-   */
-  private async listAll(path: '/Users' | '/Groups', filter?: string, extra: Record<string, string> = {}): Promise<unknown[]> {
-    const out: unknown[] = [];
-    let startIndex = 1;
-    for (;;) {
-      const params: Record<string, string | number> = { ...extra, startIndex, count: this.pageSize };
-      if (filter) params.filter = filter;
-      const res = await this.http.request({ method: 'GET', path, params });
-      const page = listResponseSchema.safeParse(res.data);
-      if (!page.success) {
-        throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} did not return a SCIM ListResponse`, { method: 'GET', path, attempts: 1 });
-      }
-      const resources = page.data.Resources ?? [];
-      out.push(...resources);
-      startIndex += resources.length;
-      // An empty page ends the walk even if totalResults promised more (records vanished meanwhile).
-      if (resources.length === 0 || startIndex > page.data.totalResults) return out;
-    }
-  }
-
-  private remember(raw: unknown): void {
-    const parsed = emailsSchema.safeParse(raw);
-    const id = (raw as { id?: unknown } | null)?.id;
-    // "Has no work e-mail" is remembered too: as useful to a rename as having one.
-    if (parsed.success && typeof id === 'string') this.workEmailSeen.set(id, (parsed.data.emails ?? []).some((e) => e.type === 'work'));
-  }
-
-  /**
-   * Each record on its own: one KnowBe4 sends in a shape no reading makes sense of is set aside
-   * with its reason, never allowed to fail the company's run.
-   */
-  private readUsers(raw: unknown[]): { users: TargetUser[]; unreadable: UnreadableRecord[] } {
-    const seen = new Set<string>();
-    const users: TargetUser[] = [];
-    const { values, unreadable } = readAll(raw, readTargetUser);
-    for (const user of values) {
-      // Paging over a changing list can repeat a record; keep the first.
-      if (seen.has(user.id)) continue;
-      seen.add(user.id);
-      users.push(user);
-    }
-    for (const r of raw) this.remember(r);
-    return { users, unreadable };
-  }
-
-  async listUsers(): Promise<TargetUser[]> {
-    return this.readUsers(await this.listAll('/Users')).users;
-  }
-
-  private async readGroups(filter?: string, extra?: Record<string, string>): Promise<{ groups: TargetGroup[]; unreadable: UnreadableRecord[] }> {
-    const seen = new Set<string>();
-    const { values, unreadable } = readAll(await this.listAll('/Groups', filter, extra), readTargetGroup);
-    return { groups: values.filter((g) => !seen.has(g.id) && seen.add(g.id)), unreadable };
-  }
-
-  async listGroups(): Promise<TargetGroup[]> {
-    return (await this.readGroups()).groups;
-  }
-
-  async fetchTarget(): Promise<TargetSnapshot> {
-    const [users, groups] = await Promise.all([this.listAll('/Users').then((raw) => this.readUsers(raw)), this.readGroups()]);
-    const unreadable = [...users.unreadable, ...groups.unreadable];
-    return { users: users.users, groups: groups.groups, ...(unreadable.length > 0 ? { unreadable } : {}) };
-  }
-
-  async getUser(id: string): Promise<TargetUser> {
-    const path = `/Users/${encodeURIComponent(id)}`;
-    const res = await this.http.request({ method: 'GET', path });
-    this.remember(res.data);
-    const read = readTargetUser(res.data);
-    if (!read.ok) throw new Kb4ProtocolError('protocol', `KnowBe4 SCIM GET ${path} returned a user kb4sync cannot read: ${read.record.reason}`, { method: 'GET', path, attempts: 1 });
-    return read.value;
-  }
-
-  /**
-   * One `GET /Users?count=1`: the cheapest request that needs the base URL, the token and SCIM
-   * all to be right (what `kb4sync doctor` asks). Returns how many users KnowBe4 reports.
-   */
-  async probe(): Promise<number> {
-    const res = await this.http.request({ method: 'GET', path: '/Users', params: { count: 1 }, retry: 'rateLimitOnly' });
-    const page = listResponseSchema.safeParse(res.data);
-    if (!page.success) throw new Kb4ProtocolError('protocol', 'KnowBe4 SCIM GET /Users did not return a SCIM ListResponse: is scimUrl the Tenant URL?', { method: 'GET', path: '/Users', attempts: 1 });
-    return page.data.totalResults;
-  }
-
-  /** The user whose login e-mail is `userName` (KnowBe4 compares case-insensitively), or null. */
-  async findUserByUserName(userName: string): Promise<TargetUser | null> {
-    const { users } = this.readUsers(await this.listAll('/Users', `userName eq ${scimString(userName)}`));
-    const wanted = userName.trim().toLowerCase();
-    // Only an exact (case-insensitive) match: a server that ignored the filter must not make the
-    // 409 path adopt somebody else's record.
-    return users.find((u) => u.userName.trim().toLowerCase() === wanted) ?? null;
-  }
-
-  /** The group of that name, without its members (Entra's look-up: `excludedAttributes=members`). */
-  async findGroupByName(displayName: string): Promise<TargetGroup | null> {
-    const { groups } = await this.readGroups(`displayName eq ${scimString(displayName)}`, { excludedAttributes: 'members' });
-    const wanted = displayName.trim().toLowerCase();
-    return groups.find((g) => g.displayName.trim().toLowerCase() === wanted) ?? null;
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Users
   // -------------------------------------------------------------------------------------------
 
@@ -226,52 +61,31 @@ export class Kb4ScimClient {
     return `/Users/${encodeURIComponent(id)}`;
   }
 
-  async createUser(input: CreateUserInput): Promise<string> {
-    return (await this.createUserDetailed(input)).id;
-  }
-
   /**
    * POST /Users. Retries (429, 5xx, network) are safe because KnowBe4 keeps userName unique: a
-   * create that already happened answers 409, and a 409 is resolved by looking the user up and
-   * continuing as an update of that record, never as a second user.
+   * create that already happened answers 409. A 409 is answered with what a `userName eq`
+   * look-up finds (possibly nothing: KnowBe4 may hold a write it does not show yet); nothing
+   * else is written here, the core settles it.
    */
-  async createUserDetailed(input: CreateUserInput): Promise<CreateUserResult> {
+  async postUser(input: CreateUserInput): Promise<CreateAnswer> {
     try {
       const res = await this.http.request({
         method: 'POST',
         path: '/Users',
         data: scimUserResource({ userName: input.userName, externalId: input.externalId, active: true, values: input.values }),
       });
-      return { id: createdSchema.parse(res.data).id, outcome: 'created' };
+      return { kind: 'created', id: createdSchema.parse(res.data).id };
     } catch (err) {
       if (!(err instanceof Kb4ConflictError)) throw err;
-      return { id: await this.adoptExisting(input, err), outcome: 'existing' };
+      return { kind: 'exists', found: await this.findUserByUserName(input.userName) };
     }
   }
 
-  private async adoptExisting(input: CreateUserInput, conflict: Kb4ConflictError): Promise<string> {
-    const existing = await this.findUserByUserName(input.userName);
-    if (!existing) throw conflict;
-    if (existing.externalId !== null && existing.externalId !== input.externalId) {
-      // Another Entra user's record: overwriting it would merge two people's training history.
-      throw new Kb4ConflictError(
-        'conflict',
-        `KnowBe4 already has ${input.userName} (id ${existing.id}) linked to another Entra object (externalId ${existing.externalId}); not taking it over`,
-        { method: 'POST', path: '/Users', attempts: conflict.attempts },
-        409,
-        conflict.detail,
-        conflict.scimType,
-      );
-    }
-    const ops: PatchOperation[] = [];
-    if (existing.externalId !== input.externalId) ops.push(...changeOperations({ attribute: 'externalId', before: existing.externalId, after: input.externalId }));
-    for (const [attr, value] of Object.entries(input.values) as [keyof Kb4Values, string | null | undefined][]) {
-      if (value === undefined || value === null || sameValue(existing.values[attr], value)) continue;
-      ops.push(...changeOperations({ attribute: attr, before: existing.values[attr] ?? null, after: value }));
-    }
-    if (!existing.active) ops.push({ op: 'Replace', path: 'active', value: true });
-    await this.patch(this.userPath(existing.id), ops);
-    return existing.id;
+  /** POST /Users for callers that need an id: a 409 stays the conflict error it is. */
+  async createUser(input: CreateUserInput): Promise<string> {
+    const answer = await this.postUser(input);
+    if (answer.kind === 'created') return answer.id;
+    throw new Kb4ConflictError('conflict', `KnowBe4 already has ${input.userName}${answer.found ? ` (id ${answer.found.id})` : ''}`, { method: 'POST', path: '/Users', attempts: 1 }, 409);
   }
 
   /** One PATCH with only the changed attributes (replace a value, remove a null). Never PUT. */

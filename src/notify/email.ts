@@ -7,7 +7,7 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config';
 import { graphEndpoints, type GraphCredential } from '../m365';
 import { createCredential, graphScope } from '../m365';
-import type { Notifier, NotifyEvent } from './events';
+import { sentWriteText, type Notifier, type NotifyEvent } from './events';
 import { notificationHttp } from './http';
 
 type EmailSettings = NonNullable<Config['notifications']['email']>;
@@ -68,6 +68,16 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
         text: event.rows.map((r) => `${r.needsAdmin ? '! ' : '  '}${r.name}: ${r.result}, ${r.detail}`).join('\n'),
       };
     }
+    case 'writes-unconfirmed':
+      return {
+        subject: `kb4sync: ${name}: ${event.writes.length} changes KnowBe4 accepted but does not show after ${event.afterMinutes} minutes`,
+        text: [
+          `KnowBe4 accepted these changes for ${name} but still does not show them. kb4sync does not send them again while it waits.`,
+          'Check the KnowBe4 console (Account Settings > User Provisioning) for a stuck or failed sync job.',
+          ...event.writes.slice(0, 50).map((w) => `- ${sentWriteText(w)}`),
+          ...(event.writes.length > 50 ? [`… and ${event.writes.length - 50} more`] : []),
+        ].join('\n'),
+      };
     case 'auto-paused':
       return {
         subject: `kb4sync: ${name} paused after ${event.consecutiveFailures} failures`,

@@ -3,7 +3,7 @@
  * e-mail, webhook), so each channel only decides how an event looks.
  */
 import type { M365ErrorCode } from '../m365';
-import type { AccountAudit, DigestRow, DigestTotals, Plan } from '../sync';
+import type { AccountAudit, DigestRow, DigestTotals, Plan, SentWrite } from '../sync';
 import type { Report } from '../sync';
 
 export interface CompanyRef {
@@ -41,6 +41,8 @@ export type NotifyEvent =
   | { kind: 'guard-blocked'; company: CompanyRef; planId: string; digest: string; report: Report; reasons: string[]; archiveCount: number }
   | { kind: 'failure'; company: CompanyRef; problem: ProblemDescription; consecutiveFailures: number }
   | { kind: 'auto-paused'; company: CompanyRef; consecutiveFailures: number; lastProblem: ProblemDescription }
+  /** Creates, renames and archives KnowBe4 accepted but still does not show after `afterMinutes`. */
+  | { kind: 'writes-unconfirmed'; company: CompanyRef; writes: SentWrite[]; afterMinutes: number }
   /** An edit of kb4sync.yaml that was refused: the service kept the configuration it runs. */
   | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] }
   /** The scheduled (weekly) audit of one company. */
@@ -82,4 +84,9 @@ export class MemoryNotifier implements Notifier {
   async notify(event: NotifyEvent): Promise<void> {
     this.events.push(event);
   }
+}
+
+/** One sent write in words: "create alice@acme.com, sent 2026-12-02T02:00:00.000Z". */
+export function sentWriteText(w: SentWrite): string {
+  return `${w.kind} ${w.userName}, sent ${w.sentAt}`;
 }

@@ -4,7 +4,7 @@
  * service: it only calls the readers (fetchSource, fetchTarget, the Reporting API's GETs).
  */
 import { companyRules } from '../config';
-import { auditAccount, STUCK_AFTER_DAYS, type AccountAudit } from '../sync';
+import { auditAccount, sentState, STUCK_AFTER_DAYS, type AccountAudit } from '../sync';
 import { audit as auditLog } from './audit';
 import type { AuditRecords } from './auditPorts';
 import { ApplyRefused, type Actor, type RunContext } from './types';
@@ -35,7 +35,7 @@ export async function runAccountAudit(ctx: RunContext, companyId: string, actor:
   const records = auditRecords(ctx);
   const now = ctx.clock();
   const reporting = connectors.reporting?.(company.id) ?? null;
-  const [source, target, state, reportingUsers, history, earlier, expired, unconfirmed] = await Promise.all([
+  const [source, target, state, reportingUsers, history, earlier, expired, sent] = await Promise.all([
     connectors.source(company.id).fetchSource(),
     connectors.target(company.id).fetchTarget(),
     store.getCompanyState(company.id),
@@ -43,8 +43,14 @@ export async function runAccountAudit(ctx: RunContext, companyId: string, actor:
     records.listAudits(company.id, TREND_POINTS),
     records.planFactsBefore(company.id, new Date(now.getTime() - STUCK_AFTER_DAYS * DAY_MS)),
     records.expiredPlans(company.id, new Date(now.getTime() - STUCK_AFTER_DAYS * DAY_MS), now),
-    ctx.deps.unconfirmedWrites ? ctx.deps.unconfirmedWrites.unconfirmed(company.id) : Promise.resolve(null),
+    store.sentWrites.waiting(company.id),
   ]);
+  // Writes KnowBe4 accepted that this read still does not show, past the alert threshold.
+  const overdue = now.getTime() - ctx.settings.unconfirmedAlertMs;
+  const unconfirmed = sentState(
+    sent.map((w) => w.write),
+    target,
+  ).waiting.filter((w) => Date.parse(w.sentAt) <= overdue);
   const result = auditAccount({
     rules: companyRules(company),
     source,
@@ -56,7 +62,7 @@ export async function runAccountAudit(ctx: RunContext, companyId: string, actor:
     seatHistory: history.reverse().map((a) => ({ at: a.at.toISOString(), used: a.audit.seats.used })),
     earlier: earlier === null ? null : { at: earlier.at.toISOString(), conflicts: earlier.conflicts, unreadable: earlier.unreadable },
     expiredPlans: expired.map((p) => ({ planId: p.planId, createdAt: p.createdAt.toISOString(), operations: p.operations })),
-    unconfirmedWrites: unconfirmed,
+    unconfirmedWrites: unconfirmed.map((w) => ({ userName: w.userName, what: `${w.kind} accepted by KnowBe4, not shown since`, sentAt: w.sentAt })),
     nextSync: options.nextSync === null ? null : { at: options.nextSync.at.toISOString(), autoApply: options.nextSync.autoApply },
   });
   const auditId = await records.saveAudit(result, now);

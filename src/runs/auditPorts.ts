@@ -1,5 +1,5 @@
 /** What the weekly audit reads besides both sides: earlier audits and plans, and the Reporting API. */
-import type { AccountAudit, CompanyFacts, Conflict, ReportingFacts, StandingHold, UnconfirmedWrite, UnreadableRecord } from '../sync';
+import type { AccountAudit, CompanyFacts, Conflict, ReportingFacts, StandingHold, UnreadableRecord } from '../sync';
 
 /** A stored audit: the whole result, and when it ran. */
 export interface StoredAudit {
@@ -24,11 +24,6 @@ export interface AuditRecords {
 /** The optional Reporting API, for the audit's at-risk flag and training reach. */
 export interface ReportingReader {
   users(): Promise<ReportingFacts[]>;
-}
-
-/** Writes a connector sent and never saw take effect; absent until the connector records them. */
-export interface UnconfirmedWrites {
-  unconfirmed(companyId: string): Promise<UnconfirmedWrite[]>;
 }
 
 /** Every company's state, newest plan and seats at once (the digest and `companies`). */

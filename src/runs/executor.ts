@@ -7,7 +7,7 @@ import Bottleneck from 'bottleneck';
 import { PHASES, type GroupRef, type Operation, type Plan, type UserRef } from '../sync';
 import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
-import { findExisting, isSettled, membershipBatches, missingDependency, write } from './writes';
+import { findExisting, isSettled, membershipBatches, missingDependency, OURS_NOTE, settledFromNote, WAITING_NOTE, write, type WriteResult } from './writes';
 
 export interface Progress {
   total: number;
@@ -66,6 +66,10 @@ export class JournalUnavailable extends Error {
 // idempotent upsert a few times rides over a failover or a killed backend.
 const JOURNAL_RETRY_DELAYS_MS = [50, 250, 1000];
 
+function doneOutcome(settled: 'ours' | 'waiting' | undefined): OperationOutcome {
+  return settled ? { status: 'done', settled } : { status: 'done' };
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -107,6 +111,11 @@ export async function execute(
     if (op.kind === 'createGroup') createdGroups.set(op.name, resultId);
   };
   for (const op of plan.operations) if (stateOf(op) === 'done') remember(op, states.get(op.id)?.resultId);
+  const createOpOf = new Map(plan.operations.flatMap((op) => (op.kind === 'create' ? [[op.sourceId, op.id] as const] : [])));
+  const waitingCreate = (sourceId: string) => {
+    const s = states.get(createOpOf.get(sourceId) ?? '');
+    return s?.state === 'done' && s.error === WAITING_NOTE;
+  };
 
   const progress: Progress = { total: plan.operations.length, done: 0, failed: 0, skipped: 0, phase: 0 };
   for (const op of plan.operations) {
@@ -144,13 +153,13 @@ export async function execute(
    * Runs one write and records it. A fatal error stops the run and leaves the operation pending;
    * a journal that cannot be written stops the run too (the write's outcome is found on resume).
    */
-  const attempt = async (ops: Operation[], write: () => Promise<string | null>) => {
+  const attempt = async (ops: Operation[], write: () => Promise<WriteResult>) => {
     if (halted()) return;
     try {
       if (ops.length === 1 && (ops[0]?.kind === 'create' || ops[0]?.kind === 'createGroup')) await record(ops, { state: 'in_flight' });
-      let resultId: string | null;
+      let result: WriteResult;
       try {
-        resultId = await write();
+        result = await write();
       } catch (error) {
         if (isFatal(error)) {
           halt ??= { kind: 'fatal', error };
@@ -158,8 +167,13 @@ export async function execute(
         } else await record(ops, { state: 'failed', error: errorMessage(error) });
         return;
       }
-      for (const op of ops) remember(op, resultId);
-      await record(ops, { state: 'done', resultId });
+      if (result.state === 'skipped') {
+        await record(ops, { state: 'skipped', error: result.reason });
+        return;
+      }
+      for (const op of ops) remember(op, result.resultId);
+      const note = result.settled === 'waiting' ? WAITING_NOTE : result.settled === 'ours' ? OURS_NOTE : null;
+      await record(ops, { state: 'done', resultId: result.resultId, ...(note ? { error: note } : {}) });
     } catch (error) {
       if (!(error instanceof JournalUnavailable)) throw error;
       halt ??= { kind: 'journal', error };
@@ -188,7 +202,7 @@ export async function execute(
       // Operations on something a failed operation should have made cannot run.
       const runnable: Operation[] = [];
       for (const op of pending) {
-        const missing = missingDependency(op, userId, groupId);
+        const missing = missingDependency(op, userId, groupId, waitingCreate);
         if (missing) await record([op], { state: 'skipped', error: missing });
         else runnable.push(op);
       }
@@ -202,7 +216,7 @@ export async function execute(
           attempt(batch.ops, async () => {
             if (batch.add) await writer.addMembers(batch.groupId, batch.userIds);
             else await writer.removeMembers(batch.groupId, batch.userIds);
-            return null;
+            return { state: 'done', resultId: null };
           }),
         );
       }
@@ -226,7 +240,7 @@ export async function execute(
     outcomes.set(
       op.id,
       state === 'done'
-        ? { status: 'done' }
+        ? doneOutcome(settledFromNote(s?.error))
         : state === 'failed'
           ? { status: 'failed', error: s?.error ?? 'failed' }
           : state === 'skipped'

@@ -1,6 +1,8 @@
 /** The end of an apply, whatever ended it: the run's report, its record, company state, audit, metrics. */
 import { buildReport, type Report } from '../sync';
 import { audit } from './audit';
+import { recordSent } from './sent';
+import { settledFromNote } from './writes';
 import type { StoredPlan } from './ports';
 import type { Actor, ApplyResult, RunContext } from './types';
 
@@ -15,7 +17,8 @@ export async function stoppedReport(ctx: RunContext, stored: StoredPlan, runId: 
     outcomes: new Map(
       stored.plan.operations.map((op) => {
         const s = states.get(op.id);
-        return [op.id, s?.state === 'done' ? { status: 'done' } : s?.state === 'failed' ? { status: 'failed', error: s.error ?? 'failed' } : { status: 'pending' }];
+        const settled = settledFromNote(s?.error);
+        return [op.id, s?.state === 'done' ? (settled ? { status: 'done', settled } : { status: 'done' }) : s?.state === 'failed' ? { status: 'failed', error: s.error ?? 'failed' } : { status: 'pending' }];
       }),
     ),
   });
@@ -39,6 +42,8 @@ export async function finishApply(
 ): Promise<ApplyResult> {
   const { store, log, metrics } = ctx.deps;
   const { stored, runId, status, report, error } = input;
+  // Before the plan is marked done: a crash here leaves it applying, and the resume records them.
+  await recordSent(ctx, stored);
   await store.setPlanStatus(stored.planId, status === 'failed' ? 'failed' : 'applied');
   const finishedAt = ctx.clock();
   await store.finishRun(runId, { status, finishedAt, report, error });

@@ -13,6 +13,7 @@
 import { companyRules } from '../config';
 import { plan as makePlan, type Operation } from '../sync';
 import { withStandingHolds } from './approve';
+import { confirmSeen, sentWaiting } from './sent';
 import { audit } from './audit';
 import type { DeltaLinkSet } from './deltaPorts';
 import { errorMessage } from './executor';
@@ -119,8 +120,10 @@ async function fullReadFallback(ctx: RunContext, apply: ApplyPlan, companyId: st
   const source = connectors.source(company.id);
   // Links for now, taken before the read: what changes during it is seen again, never missed.
   const links: DeltaLinkSet = await (source.delta as NonNullable<typeof source.delta>).latestDeltaLinks();
-  const [snapshot, target, state] = await Promise.all([source.fetchSource(), connectors.target(company.id).fetchTarget(), store.getCompanyState(company.id)]);
-  const full = makePlan({ ...companyRules(company), removeStaleUsers: false }, snapshot, target, { previousSourceCount: state.lastGoodSourceCount });
+  const [snapshot, target, state, sent] = await Promise.all([source.fetchSource(), connectors.target(company.id).fetchTarget(), store.getCompanyState(company.id), sentWaiting(ctx, company.id)]);
+  // Writes KnowBe4 accepted but does not show yet are pending here too: never sent twice.
+  const full = makePlan({ ...companyRules(company), removeStaleUsers: false }, snapshot, target, { previousSourceCount: state.lastGoodSourceCount, sent });
+  await confirmSeen(ctx, company.id, full.seen ?? [], LIGHT_ACTOR, { planId: null, runId: null });
   const operations = full.operations.filter((op: Operation) => op.kind !== 'archive');
   const done = (fallbackOperations: number, linksAdvanced: boolean): LightRunResult => ({ kind: 'done', fullRead: { reason }, people: [], removalsWaiting: 0, nestedGroupChanges: 0, fallbackOperations, linksAdvanced });
   let advanced = true;

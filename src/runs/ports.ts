@@ -2,15 +2,18 @@
  * What the run layer needs from the outside world, stated as interfaces so the executor can be
  * read (and tested) on its own. The KnowBe4 SCIM client and the store implement these.
  */
-import type { AttributeChange, Kb4Values, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
+import type { AttributeChange, CreateAnswer, Kb4Values, SentWrite, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
 import type { ReportingReader } from './auditPorts';
 import type { SourceDeltaReader } from './deltaPorts';
 
 /** The KnowBe4 writes a plan's operations turn into. */
 export interface TargetWriter {
-  /** Creates a user (externalId = the Entra object id). A 409 is resolved by the client. */
-  createUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<string>;
+  /**
+   * POST /Users (externalId = the Entra object id). A 409 comes back as what a userName look-up
+   * found, for the core to settle (`settleCreate`): the writer never decides it.
+   */
+  postUser(input: { userName: string; externalId: string; values: Kb4Values }): Promise<CreateAnswer>;
   updateUser(id: string, changes: readonly AttributeChange[]): Promise<void>;
   renameUser(id: string, userName: string): Promise<void>;
   reactivateUser(id: string): Promise<void>;
@@ -71,6 +74,8 @@ export interface SourceReader {
 /** Reads and writes a company's KnowBe4 account (the SCIM client). */
 export interface TargetClient extends TargetWriter {
   fetchTarget(): Promise<TargetSnapshot>;
+  /** GET /Users/{id}; null when KnowBe4 has (or shows) no such user. */
+  findUserById(id: string): Promise<TargetUser | null>;
   listGroups(): Promise<TargetGroup[]>;
 }
 
@@ -145,8 +150,31 @@ export interface CompanyState {
   lastScheduledSlot: Date | null;
 }
 
+/** A sent write as the store keeps it. */
+export interface StoredSentWrite {
+  write: SentWrite;
+  /** When a read first showed it (null: still waiting). */
+  seenAt: Date | null;
+  /** When the alert for it being overdue went out (null: none yet). */
+  alertedAt: Date | null;
+}
+
+/** Creates, renames and archives KnowBe4 accepted, remembered until a read shows them. */
+export interface SentWriteLog {
+  record(companyId: string, writes: readonly SentWrite[]): Promise<void>;
+  /** Not yet seen, oldest first. */
+  waiting(companyId: string): Promise<StoredSentWrite[]>;
+  confirm(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
+  markAlerted(companyId: string, writes: readonly Pick<SentWrite, 'planId' | 'opId'>[], at: Date): Promise<void>;
+  /** Every one sent for this Entra id, seen or not, oldest first (the KnowBe4 ids kb4sync made or renamed for them). */
+  forSource(companyId: string, sourceId: string): Promise<StoredSentWrite[]>;
+  /** The latest ones, seen or not, newest first. */
+  list(companyId: string, limit: number): Promise<StoredSentWrite[]>;
+}
+
 /** What the run layer keeps: plans, the operation journal, runs, leases, audit, company state. */
 export interface RunStore extends OperationJournal {
+  readonly sentWrites: SentWriteLog;
   savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string>;
   getPlan(planId: string): Promise<StoredPlan | null>;
   /**

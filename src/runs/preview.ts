@@ -3,19 +3,22 @@ import { companyRules } from '../config';
 import { buildReport, plan as makePlan } from '../sync';
 import { withStandingHolds } from './approve';
 import { audit } from './audit';
+import { confirmSeen, sentWaiting } from './sent';
 import { planDigest, type Actor, type Preview, type RunContext } from './types';
 
 export async function preview(ctx: RunContext, companyId: string, actor: Actor): Promise<Preview> {
   const company = ctx.company(companyId);
   const { store, connectors, log, metrics } = ctx.deps;
   const started = ctx.clock();
-  const [source, target, state] = await Promise.all([
+  const [source, target, state, sent] = await Promise.all([
     connectors.source(company.id).fetchSource(),
     connectors.target(company.id).fetchTarget(),
     store.getCompanyState(company.id),
+    sentWaiting(ctx, company.id),
   ]);
+  // Writes KnowBe4 accepted but does not show yet are pending: the planner makes none of them again.
   // Standing holds are honoured by every plan, the nightly one included.
-  const plan = await withStandingHolds(ctx, company.id, makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount }));
+  const plan = await withStandingHolds(ctx, company.id, makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount, sent }));
   const digest = planDigest(plan);
   const now = ctx.clock();
   const expiresAt = new Date(now.getTime() + ctx.settings.planTtlMs);
@@ -40,8 +43,9 @@ export async function preview(ctx: RunContext, companyId: string, actor: Actor):
     timestamp: now.toISOString(),
     lastSeen: new Map([...lastSeen].map(([id, at]) => [id, at.toISOString()])),
   });
+  await confirmSeen(ctx, company.id, plan.seen ?? [], actor, { planId, runId });
   await store.finishRun(runId, { status: 'succeeded', finishedAt: ctx.clock(), report, error: null });
-  await audit(ctx, actor, 'preview', { companyId: company.id, planId, runId, outcome: 'ok', detail: { operations: plan.operations.length, guard: plan.guard.status } });
+  await audit(ctx, actor, 'preview', { companyId: company.id, planId, runId, outcome: 'ok', detail: { operations: plan.operations.length, guard: plan.guard.status, waiting: plan.waiting?.length ?? 0 } });
   metrics?.runs.inc({ kind: 'preview', result: 'succeeded' });
   log.info({ company: company.id, planId, operations: plan.operations.length, guard: plan.guard.status }, 'preview stored');
   return { planId, digest, expiresAt, plan, report, runId };

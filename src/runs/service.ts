@@ -14,6 +14,8 @@ import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
 import { resume } from './resume';
+import { overdueWrites, type Unconfirmed } from './sent';
+import { waitUntilVisible } from './visibility';
 import { syncUser } from './syncUser';
 import { lightRun, prepareDeltaLinks, withDeltaLease, type LightRunResult } from './lightRun';
 import {
@@ -33,6 +35,7 @@ import {
 } from './types';
 
 export * from './types';
+export type { Unconfirmed } from './sent';
 
 export class RunService {
   readonly settings: RunSettings;
@@ -122,6 +125,32 @@ export class RunService {
   accountAudit(companyId: string, actor: Actor, options: AuditOptions): Promise<AuditResult> {
     if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
     return runAccountAudit(this.ctx, this.company(companyId).id, actor, options);
+  }
+
+  /**
+   * After `sync user` answered "sent": looks, with backoff and a bound, until KnowBe4 shows the
+   * person under their address (then confirms their writes). False when it still does not.
+   */
+  waitUntilVisible(input: { companyId: string; sourceId: string; userName: string }, actor: Actor, sleep?: (ms: number) => Promise<void>): Promise<boolean> {
+    return waitUntilVisible(this.ctx, { ...input, actor }, this.settings.visibilityPoll, sleep);
+  }
+
+  /**
+   * For the service's sweep: per company, the writes KnowBe4 accepted but still does not show
+   * after `unconfirmedAlertMs` (after a fresh read confirms the ones it does show). A company
+   * whose read fails is logged and left for the next sweep.
+   */
+  async unconfirmedWrites(): Promise<Unconfirmed[]> {
+    const out: Unconfirmed[] = [];
+    for (const company of this.ctx.deps.config.companies) {
+      try {
+        const overdue = await overdueWrites(this.ctx, company.id);
+        if (overdue) out.push(overdue);
+      } catch (err) {
+        this.ctx.deps.log.warn({ company: company.id, err: (err as Error).message }, 'could not check writes sent to KnowBe4; next sweep tries again');
+      }
+    }
+    return out;
   }
 
   /** Applies only what changed in Microsoft 365 since the company's delta links (see lightRun.ts). */

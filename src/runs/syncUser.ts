@@ -4,7 +4,9 @@
  */
 import { companyRules } from '../config';
 import { withStandingHolds } from './approve';
-import { plan as makePlan, primaryAddress, smtpAddress, type Plan, type TargetUser } from '../sync';
+import { lowerCase, plan as makePlan, primaryAddress, smtpAddress, type Plan, type TargetUser } from '../sync';
+import { confirmSeen, sentWaiting } from './sent';
+import { isVisible } from './visibility';
 import { planDigest, type Actor, type ApplyOptions, type ApplyResult, type RunContext, type SyncUserResult } from './types';
 
 /** Applies a stored plan (the service's apply, with its lease and refusals). */
@@ -66,12 +68,18 @@ export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: strin
     const a = smtpAddress(alias);
     if (a && a.toLowerCase() !== primary?.toLowerCase()) lookups.push(target.findUserByUserName(a));
   }
+  // Records kb4sync made or renamed for this person before are found by their id, whatever
+  // address they are under now (an old one no alias keeps would otherwise get a second record).
+  const sentForPerson = await ctx.deps.store.sentWrites.forSource(company.id, hit.user.id);
+  for (const id of new Set(sentForPerson.flatMap((w) => (w.write.targetId === null ? [] : [w.write.targetId])))) lookups.push(target.findUserById(id));
   // The groups do not depend on who was found: read them in the same round trip.
-  const [existing, groups] = await Promise.all([Promise.all(lookups), target.listGroups()]);
+  const [existing, groups, sent] = await Promise.all([Promise.all(lookups), target.listGroups(), sentWaiting(ctx, company.id)]);
   for (const t of existing) if (t) records.set(t.id, t);
+  // A create or rename of theirs KnowBe4 accepted but does not show yet is pending, never redone.
+  const waiting = sent.filter((w) => w.sourceId !== null && lowerCase(w.sourceId) === lowerCase(hit.user.id));
 
   const rules = { ...companyRules(company), removeStaleUsers: false };
-  const full = makePlan(rules, { users: people, groups: hit.groups }, { users: [...records.values()], groups }, { previousSourceCount: null });
+  const full = makePlan(rules, { users: people, groups: hit.groups }, { users: [...records.values()], groups }, { previousSourceCount: null, sent: waiting });
   const mine = new Set<string>([hit.user.id, ...[...records.values()].filter((t) => t.externalId === hit.user.id || t.userName.toLowerCase() === primary?.toLowerCase()).map((t) => t.id)]);
   const kept = full.operations.filter((op) => concerns(op, mine));
   // A group this person joins that does not exist yet is created too.
@@ -85,11 +93,17 @@ export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: strin
     const reason = full.skipped.find((s) => s.sourceId === hit.user.id)?.reason ?? 'out of scope';
     return { kind: 'out-of-scope', address, company: { id: company.id, name: company.name }, reason };
   }
+  // What this read shows of their earlier writes is confirmed; what it does not is still pending.
+  await confirmSeen(ctx, company.id, full.seen ?? [], actor, { planId: null, runId: null });
+  const stillWaiting = full.waiting ?? [];
+  if (plan.operations.length === 0 && stillWaiting.length > 0) return { kind: 'pending', address, company: { id: company.id, name: company.name }, sourceId: hit.user.id, userName: primary ?? address, waiting: stillWaiting };
   if (plan.operations.length === 0) return { kind: 'in-sync', address, company: { id: company.id, name: company.name } };
 
   const now = ctx.clock();
   const digest = planDigest(plan);
   const planId = await ctx.deps.store.savePlan({ companyId: company.id, kind: 'sync-user', plan, digest, createdAt: now, expiresAt: new Date(now.getTime() + ctx.settings.planTtlMs), requestedBy: actor.id });
   const result = await apply(planId, actor, { digest });
-  return { kind: 'applied', address, company: { id: company.id, name: company.name }, plan, result };
+  // A create or rename may land later: say "sent" until KnowBe4 shows them under their address.
+  const shows = plan.operations.some((op) => op.kind === 'create' || op.kind === 'rename') ? await isVisible(target, hit.user.id, primary ?? address) : true;
+  return { kind: 'applied', address, company: { id: company.id, name: company.name }, plan, result, sourceId: hit.user.id, userName: primary ?? address, visibility: shows ? 'visible' : 'sent' };
 }

@@ -2,11 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { Config, CompanyConfig } from '../config';
 import type { Logger, Metrics } from '../observability';
-import type { Plan, Report } from '../sync';
+import type { Plan, Report, SentWrite } from '../sync';
 import type { Progress } from './executor';
+import { DEFAULT_VISIBILITY_POLL, type VisibilityPoll } from './visibility';
 import type { DeltaLinkStore } from './deltaPorts';
 import type { Connectors, RunStore, RunTrigger } from './ports';
-import type { AuditRecords, HoldRecords, UnconfirmedWrites } from './auditPorts';
+import type { AuditRecords, HoldRecords } from './auditPorts';
 
 export interface RunSettings {
   /** How long a preview can be applied (default 60 min). */
@@ -28,6 +29,16 @@ export interface RunSettings {
   resumeWithinMs: number;
   /** Set (to the reason shown) when nothing may be written to KnowBe4: the local trial. */
   appliesOff: string | null;
+  /** A write KnowBe4 accepted but does not show after this long is alerted (default 60 min). */
+  unconfirmedAlertMs: number;
+  /**
+   * A write still unseen after this long no longer holds a plan back (KnowBe4 may have dropped
+   * it): the next plan decides again, and a create meets KnowBe4's userName uniqueness (a 409,
+   * settled by look-up) rather than making a second record.
+   */
+  sentWaitMaxMs: number;
+  /** How `sync user` keeps looking for a person KnowBe4 does not show yet. */
+  visibilityPoll: VisibilityPoll;
   /** More people changed than this in one light run: one full read instead of a lookup each. */
   lightRunMaxPeople: number;
 }
@@ -40,6 +51,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   shutdownGraceMs: 30_000,
   resumeWithinMs: 2 * 60 * 60_000,
   appliesOff: null,
+  unconfirmedAlertMs: 60 * 60_000,
+  sentWaitMaxMs: 24 * 60 * 60_000,
+  visibilityPoll: DEFAULT_VISIBILITY_POLL,
   lightRunMaxPeople: 100,
 };
 
@@ -57,8 +71,6 @@ export interface RunDeps {
   isFatal?: (error: unknown) => boolean;
   /** Where the weekly audits are kept (absent: no audits). */
   audits?: AuditRecords;
-  /** The connector's record of writes sent and never seen (absent: the audit says it cannot tell). */
-  unconfirmedWrites?: UnconfirmedWrites;
   /** Standing holds, honoured by every preview (absent: none). */
   holds?: HoldRecords;
   /** Where each company's Graph delta links are kept; without it there is no light run. */
@@ -158,7 +170,20 @@ export type SyncUserResult =
   | { kind: 'out-of-scope'; address: string; company: { id: string; name: string }; reason: string }
   | { kind: 'conflict'; address: string; company: { id: string; name: string }; message: string }
   | { kind: 'in-sync'; address: string; company: { id: string; name: string } }
-  | { kind: 'applied'; address: string; company: { id: string; name: string }; plan: Plan; result: ApplyResult };
+  /** Their create or rename was sent earlier and KnowBe4 does not show it yet: nothing sent again. */
+  | { kind: 'pending'; address: string; company: { id: string; name: string }; sourceId: string; userName: string; waiting: SentWrite[] }
+  | {
+      kind: 'applied';
+      address: string;
+      company: { id: string; name: string };
+      plan: Plan;
+      result: ApplyResult;
+      /** Entra object id and the login e-mail they should show under (what `waitUntilVisible` looks for). */
+      sourceId: string;
+      userName: string;
+      /** visible: KnowBe4 shows them under `userName` now; sent: accepted, shown once KnowBe4 applies it. */
+      visibility: 'visible' | 'sent';
+    };
 
 export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');

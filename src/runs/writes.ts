@@ -1,17 +1,27 @@
 /** How the executor turns operations into KnowBe4 writes, and what it checks around them. */
-import type { GroupRef, Operation, OperationOf, UserRef } from '../sync';
+import { settleCreate, type GroupRef, type Operation, type OperationOf, type UserRef } from '../sync';
 import type { OperationState, TargetWriter } from './ports';
 
 export function isSettled(state: OperationState): boolean {
   return state === 'done' || state === 'failed' || state === 'skipped';
 }
 
+/** What became of one write: done (with the id a create made or found), or skipped with why. */
+export type WriteResult = { state: 'done'; resultId: string | null; settled?: 'ours' | 'waiting' } | { state: 'skipped'; reason: string };
+
+/** Recorded in the journal's text: how a create that met a 409 was settled (the core's decision). */
+export const WAITING_NOTE = 'sent: KnowBe4 holds it but does not show it yet';
+export const OURS_NOTE = "409: KnowBe4 already had this person's record (theirs by externalId); used as it is";
+
+export function settledFromNote(note: string | null | undefined): 'ours' | 'waiting' | undefined {
+  return note === WAITING_NOTE ? 'waiting' : note === OURS_NOTE ? 'ours' : undefined;
+}
+
 export async function findExisting(op: Operation, writer: TargetWriter): Promise<string | null> {
   if (op.kind === 'create') {
-    const found = await writer.findUserByUserName(op.userName);
-    // Only our own record counts: one made for this Entra id (or not yet stamped with one).
-    if (found && (found.externalId === null || found.externalId.toLowerCase() === op.sourceId.toLowerCase())) return found.id;
-    return null;
+    // Only this person's own record counts (settled as the core settles a 409).
+    const settled = settleCreate(op, { kind: 'exists', found: await writer.findUserByUserName(op.userName) });
+    return settled.kind === 'ours' ? settled.targetId : null;
   }
   if (op.kind === 'createGroup') return (await writer.findGroupByName(op.name))?.id ?? null;
   // Every other write sets a value rather than adding to one, so repeating it is harmless.
@@ -22,9 +32,14 @@ export function missingDependency(
   op: Operation,
   userId: (ref: UserRef) => string | null,
   groupId: (ref: GroupRef) => string | null,
+  /** Whether the create of this Entra id was accepted (409) but KnowBe4 does not show it yet. */
+  waiting: (sourceId: string) => boolean = () => false,
 ): string | null {
-  const needUser = (ref: UserRef | null) =>
-    ref !== null && userId(ref) === null ? `needs ${ref.kind === 'new' ? `create:${ref.sourceId}` : ref.targetId}, which did not succeed` : null;
+  const needUser = (ref: UserRef | null) => {
+    if (ref === null || userId(ref) !== null) return null;
+    if (ref.kind === 'new' && waiting(ref.sourceId)) return `needs create:${ref.sourceId}, which KnowBe4 accepted but does not show yet: a later run sets it`;
+    return `needs ${ref.kind === 'new' ? `create:${ref.sourceId}` : ref.targetId}, which did not succeed`;
+  };
   switch (op.kind) {
     case 'setManager':
       return needUser(op.user) ?? needUser(op.manager);
@@ -35,12 +50,27 @@ export function missingDependency(
   }
 }
 
-export async function write(op: Operation, writer: TargetWriter, userId: (ref: UserRef) => string | null): Promise<string | null> {
+export async function write(op: Operation, writer: TargetWriter, userId: (ref: UserRef) => string | null): Promise<WriteResult> {
+  if (op.kind === 'create') {
+    const settled = settleCreate(op, await writer.postUser({ userName: op.userName, externalId: op.sourceId, values: op.values }));
+    switch (settled.kind) {
+      case 'created':
+        return { state: 'done', resultId: settled.targetId };
+      case 'ours':
+        return { state: 'done', resultId: settled.targetId, settled: 'ours' };
+      case 'waiting':
+        return { state: 'done', resultId: null, settled: 'waiting' };
+      case 'held':
+        return { state: 'skipped', reason: settled.reason };
+    }
+  }
+  return { state: 'done', resultId: await writeOther(op, writer, userId) };
+}
+
+async function writeOther(op: Exclude<Operation, { kind: 'create' }>, writer: TargetWriter, userId: (ref: UserRef) => string | null): Promise<string | null> {
   switch (op.kind) {
     case 'createGroup':
       return writer.createGroup(op.name);
-    case 'create':
-      return writer.createUser({ userName: op.userName, externalId: op.sourceId, values: op.values });
     case 'rename':
       await writer.renameUser(op.targetId, op.to);
       return null;

@@ -48,6 +48,9 @@ export interface Sandbox {
 
 const snapshotSchema = z.record(z.string(), z.object({ users: z.array(z.looseObject({ userName: z.string() })), groups: z.array(z.looseObject({ displayName: z.string() })) }));
 
+/** Set (to 1) by the sandbox's env file: this configuration is the loopback demo. */
+export const SANDBOX_MARKER = 'KB4SYNC_SANDBOX';
+
 const demoScimToken = (id: string) => `sandbox-${id}-scim-token`;
 const scimTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_SCIM_TOKEN`;
 const reportingToken = (id: string) => `sandbox-${id}-reporting-token`;
@@ -124,6 +127,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...demoEnv(companies),
     ...Object.fromEntries(companies.map((c) => [scimTokenEnv(c.spec.id), scimToken(c.spec.id)])),
     ...Object.fromEntries(companies.map((c) => [reportingTokenEnv(c.spec.id), reportingToken(c.spec.id)])),
+    // The demo's store (npm start keeps its runs there), so the CLI on this configuration shows
+    // what the bot applied; a KB4SYNC_SQLITE_PATH or DATABASE_URL already set still wins.
+    KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'),
+    // Tells `doctor` the bot runs without an Azure Bot registration here.
+    [SANDBOX_MARKER]: '1',
   };
   writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 

@@ -1,6 +1,7 @@
 /**
  * The service's own chores: every sweep it finishes interrupted applies that are still young (and
- * fails the old ones, telling the company's channels to preview again), and once a day it deletes
+ * fails the old ones, telling the company's channels to preview again), alerts the writes KnowBe4
+ * accepted but still does not show, and once a day it deletes
  * plans and runs past their retention.
  */
 import { Cron } from 'croner';
@@ -69,7 +70,22 @@ export class Housekeeping {
         await notifier.notify({ kind: 'failure', company, problem, consecutiveFailures: state.consecutiveFailures });
       } else await notifier.notify({ kind: 'summary', company, runId: result.runId, report: result.report });
     }
+    await this.alertUnconfirmed();
     return results;
+  }
+
+  /**
+   * Writes KnowBe4 accepted but still does not show after the setting: one alert per company
+   * listing them, each write alerted once (marked after the alert went out, so a failed send is
+   * tried again on the next sweep).
+   */
+  async alertUnconfirmed(): Promise<void> {
+    const { service, store, notifier } = this.deps;
+    const afterMinutes = Math.round(service.settings.unconfirmedAlertMs / 60_000);
+    for (const { company, writes } of await service.unconfirmedWrites()) {
+      await notifier.notify({ kind: 'writes-unconfirmed', company, writes, afterMinutes });
+      await store.sentWrites.markAlerted(company.id, writes, this.clock());
+    }
   }
 
   /** Deletes plans and runs past their retention (never one still applying or running). */

@@ -112,6 +112,7 @@ export async function openApp(options: AppOptions): Promise<App> {
   const settings: Partial<RunSettings> = {
     shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
     resumeWithinMs: config.service.resumeWithinMinutes * 60_000,
+    unconfirmedAlertMs: config.service.unconfirmedWritesAlertMinutes * 60_000,
     ...options.settings,
   };
   const audits = new KyselyAuditStore(database.db);

@@ -2,6 +2,7 @@
  * Starting the service: from a configuration file (the sandbox's or a real one), or the whole demo
  * (sandbox servers, the bot in sandbox mode and the Agents Playground).
  */
+import { join } from 'node:path';
 import { GraphSource } from '../m365';
 import { createLogger, createMetrics, type Logger } from '../observability';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, playgroundInstalled, startPlayground, type Sandbox, type SandboxOptions, type Playground, type PlaygroundUser } from '../sandbox';
@@ -40,6 +41,8 @@ export interface RunningService {
   app: App;
   sandbox: Sandbox | null;
   playground: Playground | null;
+  /** Where the demo's logs go when they are kept off the terminal. */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
@@ -106,8 +109,12 @@ export async function startDemo(options: {
   withPlayground?: boolean;
   sandbox?: SandboxOptions;
   user?: PlaygroundUser;
+  /** Logs to kb4sync.log in the sandbox directory instead of stderr (npm start: the terminal shows the banner only). */
+  logToFile?: boolean;
 }): Promise<RunningService> {
   const sandbox = await startSandbox({ reset: options.reset ?? false, ...options.sandbox });
+  const logFile = options.logToFile ? join(sandbox.dir, 'kb4sync.log') : undefined;
+  const log = logFile ? createLogger({ file: logFile, level: options.env.LOG_LEVEL ?? 'info' }) : undefined;
   // The demo's store is always its own file: a DATABASE_URL or KB4SYNC_SQLITE_PATH in the
   // environment names a production store, whose interrupted plans the demo would otherwise resume.
   const { DATABASE_URL: _url, KB4SYNC_SQLITE_PATH: _path, ...rest } = options.env;
@@ -115,7 +122,7 @@ export async function startDemo(options: {
   let running: { app: App; service: Service } | null = null;
   let playground: Playground | null = null;
   try {
-    running = await startService({ configPath: sandbox.configPath, env, host: '127.0.0.1', port: options.port ?? 3978, sandbox: true, schedule: false });
+    running = await startService({ configPath: sandbox.configPath, env, host: '127.0.0.1', port: options.port ?? 3978, sandbox: true, schedule: false, ...(log ? { log } : {}) });
     if (options.withPlayground !== false && playgroundInstalled()) {
       playground = await startPlayground({
         botEndpoint: `${running.service.url}/api/messages`,
@@ -137,6 +144,7 @@ export async function startDemo(options: {
     app,
     sandbox,
     playground,
+    ...(logFile ? { logFile } : {}),
     async stop() {
       await playground?.stop();
       await service.stop();

@@ -19,3 +19,4 @@ export {
   type RetryScope,
 } from './retry';
 export { axiosRetryConfig, type AxiosRetryOptions } from './axiosRetry';
+export { editDistance, closest } from './editDistance';

@@ -153,6 +153,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-12-02-011-sent-writes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sent_writes')
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('op_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'text')
+        .addColumn('target_id', 'text')
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text')
+        .addColumn('alerted_at', 'text')
+        .addPrimaryKeyConstraint('sent_writes_pk', ['plan_id', 'op_id'])
+        .execute();
+      await db.schema.createIndex('sent_writes_waiting').on('sent_writes').columns(['company_id', 'seen_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,15 @@ const groupRef = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('new'), name: z.string() }),
 ]);
 const base = { id: z.string(), reason: z.string() };
+const sentWrite = z.strictObject({
+  kind: z.enum(['create', 'rename', 'archive']),
+  planId: z.string(),
+  opId: z.string(),
+  sourceId: z.string().nullable(),
+  targetId: z.string().nullable(),
+  userName: z.string(),
+  sentAt: z.string(),
+});
 
 const operation = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('createGroup'), name: z.string() }),
@@ -107,6 +116,8 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  waiting: z.array(sentWrite).optional(),
+  seen: z.array(sentWrite).optional(),
   guard: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('ok') }),
     z.strictObject({ status: z.literal('blocked'), archiveCount: z.number().int().min(0), reasons: z.array(z.string()) }),

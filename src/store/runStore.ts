@@ -27,9 +27,14 @@ import * as leases from './leases';
 import * as plans from './plans';
 import * as runs from './runs';
 import type { Database } from './schema';
+import { KyselySentWrites } from './sentWrites';
 
 export class KyselyRunStore implements RunStore {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly sentWrites: KyselySentWrites;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.sentWrites = new KyselySentWrites(db);
+  }
 
   savePlan(input: { companyId: string; kind: PlanKind; plan: Plan; digest: string; createdAt: Date; expiresAt: Date; requestedBy: string | null }): Promise<string> {
     return plans.savePlan(this.db, input);

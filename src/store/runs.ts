@@ -89,6 +89,8 @@ export async function prune(db: Kysely<Database>, input: { plansBefore: Date; ru
       .where('plan_id', 'not in', (eb) => eb.selectFrom('plans').select('id'))
       .where('plan_id', 'not in', (eb) => eb.selectFrom('runs').select('plan_id').where('plan_id', 'is not', null).where('kind', '!=', 'preview').$narrowType<{ plan_id: string }>())
       .executeTakeFirst();
+    // A confirmed write is history once its runs are; one never seen stays until it is.
+    await tx.deleteFrom('sent_writes').where('seen_at', 'is not', null).where('sent_at', '<', iso(input.runsBefore)).execute();
     return { plans: Number(plans.numDeletedRows), runs: Number(runs.numDeletedRows), operations: Number(operations.numDeletedRows) };
   });
 }

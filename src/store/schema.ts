@@ -110,6 +110,22 @@ export interface HoldTable {
   held_at: string;
 }
 
+/** A create, rename or archive KnowBe4 accepted, until a read shows it. */
+export interface SentWriteTable {
+  company_id: string;
+  plan_id: string;
+  op_id: string;
+  /** create | rename | archive */
+  kind: string;
+  source_id: string | null;
+  /** null: a create KnowBe4 answered 409 for and did not show yet. */
+  target_id: string | null;
+  user_name: string;
+  sent_at: string;
+  seen_at: string | null;
+  alerted_at: string | null;
+}
+
 export interface DeltaLinkTable {
   company_id: string;
   users_link: string;
@@ -129,5 +145,6 @@ export interface Database {
   conversations: ConversationTable;
   account_audits: AccountAuditTable;
   holds: HoldTable;
+  sent_writes: SentWriteTable;
   delta_links: DeltaLinkTable;
 }

@@ -4,9 +4,9 @@ export * from './model';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
 export { guard, approvePlan, confirmationReleases, type Approval } from './guard';
 export { simulate } from './simulate';
-export { buildReport, userOf } from './report';
+export { buildReport, userOf, waitingLine } from './report';
 export type { Report, ReportInput, OperationOutcome } from './report';
-export { addressKey, cleanAddress, primaryAddress, smtpAddress } from './normalize';
+export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, type PeopleCounts } from './people';
 export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
 export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';
@@ -14,3 +14,5 @@ export { COMPANY_FILTERS, DIGEST_ORDER, DIGEST_PAGE_SIZE, DIGEST_TITLES, digestP
 export type { CompanyFacts, CompanyFilter, DigestPage, DigestResult, DigestRow, DigestTotals } from './digest';
 export { holdable, holdChanges, standingRequests } from './holds';
 export type { HoldRequest, HoldResult, StandingHold } from './holds';
+export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';
+export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';

@@ -4,6 +4,7 @@
  * exactly as it was approved.
  */
 import type { AttributeMapping, GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import type { SentWrite } from './sent';
 
 // ---------------------------------------------------------------------------------------------
 // Source: Microsoft 365 (Entra ID) as read from Graph
@@ -131,6 +132,8 @@ export interface CompanyRules {
 export interface PlanContext {
   /** In-scope source count of the last run that applied successfully; null on a first run. */
   previousSourceCount: number | null;
+  /** Creates, renames and archives KnowBe4 accepted that no read had shown yet (the store's). */
+  sent?: readonly SentWrite[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +319,10 @@ export interface Plan {
   takeovers?: Takeover[];
   /** Changes held back by an admin (absent when none, and in older stored plans). */
   held?: Held[];
+  /** Writes sent earlier that KnowBe4 does not show yet: not planned again (absent when none). */
+  waiting?: SentWrite[];
+  /** Writes sent earlier that this read shows: confirmed (absent when none). */
+  seen?: SentWrite[];
   guard: GuardResult;
   /** Present when an admin released a blocked guard for this plan's apply. */
   guardRelease?: GuardRelease;

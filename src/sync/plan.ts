@@ -25,6 +25,7 @@ import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
+import { sentState, withoutWaiting } from './sent';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -54,6 +55,9 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const managedGroups = planGroups(rules, source, target.groups, roster, operations);
   const heldTargetIds = held.heldTargetIds.size === 0 ? matched.heldTargetIds : new Set([...matched.heldTargetIds, ...held.heldTargetIds]);
   const leftovers = planLeftovers(rules, index, roster, heldTargetIds, scoped, filter, operations);
+  const sent = sentState(context.sent ?? [], target);
+  const planned = withoutWaiting(withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames), sent.waiting);
+  const archiveCount = leftovers.archiveCount - planned.archivesDropped;
 
   const stats = {
     sourceUsers: source.users.length,
@@ -66,13 +70,15 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
 
   return {
     company: { id: rules.id, name: rules.name },
-    operations: withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames),
+    operations: planned.operations,
     conflicts: matched.conflicts,
     skipped: scoped.skipped,
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
-    guard: guard(rules.guard, { archiveCount: leftovers.archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
+    ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
+    ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
+    guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
     stats,
   };
 }

@@ -4,11 +4,16 @@
  */
 import { attributeCategory } from './attributes';
 import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
+import type { SentKind } from './sent';
 
 /** What became of one operation when a plan was applied. */
 export type OperationOutcome =
   | { status: 'pending' }
-  | { status: 'done' }
+  /**
+   * settled: a create that met a 409, as the core settled it: `ours`, the person's own record was
+   * there already (used, nothing written); `waiting`, KnowBe4 holds it but does not show it yet.
+   */
+  | { status: 'done'; settled?: 'ours' | 'waiting' }
   | { status: 'failed'; error: string }
   | { status: 'skipped'; reason: string };
 
@@ -66,6 +71,12 @@ export interface Report {
   /** KnowBe4 records that could not be read: held, with the Microsoft 365 users held with them. */
   unreadable: { resource: 'user' | 'group'; id: string | null; name: string | null; reason: string; held_m365_ids: string[] }[];
   errors: { operation: string; kind: Operation['kind']; user: string | null; message: string }[];
+  /** Creates that met a 409, and how the core settled each (absent in older reports). */
+  creates_settled?: { email: string; settled: 'ours' | 'waiting' }[];
+  /** Creates, renames and archives sent earlier that KnowBe4 does not show yet: not sent again (absent in older reports). */
+  waiting_for_knowbe4?: { kind: SentKind; email: string; sent_at: string }[];
+  /** Writes sent earlier that the preview's read of KnowBe4 showed: confirmed at its time (previews only; absent in older reports). */
+  confirmed?: { kind: SentKind; email: string; sent_at: string; confirmed_at: string }[];
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -165,7 +176,19 @@ export function buildReport(input: ReportInput): Report {
     taken_over: (plan.takeovers ?? []).map((t) => ({ email: t.userName, knowbe4_id: t.targetId, m365_id: t.sourceId, found_by: t.via, previous_external_id: t.externalIdBefore })),
     unreadable: (plan.unreadable ?? []).map((u) => ({ resource: u.resource, id: u.id, name: u.name, reason: u.reason, held_m365_ids: u.heldSourceIds })),
     errors,
+    creates_settled: created.flatMap((op) => {
+      const outcome = outcomeOf(op);
+      return outcome.status === 'done' && outcome.settled ? [{ email: op.userName, settled: outcome.settled }] : [];
+    }),
+    waiting_for_knowbe4: (plan.waiting ?? []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt })),
+    // Confirmed by the read the plan was made from, i.e. at the preview: an apply's report does not say it again.
+    confirmed: (dryRun ? (plan.seen ?? []) : []).map((w) => ({ kind: w.kind, email: w.userName, sent_at: w.sentAt, confirmed_at: input.timestamp })),
   };
+}
+
+/** "3 changes sent, waiting for KnowBe4": the line the card, the CLI and the run card show; null when none. */
+export function waitingLine(count: number): string | null {
+  return count === 0 ? null : `${count.toLocaleString('en-US')} ${count === 1 ? 'change' : 'changes'} sent, waiting for KnowBe4`;
 }
 
 /** The address an operation is about, for messages. */

@@ -19,7 +19,12 @@ export type Command =
   | { kind: 'subscribe' }
   | { kind: 'unsubscribe' }
   | { kind: 'help' }
+  /** A known command without its argument, or with one it cannot use: the bot asks for it. */
+  | { kind: 'incomplete'; command: IncompleteCommand; given: string }
   | { kind: 'unknown'; text: string };
+
+/** The commands that take an argument the bot can ask for. */
+export type IncompleteCommand = 'preview' | 'syncUser' | 'runs' | 'pause' | 'resume' | 'onboard';
 
 export type CommandKind = Command['kind'];
 
@@ -36,6 +41,13 @@ export const COMMAND_HELP: readonly { usage: string; title: string; description:
   { usage: 'runs <company>', title: 'runs', description: 'Recent runs of a company' },
   { usage: 'pause <company>', title: 'pause', description: 'Stop scheduled syncs for a company' },
   { usage: 'resume <company>', title: 'resume', description: 'Restart scheduled syncs for a company' },
+  {
+    usage: 'onboard <name> <domain> <KnowBe4 Tenant URL>',
+   
+    title: 'onboard',
+    description: 'Add a client company (admins): asks its Microsoft 365 admin for consent; nothing is written to KnowBe4',
+    manifest: false,
+  },
   { usage: 'subscribe', title: 'subscribe', description: 'Post nightly summaries and alerts in this conversation' },
   { usage: 'unsubscribe', title: 'unsubscribe', description: 'Stop summaries and alerts in this conversation' },
   { usage: 'help', title: 'help', description: 'Show these commands' },
@@ -83,6 +95,7 @@ function emailArgument(text: string): string | null {
 export function parseCommand(raw: string): Command {
   const text = cleanText(typeof raw === 'string' ? raw : '');
   const unknown: Command = { kind: 'unknown', text };
+  const incomplete = (command: IncompleteCommand, given = ''): Command => ({ kind: 'incomplete', command, given });
   if (text === '') return { kind: 'help' };
   const lower = text.toLowerCase();
   const [first = '', ...restWords] = lower.split(' ');
@@ -101,18 +114,18 @@ export function parseCommand(raw: string): Command {
       if (word2 === 'sync') skip = 2;
       if ((lower.split(' ')[skip] ?? '') === 'for') skip += 1;
       const company = argument(rest(skip));
-      return company ? { kind: 'preview', company } : unknown;
+      return company ? { kind: 'preview', company } : incomplete('preview');
     }
     case 'sync': {
       if (word2 === 'user') {
         const email = emailArgument(rest(2));
-        return email ? { kind: 'syncUser', email } : unknown;
+        return email ? { kind: 'syncUser', email } : incomplete('syncUser', argument(rest(2)));
       }
       // `sync a@b.com` is a single user; `sync Acme` would write without a preview, so it previews.
       const email = emailArgument(rest(1));
       if (email) return { kind: 'syncUser', email };
       const company = argument(rest(1));
-      return company ? { kind: 'preview', company } : unknown;
+      return company ? { kind: 'preview', company } : incomplete('preview');
     }
     case 'status': {
       const company = argument(rest(1));
@@ -131,7 +144,7 @@ export function parseCommand(raw: string): Command {
     case 'runs':
     case 'history': {
       const company = argument(rest(1));
-      return company ? { kind: 'runs', company } : unknown;
+      return company ? { kind: 'runs', company } : incomplete('runs');
     }
     case 'audit': {
       const company = argument(rest(1));
@@ -140,7 +153,7 @@ export function parseCommand(raw: string): Command {
     case 'pause':
     case 'resume': {
       const company = argument(rest(1));
-      return company ? { kind: first, company } : unknown;
+      return company ? { kind: first, company } : incomplete(first);
     }
     case 'onboard': {
       // `onboard Contoso Ltd contoso.com https://…/scim/v2/…`: the KnowBe4 Tenant URL last (when
@@ -149,7 +162,7 @@ export function parseCommand(raw: string): Command {
       const scimUrl = /^https?:\/\//i.test(words.at(-1) ?? '') ? (words.pop() as string) : null;
       const domain = argument(words.at(-1) ?? '').toLowerCase();
       const name = argument(words.slice(0, -1).join(' '));
-      return name && domain.includes('.') ? { kind: 'onboard', name, domain, scimUrl } : unknown;
+      return name && domain.includes('.') ? { kind: 'onboard', name, domain, scimUrl } : incomplete('onboard', argument(rest(1)));
     }
     case 'subscribe':
       return restWords.length === 0 ? { kind: 'subscribe' } : unknown;

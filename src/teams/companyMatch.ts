@@ -3,6 +3,9 @@
  * first tier with any hit decides, so an exact name never loses to a fuzzy one. Two hits in the
  * winning tier are ambiguous (the bot shows a choice card); none at all gets close suggestions.
  */
+import { editDistance } from '../shared';
+
+export { editDistance };
 
 export interface CompanyRef {
   id: string;
@@ -10,11 +13,14 @@ export interface CompanyRef {
 }
 
 export type CompanyMatch<C extends CompanyRef = CompanyRef> =
-  | { kind: 'match'; company: C }
+  /** `exact`: the id or the whole name was typed; otherwise a prefix or a typo was read as this company. */
+  | { kind: 'match'; company: C; exact: boolean }
   | { kind: 'ambiguous'; candidates: C[] }
   | { kind: 'unknown'; suggestions: C[] };
 
 const MAX_SUGGESTIONS = 5;
+/** The first tiers (the id, the whole name) are what was meant; the rest are guesses. */
+const EXACT_TIERS = 2;
 
 /** Case-, accent- and punctuation-insensitive form. */
 export function normalizeName(text: string): string {
@@ -24,25 +30,6 @@ export function normalizeName(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
-}
-
-/** Levenshtein distance, stopping early once it exceeds `max` (names are short, lists are long). */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-      cur.push(value);
-      rowMin = Math.min(rowMin, value);
-    }
-    if (rowMin > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 /** Typos allowed: none for very short input (too many false hits), then about one per four letters. */
@@ -60,9 +47,9 @@ export function matchCompany<C extends CompanyRef>(query: string, companies: rea
     const name = normalizeName(company.name);
     return { company, id: company.id.toLowerCase(), name, compact: name.replace(/ /g, ''), words: name.split(' ') };
   });
-  const decide = (hits: typeof entries): CompanyMatch<C> | null => {
+  const decide = (hits: typeof entries, exact: boolean): CompanyMatch<C> | null => {
     const unique = [...new Map(hits.map((h) => [h.company.id, h.company])).values()];
-    if (unique.length === 1 && unique[0]) return { kind: 'match', company: unique[0] };
+    if (unique.length === 1 && unique[0]) return { kind: 'match', company: unique[0], exact };
     if (unique.length > 1) return { kind: 'ambiguous', candidates: unique };
     return null;
   };
@@ -75,8 +62,8 @@ export function matchCompany<C extends CompanyRef>(query: string, companies: rea
     // Each typed word starts some word of the name, in order: `ac co` → "Acme Corp".
     (e) => wordPrefix(q.split(' '), e.words),
   ];
-  for (const tier of tiers) {
-    const result = decide(entries.filter(tier));
+  for (const [i, tier] of tiers.entries()) {
+    const result = decide(entries.filter(tier), i < EXACT_TIERS);
     if (result) return result;
   }
 
@@ -92,7 +79,10 @@ export function matchCompany<C extends CompanyRef>(query: string, companies: rea
   const close = scored.filter((s) => s.d <= max);
   if (close.length > 0) {
     const best = close[0]?.d ?? 0;
-    const result = decide(close.filter((s) => s.d === best).map((s) => s.e));
+    const result = decide(
+      close.filter((s) => s.d === best).map((s) => s.e),
+      false,
+    );
     if (result) return result;
   }
   const suggestions = scored

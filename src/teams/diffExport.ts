@@ -2,10 +2,11 @@
  * The full diff behind a preview card, as CSV (for Excel) and JSON (for scripts). The card only
  * shows the first rows; this is what the "Download full diff" links serve.
  */
-import type { Operation, Plan } from '../sync';
+import { changeRows, type Plan } from '../sync';
 import { planCounts } from './cards';
 
-export const CSV_COLUMNS = ['kind', 'user', 'group', 'attribute', 'before', 'after', 'reason', 'id'] as const;
+/** One row per person and change (see sync/changes.ts), with the value before and after. */
+export const CSV_COLUMNS = ['change', 'person', 'name', 'field', 'before', 'after', 'reason', 'id'] as const;
 export type DiffRow = Record<(typeof CSV_COLUMNS)[number], string>;
 
 /**
@@ -30,59 +31,9 @@ export function csvLine(cells: readonly string[]): string {
   return cells.map(csvField).join(',');
 }
 
-const row = (partial: Partial<DiffRow> & Pick<DiffRow, 'kind'>): DiffRow => ({
-  user: '',
-  group: '',
-  attribute: '',
-  before: '',
-  after: '',
-  reason: '',
-  id: '',
-  ...partial,
-});
-
-/** One row per operation (per changed attribute for updates), conflict and not-managed user. */
+/** The plan's rows: one per person and change, joiners first (the wording is sync's changeRows). */
 export function diffRows(plan: Plan): DiffRow[] {
-  const rows: DiffRow[] = [];
-  for (const op of plan.operations) rows.push(...operationRows(op));
-  for (const c of plan.conflicts) {
-    rows.push(
-      row({
-        kind: 'conflict',
-        user: c.sourceUsers.map((u) => u.address ?? u.id).join('; '),
-        before: c.target?.userName ?? '',
-        reason: `${c.reason}: ${c.message}`,
-      }),
-    );
-  }
-  for (const u of plan.unmanaged) rows.push(row({ kind: 'notManaged', user: u.userName, reason: u.reason, id: u.targetId }));
-  for (const t of plan.takeovers ?? []) rows.push(row({ kind: 'takeOver', user: t.userName, attribute: 'externalId', before: t.externalIdBefore ?? '', after: t.sourceId, reason: `found by ${t.via}`, id: t.targetId }));
-  for (const u of plan.unreadable ?? []) rows.push(row({ kind: 'unreadable', user: u.name ?? '', group: u.resource, reason: u.reason, id: u.id ?? '' }));
-  return rows;
-}
-
-function operationRows(op: Operation): DiffRow[] {
-  const base = { kind: op.kind, reason: op.reason, id: op.id };
-  switch (op.kind) {
-    case 'create':
-      return Object.entries(op.values).map(([attribute, after]) => row({ ...base, user: op.userName, attribute, after: after ?? '' }));
-    case 'update':
-      return op.changes.map((c) => row({ ...base, user: op.userName, attribute: c.attribute, before: c.before ?? '', after: c.after ?? '' }));
-    case 'rename':
-      return [row({ ...base, user: op.to, attribute: 'userName', before: op.from, after: op.to })];
-    case 'reactivate':
-      return [row({ ...base, user: op.userName, attribute: 'active', before: 'false', after: 'true' })];
-    case 'setManager':
-      return [row({ ...base, user: op.userName, attribute: 'manager', before: op.before ?? '', after: op.after ?? '' })];
-    case 'archive':
-      return [row({ ...base, user: op.userName, attribute: 'active', before: 'true', after: 'false' })];
-    case 'createGroup':
-      return [row({ ...base, group: op.name })];
-    case 'addToGroup':
-      return [row({ ...base, user: op.userName, group: op.groupName })];
-    case 'removeFromGroup':
-      return [row({ ...base, user: op.userName, group: op.groupName })];
-  }
+  return changeRows(plan).map((c) => ({ change: c.category, person: c.person, name: c.name, field: c.field, before: c.before, after: c.after, reason: c.reason, id: c.id }));
 }
 
 export interface CsvOptions {

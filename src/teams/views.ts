@@ -2,7 +2,7 @@
  * The bot's and the notifier's cards, over the templates in cards/: turns what the run layer
  * returns into the inputs of the card builders (dates formatted, statuses named).
  */
-import type { NotifyEvent } from '../notify';
+import { sentWriteText, type NotifyEvent } from '../notify';
 import type { RunRecord } from '../runs';
 import type { Report } from '../sync';
 import {
@@ -133,7 +133,7 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
   audit: (input) => auditCard(input),
   digest: (input) => digestCard(input).card,
   review: (input) => reviewCard(input),
-  choice: ({ command, candidates }) => choiceCard({ query: '', command, candidates }),
+  choice: ({ command, candidates, query, reason }) => choiceCard({ query, command, candidates, reason }),
   notification: (event) => {
     switch (event.kind) {
       case 'summary':
@@ -166,6 +166,16 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
         return auditCard({ audit: event.audit, links: null });
       case 'digest':
         return digestCard({ title: `Daily digest · ${event.at.slice(0, 10)}`, view: 'digest', filter: null, rows: event.rows, totals: event.totals, offset: 0 }).card;
+      case 'writes-unconfirmed':
+        return messageCard({
+          title: `${event.company.name}: ${event.writes.length} changes sent, not yet shown by KnowBe4`,
+          message: `KnowBe4 accepted these changes but still does not show them after ${event.afterMinutes} minutes; kb4sync does not send them again while it waits. ${event.writes
+            .slice(0, 10)
+            .map(sentWriteText)
+            .join('; ')}${event.writes.length > 10 ? `; … and ${event.writes.length - 10} more` : ''}`,
+          fix: 'Check the KnowBe4 console (Account Settings > User Provisioning) for a stuck or failed sync job.',
+          tone: 'warning',
+        });
       case 'auto-paused':
         return autoPauseCard({ companyId: event.company.id, company: event.company.name, failures: event.consecutiveFailures, lastError: event.lastProblem.message });
     }

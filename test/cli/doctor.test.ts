@@ -22,13 +22,16 @@ test('a healthy sandbox setup passes every check, including the Graph permission
   expect(formatChecks(checks)).toContain('All checks passed.');
 });
 
-test('a revoked SCIM token, a missing permission and a missing bot id fail with their fixes, and no secret is printed', async () => {
+test('a revoked SCIM token and a missing permission fail with their fixes; the sandbox needs no bot id; no secret is printed', async () => {
   sandbox.knowbe4.account('initech').controls.revokeScimToken();
   const initech = sandbox.companies.find((c) => c.spec.id === 'initech')!;
   sandbox.graph.setRoles(initech.spec.tenantId, initech.spec.clientId, ['User.Read.All']);
   const checks = await runDoctor({ configPath: sandbox.configPath, env: { KB4SYNC_SQLITE_PATH: join(dir, 'doctor.db') }, companyId: 'initech' });
   const failed = Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.name, c]));
-  expect(Object.keys(failed).sort()).toEqual(['bot registration', 'initech: Graph permissions', 'initech: KnowBe4 SCIM']);
+  expect(Object.keys(failed).sort()).toEqual(['initech: Graph permissions', 'initech: KnowBe4 SCIM']);
+  // The sandbox's configuration runs the bot on loopback without an Azure Bot: skipped, not failed.
+  expect(checks.find((c) => c.name === 'bot registration')).toMatchObject({ ok: true, skipped: true });
+  expect(formatChecks(checks)).toMatch(/^SKIP +bot registration/m);
   expect(failed['initech: Graph permissions']?.fix).toContain('GroupMember.Read.All');
   expect(failed['initech: KnowBe4 SCIM']?.fix).toMatch(/SCIM token/i);
   const printed = formatChecks(checks);
@@ -40,6 +43,9 @@ test('a missing environment variable and a broken file are named', async () => {
   writeFileSync(broken, readFileSync(sandbox.configPath, 'utf8').replace(/^envFile: .*$/m, ''));
   const missing = await runDoctor({ configPath: broken, env: env() });
   expect(missing.find((c) => c.name === 'secrets')).toMatchObject({ ok: false, detail: expect.stringContaining('is not set') });
+  // Outside the sandbox a missing bot id is a failure with its fix.
+  const noBot = await runDoctor({ configPath: broken, env: { KB4SYNC_SQLITE_PATH: join(dir, 'doctor.db') } });
+  expect(noBot.find((c) => c.name === 'bot registration')).toMatchObject({ ok: false, fix: expect.stringContaining('MicrosoftAppId') });
   writeFileSync(broken, 'companies: [');
   expect((await runDoctor({ configPath: broken, env: env() }))[0]).toMatchObject({ name: 'configuration', ok: false });
 });

@@ -11,6 +11,7 @@ import {
   Kb4ServerError,
   REGENERATE_TOKEN_WHERE,
 } from '../../src/knowbe4';
+import { settleCreate } from '../../src/sync';
 import { rig, TOKEN, users, type Rig } from '../helpers/knowbe4';
 
 let r: Rig;
@@ -20,40 +21,34 @@ afterEach(async () => {
 
 const input = { userName: 'new.hire@acme.com', externalId: 'entra-new', values: { givenName: 'New', familyName: 'Hire', department: 'Sales' } };
 
-describe('create meets 409', () => {
-  test('an existing unlinked record is adopted: same id, externalId and values set, no duplicate', async () => {
+describe('create meets 409: the client answers what it found, the core settles it, nothing else is written', () => {
+  const op = { id: 'op-1', reason: 'new', kind: 'create' as const, sourceId: input.externalId, userName: input.userName, values: input.values };
+
+  test('an unlinked record the plan did not see is held: no PATCH, no adoption behind the plan', async () => {
     r = await rig({ users: [{ id: '42', userName: 'New.Hire@acme.com', name: { givenName: 'New' }, title: 'kept' }] });
-    const result = await r.client.createUserDetailed(input);
-    expect(result).toEqual({ id: '42', outcome: 'existing' });
+    const answer = await r.client.postUser(input);
+    expect(answer).toMatchObject({ kind: 'exists', found: { id: '42', externalId: null } });
+    const settled = settleCreate(op, answer);
+    expect(settled).toMatchObject({ kind: 'held', targetId: '42' });
     expect(r.sandbox.controls.users()).toHaveLength(1);
-    expect(r.sandbox.controls.users()[0]).toMatchObject({
-      id: '42',
-      externalId: 'entra-new',
-      name: { givenName: 'New', familyName: 'Hire' },
-      title: 'kept',
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' },
-    });
-    // POST (409) + GET by userName + one PATCH with only what differs.
-    expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.status}`)).toEqual(['POST 409', 'GET 200', 'PATCH 200']);
-    const patch = r.sandbox.controls.requests({ method: 'PATCH' })[0]?.body as { Operations: { path: string }[] };
-    expect(patch.Operations.map((o) => o.path)).toEqual([
-      'externalId',
-      'name.familyName',
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
-    ]);
+    expect(r.sandbox.controls.users()[0]).not.toHaveProperty('externalId');
+    // POST (409) + GET by userName; the take-over is the next preview's to show.
+    expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.status}`)).toEqual(['POST 409', 'GET 200']);
   });
 
-  test('an archived record with the address is adopted and reactivated', async () => {
-    r = await rig({ users: [{ id: '43', userName: 'new.hire@acme.com', externalId: 'entra-new', active: false, name: { givenName: 'New', familyName: 'Hire' }, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' } }] });
-    expect(await r.client.createUser(input)).toBe('43');
-    expect(r.sandbox.controls.users()[0]).toMatchObject({ id: '43', active: true });
+  test("this person's own archived record settles as theirs (the next preview reactivates it)", async () => {
+    r = await rig({ users: [{ id: '43', userName: 'new.hire@acme.com', externalId: 'entra-new', active: false, name: { givenName: 'New', familyName: 'Hire' } }] });
+    expect(settleCreate(op, await r.client.postUser(input))).toEqual({ kind: 'ours', targetId: '43' });
+    expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBe(0);
   });
 
-  test('a record linked to another Entra user is not taken over', async () => {
+  test('a record linked to another Entra user is held, named with its link, and untouched', async () => {
     r = await rig({ users: [{ id: '44', userName: 'new.hire@acme.com', externalId: 'entra-someone-else' }] });
+    const settled = settleCreate(op, await r.client.postUser(input));
+    expect(settled.kind).toBe('held');
+    expect(settled.kind === 'held' ? settled.reason : '').toContain('entra-someone-else');
     const err = await r.client.createUser(input).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Kb4ConflictError);
-    expect((err as Error).message).toContain('entra-someone-else');
     expect(r.sandbox.controls.users()[0]).toMatchObject({ externalId: 'entra-someone-else' });
     expect(r.sandbox.controls.requestCount({ method: 'PATCH' })).toBe(0);
   });
@@ -61,11 +56,22 @@ describe('create meets 409', () => {
   test('a create whose response was lost is retried and never duplicates the user', async () => {
     r = await rig();
     r.sandbox.controls.loseResponseNext(1);
-    const result = await r.client.createUserDetailed(input);
+    const answer = await r.client.postUser(input);
     expect(r.sandbox.controls.users()).toHaveLength(1);
-    expect(result).toEqual({ id: r.sandbox.controls.users()[0]?.id, outcome: 'existing' });
+    expect(settleCreate(op, answer)).toEqual({ kind: 'ours', targetId: r.sandbox.controls.users()[0]?.id });
     // POST (committed, answer lost) + POST retry (409) + GET lookup; nothing left to PATCH.
     expect(r.sandbox.controls.requests().map((q) => `${q.method} ${q.status}`)).toEqual(['POST -1', 'POST 409', 'GET 200']);
+  });
+
+  test('a 409 for a create KnowBe4 does not show yet is waiting: never a second record', async () => {
+    r = await rig({ visibilityDelayMs: 60_000 });
+    r.sandbox.controls.loseResponseNext(1);
+    const answer = await r.client.postUser(input);
+    expect(answer).toEqual({ kind: 'exists', found: null });
+    expect(settleCreate(op, answer)).toEqual({ kind: 'waiting' });
+    expect(r.sandbox.controls.users()).toHaveLength(1);
+    r.sandbox.controls.applyPendingWrites();
+    expect(await r.client.findUserByUserName(input.userName)).toMatchObject({ externalId: 'entra-new' });
   });
 
   test('createGroup after a lost response finds the group instead of creating it twice', async () => {

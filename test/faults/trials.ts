@@ -24,6 +24,7 @@ import { addressKey, type Report, type SourceUser } from '../../src/sync';
 import type { AttributeMapping, GraphField, Kb4Attribute } from '../../src/sync/attributes';
 import { PG_URL } from '../helpers/stores';
 import { leaseLostMidApply, postgresKilledMidApply, replicasRacing, sigtermMidApply } from './serviceFaults';
+import { delayedVisibility } from './visibilityFault';
 import {
   actor,
   applyInChild,
@@ -122,6 +123,8 @@ export async function runTrial(fault: Fault, seed: number, options: TrialOptions
       await postgresKilledMidApply(app, rng, result, applicationName);
     } else if (fault === 'replicas racing') {
       await replicasRacing(world, app, fault, seed, result);
+    } else if (fault === 'delayed visibility') {
+      await delayedVisibility(world, app, rng, result);
     } else {
       await injectFault(fault, world, rng);
       const preview = await app.service.preview('faults', actor).catch(() => null);

@@ -31,6 +31,7 @@ export const FAULTS = [
   'lease lost mid-apply',
   'PostgreSQL connection killed',
   'replicas racing',
+  'delayed visibility',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

@@ -3,7 +3,7 @@
  * injection: the network edge for executor unit tests (contract tests use the SCIM sandbox).
  */
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from '../../src/runs/ports';
-import { addressKey, type TargetSnapshot, type TargetUser } from '../../src/sync';
+import { addressKey, type CreateAnswer, type TargetSnapshot, type TargetUser } from '../../src/sync';
 
 export class MemoryKnowbe4 implements TargetWriter {
   users = new Map<string, TargetUser>();
@@ -46,6 +46,15 @@ export class MemoryKnowbe4 implements TargetWriter {
     const id = `new-${this.next++}`;
     this.users.set(id, { id, externalId: input.externalId, userName: input.userName, active: true, managerId: null, values: { ...input.values } });
     return id;
+  }
+  /** The port's create: a 409 comes back as what a userName look-up finds, as the SCIM client answers it. */
+  async postUser(input: { userName: string; externalId: string; values: TargetUser['values'] }): Promise<CreateAnswer> {
+    try {
+      return { kind: 'created', id: await this.createUser(input) };
+    } catch (err) {
+      if ((err as { status?: unknown }).status !== 409) throw err;
+      return { kind: 'exists', found: await this.findUserByUserName(input.userName) };
+    }
   }
   async updateUser(id: string, changes: readonly { attribute: string; after: string | null }[]) {
     this.call(`update ${id}`);

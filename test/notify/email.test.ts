@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, resolveEmailCredential } from '../../src/config';
-import { EmailNotifier } from '../../src/notify/email';
+import { EmailNotifier, emailFor } from '../../src/notify/email';
 import type { NotifyEvent } from '../../src/notify/events';
 import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
 import { generateTenant, seedOf } from '../../src/sandbox/tenants';
@@ -67,4 +67,13 @@ test('without the Mail.Send permission the error says what to grant, and carries
 test('a missing secret variable is named', () => {
   const config = parseConfig({ companies: [company], notifications: { email: { m365: { tenantId: TENANT, clientId: APP, clientSecretEnv: 'MAIL_SECRET' }, from: sender, to: ['ops@msp.example'] } } });
   expect(() => resolveEmailCredential(config, {})).toThrow(/notifications\.email\.m365\.clientSecretEnv: environment variable MAIL_SECRET is not set/);
+});
+
+test('writes KnowBe4 does not show after the setting: the e-mail lists each with its kind, address and time', () => {
+  const writes = Array.from({ length: 52 }, (_, i) => ({ kind: 'create' as const, planId: 'p', opId: `c${i}`, sourceId: `e${i}`, targetId: `${i}`, userName: `new${i}@acme.com`, sentAt: '2026-12-02T02:00:00.000Z' }));
+  const { subject, text } = emailFor({ kind: 'writes-unconfirmed', company: { id: 'acme', name: 'Acme Corp' }, writes, afterMinutes: 60 });
+  expect(subject).toBe('kb4sync: Acme Corp: 52 changes KnowBe4 accepted but does not show after 60 minutes');
+  expect(text).toContain('- create new0@acme.com, sent 2026-12-02T02:00:00.000Z');
+  expect(text).toContain('… and 2 more');
+  expect(text).not.toContain('new51@acme.com');
 });

@@ -103,6 +103,7 @@ describe.each(testDatabases())('audit on $name', (database) => {
     // Each test starts with no history: the trend and "a week ago" read what the test made.
     await opened.db.deleteFrom('account_audits').execute();
     await opened.db.deleteFrom('plans').execute();
+    await opened.db.deleteFrom('sent_writes').execute();
     now = new Date('2026-11-30T07:00:00Z');
     source = FixtureSource.fromFile(join(FIX, 'm365.json'));
     sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, reportingToken: REPORTING, users: seedUsers(), groups: structuredClone(kb4Fixture.groups) });
@@ -150,7 +151,7 @@ describe.each(testDatabases())('audit on $name', (database) => {
     expect(audit.reach?.neverSignedIn).toBe(6);
     expect(audit.reach?.phishPronePercentage).toBe(5);
 
-    expect(audit.stuck.unconfirmedWritesKnown).toBe(false);
+    expect(audit.stuck.unconfirmedWritesKnown).toBe(true);
     expect((await audits.getAudit(auditId))?.audit).toEqual(audit);
     expect((await store.listAudit({ companyId: 'acme' })).find((e) => e.action === 'audit')?.detail).toMatchObject({ auditId });
   });
@@ -164,7 +165,15 @@ describe.each(testDatabases())('audit on $name', (database) => {
     const unapplied = await run.preview('acme', ADMIN);
     now = new Date('2026-11-30T07:00:00Z');
 
+    // A create KnowBe4 accepted two hours ago and still does not show, and an archive it does show.
+    await store.sentWrites.record('acme', [
+      { kind: 'create', planId: unapplied.planId, opId: 'create:ghost', sourceId: 'ghost-id', targetId: null, userName: 'ghost@acmecorp.com', sentAt: '2026-11-30T05:00:00.000Z' },
+      { kind: 'archive', planId: unapplied.planId, opId: 'archive:kb4-6', sourceId: null, targetId: 'kb4-6', userName: 'seen@acmecorp.com', sentAt: '2026-11-30T05:00:00.000Z' },
+    ]);
     const { audit } = await run.accountAudit('acme', ADMIN, { nextSync: null });
+    expect(audit.stuck.rows.filter((r) => r.kind === 'unconfirmed-write')).toEqual([
+      { kind: 'unconfirmed-write', subject: 'ghost@acmecorp.com', detail: 'create accepted by KnowBe4, not shown since', since: '2026-11-30T05:00:00.000Z' },
+    ]);
     const conflict = audit.stuck.rows.find((r) => r.kind === 'conflict');
     expect(conflict).toMatchObject({ since: '2026-11-20T02:00:00.000Z' });
     expect(conflict?.detail).toContain('rae.holloway@acmecorp.com');

@@ -28,8 +28,19 @@ function paths(value: Json, at: Path = []): { path: Path; value: Json }[] {
   return here;
 }
 
-/** How the loader prints a path: companies[0].m365.tenantId. */
-const named = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+/**
+ * How the loader prints a path in `raw`: companies[acme].m365.tenantId, a company named by its id
+ * (by its position when its id is missing, not a valid id, or shared).
+ */
+const named = (path: Path, raw: Json = fixture) => {
+  const companies = (raw as { companies?: Json }).companies;
+  const ids = Array.isArray(companies) ? companies.map((c) => (c && typeof c === 'object' && !Array.isArray(c) && typeof c.id === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(c.id) ? c.id : null)) : [];
+  const label = (i: number) => {
+    const id = ids[i];
+    return id && ids.indexOf(id) === ids.lastIndexOf(id) ? id : String(i);
+  };
+  return path.map((p, i) => (typeof p === 'number' ? `[${i === 1 && path[0] === 'companies' ? label(p) : p}]` : i === 0 ? p : `.${p}`)).join('');
+};
 
 function edit(path: Path, change: (parent: Record<string, Json> | Json[], key: string | number) => void): Json {
   const copy = JSON.parse(JSON.stringify(fixture)) as Json;
@@ -75,9 +86,10 @@ test('a field given a value of the wrong type is refused, naming its path', () =
     fc.property(
       fc.constantFrom(...leaves).chain((leaf) => fc.tuple(fc.constant(leaf), wrongType(leaf.value))),
       ([leaf, bad]) => {
-        const problems = load(edit(leaf.path, (parent, key) => ((parent as Record<string, Json>)[key as string] = bad)));
+        const edited = edit(leaf.path, (parent, key) => ((parent as Record<string, Json>)[key as string] = bad));
+        const problems = load(edited);
         expect(problems).not.toBeNull();
-        expect(problems?.some((p) => p.startsWith(`${named(leaf.path)}:`))).toBe(true);
+        expect(problems?.some((p) => p.startsWith(`${named(leaf.path, edited)}:`))).toBe(true);
       },
     ),
     { numRuns: RUNS },
@@ -96,23 +108,24 @@ const REQUIRED = [
   ['companies', 0, 'knowbe4', 'scimTokenEnv'],
   ['companies', 0, 'schedule', 'cron'],
   ['admins', 0, 'aadObjectId'],
-].map(named);
+].map((path) => named(path));
 
 test('a deleted field either had a default or is named as missing', () => {
   const seen = new Set<string>();
   fc.assert(
     fc.property(fc.constantFrom(...all), ({ path }) => {
-      const problems = load(edit(path, (parent, key) => (Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key as string])));
+      const edited = edit(path, (parent, key) => (Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key as string]));
+      const problems = load(edited);
       const name = named(path);
       if (REQUIRED.includes(name)) {
         seen.add(name);
-        expect(problems?.some((p) => p.startsWith(`${name}:`))).toBe(true);
-      } else if (problems !== null && name === 'companies[0].m365.clientSecretEnv') {
+        expect(problems?.some((p) => p.startsWith(`${named(path, edited)}:`))).toBe(true);
+      } else if (problems !== null && name === 'companies[acme].m365.clientSecretEnv') {
         // The one credential is a rule over the block: the block is named, and what it needs.
-        expect(problems).toContainEqual(expect.stringMatching(/^companies\[0\]\.m365: expected exactly one credential/));
+        expect(problems).toContainEqual(expect.stringMatching(/^companies\[acme\]\.m365: expected exactly one credential/));
       } else if (problems !== null) {
         // Anything else that fails must still say where (an array item deleted shifts its siblings).
-        expect(problems.some((p) => p.startsWith(named(path.slice(0, -1))) || p.startsWith(`${name}:`))).toBe(true);
+        expect(problems.some((p) => p.startsWith(named(path.slice(0, -1), edited)) || p.startsWith(`${named(path, edited)}:`))).toBe(true);
       }
     }),
     { numRuns: RUNS },
@@ -122,7 +135,8 @@ test('a deleted field either had a default or is named as missing', () => {
     // fast-check may not have drawn it: check it once by hand, so the list is always covered.
     const path = all.find((p) => named(p.path) === name)?.path;
     expect(path).toBeDefined();
-    const problems = load(edit(path as Path, (parent, key) => (Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key as string])));
-    expect(problems?.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    const edited = edit(path as Path, (parent, key) => (Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key as string]));
+    const problems = load(edited);
+    expect(problems?.some((p) => p.startsWith(`${named(path as Path, edited)}:`))).toBe(true);
   }
 });

@@ -95,11 +95,11 @@ test('a bad edit keeps the running configuration and posts an alert naming the f
   const rejections = service.reloader.outcomes.filter((o) => o.kind === 'rejected').length;
   edit((doc) => doc.setIn(['companies', 1, 'm365', 'tenantId'], 'not-a-tenant'));
   const outcome = await until('the rejection', () => service.reloader.outcomes.filter((o) => o.kind === 'rejected')[rejections]);
-  expect(outcome).toEqual({ kind: 'rejected', problems: ['companies[1].m365.tenantId: expected a GUID like 00000000-0000-0000-0000-000000000000'] });
+  expect(outcome).toEqual({ kind: 'rejected', problems: ['companies[globex].m365.tenantId: expected a GUID like 00000000-0000-0000-0000-000000000000'] });
   expect(JSON.stringify(app.config)).toBe(before);
   expect([...service.scheduler.nextRuns().keys()]).toContain('acme');
   const alert = await until('the alert', () => posted.find((p) => p.kind === 'config-rejected'));
-  expect(alert.problems).toEqual(['companies[1].m365.tenantId: expected a GUID like 00000000-0000-0000-0000-000000000000']);
+  expect(alert.problems).toEqual(['companies[globex].m365.tenantId: expected a GUID like 00000000-0000-0000-0000-000000000000']);
   expect(alert.file).toBe(sandbox.configPath);
 });
 

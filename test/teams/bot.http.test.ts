@@ -97,6 +97,25 @@ test('sync user updates one person in seconds', async () => {
   expect(text(card)).toMatch(/in step|created|updated|Created|Updated/);
 });
 
+test('sync user of someone KnowBe4 shows only later: the card says "sent", then is updated in place once they show up', async () => {
+  const kb4 = sandbox.knowbe4.account('initech').controls;
+  const users = sandbox.companies.find((c) => c.spec.id === 'initech')?.graph.users ?? [];
+  const newcomer = users.find((u) => u.mail && u.accountEnabled && u.userType === 'Member' && u.assignedLicenses.length > 0 && !kb4.userByName(u.mail));
+  expect(newcomer).toBeDefined();
+  kb4.setVisibilityDelay(60 * 60_000);
+  try {
+    const { card, message } = await bot.say(`sync user ${newcomer?.mail}`);
+    expect(text(card)).toMatch(/sent to KnowBe4/);
+    kb4.applyPendingWrites();
+    // The bot keeps looking (at once, then with backoff) and updates the same message.
+    const update = await connector.waitFor((a) => a.method === 'update' && a.activityId === message.activityId, 30_000);
+    expect(text(cardOf(update))).toMatch(/Created|created/);
+    expect(kb4.users().filter((u) => String(u.userName).toLowerCase() === newcomer?.mail?.toLowerCase())).toHaveLength(1);
+  } finally {
+    kb4.setVisibilityDelay(0);
+  }
+});
+
 test('/healthz answers and /metrics counts runs, operations and API requests by service and status', async () => {
   expect(await (await fetch(`${running.service.url}/healthz`)).json()).toEqual({ status: 'ok' });
   const metrics = await (await fetch(`${running.service.url}/metrics`)).text();

@@ -113,6 +113,15 @@ describe('previewCard', () => {
     expect(textOf(preview(3))).not.toContain('Unreadable');
   });
 
+  it('lists the changes sent and still waiting for KnowBe4 in their own section, only when there are some', () => {
+    const waiting = Array.from({ length: 3 }, (_, i) => ({ kind: 'create' as const, planId: 'p0', opId: `c${i}`, sourceId: `e${i}`, targetId: null, userName: `new${i}@acme.com`, sentAt: '2026-12-02T02:00:00.000Z' }));
+    const text = textOf(previewCard({ ...bigPlan(3), waiting }, { planId: 'p', digest: 'd', ...URLS }));
+    expect(text).toContain('3 changes sent, waiting for KnowBe4');
+    expect(text).toContain('Changes sent, waiting for KnowBe4 (not sent again) (3)');
+    expect(text).toContain('new0@acme.com');
+    expect(textOf(preview(3))).not.toContain('waiting for KnowBe4');
+  });
+
   it('shows before → after for updates', () => {
     const text = textOf(preview(16));
     expect(text).toContain('givenName: Bob → Robert');

@@ -13,7 +13,7 @@ const companies = [
 const summary = (m: CompanyMatch): string => {
   switch (m.kind) {
     case 'match':
-      return `match ${m.company.id}`;
+      return `match ${m.company.id}${m.exact ? '' : ' (loose)'}`;
     case 'ambiguous':
       return `ambiguous ${m.candidates.map((c) => c.id).join(',')}`;
     case 'unknown':
@@ -29,16 +29,16 @@ describe('matchCompany', () => {
     ['acme corp', 'match acme'],
     ['  Contoso  ', 'match contoso'],
     ['acm', 'ambiguous acme,acme-uk'],
-    ['acme u', 'match acme-uk'],
-    ['fabri', 'match fabrikam'],
-    ['north', 'match northwind'],
-    ['world', 'match wwi'], // word prefix
-    ['wide imp', 'match wwi'],
+    ['acme u', 'match acme-uk (loose)'],
+    ['fabri', 'match fabrikam (loose)'],
+    ['north', 'match northwind (loose)'],
+    ['world', 'match wwi (loose)'], // word prefix
+    ['wide imp', 'match wwi (loose)'],
     ['zurich', 'match zurich'], // accents ignored
     ['Zürich', 'match zurich'],
-    ['contosso', 'match contoso'], // one typo
-    ['fabrikan industries', 'match fabrikam'],
-    ['northwnd', 'match northwind'],
+    ['contosso', 'match contoso (loose)'], // one typo
+    ['fabrikan industries', 'match fabrikam (loose)'],
+    ['northwnd', 'match northwind (loose)'],
     ['globex', 'unknown '],
     ['contosxyz', 'unknown contoso'],
     ['', 'unknown '],

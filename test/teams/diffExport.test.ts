@@ -59,20 +59,32 @@ describe('csvField', () => {
 describe('diffCsv', () => {
   const plan = bigPlan(64);
 
-  it('has a header and one row per attribute change, conflict and not-managed user', () => {
+  it('has a header and one row per person and change, with before and after', () => {
     const csv = diffCsv(plan);
     expect(csv.startsWith('\ufeff')).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = parseCsv(csv.slice(1));
-    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows[0]).toEqual(['change', 'person', 'name', 'field', 'before', 'after', 'reason', 'id']);
     expect(rows).toHaveLength(diffRows(plan).length + 1);
     for (const r of rows) expect(r).toHaveLength(CSV_COLUMNS.length);
-    const kinds = new Set(rows.slice(1).map((r) => r[0]));
-    expect(kinds).toEqual(new Set([...plan.operations.map((o) => o.kind), 'conflict', 'notManaged']));
-    expect(rows.filter((r) => r[0] === 'conflict')).toHaveLength(plan.conflicts.length);
-    expect(rows.filter((r) => r[0] === 'notManaged')).toHaveLength(plan.unmanaged.length);
+    const of = (change: string) => rows.slice(1).filter((r) => r[0] === change);
+    const ops = (kind: string) => plan.operations.filter((o) => o.kind === kind);
+    // A joiner is one row, whatever their values: the card's joiners and the sheet's agree.
+    expect(of('joiner')).toHaveLength(ops('create').length);
+    expect(of('joiner')[0]).toEqual(expect.arrayContaining(['Zoë Ünal-0']));
+    expect(of('leaver')).toHaveLength(ops('archive').length);
+    expect(of('renamed').map((r) => [r[4], r[5]])).toEqual(ops('rename').map((o) => (o.kind === 'rename' ? [o.from, o.to] : [])));
+    expect(of('conflict')).toHaveLength(plan.conflicts.length);
+    expect(of('notManaged')).toHaveLength(plan.unmanaged.length);
+    // A changed detail is one row with its before and after.
     const update = plan.operations.find((o) => o.kind === 'update');
-    expect(rows.filter((r) => r[7] === update?.id)).toHaveLength(update?.kind === 'update' ? update.changes.length : -1);
+    const updateRows = rows.filter((r) => r[7] === update?.id);
+    expect(updateRows).toHaveLength(update?.kind === 'update' ? update.changes.length : -1);
+    if (update?.kind === 'update') expect(updateRows.map((r) => [r[3], r[4], r[5]])).toEqual(update.changes.map((c) => [c.attribute, neutraliseFormula(c.before ?? ''), neutraliseFormula(c.after ?? '')]));
+    const removal = of('groupRemoved')[0];
+    expect([removal?.[3], removal?.[4], removal?.[5]]).toEqual(['group', 'Engineering', '']);
+    // Joiners come first.
+    expect(rows[1]?.[0]).toBe('joiner');
   });
 
   it('never leaves a formula at the start of a cell', () => {

@@ -60,26 +60,26 @@ describe('configuration', () => {
   });
 
   test.each([
-    ['a bad GUID', { companies: [company({ m365: { tenantId: 'acme', clientId: GUID, clientSecretEnv: 'X' } })] }, 'companies[0].m365.tenantId: expected a GUID'],
-    ['no credential', { companies: [company({ m365: { tenantId: GUID, clientId: GUID } })] }, 'companies[0].m365: expected exactly one credential'],
-    ['two credentials', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'A', managedIdentity: true } })] }, 'companies[0].m365: expected exactly one credential'],
-    ['a secret value where an env var name belongs', { companies: [company({ knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'eyJhbGciOi.xyz-123' } })] }, 'companies[0].knowbe4.scimTokenEnv: expected the NAME of an environment variable'],
-    ['an unknown key', { companies: [company({ removeStaleUser: true })] }, 'companies[0]: unknown key(s) removeStaleUser'],
-    ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.region:'],
-    ['no scimUrl (KnowBe4 documents no per-region SCIM host)', { companies: [company({ knowbe4: { region: 'us', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: required: copy the Tenant URL from KnowBe4 console > Account Settings > User Management > User Provisioning'],
-    ['a scimUrl that is not a URL', { companies: [company({ knowbe4: { scimUrl: 'training.knowbe4.com', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: expected an http(s) URL'],
-    ['an http authorityHost', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', authorityHost: 'http://127.0.0.1:1' } })] }, 'companies[0].m365.authorityHost: expected an https URL'],
-    ['an http scimUrl off loopback', { companies: [company({ knowbe4: { scimUrl: 'http://scim.knowbe4.example/v2', scimTokenEnv: 'X' } })] }, 'companies[0].knowbe4.scimUrl: expected an https URL (plain http is accepted only on loopback'],
-    ['an http graphUrl off loopback', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', graphUrl: 'http://10.0.0.5/' } })] }, 'companies[0].m365.graphUrl: expected an https URL'],
-    ['an http reportingUrl off loopback', { companies: [company({ knowbe4: { scimTokenEnv: 'X', reportingUrl: 'http://reporting.example/' } })] }, 'companies[0].knowbe4.reportingUrl: expected an https URL'],
+    ['a bad GUID', { companies: [company({ m365: { tenantId: 'acme', clientId: GUID, clientSecretEnv: 'X' } })] }, 'companies[acme].m365.tenantId: expected a GUID'],
+    ['no credential', { companies: [company({ m365: { tenantId: GUID, clientId: GUID } })] }, 'companies[acme].m365: expected exactly one credential'],
+    ['two credentials', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'A', managedIdentity: true } })] }, 'companies[acme].m365: expected exactly one credential'],
+    ['a secret value where an env var name belongs', { companies: [company({ knowbe4: { scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'eyJhbGciOi.xyz-123' } })] }, 'companies[acme].knowbe4.scimTokenEnv: expected the NAME of an environment variable'],
+    ['an unknown key', { companies: [company({ removeStaleUser: true })] }, 'companies[acme]: unknown key `removeStaleUser`: did you mean `removeStaleUsers`?'],
+    ['an unknown region', { companies: [company({ knowbe4: { region: 'au', scimUrl: 'https://training.knowbe4.com/scim/v2/t1', scimTokenEnv: 'X' } })] }, 'companies[acme].knowbe4.region:'],
+    ['no scimUrl (KnowBe4 documents no per-region SCIM host)', { companies: [company({ knowbe4: { region: 'us', scimTokenEnv: 'X' } })] }, 'companies[acme].knowbe4.scimUrl: missing: copy the Tenant URL from KnowBe4 console > Account Settings > User Management > User Provisioning'],
+    ['a scimUrl that is not a URL', { companies: [company({ knowbe4: { scimUrl: 'training.knowbe4.com', scimTokenEnv: 'X' } })] }, 'companies[acme].knowbe4.scimUrl: expected an http(s) URL'],
+    ['an http authorityHost', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', authorityHost: 'http://127.0.0.1:1' } })] }, 'companies[acme].m365.authorityHost: expected an https URL'],
+    ['an http scimUrl off loopback', { companies: [company({ knowbe4: { scimUrl: 'http://scim.knowbe4.example/v2', scimTokenEnv: 'X' } })] }, 'companies[acme].knowbe4.scimUrl: expected an https URL (plain http is accepted only on loopback'],
+    ['an http graphUrl off loopback', { companies: [company({ m365: { tenantId: GUID, clientId: GUID, clientSecretEnv: 'X', graphUrl: 'http://10.0.0.5/' } })] }, 'companies[acme].m365.graphUrl: expected an https URL'],
+    ['an http reportingUrl off loopback', { companies: [company({ knowbe4: { scimTokenEnv: 'X', reportingUrl: 'http://reporting.example/' } })] }, 'companies[acme].knowbe4.reportingUrl: expected an https URL'],
     ['an http webhook off loopback', { companies: [company()], notifications: { webhooks: [{ url: 'http://hooks.example/kb4', secretEnv: 'HOOK' }] } }, 'notifications.webhooks[0].url: expected an https URL'],
-    ['a bad time zone', { companies: [company({ schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } })] }, 'companies[0].schedule.timezone: expected an IANA time zone'],
-    ['a bad cron', { companies: [company({ schedule: { cron: 'every night' } })] }, 'companies[0].schedule.cron: expected a cron expression'],
-    ['an unknown KnowBe4 attribute', { companies: [company({ attributes: { shoeSize: 'department' } })] }, 'companies[0].attributes.shoeSize: unknown KnowBe4 attribute'],
-    ['an unknown Graph field', { companies: [company({ attributes: { customField1: 'shoeSize' } })] }, 'companies[0].attributes.customField1:'],
-    ['a negative guard', { companies: [company({ guard: { maxArchive: -1 } })] }, 'companies[0].guard.maxArchive:'],
+    ['a bad time zone', { companies: [company({ schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } })] }, 'companies[acme].schedule.timezone: expected an IANA time zone'],
+    ['a bad cron', { companies: [company({ schedule: { cron: 'every night' } })] }, 'companies[acme].schedule.cron: expected a cron expression'],
+    ['an unknown KnowBe4 attribute', { companies: [company({ attributes: { shoeSize: 'department' } })] }, 'companies[acme].attributes.shoeSize: unknown KnowBe4 attribute'],
+    ['an unknown Graph field', { companies: [company({ attributes: { customField1: 'shoeSize' } })] }, 'companies[acme].attributes.customField1:'],
+    ['a negative guard', { companies: [company({ guard: { maxArchive: -1 } })] }, 'companies[acme].guard.maxArchive:'],
     ['duplicate company ids', { companies: [company(), company({ name: 'Other' })] }, 'companies[1].id: duplicate of companies[0]'],
-    ['duplicate company names', { companies: [company(), company({ id: 'acme2', name: 'ACME CORP' })] }, 'companies[1].name: duplicate of companies[0]'],
+    ['duplicate company names', { companies: [company(), company({ id: 'acme2', name: 'ACME CORP' })] }, 'companies[acme2].name: duplicate of companies[acme]'],
     ['no companies', { companies: [] }, 'companies: expected at least one company'],
     ['a bad admin id', { admins: [{ aadObjectId: 'bob' }], companies: [company()] }, 'admins[0].aadObjectId: expected a GUID'],
   ])('%s is refused with the field named', (_name, raw, expected) => {
@@ -90,11 +90,64 @@ describe('configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kb4sync-config-'));
     const path = join(dir, 'bad.yaml');
     writeFileSync(path, 'companies:\n  - id: acme\n    name: [unclosed\n');
-    expect(() => readConfigFile(path)).toThrow(/YAML: .*line/);
+    expect(() => readConfigFile(path)).toThrow(/YAML, line \d+/);
   });
 
-  test('a missing file says how to point at one', () => {
-    expect(() => readConfigFile('/nonexistent/kb4sync.yaml')).toThrow(/file not found \(set KB4SYNC_CONFIG or pass --config\)/);
+  test.each([
+    ['a key indented one space too far', 'companies:\n  - id: acme\n     name: Acme Corp\n    removeStaleUsers: true\n'],
+    ['a key indented one space too little', 'companies:\n  - id: acme\n    name: Acme Corp\n   removeStaleUsers: true\n'],
+    ['a tab', 'companies:\n  - id: acme\n\tname: Acme Corp\n'],
+  ])('%s is one error, naming the line and the fix', (_name, yaml) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb4sync-config-'));
+    const path = join(dir, 'kb4sync.yaml');
+    writeFileSync(path, yaml);
+    let problems: string[] = [];
+    try {
+      readConfigFile(path);
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^YAML, line \d \(".*"\): .*check the indentation of this line and the next/);
+  });
+
+  test('a missing file points to the sandbox and npm start, and to the sandbox file when it is there', () => {
+    expect(() => readConfigFile('/nonexistent/kb4sync.yaml')).toThrow('/nonexistent/kb4sync.yaml: file not found. To try kb4sync without a configuration, `npm start` runs the sandbox demo');
+    const dir = mkdtempSync(join(tmpdir(), 'kb4sync-config-'));
+    writeFileSync(join(dir, 'kb4sync.sandbox.yaml'), 'companies: []\n');
+    expect(() => readConfigFile(join(dir, 'kb4sync.yaml'))).toThrow('kb4sync.sandbox.yaml is here: add --config kb4sync.sandbox.yaml');
+  });
+
+  test('errors read like help: the company by id, "missing", and the closest key for a misspelt one', () => {
+    const broken = {
+      admin: [],
+      companies: [
+        company({ m365: { clientId: GUID, clientSecretEnv: 'X' }, removeStaleUser: true }),
+        company({ id: 'globex', name: 'Globex', guard: { maxArchiv: 3 }, schedule: { cron: '0 2 * * *', timeZone: 'UTC' } }),
+      ],
+    };
+    expect(problems(broken)).toEqual([
+      'companies[acme].m365.tenantId: missing: Entra tenant id (directory id) of the company',
+      'companies[acme]: unknown key `removeStaleUser`: did you mean `removeStaleUsers`?',
+      'companies[globex].guard: unknown key `maxArchiv`: did you mean `maxArchive`?',
+      'companies[globex].schedule: unknown key `timeZone`: did you mean `timezone`?',
+      '(top level): unknown key `admin`: did you mean `admins`?',
+    ]);
+    // A key like no other is listed with what the block takes.
+    expect(problems({ companies: [company({ guard: { banana: 1 } })] })).toEqual(['companies[acme].guard: unknown key `banana` (known here: maxArchive, maxArchivePercent, maxSourceShrinkPercent)']);
+    // A missing field says what it is (its description in the schema), else just "missing".
+    expect(problems({ companies: [{ ...company(), id: undefined }] })[0]).toMatch(/^companies\[0\]\.id: missing: Short id used in commands/);
+    expect(problems({})).toEqual(['companies: missing']);
+    // Without a usable id, the company is named by its position.
+    expect(problems({ companies: [company({ id: 'Acme Corp!' })] })[0]).toMatch(/^companies\[0\]\.id: /);
+  });
+
+  test.each(['99 2 * * *', '0 25 * * *', '0 2 * * 9', '0 2 32 * *'])('the cron %j, which croner refuses, is refused when the file loads', (cron) => {
+    expect(problems({ companies: [company({ schedule: { cron } })] })).toEqual([expect.stringMatching(/^companies\[acme\]\.schedule\.cron: expected a cron expression with 5 or 6 fields, e\.g\. "0 2 \* \* \*" \(.+\)$/)]);
+  });
+
+  test.each(['0 2 * * *', '30 1 * * 1-5', '0 0 2 * * *', '*/15 * * * *'])('the cron %j loads', (cron) => {
+    expect(parseConfig({ companies: [company({ schedule: { cron } })] }).companies[0]?.schedule?.cron).toBe(cron);
   });
 
   test('envFile fills in secrets underneath the real environment', () => {
@@ -113,7 +166,7 @@ describe('configuration', () => {
 
     test('a missing environment variable is an error naming the field and the variable', () => {
       expect(() => resolveSecrets(config, { ACME_SECRET: 's3cret' })).toThrow(
-        /companies\[0\]\.knowbe4\.scimTokenEnv: environment variable ACME_SCIM is not set[\s\S]*companies\[0\]\.knowbe4\.reportingTokenEnv: environment variable ACME_API is not set/,
+        /companies\[acme\]\.knowbe4\.scimTokenEnv: environment variable ACME_SCIM is not set[\s\S]*companies\[acme\]\.knowbe4\.reportingTokenEnv: environment variable ACME_API is not set/,
       );
     });
 
@@ -147,19 +200,19 @@ describe('defaults.m365: one multi-tenant app for every company', () => {
 
   test('without defaults a tenant-only company is refused, naming the field and where else it may go', () => {
     expect(problems({ companies: [tenantOnly('acme', GUID)] })).toEqual([
-      'companies[0].m365.clientId: required (set it here, or once for every company in defaults.m365.clientId)',
+      'companies[acme].m365.clientId: missing (set it here, or once for every company in defaults.m365.clientId)',
     ]);
   });
 
   test('defaults without a credential leave the company without one: the error says where to put it', () => {
     expect(problems({ defaults: { m365: { clientId: APP } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
-      'companies[0].m365: expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true (here, or once in defaults.m365)',
+      'companies[acme].m365: expected exactly one credential: clientSecretEnv, certificatePathEnv or managedIdentity: true (here, or once in defaults.m365)',
     ]);
   });
 
   test('bad defaults are named as defaults', () => {
     expect(problems({ defaults: { m365: { ...shared.m365, tenantId: GUID } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
-      'defaults.m365: unknown key(s) tenantId',
+      'defaults.m365: unknown key `tenantId` (known here: clientId, clientSecretEnv, certificatePathEnv, managedIdentity, cloud, graphUrl, authorityHost, caFile, consentRedirectUri)',
     ]);
     expect(problems({ defaults: { m365: { clientId: 'not-a-guid' } }, companies: [tenantOnly('acme', GUID)] })).toEqual([
       'defaults.m365.clientId: expected a GUID like 00000000-0000-0000-0000-000000000000',

@@ -80,3 +80,38 @@ test('a create whose outcome a crash left unknown is looked up, not repeated', a
   expect(kb4.calls).not.toContain(`create ${create.userName}`);
   expect([...kb4.users.values()].filter((u) => u.userName === create.userName)).toHaveLength(1);
 });
+
+describe('a 409 on create is settled as the core decides, never by the executor writing on its own', () => {
+  const setup = () => {
+    const { users, target } = company(2);
+    const p = plan(r, { users, groups: [] }, target, { previousSourceCount: null });
+    const create = p.operations.find((o) => o.kind === 'create')!;
+    if (create.kind !== 'create') throw new Error('expected a create');
+    return { p, create, kb4: new MemoryKnowbe4(target) };
+  };
+
+  test("someone else's record is held: the create and what hangs on it are skipped with the reason; that record is not written", async () => {
+    const { p, create, kb4 } = setup();
+    await kb4.createUser({ userName: create.userName, externalId: 'another-entra-user', values: {} });
+    const other = [...kb4.users.values()].find((u) => u.userName === create.userName)!;
+    kb4.calls = [];
+    const outcomes = await execute('plan-1', p, kb4, new MemoryJournal(), OPTS);
+    expect(outcomes.get(create.id)).toMatchObject({ status: 'skipped', reason: expect.stringContaining('externalId another-entra-user') });
+    expect(outcomes.get(`manager:s:${create.sourceId}`)).toMatchObject({ status: 'skipped' });
+    expect(kb4.calls.filter((c) => c.endsWith(` ${other.id}`) || c.includes(other.id))).toEqual([]);
+    expect(kb4.users.get(other.id)?.externalId).toBe('another-entra-user');
+  });
+
+  test('a record KnowBe4 holds but does not show yet: the create is done without an id, and what hangs on it waits for a later run', async () => {
+    const { p, create, kb4 } = setup();
+    await kb4.createUser({ userName: create.userName, externalId: create.sourceId, values: create.values });
+    // KnowBe4 has not applied it yet: the userName is taken, but no look-up finds it.
+    kb4.findUserByUserName = async () => null;
+    const journal = new MemoryJournal();
+    const outcomes = await execute('plan-1', p, kb4, journal, OPTS);
+    expect(outcomes.get(create.id)).toEqual({ status: 'done', settled: 'waiting' });
+    expect(journal.rows.get(`plan-1:${create.id}`) ?? [...journal.rows.values()].find((s) => s.opId === create.id)).toMatchObject({ state: 'done', resultId: null });
+    expect(outcomes.get(`manager:s:${create.sourceId}`)).toMatchObject({ status: 'skipped', reason: expect.stringContaining('does not show yet') });
+    expect([...kb4.users.values()].filter((u) => u.userName === create.userName)).toHaveLength(1);
+  });
+});

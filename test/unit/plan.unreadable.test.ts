@@ -61,7 +61,7 @@ test('report, CSV and text list each unreadable record with its reason', () => {
   const report = buildReport({ plan: p, runId: 'r', dryRun: true, timestamp: '2026-01-01T00:00:00Z' });
   expect(report.unreadable).toEqual([{ resource: 'user', id: '7', name: 'ada@acme.com', reason: 'active is "maybe"', held_m365_ids: [p.unreadable?.[0]?.heldSourceIds[0]] }]);
   expect(report.sync_summary.users_created).toBe(0);
-  expect(diffCsv(p)).toContain('unreadable,ada@acme.com,user,,,,"active is ""maybe""",7');
+  expect(diffCsv(p)).toContain('unreadable,ada@acme.com,,user,,,"active is ""maybe""",7');
   expect(formatPlan(p)).toMatch(/Unreadable in KnowBe4 \(held: never written, never archived\)[\s\S]*user ada@acme\.com {2}\(active is "maybe"\)/);
 });
 

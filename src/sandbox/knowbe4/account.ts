@@ -3,39 +3,11 @@
  * memory), Test Mode, injected faults and the log of every request it received.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { clone, scimError, type ScimJson } from './schemas';
+import { clone, type ScimJson } from './schemas';
+import { ScimStore, type SeedGroup, type SeedUser } from './scimStore';
+import { Visibility } from './visibility';
 
-/** Facts the KnowBe4 console (not SCIM) owns, surfaced by the Reporting API. */
-export interface ConsoleFacts {
-  phishPronePercentage: number;
-  lastSignIn: string | null;
-  joinedOn: string;
-  /** True once SCIM created or changed the user; console-made users start false. */
-  provisioningManaged: boolean;
-}
-
-const seedUserSchema = z.looseObject({
-  id: z.string().min(1).optional(),
-  userName: z.string().min(1),
-  active: z.boolean().optional(),
-  console: z
-    .object({
-      phishPronePercentage: z.number().min(0).max(100).optional(),
-      lastSignIn: z.string().nullable().optional(),
-      joinedOn: z.string().optional(),
-      provisioningManaged: z.boolean().optional(),
-    })
-    .optional(),
-});
-const seedGroupSchema = z.looseObject({
-  id: z.string().min(1).optional(),
-  displayName: z.string().min(1),
-  members: z.array(z.looseObject({ value: z.string() })).optional(),
-});
-/** A seed user: SCIM User JSON (id optional) plus optional `console` facts for the Reporting API. */
-export type SeedUser = z.input<typeof seedUserSchema>;
-export type SeedGroup = z.input<typeof seedGroupSchema>;
+export { type ConsoleFacts, type SeedGroup, type SeedUser } from './scimStore';
 
 export interface AccountSeed {
   id: string;
@@ -51,6 +23,11 @@ export interface AccountSeed {
   managerForm?: 'object' | 'string';
   /** Also accept `members[value eq "…"]` removal paths (Entra sends `path: "members"` with values). */
   memberFilterPath?: boolean;
+  /**
+   * How long an accepted create, rename or archive stays out of list and filter reads (KnowBe4
+   * applying SCIM writes in a background job). Default 0: at once.
+   */
+  visibilityDelayMs?: number;
 }
 
 /** What Test Mode reports instead of changing anything (KnowBe4's sync report verbs). */
@@ -98,7 +75,6 @@ export interface FaultState {
  * outer realm, which fail SCIMMY's `instanceof Object` checks.
  */
 export { clone };
-const lower = (s: unknown) => (typeof s === 'string' ? s.trim().toLowerCase() : '');
 
 /** Mulberry32: a seeded PRNG so a fault rate is reproducible. */
 function prng(seed: number): () => number {
@@ -116,161 +92,6 @@ export function newToken(prefix: string): string {
   return `${prefix}-${randomBytes(18).toString('base64url')}`;
 }
 
-class ScimStore {
-  private readonly users = new Map<string, ScimJson>();
-  /** Lower-cased userName → id: uniqueness checks on every write would otherwise scan every user. */
-  private readonly idByName = new Map<string, string>();
-  private readonly groups = new Map<string, ScimJson>();
-  readonly console = new Map<string, ConsoleFacts>();
-  private nextId = 1000;
-
-  constructor(private readonly account: SandboxAccount) {}
-
-  private id(): string {
-    this.nextId += 1;
-    return String(this.nextId);
-  }
-
-  private now(): string {
-    return new Date().toISOString();
-  }
-
-  reportingId(id: string): number {
-    const n = Number(id);
-    return Number.isSafeInteger(n) ? n : [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  }
-
-  seedUser(raw: SeedUser): void {
-    const { console: facts, ...resource } = seedUserSchema.parse(raw);
-    const id = resource.id ?? this.id();
-    if (/^\d+$/.test(id)) this.nextId = Math.max(this.nextId, Number(id));
-    if (this.userByName(resource.userName)) throw new Error(`sandbox seed: duplicate userName ${resource.userName}`);
-    const now = this.now();
-    this.putUser({ ...clone(resource), id, active: resource.active ?? true, meta: { resourceType: 'User', created: now, lastModified: now } });
-    this.console.set(id, {
-      phishPronePercentage: facts?.phishPronePercentage ?? 0,
-      lastSignIn: facts?.lastSignIn ?? null,
-      joinedOn: facts?.joinedOn ?? now,
-      provisioningManaged: facts?.provisioningManaged ?? false,
-    });
-  }
-
-  seedGroup(raw: SeedGroup): void {
-    const group = seedGroupSchema.parse(raw);
-    const id = group.id ?? this.id();
-    const now = this.now();
-    this.groups.set(id, { ...clone(group), id, members: group.members ?? [], meta: { resourceType: 'Group', created: now, lastModified: now } });
-  }
-
-  userByName(userName: string): ScimJson | undefined {
-    const id = this.idByName.get(lower(userName));
-    return id === undefined ? undefined : this.users.get(id);
-  }
-
-  private putUser(user: ScimJson): void {
-    const id = String(user.id);
-    const before = this.users.get(id);
-    if (before) this.idByName.delete(lower(before.userName));
-    this.users.set(id, user);
-    this.idByName.set(lower(user.userName), id);
-  }
-
-  /** Copies of the stored users, only those `keep` accepts (copying 10,000 records is not free). */
-  listUsers(): ScimJson[] {
-    return [...this.users.values()].map(clone);
-  }
-
-  /** The stored users themselves, not copies: for paging before copying. Never hand them out. */
-  storedUsers(): readonly ScimJson[] {
-    return [...this.users.values()];
-  }
-
-  getUser(id: string): ScimJson {
-    const u = this.users.get(id);
-    if (!u) throw scimError(404, null, `Resource ${id} not found`);
-    return clone(u);
-  }
-
-  writeUser(id: string | null, incoming: ScimJson): ScimJson {
-    const before = id === null ? undefined : this.users.get(id);
-    if (id !== null && !before) throw scimError(404, null, `Resource ${id} not found`);
-    const userName = typeof incoming.userName === 'string' ? incoming.userName : '';
-    const clash = this.userByName(userName);
-    if (clash && clash.id !== id) {
-      throw scimError(409, 'uniqueness', `userName ${userName} is already in use by another user`);
-    }
-    const now = this.now();
-    const newId = id ?? this.id();
-    const { meta: _meta, ...rest } = incoming;
-    const created = (before?.meta as { created?: string } | undefined)?.created ?? now;
-    const after: ScimJson = { ...rest, id: newId, active: incoming.active ?? true, meta: { resourceType: 'User', created, lastModified: now } };
-    const action: TestModeEntry['action'] =
-      !before ? 'CREATED' : before.active !== false && after.active === false ? 'ARCHIVED' : before.active === false && after.active !== false ? 'UNARCHIVED' : 'CHANGED';
-    if (this.account.testMode) {
-      this.account.testModeLog.push({ action, resourceType: 'User', id: newId, name: userName, after: clone(after) });
-      return after;
-    }
-    this.putUser(after);
-    const facts = this.console.get(newId);
-    if (facts) facts.provisioningManaged = true;
-    else this.console.set(newId, { phishPronePercentage: 0, lastSignIn: null, joinedOn: now, provisioningManaged: true });
-    return clone(after);
-  }
-
-  /** KnowBe4 keeps training history: DELETE archives the user like `active: false`. */
-  deleteUser(id: string): void {
-    const before = this.getUser(id);
-    this.writeUser(id, { ...before, active: false });
-  }
-
-  listGroups(): ScimJson[] {
-    return [...this.groups.values()].map(clone);
-  }
-
-  getGroup(id: string): ScimJson {
-    const g = this.groups.get(id);
-    if (!g) throw scimError(404, null, `Resource ${id} not found`);
-    return clone(g);
-  }
-
-  writeGroup(id: string | null, incoming: ScimJson): ScimJson {
-    const before = id === null ? undefined : this.groups.get(id);
-    if (id !== null && !before) throw scimError(404, null, `Resource ${id} not found`);
-    const name = typeof incoming.displayName === 'string' ? incoming.displayName : '';
-    for (const g of this.groups.values()) {
-      if (g.id !== id && lower(g.displayName) === lower(name)) throw scimError(409, 'uniqueness', `a group named ${name} already exists`);
-    }
-    const seen = new Set<string>();
-    const members: ScimJson[] = [];
-    for (const m of (incoming.members as ScimJson[] | undefined) ?? []) {
-      const value = String(m.value);
-      if (!this.users.has(value)) throw scimError(400, 'invalidValue', `member ${value} is not a user of this account`);
-      if (!seen.has(value)) members.push({ value });
-      seen.add(value);
-    }
-    const now = this.now();
-    const newId = id ?? this.id();
-    const created = (before?.meta as { created?: string } | undefined)?.created ?? now;
-    const { meta: _meta, ...rest } = incoming;
-    const after: ScimJson = { ...rest, id: newId, members, meta: { resourceType: 'Group', created, lastModified: now } };
-    if (this.account.testMode) {
-      this.account.testModeLog.push({ action: before ? 'CHANGED' : 'CREATED', resourceType: 'Group', id: newId, name, after: clone(after) });
-      return after;
-    }
-    this.groups.set(newId, after);
-    return clone(after);
-  }
-
-  deleteGroup(id: string): void {
-    const before = this.getGroup(id);
-    if (this.account.testMode) {
-      this.account.testModeLog.push({ action: 'DELETED', resourceType: 'Group', id, name: String(before.displayName), after: null });
-      return;
-    }
-    this.groups.delete(id);
-  }
-}
-
 export class SandboxAccount {
   readonly scim: ScimStore;
   scimToken: string | null;
@@ -279,6 +100,7 @@ export class SandboxAccount {
   maxPageSize: number;
   managerForm: 'object' | 'string';
   memberFilterPath: boolean;
+  readonly visibility = new Visibility();
   /** Records listed exactly as given, outside SCIM validation: what a real service may return that no schema expects. */
   readonly oddUsers: ScimJson[] = [];
   readonly oddGroups: ScimJson[] = [];
@@ -313,6 +135,7 @@ export class SandboxAccount {
     this.maxPageSize = seed.maxPageSize ?? 100;
     this.managerForm = seed.managerForm ?? 'object';
     this.memberFilterPath = seed.memberFilterPath ?? false;
+    this.visibility.delayMs = seed.visibilityDelayMs ?? 0;
     this.scim = new ScimStore(this);
     for (const u of seed.users ?? []) this.scim.seedUser(u);
     for (const g of seed.groups ?? []) this.scim.seedGroup(g);

@@ -82,9 +82,11 @@ function userOut(account: SandboxAccount, stored: ScimJson): ScimJson {
   return { schemas, ...rest };
 }
 
-function groupOut(stored: ScimJson, withMembers: boolean): ScimJson {
+function groupOut(account: SandboxAccount, stored: ScimJson, withMembers: boolean): ScimJson {
   const { schemas: _schemas, members, ...rest } = clone(stored);
-  return { schemas: [GROUP_URN], ...rest, ...(withMembers ? { members } : {}) };
+  // A member whose create KnowBe4 has not applied yet is not shown in the group either.
+  const shown = Array.isArray(members) ? (members as ScimJson[]).filter((m) => !account.visibility.hidden(String(m.value))) : members;
+  return { schemas: [GROUP_URN], ...rest, ...(withMembers ? { members: shown } : {}) };
 }
 
 function listResponse(req: Request, all: ScimJson[]): ScimJson {
@@ -99,25 +101,25 @@ function read(req: Request, res: Response, account: SandboxAccount, resource: 'U
   if (resource === 'Users') {
     if (id !== undefined) {
       checkQuery(req, []);
-      res.json(userOut(account, scim.getUser(id)));
+      res.json(userOut(account, scim.visibleUser(id)));
       return;
     }
     checkQuery(req, ['startIndex', 'count', 'filter']);
     const wanted = req.query.filter === undefined ? null : parseFilter(req.query.filter, 'Users');
     const match = (u: ScimJson) => wanted === null || (typeof u.userName === 'string' && u.userName.trim().toLowerCase() === wanted);
-    const direct = wanted === null ? scim.storedUsers() : [scim.userByName(wanted)].filter((u): u is ScimJson => u !== undefined);
+    const direct = wanted === null ? scim.visibleUsers() : scim.visibleByName(wanted);
     res.json(listResponse(req, [...direct, ...account.oddUsers.filter(match)].map((u) => userOut(account, u))));
     return;
   }
   checkQuery(req, id === undefined ? ['startIndex', 'count', 'filter', 'excludedAttributes'] : ['excludedAttributes']);
   const withMembers = req.query.excludedAttributes !== 'members';
   if (id !== undefined) {
-    res.json(groupOut(scim.getGroup(id), withMembers));
+    res.json(groupOut(account, scim.getGroup(id), withMembers));
     return;
   }
   const wanted = req.query.filter === undefined ? null : parseFilter(req.query.filter, 'Groups');
   const all = [...scim.listGroups(), ...account.oddGroups].filter((g) => wanted === null || (typeof g.displayName === 'string' && g.displayName.trim().toLowerCase() === wanted));
-  res.json(listResponse(req, all.map((g) => ('id' in g ? groupOut(g, withMembers) : clone(g)))));
+  res.json(listResponse(req, all.map((g) => ('id' in g ? groupOut(account, g, withMembers) : clone(g)))));
 }
 
 function check<T>(schema: z.ZodType<T>, body: unknown, what: string): void {

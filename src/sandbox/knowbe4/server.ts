@@ -26,6 +26,8 @@ export interface Knowbe4SandboxOptions {
   maxPageSize?: number;
   managerForm?: AccountSeed['managerForm'];
   memberFilterPath?: boolean;
+  /** See AccountSeed.visibilityDelayMs. */
+  visibilityDelayMs?: number;
   /** 0 (default) = an ephemeral port. */
   port?: number;
 }
@@ -64,6 +66,12 @@ export interface Knowbe4SandboxControls {
   /** The next `n` authenticated requests are held `ms` before being carried out (a slow server: the client times out, the write may land later). */
   stallNext(n: number, ms: number): void;
   setMaxPageSize(n: number): void;
+  /** From now on, accepted creates, renames and archives stay out of reads this long (0: at once). */
+  setVisibilityDelay(ms: number): void;
+  /** KnowBe4's background job ran: every accepted write is visible from now on. */
+  applyPendingWrites(): void;
+  /** Ids of users whose reads still show an earlier state. */
+  waitingWrites(): string[];
   /** How reads show the enterprise manager from now on. */
   setManagerForm(form: 'object' | 'string'): void;
   /** Lists a record exactly as given, outside SCIM validation (odd shapes a real service may return). */
@@ -168,6 +176,11 @@ function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     setMaxPageSize: (n) => {
       account.maxPageSize = n;
     },
+    setVisibilityDelay: (ms) => {
+      account.visibility.delayMs = ms;
+    },
+    applyPendingWrites: () => account.visibility.flush(),
+    waitingWrites: () => account.visibility.waitingIds(),
     setManagerForm: (form) => {
       account.managerForm = form;
     },
@@ -215,6 +228,7 @@ export async function startKnowbe4Sandbox(options: Knowbe4SandboxOptions = {}): 
       maxPageSize: options.maxPageSize,
       managerForm: options.managerForm,
       memberFilterPath: options.memberFilterPath,
+      visibilityDelayMs: options.visibilityDelayMs,
     },
   ];
   if (seeds.length === 0) throw new Error('sandbox: at least one account');

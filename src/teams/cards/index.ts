@@ -7,6 +7,7 @@ export * from './preview';
 export * from './run';
 export * from './messages';
 export * from './lists';
+export * from './ask';
 export * from './alerts';
 export * from './credentials';
 export * from './audit';

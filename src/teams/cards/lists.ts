@@ -1,9 +1,8 @@
-/** Lists and prompts: run history, companies, help, and the choice between companies. */
+/** Lists: run history, companies, help (the choice between companies is in ask.ts). */
 import { COMMAND_HELP } from '../commands';
-import type { CompanyRef } from '../companyMatch';
 import { render, renderWithin, type CardJson, type Color } from './render';
 import type { RunStatus } from './run';
-import { moreText, plain, truncate } from './text';
+import { moreText, plain } from './text';
 
 export type RunListStatus = RunStatus | 'blocked' | 'running' | 'cancelled' | 'preview';
 
@@ -79,24 +78,4 @@ export function companiesCard(companies: readonly CompanyListItem[]): CardJson {
 
 export function helpCard(): CardJson {
   return render('help', { commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })) });
-}
-
-/** Adaptive Card hosts (the default host config, and Teams on mobile) show at most five actions. */
-export const MAX_CHOICES = 5;
-
-export interface ChoiceInput {
-  query: string;
-  /** The command to run once chosen; echoed back in the button data. */
-  command: 'preview' | 'status' | 'runs' | 'pause' | 'resume';
-  candidates: readonly CompanyRef[];
-}
-
-export function choiceCard(input: ChoiceInput): CardJson {
-  return render('choice', {
-    query: plain(input.query, 80),
-    command: input.command,
-    choices: input.candidates.slice(0, MAX_CHOICES).map((c) => ({ id: c.id, name: truncate(c.name, 60) })),
-    more: `${moreText(input.candidates.length, MAX_CHOICES, 'matches')}: type more of the name.`,
-    hasMore: input.candidates.length > MAX_CHOICES,
-  });
 }

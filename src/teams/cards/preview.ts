@@ -1,6 +1,6 @@
 /** The preview card: counts per section, the first rows of each, Apply and the download links. */
 import { z } from 'zod';
-import type { AttributeChange, Operation, Plan, PlanStats } from '../../sync';
+import { waitingLine, type AttributeChange, type Operation, type Plan, type PlanStats } from '../../sync';
 import { capRows, renderWithin, type CardJson, type Color, type Row } from './render';
 import { plain, plural } from './text';
 
@@ -130,12 +130,14 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       { title: 'Conflicts (not written)', total: counts.conflicts.toLocaleString('en-US'), ...conflicts },
       { title: 'Take over (existing records adopted)', total: (plan.takeovers ?? []).length.toLocaleString('en-US'), ...capRows(plan.takeovers ?? [], max, (t) => ({ label: plain(t.userName, textMax / 2), detail: plain(t.via === 'formerLink' ? `externalId ${t.externalIdBefore ?? ''} → Entra object id` : `found by ${t.via}`, textMax) }), 'take over') },
       { title: 'Unreadable in KnowBe4 (held)', total: (plan.unreadable ?? []).length.toLocaleString('en-US'), ...capRows(plan.unreadable ?? [], max, (u) => ({ label: plain(u.name ?? u.id ?? u.resource, textMax / 2), detail: plain(u.reason, textMax) }), 'unreadable') },
+      // Writes KnowBe4 accepted but does not show yet: pending, not planned again.
+      { title: 'Changes sent, waiting for KnowBe4 (not sent again)', total: (plan.waiting ?? []).length.toLocaleString('en-US'), ...capRows(plan.waiting ?? [], max, (w) => ({ label: plain(w.userName, textMax / 2), detail: plain(`${w.kind}, sent ${w.sentAt}`, textMax) }), 'waiting') },
     ].filter((s) => s.total !== '0');
     const unmanaged = capRows(plan.unmanaged, max, (u) => ({ label: plain(u.userName, textMax / 2), detail: plain(u.reason, textMax) }), 'not managed');
     const count = (label: string, value: number, color: Color) => ({ label, value: value.toLocaleString('en-US'), color: value > 0 ? color : 'Default' });
     return {
       company: plain(plan.company.name, 80),
-      subtitle: statsLine(plan.stats),
+      subtitle: [statsLine(plan.stats), waitingLine(plan.waiting?.length ?? 0)].filter(Boolean).join(' · '),
       planId: opts.planId,
       digest: opts.digest,
       csvUrl: opts.csvUrl,

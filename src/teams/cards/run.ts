@@ -1,6 +1,6 @@
 /** The cards of one run: progress while it applies, then its result. */
 import { z } from 'zod';
-import type { Report } from '../../sync';
+import { waitingLine, type Report } from '../../sync';
 import { capRows, renderWithin, type CardJson, type Color, type Style } from './render';
 import { plain, plural } from './text';
 
@@ -80,6 +80,9 @@ export function reportFacts(report: Report): { title: string; value: string }[] 
       value: `names ${n(a.names_updated)} · departments ${n(a.departments_updated)} · titles ${n(a.titles_updated)} · managers ${n(a.managers_updated)}`,
     },
     { title: 'Group changes', value: `+${n(report.group_changes.group_additions)} / −${n(report.group_changes.group_removals)}` },
+    // Only when there are some: writes KnowBe4 accepted and does not show yet, and ones it now shows.
+    ...((report.waiting_for_knowbe4?.length ?? 0) > 0 ? [{ title: 'Waiting for KnowBe4', value: waitingLine(report.waiting_for_knowbe4?.length ?? 0) ?? '' }] : []),
+    ...((report.confirmed?.length ?? 0) > 0 ? [{ title: 'Confirmed by KnowBe4', value: `${n(report.confirmed?.length ?? 0)} sent earlier, now shown` }] : []),
   ];
 }
 

@@ -7,6 +7,7 @@ import type { ConversationStore, KyselyRunStore } from '../../store';
 import type { AccountAudit, Plan, Report } from '../../sync';
 import type { DigestCardInput } from '../cards/digest';
 import type { ReviewCardInput } from '../cards/review';
+import type { ChoiceCommand, ChoiceReason } from '../cards/ask';
 import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
 import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
@@ -15,7 +16,7 @@ import type { Card, ProactiveSender, TeamsIdentity } from '../transport';
 export type ParsedCommand = Command;
 
 export type CompanyLookup =
-  | { kind: 'match'; company: { id: string; name: string } }
+  | { kind: 'match'; company: { id: string; name: string }; exact: boolean }
   | { kind: 'ambiguous'; candidates: { id: string; name: string }[] }
   | { kind: 'unknown'; suggestions: { id: string; name: string }[] };
 
@@ -55,7 +56,8 @@ export interface BotViews {
   review(input: ReviewCardInput): Card;
   onboarding(input: OnboardingView): Card;
   status(input: { company: { id: string; name: string }; state: CompanyState; lastRun: RunRecord | null; nextRunAt: Date | null }): Card;
-  choice(input: { command: 'preview' | 'status' | 'runs' | 'pause' | 'resume'; candidates: { id: string; name: string }[] }): Card;
+  /** Asks which company (see cards/ask.ts for the reasons). */
+  choice(input: { command: ChoiceCommand; candidates: { id: string; name: string }[]; query: string; reason: ChoiceReason }): Card;
 }
 
 export interface BotDeps {

@@ -65,7 +65,8 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         if (data.command === 'runs') return views.history({ company, runs: await store.listRuns(company.id, 10) });
         const state = await store.getCompanyState(company.id);
         const [lastRun] = await store.listRuns(company.id, 1);
-        return views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: nextSlot(deps.service.company(company.id), now(deps)) });
+        const cfg = deps.service.company(company.id);
+        return views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) });
       }
       case 'pause':
       case 'resume': {

@@ -3,12 +3,14 @@ import { describeProblem } from '../../notify';
 import { nextSlot } from '../../schedule';
 import { mayChange, tenantAllowed } from '../authorize';
 import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../transport';
-import { actorOf, companiesOf, freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
+import { freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
+import { answer, askFor, resolveCompany, type Resolved } from './ask';
 import { onboard } from './onboard';
 import { sendAudit } from './audit';
 import { companiesCard } from './digest';
 import { setPaused } from './pause';
 import { subscribe, unsubscribe } from './subscriptions';
+import { replySyncUser } from './syncUser';
 
 export async function handleMessage(deps: BotDeps, message: IncomingMessage, reply: Reply): Promise<void> {
   const who = message.from;
@@ -28,23 +30,9 @@ export async function handleMessage(deps: BotDeps, message: IncomingMessage, rep
   }
 }
 
-/** Resolves a company name typed loosely; answers ambiguity or a miss itself and returns null. */
-async function findCompany(deps: BotDeps, reply: Reply, query: string, command: 'preview' | 'status' | 'runs' | 'pause' | 'resume') {
-  const found = deps.findCompany(query, companiesOf(deps));
-  if (found.kind === 'match') return found.company;
-  const { views } = deps;
-  if (found.kind === 'ambiguous') await reply.card(views.choice({ command, candidates: found.candidates }));
-  else {
-    const names = found.suggestions.map((c) => c.name);
-    const text = names.length ? `Did you mean ${names.join(' or ')}?` : `Known companies: ${companiesOf(deps).map((c) => c.name).join(', ')}.`;
-    await reply.card(views.message({ title: `No company called "${query}"`, text, tone: 'warning' }));
-  }
-  return null;
-}
-
-async function sendPreview(deps: BotDeps, reply: Reply, companyId: string, who: TeamsIdentity): Promise<void> {
+async function sendPreview(deps: BotDeps, reply: Reply, resolved: Resolved, who: TeamsIdentity): Promise<void> {
   await reply.typing();
-  await reply.card(await freshPreviewCard(deps, companyId, who));
+  await answer(deps, reply, resolved, await freshPreviewCard(deps, resolved.company.id, who));
 }
 
 async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, command: ParsedCommand, who: TeamsIdentity): Promise<void> {
@@ -56,9 +44,12 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
     case 'unknown':
       await reply.card(views.help());
       return;
+    case 'incomplete':
+      await askFor(deps, reply, command.command, command.given);
+      return;
     case 'preview': {
-      const company = await findCompany(deps, reply, command.company, 'preview');
-      if (company) await sendPreview(deps, reply, company.id, who);
+      const resolved = await resolveCompany(deps, reply, command.company, 'preview');
+      if (resolved) await sendPreview(deps, reply, resolved, who);
       return;
     }
     case 'companies': {
@@ -83,26 +74,28 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       return;
     case 'status': {
       if (command.company === undefined) return execute(deps, reply, conversation, { kind: 'companies' }, who);
-      const company = await findCompany(deps, reply, command.company, 'status');
-      if (!company) return;
+      const resolved = await resolveCompany(deps, reply, command.company, 'status');
+      if (!resolved) return;
+      const { company } = resolved;
       const state = await store.getCompanyState(company.id);
       const [lastRun] = await store.listRuns(company.id, 1);
       const cfg = service.company(company.id);
-      await reply.card(views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) }));
+      await answer(deps, reply, resolved, views.status({ company, state, lastRun: lastRun ?? null, nextRunAt: cfg.paused || state.paused ? null : nextSlot(cfg, now(deps)) }));
       return;
     }
     case 'audit':
       await sendAudit(deps, reply, command.company, who);
       return;
     case 'runs': {
-      const company = await findCompany(deps, reply, command.company, 'runs');
-      if (company) await reply.card(views.history({ company, runs: await store.listRuns(company.id, 10) }));
+      const resolved = await resolveCompany(deps, reply, command.company, 'runs');
+      if (resolved) await answer(deps, reply, resolved, views.history({ company: resolved.company, runs: await store.listRuns(resolved.company.id, 10) }));
       return;
     }
     case 'pause':
     case 'resume': {
-      const company = await findCompany(deps, reply, command.company, command.kind);
-      if (company) await reply.card(await setPaused(deps, company, command.kind === 'pause', who));
+      // Never on a guessed name: resolveCompany asks "Did you mean …?" instead.
+      const resolved = await resolveCompany(deps, reply, command.company, command.kind);
+      if (resolved) await reply.card(await setPaused(deps, resolved.company, command.kind === 'pause', who));
       return;
     }
     case 'subscribe':
@@ -118,20 +111,7 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
         return;
       }
       await reply.typing();
-      const r = await service.syncUser(command.email, actorOf(who));
-      const card =
-        r.kind === 'applied'
-          ? views.result({ report: r.result.report, status: r.result.status, error: r.result.error })
-          : r.kind === 'in-sync'
-            ? views.message({ title: `${r.address} is in step`, text: `KnowBe4 already matches Microsoft 365 for this user (${r.company.name}).`, tone: 'good' })
-            : r.kind === 'not-found'
-              ? views.message({ title: `No user ${r.address}`, text: `No Microsoft 365 user has this address in ${r.searched.join(', ')}.`, tone: 'warning' })
-              : r.kind === 'ambiguous'
-                ? views.message({ title: `${r.address} is in several companies`, text: `Found in ${r.companies.map((c) => c.name).join(' and ')}; nothing was changed.`, tone: 'warning' })
-                : r.kind === 'out-of-scope'
-                  ? views.message({ title: `${r.address} is not in scope`, text: `${r.company.name} does not sync this user (${r.reason}).`, tone: 'warning' })
-                  : views.message({ title: `${r.address} is in conflict`, text: r.message, tone: 'attention' });
-      await reply.card(card);
+      await replySyncUser(deps, reply, conversation, command.email, who);
       return;
     }
   }

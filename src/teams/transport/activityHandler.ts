@@ -38,9 +38,7 @@ function conversation(a: Activity): Conversation {
 
 function reply(context: TurnContext): Reply {
   return {
-    card: async (card: Card) => {
-      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
-    },
+    card: async (card: Card) => (await context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] }))?.id ?? null,
     typing: async () => {
       await context.sendActivity({ type: 'typing' });
     },

@@ -59,7 +59,8 @@ export interface ConversationUpdate {
 
 /** Answers in the conversation a message or update came from. */
 export interface Reply {
-  card(card: Card): Promise<void>;
+  /** Posts a card; resolves with the new message's id (to update it later), when Teams gave one. */
+  card(card: Card): Promise<string | null>;
   typing(): Promise<void>;
 }
 
