@@ -2,8 +2,9 @@
  * The schema of kb4sync.yaml (zod): what each field means, its default and what it must look like.
  * The file never holds a secret, only the names of the environment variables that do.
  */
-import { Cron } from 'croner';
 import { z } from 'zod';
+import { cronProblem, isTimeZone } from './cron';
+import { auditSchema, digestSchema, seatsSchema } from './msp';
 import { KNOWBE4_REGIONS, TENANT_URL_WHERE } from '../knowbe4';
 import { CLOUDS, type Cloud } from '../m365';
 import { GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES } from '../sync';
@@ -23,30 +24,6 @@ export function isLoopbackHost(hostname: string): boolean {
 const httpUrl = z
   .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
   .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)');
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const CRON_FIELD = /^[0-9A-Za-z*/,?LW#-]+$/;
-
-/** Why croner (the scheduler's parser) would refuse the pattern, or null: "99 2 * * *" fails here, not at start. */
-function cronProblem(pattern: string): string | null {
-  const parts = pattern.trim().split(/\s+/);
-  if (parts.length < 5 || parts.length > 6) return `it has ${parts.length} ${parts.length === 1 ? 'field' : 'fields'}`;
-  if (!parts.every((p) => CRON_FIELD.test(p))) return 'only digits, letters and * / , ? L W # - may appear';
-  try {
-    new Cron(pattern, { paused: true }).stop();
-    return null;
-  } catch (err) {
-    return (err as Error).message.replace(/^CronPattern: /, '');
-  }
-}
 
 const m365Fields = {
   tenantId: guid.describe('Entra tenant id (directory id) of the company'),
@@ -116,7 +93,7 @@ const knowbe4Schema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
   pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
   // --- MSP operations (issue 17) ---
-  seats: z.number().int().min(0).optional().describe('Contracted KnowBe4 seats: the audit, `companies over-seats` and the digest compare active users with it'),
+  seats: seatsSchema,
 });
 
 const mappingSchema = z
@@ -188,21 +165,7 @@ const companySchema = z.strictObject({
     })
     .optional(),
   // --- MSP operations (issue 17) ---
-  audit: z
-    .strictObject({
-      cron: z
-        .string()
-        .refine((c) => {
-          const parts = c.trim().split(/\s+/);
-          return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
-        }, 'expected a cron expression with 5 or 6 fields, e.g. "0 7 * * 1"')
-        .default('0 7 * * 1')
-        .describe('When the read-only audit runs (default Monday 07:00)'),
-      timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').optional().describe("IANA time zone of the audit (default: the sync schedule's, else UTC)"),
-      enabled: z.boolean().default(true).describe('Run the weekly audit and post it to the subscribed conversations'),
-    })
-    .prefault({})
-    .describe('The weekly audit: drift, users at risk, what is stuck, seats, training reach'),
+  audit: auditSchema,
   notify: z
     .strictObject({
       subscriptions: z.array(z.string()).default([]).describe("Names of subscribed channels that get this company's messages; empty = all"),
@@ -252,21 +215,7 @@ const configInputSchema = z
       .prefault({})
       .describe('How the long-running service finishes, resumes and forgets work'),
     // --- MSP operations (issue 17) ---
-    digest: z
-      .strictObject({
-        cron: z
-          .string()
-          .refine((c) => {
-            const parts = c.trim().split(/\s+/);
-            return parts.length >= 5 && parts.length <= 6 && parts.every((p) => CRON_FIELD.test(p));
-          }, 'expected a cron expression with 5 or 6 fields, e.g. "0 7 * * *"')
-          .default('0 7 * * *')
-          .describe('When the digest is posted (default 07:00 every day)'),
-        timezone: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York').default('UTC').describe('IANA time zone of the digest'),
-        replacesSummaries: z.boolean().default(true).describe("Post no per-company summary in Teams: the digest lists every company's result (alerts and approvals are still posted)"),
-      })
-      .optional()
-      .describe('One message a day across every client: who needs an admin first, then one line per company, paged under the Teams message limit (absent: a summary per company)'),
+    digest: digestSchema,
     envFile: z
       .string()
       .min(1)
