@@ -5,8 +5,22 @@
  * archive keeps the person active and in their groups. Pure: the same plan and holds give the
  * same approved plan.
  */
-import type { Held, Operation, Plan } from './model';
+import type { Operation, Plan } from './model';
 import { lowerCase } from './normalize';
+
+/** A new user or an archive an admin held back from this plan (absent from its operations). */
+export interface Held {
+  opId: string;
+  kind: 'create' | 'archive';
+  userName: string;
+  /** The admin who held it. */
+  by: string;
+  /** ISO 8601. */
+  at: string;
+  reason: string | null;
+  /** A standing hold from the store (every plan), not one approval's choice. */
+  standing: boolean;
+}
 
 /** Who held a change: an admin now, or a standing hold kept in the store. */
 export interface HoldRequest {

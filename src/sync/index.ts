@@ -13,6 +13,6 @@ export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, Stu
 export { COMPANY_FILTERS, DIGEST_ORDER, DIGEST_PAGE_SIZE, DIGEST_TITLES, digestPage, digestRows, digestTotals, filterRows } from './digest';
 export type { CompanyFacts, CompanyFilter, DigestPage, DigestResult, DigestRow, DigestTotals } from './digest';
 export { holdable, holdChanges, standingRequests } from './holds';
-export type { HoldRequest, HoldResult, StandingHold } from './holds';
+export type { Held, HoldRequest, HoldResult, StandingHold } from './holds';
 export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';
 export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';

@@ -4,6 +4,7 @@
  * exactly as it was approved.
  */
 import type { AttributeMapping, GraphField, Kb4Attribute, Kb4Values } from './attributes';
+import type { Held } from './holds';
 import type { SentWrite } from './sent';
 
 // ---------------------------------------------------------------------------------------------
@@ -291,20 +292,6 @@ export interface Takeover {
   via: 'address' | 'alias' | 'formerLink';
   /** The externalId it had (null: none, as ADI and the console leave it). */
   externalIdBefore: string | null;
-}
-
-/** A new user or an archive an admin held back from this plan (absent from its operations). */
-export interface Held {
-  opId: string;
-  kind: 'create' | 'archive';
-  userName: string;
-  /** The admin who held it. */
-  by: string;
-  /** ISO 8601. */
-  at: string;
-  reason: string | null;
-  /** A standing hold from the store (every plan), not one approval's choice. */
-  standing: boolean;
 }
 
 export interface Plan {
