@@ -1,31 +1,16 @@
 /** The MSP commands of the CLI: the weekly audit on demand, and standing holds. */
 import type { Command } from 'commander';
 import type { App } from '../service';
-import { auditCsv, matchCompany } from '../teams';
-import type { Actor } from '../runs';
+import { auditCsv } from '../teams';
 import { nextSyncOf } from '../schedule';
 import { formatAudit } from './auditText';
-import { InputError, type CliIo } from './runCommands';
-
-const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
-
-function companyOf(app: App, given: string) {
-  const found = matchCompany(given, app.config.companies);
-  if (found.kind === 'match') return app.service.company(found.company.id);
-  if (found.kind === 'ambiguous') throw new InputError(`"${given}" matches several companies: ${found.candidates.map((c) => c.id).join(', ')}`);
-  const known = (found.suggestions.length ? found.suggestions : app.config.companies).map((c) => `${c.id} (${c.name})`).join(', ');
-  throw new InputError(`unknown company "${given}"; ${found.suggestions.length ? 'did you mean' : 'configured'}: ${known}`);
-}
+import { appRunner, CLI_ACTOR, companyId, InputError, type CliIo } from './runCommands';
 
 export function registerMspCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
-  const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
-    const app = await open(opts.config);
-    try {
-      return await fn(app);
-    } finally {
-      await app.close();
-    }
-  };
+  const withApp = appRunner(open);
+  // Reading commands may act on a guessed name and say so; hold and unhold take the exact id or name.
+  const reads = { note: (text: string) => void io.err.write(text) };
+  const companyOf = (app: App, given: string, use: Parameters<typeof companyId>[2] = reads) => app.service.company(companyId(app, given, use));
 
   program
     .command('holds <company>')
@@ -49,7 +34,7 @@ export function registerMspCommands(program: Command, open: (configPath?: string
     .action((company: string, address: string, opts: { config?: string; reason?: string }) =>
       withApp(opts, async (app) => {
         if (!/^[^\s@]+@[^\s@]+$/.test(address.trim())) throw new InputError(`"${address}" is not an address (the KnowBe4 login, e.g. ann@contoso.com)`);
-        const c = companyOf(app, company);
+        const c = companyOf(app, company, { writes: true });
         const at = new Date();
         await app.holds.hold(c.id, { address, by: CLI_ACTOR.name ?? 'cli', at: at.toISOString(), reason: opts.reason ?? null });
         await app.service.audit(CLI_ACTOR, 'hold', { companyId: c.id, planId: null, runId: null, outcome: 'ok', detail: { address: address.toLowerCase(), standing: true, reason: opts.reason ?? null } });
@@ -63,7 +48,7 @@ export function registerMspCommands(program: Command, open: (configPath?: string
     .option('--config <file>', 'configuration file')
     .action((company: string, address: string, opts: { config?: string }) =>
       withApp(opts, async (app) => {
-        const c = companyOf(app, company);
+        const c = companyOf(app, company, { writes: true });
         if (!(await app.holds.unhold(c.id, address))) throw new InputError(`${address} has no standing hold in ${c.name}`);
         await app.service.audit(CLI_ACTOR, 'unhold', { companyId: c.id, planId: null, runId: null, outcome: 'ok', detail: { address: address.toLowerCase() } });
         io.out.write(`Removed the hold on ${address.toLowerCase()} in ${c.name}.\n`);

@@ -24,13 +24,13 @@ export interface CliIo {
   in: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
+export const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
 /**
  * The same loose matching as the bot: id, name, prefix, word prefix, then small typos. A command
  * that writes takes only the exact id or name, never a guess; one that reads says when it guessed.
  */
-function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
+export function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
   const found = matchCompany(given, app.config.companies);
   if (found.kind === 'match' && found.exact) return found.company.id;
   if (found.kind === 'match' && 'note' in use) {
@@ -76,9 +76,9 @@ function heldOperations(plan: Plan | null, addresses: readonly string[]): string
   return ids;
 }
 
-export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
-  const reads = { note: (text: string) => void io.err.write(text) };
-  const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
+/** Opens the app for one command and closes it however the command ends. */
+export function appRunner(open: (configPath?: string) => Promise<App>) {
+  return async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
     const app = await open(opts.config);
     try {
       return await fn(app);
@@ -86,6 +86,11 @@ export function registerRunCommands(program: Command, open: (configPath?: string
       await app.close();
     }
   };
+}
+
+export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
+  const reads = { note: (text: string) => void io.err.write(text) };
+  const withApp = appRunner(open);
 
   program
     .command('companies [filter]')
