@@ -67,6 +67,8 @@ describe.each(testDatabases())('holds on $name', (database) => {
   beforeEach(async () => {
     now = new Date('2026-12-02T09:00:00Z');
     await store.db.deleteFrom('holds').execute();
+    // Each test starts from the fixture: no writes of an earlier test still waiting to be seen.
+    await store.db.deleteFrom('sent_writes').execute();
     await store.db.deleteFrom('leases').execute();
     sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(kb4Fixture.users.Resources), groups: structuredClone(kb4Fixture.groups) });
   });
