@@ -132,7 +132,7 @@ test('forCompany: the SCIM base is the Tenant URL (scimUrl); region selects only
   expect(local.baseUrl).toBe(sb.url);
   expect(await local.listUsers()).toHaveLength(1);
   expect(Kb4ReportingClient.forCompany(company({ region: 'eu', scimUrl: sb.url }), new Secret('r')).baseUrl).toBe('https://eu.api.knowbe4.com');
-  expect(() => company({ region: 'eu' })).toThrow(/knowbe4\.scimUrl: required: copy the Tenant URL/);
+  expect(() => company({ region: 'eu' })).toThrow(/knowbe4\.scimUrl: missing: copy the Tenant URL/);
 });
 
 test('group PATCHes in Entra\'s shapes are applied; the RFC filter path only for an account that opts in; unknown members are refused', async () => {
