@@ -18,27 +18,12 @@ import { startGraphSandbox } from '../src/sandbox/graph';
 import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';
 import { generateTenant, largeTenantSpec, seedOf } from '../src/sandbox/tenants';
 import type { Progress } from '../src/runs/executor';
-import { PHASES, type Plan } from '../src/sync';
+import { PHASES } from '../src/sync';
+import { minimumRequests } from './minimum';
 
 const TENANT = '0b5c3d2e-1f4a-4b6c-8d7e-9f0a1b2c3d4e';
 const CLIENT = '1c6d4e3f-2a5b-4c7d-9e8f-0a1b2c3d4e5f';
 const BATCH = 100;
-
-/** Fewest requests a sync can make: sign-in, SKUs, user pages, SCIM pages, one write per change (memberships batched). */
-function minimum(users: number, kb4Users: number, kb4Groups: number, plan: Plan) {
-  const graph = 2 + 1 + Math.ceil(users / 100);
-  const scimReads = Math.max(1, Math.ceil(kb4Users / 100)) + Math.max(1, Math.ceil(kb4Groups / 100));
-  const perGroup = new Map<string, number>();
-  let writes = 0;
-  for (const op of plan.operations) {
-    if (op.kind === 'addToGroup' || op.kind === 'removeFromGroup') {
-      const key = `${op.kind}:${op.groupName}`;
-      perGroup.set(key, (perGroup.get(key) ?? 0) + 1);
-    } else writes += 1;
-  }
-  for (const n of perGroup.values()) writes += Math.ceil(n / BATCH);
-  return { graph, scimReads, writes, total: graph + scimReads + writes };
-}
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +82,7 @@ async function main(): Promise<void> {
     const phases = Object.fromEntries(phaseStarts.map((s, i) => [s.phase, Math.round(Number((phaseStarts[i + 1]?.at ?? ended) - s.at) / 1e7) / 100]));
     const after = requests();
     const made = { graph: after.graph - before.graph, scim: after.scim - before.scim };
-    const min = minimum(preview.plan.stats.sourceUsers, kb4Users, kb4Groups, preview.plan);
+    const min = minimumRequests(preview.plan.stats.sourceUsers, kb4Users, kb4Groups, preview.plan, BATCH);
     return {
       run: label,
       operations: preview.plan.operations.length,

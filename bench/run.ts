@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { mspSection, replaceSection } from './mspSummary';
 
 const RESULTS = join(__dirname, 'results');
 
@@ -212,20 +213,28 @@ function lightRunBench(): string[] {
 
 /** `npm run bench -- light-run`: that benchmark alone, its section of SUMMARY.md replaced or added. */
 function lightRunOnly(): void {
-  const section = lightRunBench().join('\n');
-  const file = join(RESULTS, 'SUMMARY.md');
-  const summary = readFileSync(file, 'utf8');
-  const start = summary.indexOf('## light run');
-  const end = start < 0 ? -1 : summary.indexOf('\n## ', start + 1);
-  const next = start < 0 ? `${summary.trimEnd()}\n\n${section}` : summary.slice(0, start) + section + (end < 0 ? '' : summary.slice(end));
-  writeFileSync(file, next);
-  process.stdout.write(section + '\n');
+  const section = lightRunBench();
+  replaceSection(RESULTS, '## light run', section);
+  process.stdout.write(section.join('\n') + '\n');
+}
+
+/**
+ * `npm run bench -- msp [--companies N] [--replicas 1,2,4] …`: the MSP night (bench/msp.ts, which
+ * writes msp.json), its section of SUMMARY.md replaced or added. Not part of the full run: at 500
+ * companies it is the longest benchmark by far.
+ */
+function mspOnly(): void {
+  tsx('msp.ts', process.argv.slice(3));
+  const section = mspSection(RESULTS);
+  replaceSection(RESULTS, '## msp night', section);
+  process.stdout.write(section.join('\n') + '\n');
 }
 
 function main(): void {
   mkdirSync(RESULTS, { recursive: true });
   if (process.argv[2] === 'plan') return planOnly();
   if (process.argv[2] === 'light-run') return lightRunOnly();
+  if (process.argv[2] === 'msp') return mspOnly();
   const plan = planBench();
   const throughput = throughputBench();
   const e2e = endToEndBench();

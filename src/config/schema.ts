@@ -198,6 +198,13 @@ const configInputSchema = z
           .default(120)
           .describe('An interrupted apply is finished by the service only while its plan is younger than this; older ones fail and ask for a new preview'),
         sweepSeconds: z.number().int().min(5).max(3600).default(60).describe('How often the service looks for interrupted applies to finish'),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .default(16)
+          .describe('Scheduled company runs at once in this process (each replica has its own); the rest queue: earliest due first, then the largest company'),
         unconfirmedWritesAlertMinutes: z
           .number()
           .int()

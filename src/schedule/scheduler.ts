@@ -9,8 +9,9 @@ import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
 import { ApplyRefused, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
-import { LightRuns } from './lightRuns';
+import { LightRuns, lightRunPeriodMs } from './lightRuns';
 import { MspJobs } from './mspJobs';
+import { CompanyQueue, type QueueResult } from './queue';
 import { nextSlot } from './slots';
 
 export { nextSlot, nextSyncOf } from './slots';
@@ -31,6 +32,8 @@ export interface SchedulerDeps {
   audits?: AuditRecords;
   /** Every company at once: with it and `digest:` in the configuration, the daily digest is posted. */
   overview?: CompanyOverview;
+  /** How long the first of many runs due together waits for the rest before the fairest starts (default 1 s). */
+  gatherMs?: number;
 }
 
 export type SlotOutcome =
@@ -71,12 +74,25 @@ export class Scheduler {
 
   /** The light runs between nights (Graph delta), per company that auto-applies. */
   readonly light: LightRuns;
+  /** Due nightly runs, at most `service.concurrency` at once, fairly ordered. */
+  readonly queue: CompanyQueue<SlotOutcome>;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.msp = new MspJobs(deps, this.clock, this.holder);
     this.light = new LightRuns({ config: deps.config, service: deps.service, store: deps.store, log: deps.log, clock: this.clock, holder: this.holder });
+    this.queue = new CompanyQueue(deps.config.service.concurrency, (id, slot) => this.runSlot(id, slot), { gatherMs: deps.gatherMs ?? 1000 });
+  }
+
+  /**
+   * Queues a company's due slot behind the instance's concurrency; resolves when it ran (or was
+   * skipped). The slot is claimed across replicas only when the run starts, so a replica with a
+   * free slot takes the next company no other replica has started.
+   */
+  async enqueue(companyId: string, slot: Date): Promise<QueueResult<SlotOutcome>> {
+    const state = await this.deps.store.getCompanyState(companyId);
+    return this.queue.enqueue({ companyId, slot, size: state.lastGoodSourceCount });
   }
 
   /** Starts one job per scheduled company. */
@@ -94,6 +110,7 @@ export class Scheduler {
     const stopped: string[] = [];
     if (!this.running) return { started, stopped };
     this.light.sync();
+    this.queue.setLimit(this.deps.config.service.concurrency);
     const wanted = new Map(this.deps.config.companies.filter((c) => c.schedule).map((c) => [c.id, c]));
     for (const [id, entry] of this.jobs) {
       const company = wanted.get(id);
@@ -107,7 +124,7 @@ export class Scheduler {
       if (this.jobs.has(id) || !company.schedule) continue;
       const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
         const slot = new Date(Math.floor(this.clock().getTime() / 60_000) * 60_000);
-        this.runSlot(id, slot).catch((err: unknown) => this.deps.log.error({ err, company: id }, 'scheduled run crashed'));
+        this.enqueue(id, slot).catch((err: unknown) => this.deps.log.error({ err, company: id }, 'scheduled run crashed'));
       });
       this.jobs.set(id, { job, key: scheduleKey(company) });
       started.push(id);
@@ -141,11 +158,14 @@ export class Scheduler {
     for (const { job } of this.jobs.values()) job.stop();
     this.jobs.clear();
     this.msp.stop();
+    // Runs not started yet stay unclaimed: the next start's catch-up (or another replica) runs them.
+    const dropped = this.queue.clear({ kind: 'interrupted', message: 'the service stopped before this run started' });
+    if (dropped > 0) this.deps.log.info({ dropped }, 'queued scheduled runs left for the next start');
   }
 
   /** Runs, once, each company's latest slot missed while the service was down. */
   async catchUp(): Promise<Map<string, SlotOutcome>> {
-    const outcomes = new Map<string, SlotOutcome>();
+    const pending: Promise<[string, SlotOutcome]>[] = [];
     const now = this.clock();
     for (const company of this.deps.config.companies) {
       if (!company.schedule) continue;
@@ -154,9 +174,10 @@ export class Scheduler {
       const since = state.lastScheduledSlot ?? state.lastRunAt;
       if (since === null) continue;
       const slot = missedSlot(company, since, now);
-      if (slot) outcomes.set(company.id, await this.runSlot(company.id, slot));
+      // Through the queue: a night missed by 500 companies catches up a few at a time.
+      if (slot) pending.push(this.queue.enqueue({ companyId: company.id, slot, size: state.lastGoodSourceCount }).then((r) => [company.id, r.outcome]));
     }
-    return outcomes;
+    return new Map(await Promise.all(pending));
   }
 
   /** Claims the slot (once across replicas) and runs it. */
@@ -198,7 +219,8 @@ export class Scheduler {
     const ref = { id: company.id, name: company.name };
     // Delta links taken before the full read (what changes during it is seen again by the next
     // light run), kept only when the night applied or found nothing to do.
-    const keepLinks = await service.prepareDeltaLinks(company.id).catch((err: unknown) => {
+    // Only for companies with light runs: the links cost Graph requests nobody else reads.
+    const keepLinks = lightRunPeriodMs(company) === null ? null : await service.prepareDeltaLinks(company.id).catch((err: unknown) => {
       log.warn({ company: company.id, err: (err as Error).message }, 'delta links not refreshed; light runs keep their links');
       return null;
     });

@@ -251,6 +251,15 @@ describe('scheduled', () => {
     expect(after?.users).not.toBe(before?.users);
     expect(await svc.lightRun('light')).toMatchObject({ kind: 'done', fullRead: null, people: [] });
   });
+
+  test('a company without light runs: the nightly run asks Graph for no delta links and leaves the stored ones', async () => {
+    const before = await links.getDeltaLinks('light');
+    graph.resetCounters();
+    const outcome = await scheduler({ lightRunMinutes: 0 }, 'nightly-no-light').runNow(service({ lightRunMinutes: 0 }).company('light'));
+    expect(['applied', 'no-changes']).toContain(outcome.kind);
+    expect(Object.keys(graph.counts()).filter((r) => r.endsWith('.delta'))).toEqual([]);
+    expect(await links.getDeltaLinks('light')).toEqual(before);
+  });
 });
 
 test('two replicas on PostgreSQL: light runs at the same moment create a hire exactly once', async () => {

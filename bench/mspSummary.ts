@@ -1,0 +1,71 @@
+/** The MSP night's section of bench/results/SUMMARY.md, from bench/results/msp.json. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+interface Night {
+  replicas: number;
+  store: string;
+  wallSeconds: number;
+  bound: { busiestAccountSeconds: number; totalOverConcurrencySeconds: number; slotTimeOverConcurrencySeconds: number; seconds: number; totalRequests: number };
+  vsBound: number;
+  vsSlotBound: number;
+  peakRssMB: number;
+  databaseMB: number;
+  slowestWaitSeconds: number;
+  medianWaitSeconds: number;
+  ownRateLimitShareOfSlotTime: number;
+  outcomes: Record<string, number>;
+  runsPerReplica: number[];
+  exactlyOnce: { companiesRunOnce: number; companiesPreviewedOnceInStore: number; companiesReadOnceByKnowbe4: number; of: number };
+  writes: number;
+  duplicateWrites: number;
+  conflicts: number;
+  requestsVsMinimum: { median: number; max: number };
+  loadAverage1m: number;
+  cpuSeconds: { replicas: number[]; sandboxes: number };
+  busiestCompanyRunSeconds: number;
+}
+
+export interface MspResult {
+  description: string;
+  companies: number;
+  people: number;
+  concurrency: number;
+  aims: { ratio: number; peakRssMB: number };
+  at: string;
+  nights: Night[];
+}
+
+/** One table per result file present: the night (msp.json) and the replica comparison (msp-replicas.json). */
+export function mspSection(resultsDir: string): string[] {
+  const files = ['msp.json', 'msp-replicas.json'].map((f) => join(resultsDir, f)).filter((f) => existsSync(f));
+  return ['## msp night (bench/msp.ts)', '', ...files.flatMap((f) => mspTable(f))];
+}
+
+function mspTable(file: string): string[] {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as MspResult;
+  return [
+    `### ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (${basename(file)})`,
+    '',
+    `${r.description}; \`service.concurrency\` ${r.concurrency} per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
+    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Slot bound: also at least Σ each company’s KnowBe4 requests ÷ its rate, ÷ (concurrency × replicas), since a run holds its slot while its own limiter spaces its requests.',
+    '',
+    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | slot bound (s) | vs slot bound | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | slot time waiting only on own rate limit | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',
+    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: | --- | ---: |',
+    ...r.nights.map(
+      (n) =>
+        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.bound.slotTimeOverConcurrencySeconds} | ${n.vsSlotBound}× | ${n.peakRssMB} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${Math.round(n.ownRateLimitShareOfSlotTime * 1000) / 10} % | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
+    ),
+    '',
+  ];
+}
+
+/** Replaces the section starting with `heading` in SUMMARY.md, or adds it at the end. */
+export function replaceSection(resultsDir: string, heading: string, lines: string[]): void {
+  const file = join(resultsDir, 'SUMMARY.md');
+  const summary = readFileSync(file, 'utf8');
+  const section = lines.join('\n');
+  const start = summary.indexOf(heading);
+  const end = start < 0 ? -1 : summary.indexOf('\n## ', start + 1);
+  writeFileSync(file, start < 0 ? `${summary.trimEnd()}\n\n${section}` : summary.slice(0, start) + section + (end < 0 ? '' : summary.slice(end)));
+}
