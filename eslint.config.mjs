@@ -1,10 +1,11 @@
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'data/', 'jest.config.js', 'jest.e2e.config.js', 'bin/', 'build/'] },
+export default defineConfig(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'data/', 'jest.config.js', 'jest.e2e.config.js', 'bin/', 'build/', '.ci/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   {
     rules: {

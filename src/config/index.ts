@@ -1,5 +1,6 @@
 /** kb4sync.yaml: schema, loading, the secrets it names, and the rules the core reads from it. */
-export { configSchema, GUID_PATTERN, isLoopbackHost } from './schema';
+export { configSchema } from './schema';
+export { GUID_PATTERN, isLoopbackHost } from './fields';
 export type { Config, CompanyConfig } from './schema';
 export { ConfigError } from './errors';
 export { parseConfig, readConfigFile, environmentFor, configPath } from './load';

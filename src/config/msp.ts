@@ -1,6 +1,6 @@
 /** The MSP settings (issue 17): contracted seats, the weekly audit, the daily digest. */
 import { z } from 'zod';
-import { cronProblem, isTimeZone } from './cron';
+import { cronProblem, isTimeZone } from './fields';
 
 const cron = (example: string) =>
   z.string().superRefine((c, ctx) => {

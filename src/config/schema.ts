@@ -3,27 +3,11 @@
  * The file never holds a secret, only the names of the environment variables that do.
  */
 import { z } from 'zod';
-import { cronProblem, isTimeZone } from './cron';
 import { auditSchema, digestSchema, seatsSchema } from './msp';
 import { KNOWBE4_REGIONS, TENANT_URL_WHERE } from '../knowbe4';
 import { CLOUDS, type Cloud } from '../m365';
 import { GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES } from '../sync';
-
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const guid = z.string().regex(GUID_PATTERN, { message: 'expected a GUID like 00000000-0000-0000-0000-000000000000' });
-const envName = z.string().regex(ENV_NAME, { message: 'expected the NAME of an environment variable (letters, digits, _), not its value' });
-/** 127.0.0.0/8, ::1 and localhost: the sandbox and tests, never a network hop. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-// Tokens and people's data travel to these: plain http only to this machine itself.
-const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
-  .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)');
+import { cronProblem, envName, guid, httpUrl, isLoopbackHost, isTimeZone } from './fields';
 
 const m365Fields = {
   tenantId: guid.describe('Entra tenant id (directory id) of the company'),

@@ -112,6 +112,7 @@ export class EmailNotifier implements Notifier {
       // Never pass on axios's error: its config holds the bearer token.
       const status = axios.isAxiosError(err) ? (err.response?.status ?? err.code ?? 'no response') : 'error';
       const hint = status === 403 ? ' (grant the Mail.Send application permission and admin consent)' : '';
+      // eslint-disable-next-line preserve-caught-error -- the cause would carry the token (above)
       throw new Error(`e-mail through Graph failed: ${status}${hint}`);
     }
   }

@@ -44,6 +44,7 @@ export class WebhookNotifier implements Notifier {
     } catch (err) {
       // Never pass on axios's error: its config holds the signature header and the URL's query.
       const status = axios.isAxiosError(err) ? (err.response?.status ?? err.code ?? 'no response') : 'error';
+      // eslint-disable-next-line preserve-caught-error -- the cause would carry the signature (above)
       throw new Error(`webhook ${new URL(this.options.url).host} failed: ${status}`);
     }
   }

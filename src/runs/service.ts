@@ -186,12 +186,13 @@ export class RunService {
 
   /**
    * Pauses or resumes a company's schedule; resuming also clears its failure count, so the
-   * auto-pause starts counting afresh. Audited like every change.
+   * auto-pause starts counting afresh. Audited like every change; `detail` says why when the
+   * service paused itself (the scheduler after repeated failures).
    */
-  async setPaused(companyId: string, paused: boolean, actor: Actor): Promise<void> {
+  async setPaused(companyId: string, paused: boolean, actor: Actor, detail: Record<string, unknown> = {}): Promise<void> {
     const company = this.company(companyId);
     await this.ctx.deps.store.updateCompanyState(company.id, paused ? { paused: true } : { paused: false, consecutiveFailures: 0 });
-    await audit(this.ctx, actor, paused ? 'pause' : 'resume', { companyId: company.id, planId: null, runId: null, outcome: 'ok', detail: {} });
+    await audit(this.ctx, actor, paused ? 'pause' : 'resume', { companyId: company.id, planId: null, runId: null, outcome: 'ok', detail });
   }
 
   /**

@@ -251,14 +251,16 @@ export class Scheduler {
   }
 
   private async failed(company: CompanyConfig, error: unknown, counted: boolean): Promise<SlotOutcome> {
-    const { store, notifier, log } = this.deps;
+    const { service, store, notifier, log } = this.deps;
     const problem = this.deps.describe(error);
     const state = await store.getCompanyState(company.id);
     // An apply that failed was already counted by the run service.
     const failures = counted ? state.consecutiveFailures : state.consecutiveFailures + 1;
     const limit = this.deps.failureLimit ?? 3;
     const pause = failures >= limit;
-    await store.updateCompanyState(company.id, { consecutiveFailures: failures, lastRunAt: this.clock(), lastRunStatus: 'failed', ...(pause ? { paused: true } : {}) });
+    await store.updateCompanyState(company.id, { consecutiveFailures: failures, lastRunAt: this.clock(), lastRunStatus: 'failed' });
+    // Pause is written (and audited) in one place, the run service, whoever pauses.
+    if (pause) await service.setPaused(company.id, true, SCHEDULE_ACTOR, { reason: 'repeated-failures', consecutiveFailures: failures });
     log.warn({ company: company.id, failures, problem: problem.message }, pause ? 'company paused after repeated failures' : 'scheduled run failed');
     const ref = { id: company.id, name: company.name };
     if (pause) await notifier.notify({ kind: 'auto-paused', company: ref, consecutiveFailures: failures, lastProblem: problem });

@@ -3,14 +3,10 @@
  * full-diff downloads. Everything else lives behind the bot.
  */
 import type { AddressInfo } from 'node:net';
-// Must come before restify: it silences the one deprecation restify's dependencies print on load.
-import { restifyLoaded } from './quietRestifyLoad';
 import restify from 'restify';
 import type { Logger } from '../observability';
 import type { Metrics } from '../observability';
 import { checkLink, type MessageEndpoint } from '../teams';
-
-restifyLoaded();
 
 /** The largest activity accepted (Teams' own messages are far smaller). */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -207,7 +207,7 @@ export function onboardingPort(app: App, reload: () => Promise<unknown>): Onboar
         result = await onboardCompany({ configPath: app.configPath, name: input.name, domain: input.domain, ...(input.scimUrl ? { scimUrl: input.scimUrl } : {}), by: `${input.by} (Teams)` });
       } catch (err) {
         // Bad input is the admin's to fix: describeProblem shows a plain message.
-        if (err instanceof OnboardingError || err instanceof ConfigError) throw new Error(err.message);
+        if (err instanceof OnboardingError || err instanceof ConfigError) throw new Error(err.message, { cause: err });
         throw err;
       }
       // Taken at once, not when the file watcher gets to it.

@@ -19,7 +19,7 @@ export function productionProblems(config: Config, env: NodeJS.ProcessEnv): stri
     );
   }
   const publicUrl = env.KB4SYNC_PUBLIC_URL ?? '';
-  let parsed: URL | null = null;
+  let parsed: URL | null;
   try {
     parsed = new URL(publicUrl);
   } catch {

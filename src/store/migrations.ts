@@ -2,7 +2,8 @@
  * Schema migrations, in code so nothing is read from disk at run time. Each one runs once, in
  * order, on SQLite and PostgreSQL alike.
  */
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
 
 const migrations: Record<string, Migration> = {
   '2026-11-24-001-initial': {

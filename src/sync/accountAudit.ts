@@ -4,7 +4,8 @@
  * Reporting API) how far training reaches. Pure: the run layer reads both sides and the store and
  * hands the facts in; nothing here writes anywhere, and the audit's only effect is its record.
  */
-import type { CompanyRules, Conflict, Operation, Plan, PlanContext, SourceSnapshot, TargetSnapshot, UnreadableRecord } from './model';
+import type { CompanyRules, Conflict, Operation, Plan, PlanContext } from './model';
+import type { SourceSnapshot, TargetSnapshot, UnreadableRecord } from './snapshot';
 import { lowerCase } from './normalize';
 import { plan as makePlan } from './plan';
 

@@ -2,7 +2,8 @@
  * Groups kb4sync manages: the default group, department groups and mirrored Entra groups. Only
  * those are ever changed, and only members kb4sync manages are ever removed from them.
  */
-import type { CompanyRules, GroupRef, GroupRole, SourceSnapshot, TargetGroup } from './model';
+import type { CompanyRules, GroupRef, GroupRole } from './model';
+import type { SourceSnapshot, TargetGroup } from './snapshot';
 import { cleanValue } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
 import type { PlannedUser, Roster } from './roster';

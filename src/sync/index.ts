@@ -1,6 +1,7 @@
 /** The pure core: plain data in, plain data out. No network, no clock, no environment. */
 export * from './attributes';
 export * from './model';
+export * from './snapshot';
 export { plan, desiredValues, phaseOf, refKey } from './plan';
 export { guard, approvePlan, confirmationReleases, type Approval } from './guard';
 export { simulate } from './simulate';

@@ -2,8 +2,10 @@
  * Identity: which KnowBe4 record each in-scope Microsoft 365 user is. One record per person, so
  * training history is never split; anything doubtful is a conflict and nobody involved is written.
  */
-import type { Conflict, SourceUser, TargetUser } from './model';
-import { addressKey, aliasKeys, lowerCase } from './normalize';
+import type { Conflict } from './model';
+import type { SourceUser, TargetUser } from './snapshot';
+import { aliasKeys, lowerCase } from './normalize';
+import type { TargetIndex } from './targetIndex';
 
 export interface Candidate {
   user: SourceUser;
@@ -46,44 +48,6 @@ export interface MatchResult {
   conflicts: Conflict[];
   /** KnowBe4 records that a conflict touches: never written, never archived. */
   heldTargetIds: Set<string>;
-}
-
-/**
- * KnowBe4 records by position in the snapshot. Per-record facts of a plan (who claims it, who
- * holds it) live in typed arrays indexed by `recordOf`, not in further maps keyed by SCIM id:
- * at 100,000 users each such map costs more than the rest of the step.
- */
-export interface TargetIndex {
-  users: readonly TargetUser[];
-  /**
-   * Position of each SCIM id. Should a snapshot repeat an id, the last record with it answers
-   * (as a map keyed by id always did), and `recordOf` sends every position with it there.
-   */
-  byId: ReadonlyMap<string, number>;
-  recordOf: Int32Array;
-  /** Position of the first record with each lower-cased externalId. */
-  byExternalId: ReadonlyMap<string, number>;
-  /** Position of the first record with each address key. */
-  byAddress: ReadonlyMap<string, number>;
-}
-
-export function indexTargets(users: readonly TargetUser[]): TargetIndex {
-  const byId = new Map<string, number>();
-  const byExternalId = new Map<string, number>();
-  const byAddress = new Map<string, number>();
-  for (let i = 0; i < users.length; i++) byId.set((users[i] as TargetUser).id, i);
-  // Walked backwards so that a plain set leaves the first record with a key: half the lookups
-  // of "set unless present".
-  for (let i = users.length - 1; i >= 0; i--) {
-    const t = users[i] as TargetUser;
-    if (t.externalId) byExternalId.set(lowerCase(t.externalId), i);
-    const key = addressKey(t.userName);
-    if (key !== null) byAddress.set(key, i);
-  }
-  const recordOf = new Int32Array(users.length);
-  const idsRepeat = byId.size !== users.length;
-  for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
-  return { users, byId, recordOf, byExternalId, byAddress };
 }
 
 /** The record whose externalId is this user's mailNickname or onPremisesSamAccountName, if any. */

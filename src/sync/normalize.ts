@@ -1,7 +1,7 @@
 /**
  * Normalisation: how two spellings of one address or one value are recognised as the same.
  */
-import type { SourceUser } from './model';
+import type { SourceUser } from './snapshot';
 
 const NON_ASCII = /[^ -~\t\r\n]/;
 

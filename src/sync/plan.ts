@@ -4,20 +4,10 @@
  */
 import { planGroups } from './groups';
 import { guard } from './guard';
-import { indexTargets, matchUsers, type Candidate, type TargetIndex } from './match';
-import type {
-  CompanyRules,
-  Operation,
-  Plan,
-  PlanContext,
-  SkipReason,
-  Skipped,
-  SourceSnapshot,
-  SourceUser,
-  TargetSnapshot,
-  TargetUser,
-  Unmanaged,
-} from './model';
+import { matchUsers, type Candidate } from './match';
+import { indexTargets, type TargetIndex } from './targetIndex';
+import type { CompanyRules, Operation, Plan, PlanContext, SkipReason, Skipped, Unmanaged } from './model';
+import type { SourceSnapshot, SourceUser, TargetSnapshot, TargetUser } from './snapshot';
 import { addressKey, lowerCase, primaryAddress } from './normalize';
 import { buildRoster, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';

@@ -3,8 +3,10 @@
  * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
-import type { Match, MatchResult, MatchVia, TargetIndex, Unmatched } from './match';
-import type { SourceUser, TargetUser, UserRef } from './model';
+import type { Match, MatchResult, MatchVia, Unmatched } from './match';
+import type { TargetIndex } from './targetIndex';
+import type { UserRef } from './model';
+import type { SourceUser, TargetUser } from './snapshot';
 
 export interface PlannedUser {
   /** Position in `Roster.users`: lets a step keep per-user marks in a typed array, not a map. */

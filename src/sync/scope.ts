@@ -2,7 +2,8 @@
  * Scope: which Microsoft 365 users the company wants in KnowBe4, and why the others are not.
  */
 import picomatch from 'picomatch';
-import type { CompanyRules, SkipReason, SourceSnapshot, SourceUser } from './model';
+import type { CompanyRules, SkipReason } from './model';
+import type { SourceSnapshot, SourceUser } from './snapshot';
 import { lowerCase } from './normalize';
 
 export interface ScopeFilter {

@@ -5,7 +5,8 @@
  * says about them (seen now, or still waiting) and keeps a plan from deciding them again while
  * they wait: no second create, rename or archive for a write KnowBe4 already accepted.
  */
-import type { Operation, OperationOf, TargetSnapshot, TargetUser } from './model';
+import type { Operation, OperationOf } from './model';
+import type { TargetSnapshot, TargetUser } from './snapshot';
 import { addressKey, lowerCase } from './normalize';
 
 export type SentKind = 'create' | 'rename' | 'archive';

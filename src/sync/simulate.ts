@@ -2,7 +2,8 @@
  * What KnowBe4 looks like after a plan is applied, computed without applying it. Test Mode, the
  * property tests and the fault suite compare the real server with this.
  */
-import type { GroupRef, Operation, Plan, TargetGroup, TargetSnapshot, TargetUser, UserRef } from './model';
+import type { GroupRef, Operation, Plan, UserRef } from './model';
+import type { TargetGroup, TargetSnapshot, TargetUser } from './snapshot';
 
 export interface SimulateOptions {
   /** Operations to leave out (failed or skipped in a real run). */

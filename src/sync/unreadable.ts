@@ -4,8 +4,10 @@
  * address, alias or externalId) are held too, since planning them without it would create a second
  * record for someone who already has one, and so is any readable record they would match.
  */
-import type { Candidate, TargetIndex } from './match';
-import type { Operation, TargetUser, Unreadable, UnreadableRecord } from './model';
+import type { Candidate } from './match';
+import type { TargetIndex } from './targetIndex';
+import type { Operation, Unreadable } from './model';
+import type { TargetUser, UnreadableRecord } from './snapshot';
 import { addressKey, aliasKeys } from './normalize';
 
 export interface HeldByUnreadable {

@@ -2,7 +2,8 @@
  * Per-user changes: create the users KnowBe4 lacks; reactivate, rename and update the ones it has.
  */
 import { KB4_DATE_ATTRIBUTES, type GraphField, type Kb4Attribute, type Kb4Values } from './attributes';
-import type { AttributeChange, CompanyRules, Operation, SourceUser, TargetUser } from './model';
+import type { AttributeChange, CompanyRules, Operation } from './model';
+import type { SourceUser, TargetUser } from './snapshot';
 import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
 import type { PlannedUser, Roster } from './roster';

@@ -16,7 +16,7 @@ import {
   UnknownTenantError,
   UnreachableError,
 } from '../../src/m365';
-import { makeSandboxCertificate, startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
+import { makeSandboxCertificate, startGraphSandbox, type GraphSandbox, type SandboxTls } from '../../src/sandbox/graph';
 import { buildDemoCompany, DEMO_COMPANY_SPECS, generateTenant, transitiveUserIds, type GraphTenant } from '../../src/sandbox/tenants';
 import { CLIENT_ID, companyFor, fastOptions, SECRET, secretOf } from '../helpers/graphSandbox';
 
@@ -24,11 +24,13 @@ const acme = buildDemoCompany(DEMO_COMPANY_SPECS[0] as (typeof DEMO_COMPANY_SPEC
 const paging = generateTenant({ seed: 7, displayName: 'Paging Ltd', domain: 'paging.example', members: 2_345, guests: 20, disabled: 30 });
 const limited = generateTenant({ seed: 8, displayName: 'Limited Inc', domain: 'limited.example', members: 30 });
 const certTenant = generateTenant({ seed: 9, displayName: 'Cert GmbH', domain: 'cert.example', members: 12 });
-const appCert = makeSandboxCertificate('kb4sync-app');
-const otherCert = makeSandboxCertificate('someone-else');
+let appCert: SandboxTls;
+let otherCert: SandboxTls;
 let sb: GraphSandbox;
 
 beforeAll(async () => {
+  appCert = await makeSandboxCertificate('kb4sync-app');
+  otherCert = await makeSandboxCertificate('someone-else');
   sb = await startGraphSandbox({
     tenants: [
       { tenant: acme, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] },

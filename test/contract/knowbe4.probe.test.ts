@@ -32,7 +32,7 @@ test('401, 403 and 404 each name their fix; no token is printed', async () => {
 });
 
 test('a certificate that cannot be verified is a TLS failure, not retried, with the fix', async () => {
-  const tls = makeSandboxCertificate();
+  const tls = await makeSandboxCertificate();
   const server = createServer({ key: tls.key, cert: tls.cert }, (_req, res) => res.end('{}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   let connections = 0;

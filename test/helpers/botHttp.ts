@@ -45,7 +45,7 @@ export function botClient(target: { url: string } | (() => string), connector: C
   const post: BotClient['post'] = async (body, headers = {}) => {
     const res = await fetch(`${base()}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const text = await res.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

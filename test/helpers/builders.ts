@@ -1,6 +1,7 @@
 /** Small builders for the core's data, so each test states only what it is about. */
 import { DEFAULT_MAPPING } from '../../src/sync/attributes';
-import type { CompanyRules, SourceUser, TargetGroup, TargetUser } from '../../src/sync/model';
+import type { CompanyRules } from '../../src/sync/model';
+import type { SourceUser, TargetGroup, TargetUser } from '../../src/sync/snapshot';
 
 export const E3 = { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', skuPartNumber: 'SPE_E3' };
 export const BP = { skuId: 'f245ecc8-75af-4f8e-b61f-27d8114de5f3', skuPartNumber: 'O365_BUSINESS_PREMIUM' };

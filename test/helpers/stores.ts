@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase, type OpenedDatabase } from '../../src/store/db';
+import { KyselyRunStore } from '../../src/store/runStore';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -80,4 +81,13 @@ export function testDatabases(): TestDatabase[] {
       },
     },
   ];
+}
+
+/**
+ * Opens `database` as a run store before the tests of the block this is called in, and drops it
+ * after them. `use` is handed the store (the tests keep it in a variable of their own).
+ */
+export function withRunStore(database: TestDatabase, use: (store: KyselyRunStore) => void): void {
+  beforeAll(async () => use(new KyselyRunStore((await database.open()).db)));
+  afterAll(() => database.cleanup());
 }

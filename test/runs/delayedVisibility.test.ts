@@ -16,9 +16,9 @@ import { RunService, type Actor } from '../../src/runs';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
 import { Housekeeping } from '../../src/schedule';
 import { Secret } from '../../src/shared';
-import { KyselyRunStore } from '../../src/store';
+import type { KyselyRunStore } from '../../src/store';
 import { FixtureSource } from '../helpers/fixtureSource';
-import { testDatabases } from '../helpers/stores';
+import { testDatabases, withRunStore } from '../helpers/stores';
 
 const TOKEN = 'scim-token-delayed';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
@@ -54,10 +54,7 @@ let sandbox: Knowbe4Sandbox;
 const database = testDatabases()[0]!;
 let store: KyselyRunStore;
 let now = new Date('2026-12-02T02:00:00.000Z');
-beforeAll(async () => {
-  store = new KyselyRunStore((await database.open()).db);
-});
-afterAll(() => database.cleanup());
+withRunStore(database, (opened) => (store = opened));
 beforeEach(async () => {
   sandbox = await startKnowbe4Sandbox({ scimToken: TOKEN, users: structuredClone(seeded), visibilityDelayMs: WINDOW_MS });
 });

@@ -3,67 +3,27 @@
  * nothing twice while it waits, follows the person until they show up (bounded, with backoff),
  * and finds a record it made earlier by id, whatever address it is under now.
  */
-import Bottleneck from 'bottleneck';
-import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
-import { Kb4ScimClient } from '../../src/knowbe4';
-import { createLogger } from '../../src/observability/log';
-import { GraphSource } from '../../src/m365/graphSource';
-import { RunService, type Actor } from '../../src/runs/service';
-import { startGraphSandbox, type GraphSandbox } from '../../src/sandbox/graph';
-import { startKnowbe4Sandbox, type Knowbe4Sandbox } from '../../src/sandbox/knowbe4';
+import type { Actor } from '../../src/runs/service';
 import { generateTenant, type GraphUserRecord } from '../../src/sandbox/tenants';
-import { KyselyRunStore } from '../../src/store/runStore';
-import { CLIENT_ID, SECRET, secretOf } from '../helpers/graphSandbox';
-import { testDatabases } from '../helpers/stores';
+import { bothSandboxes } from '../helpers/bothSandboxes';
 
 const TOKEN = 'scim-token-sync-user-delayed';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
 const tenant = generateTenant({ seed: 77, displayName: 'Later Co', domain: 'later.example', members: 12 });
 const members = tenant.users.filter((u) => u.kind === 'member' && u.mail !== null && u.accountEnabled && u.assignedLicenses.length > 0);
 
-const database = testDatabases()[0] as ReturnType<typeof testDatabases>[number];
-let graph: GraphSandbox;
-let kb4: Knowbe4Sandbox;
-let store: KyselyRunStore;
-
-beforeAll(async () => {
-  graph = await startGraphSandbox({ tenants: [{ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] }] });
+const sb = bothSandboxes({
+  tenant,
+  company: { id: 'later', name: 'Later Co' },
+  adminId: ADMIN.id as string,
+  scimToken: TOKEN,
   // KnowBe4 with nobody yet; its background job is slow (the tests end the window themselves).
-  kb4 = await startKnowbe4Sandbox({ scimToken: TOKEN, visibilityDelayMs: 10 * 60_000 });
-  store = new KyselyRunStore((await database.open()).db);
+  kb4: { visibilityDelayMs: 10 * 60_000 },
+  settings: { visibilityPoll: { attempts: 4, baseMs: 1000, maxMs: 8000 } },
 });
-afterAll(async () => {
-  await database.cleanup();
-  await graph.stop();
-  await kb4.stop();
-});
+const service = () => sb.service();
 
-function service(): RunService {
-  const config = parseConfig({
-    admins: [{ aadObjectId: ADMIN.id as string }],
-    companies: [
-      {
-        id: 'later',
-        name: 'Later Co',
-        m365: { tenantId: tenant.tenantId, clientId: CLIENT_ID, clientSecretEnv: 'UNUSED', graphUrl: graph.url, authorityHost: graph.authorityHost },
-        knowbe4: { scimUrl: kb4.url, scimTokenEnv: 'UNUSED', requestsPerSecond: 200, maxConcurrency: 4 },
-      },
-    ],
-  });
-  const company = config.companies[0] as CompanyConfig;
-  return new RunService({
-    config,
-    store,
-    log: createLogger({ level: 'silent' }),
-    settings: { visibilityPoll: { attempts: 4, baseMs: 1000, maxMs: 8000 } },
-    connectors: {
-      source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
-    },
-  });
-}
-
-const postsFor = (address: string) => kb4.controls.requests({ method: 'POST', pathPrefix: '/Users' }).filter((r) => String((r.body as { userName?: unknown }).userName).toLowerCase() === address.toLowerCase());
+const postsFor = (address: string) => sb.kb4.controls.requests({ method: 'POST', pathPrefix: '/Users' }).filter((r) => String((r.body as { userName?: unknown }).userName).toLowerCase() === address.toLowerCase());
 
 test('a new person is "sent", then pending (nothing sent again), then visible once KnowBe4 shows them; the wait backs off and is bounded', async () => {
   const person = members[0] as GraphUserRecord;
@@ -86,32 +46,32 @@ test('a new person is "sent", then pending (nothing sent again), then visible on
   const seen: number[] = [];
   const visible = await runs.waitUntilVisible({ companyId: 'later', sourceId: person.id, userName: mail }, ADMIN, async (ms) => {
     seen.push(ms);
-    if (seen.length === 2) kb4.controls.applyPendingWrites();
+    if (seen.length === 2) sb.kb4.controls.applyPendingWrites();
   });
   expect(visible).toBe(true);
   expect(seen).toEqual([1000, 2000]);
-  expect((await store.sentWrites.waiting('later')).filter((w) => w.write.sourceId === person.id)).toEqual([]);
+  expect((await sb.store.sentWrites.waiting('later')).filter((w) => w.write.sourceId === person.id)).toEqual([]);
   expect(await runs.syncUser(mail, ADMIN)).toMatchObject({ kind: 'in-sync' });
-  expect(kb4.controls.users().filter((u) => u.externalId === person.id)).toHaveLength(1);
+  expect(sb.kb4.controls.users().filter((u) => u.externalId === person.id)).toHaveLength(1);
 });
 
 test('a record kb4sync made earlier is found by its id when the person moved to an address no alias keeps: renamed, never duplicated', async () => {
-  kb4.controls.setVisibilityDelay(0);
+  sb.kb4.controls.setVisibilityDelay(0);
   const person = members[1] as GraphUserRecord;
   const runs = service();
   expect(await runs.syncUser(person.mail as string, ADMIN)).toMatchObject({ kind: 'applied', visibility: 'visible' });
-  const id = kb4.controls.userByName(person.mail as string)?.id;
+  const id = sb.kb4.controls.userByName(person.mail as string)?.id;
   // The old address is dropped entirely (no smtp: alias keeps it): a userName look-up cannot find the record.
   const moved = `moved.${person.mailNickname}@later.example`;
-  graph.updateUser(tenant.tenantId, person.id, { mail: moved, userPrincipalName: moved, proxyAddresses: [`SMTP:${moved}`] });
-  kb4.controls.setVisibilityDelay(10 * 60_000);
+  sb.graph.updateUser(tenant.tenantId, person.id, { mail: moved, userPrincipalName: moved, proxyAddresses: [`SMTP:${moved}`] });
+  sb.kb4.controls.setVisibilityDelay(10 * 60_000);
   const renamed = await runs.syncUser(moved, ADMIN);
   expect(renamed).toMatchObject({ kind: 'applied', visibility: 'sent' });
   expect(renamed.kind === 'applied' ? renamed.plan.operations.map((o) => o.kind) : []).toContain('rename');
   expect(postsFor(moved)).toEqual([]);
   // Inside the window the rename is pending: found by id again (under the old name), not redone.
   expect(await runs.syncUser(moved, ADMIN)).toMatchObject({ kind: 'pending', waiting: [expect.objectContaining({ kind: 'rename', userName: moved })] });
-  kb4.controls.applyPendingWrites();
+  sb.kb4.controls.applyPendingWrites();
   expect(await runs.syncUser(moved, ADMIN)).toMatchObject({ kind: 'in-sync' });
-  expect(kb4.controls.users().filter((u) => u.externalId === person.id).map((u) => [u.id, u.userName])).toEqual([[id, moved]]);
+  expect(sb.kb4.controls.users().filter((u) => u.externalId === person.id).map((u) => [u.id, u.userName])).toEqual([[id, moved]]);
 });

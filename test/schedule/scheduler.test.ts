@@ -47,7 +47,10 @@ describe('slot arithmetic', () => {
     ['America/New_York', '2026-03-07T12:00:00Z', '2026-03-08T07:00:00.000Z'],
     // The night of the spring change: 02:00 does not exist in New York on 8 March.
     ['America/New_York', '2026-03-08T12:00:00Z', '2026-03-09T06:00:00.000Z'],
-    ['Europe/Berlin', '2026-10-24T12:00:00Z', '2026-10-25T01:00:00.000Z'],
+    // The night of the autumn change 02:00 happens twice in Berlin: croner 11 (like Vixie cron)
+    // runs the first one, and only that one.
+    ['Europe/Berlin', '2026-10-24T12:00:00Z', '2026-10-25T00:00:00.000Z'],
+    ['Europe/Berlin', '2026-10-25T00:00:00Z', '2026-10-26T01:00:00.000Z'],
     ['Europe/Berlin', '2026-10-25T12:00:00Z', '2026-10-26T01:00:00.000Z'],
     ['Asia/Kolkata', '2026-11-24T00:00:00Z', '2026-11-24T20:30:00.000Z'],
     ['UTC', '2026-11-24T02:00:00Z', '2026-11-25T02:00:00.000Z'],
@@ -162,5 +165,8 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
     expect(outcomes.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed', 'skipped', 'skipped']);
     expect(notifier.events.map((e) => e.kind)).toEqual(['failure', 'failure', 'auto-paused']);
     expect(await store.getCompanyState('acme')).toMatchObject({ paused: true, consecutiveFailures: 3 });
+    // The auto-pause is on the audit trail like an admin's pause: once, by the schedule, with why.
+    const pauses = (await store.listAudit({ companyId: 'acme', limit: 1000 })).filter((e) => e.action === 'pause');
+    expect(pauses.map((e) => [e.outcome, e.actorName, e.via, e.detail])).toEqual([['ok', 'kb4sync schedule', 'schedule', { reason: 'repeated-failures', consecutiveFailures: 3 }]]);
   });
 });

@@ -145,7 +145,7 @@ test('kb4sync serve reloads on SIGHUP', async () => {
     await until('the SIGHUP reload', () => err.split('\n').some((l) => l.includes('"reason":"SIGHUP"') && l.includes('configuration reloaded')), 30_000);
     expect(child.exitCode).toBeNull();
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nstdout: ${out}\nstderr: ${err.slice(-2000)}`);
+    throw new Error(`${(error as Error).message}\nstdout: ${out}\nstderr: ${err.slice(-2000)}`, { cause: error });
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));

@@ -1,21 +1,15 @@
 import { KyselyRunStore } from '../../src/store/runStore';
-import type { OpenedDatabase } from '../../src/store/db';
 import { plan } from '../../src/sync';
 import { rules, src, tgt } from '../helpers/builders';
-import { testDatabases } from '../helpers/stores';
+import { testDatabases, withRunStore } from '../helpers/stores';
 
 const samplePlan = plan(rules({ removeStaleUsers: true }), { users: [src({ mail: 'new@acme.com' })], groups: [] }, { users: [tgt({ userName: 'old@acme.com' })], groups: [] }, { previousSourceCount: null });
 const T0 = new Date('2026-11-24T02:00:00.000Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
 
 describe.each(testDatabases())('store on $name', (database) => {
-  let opened: OpenedDatabase;
   let store: KyselyRunStore;
-  beforeAll(async () => {
-    opened = await database.open();
-    store = new KyselyRunStore(opened.db);
-  });
-  afterAll(() => database.cleanup());
+  withRunStore(database, (opened) => (store = opened));
 
   test('migrations are idempotent: opening again changes nothing', async () => {
     const again = await database.open();

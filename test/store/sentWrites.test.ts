@@ -1,8 +1,7 @@
 /** Writes sent, not yet seen: remembered with their time, confirmed once, alerted once, on both databases. */
-import { KyselyRunStore } from '../../src/store/runStore';
-import type { OpenedDatabase } from '../../src/store/db';
+import type { KyselyRunStore } from '../../src/store/runStore';
 import type { SentWrite } from '../../src/sync';
-import { testDatabases } from '../helpers/stores';
+import { testDatabases, withRunStore } from '../helpers/stores';
 
 const T0 = new Date('2026-12-02T02:00:00.000Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
@@ -18,13 +17,8 @@ const write = (opId: string, over: Partial<SentWrite> = {}): SentWrite => ({
 });
 
 describe.each(testDatabases())('sent writes on $name', (database) => {
-  let opened: OpenedDatabase;
   let store: KyselyRunStore;
-  beforeAll(async () => {
-    opened = await database.open();
-    store = new KyselyRunStore(opened.db);
-  });
-  afterAll(() => database.cleanup());
+  withRunStore(database, (opened) => (store = opened));
 
   test('each accepted create, rename and archive is kept with its time until seen, per company', async () => {
     await store.sentWrites.record('acme', [

@@ -12,7 +12,8 @@ import {
   type DemoCompany,
 } from '../../src/sandbox/tenants';
 import { DEFAULT_MAPPING, plan, type Plan } from '../../src/sync';
-import type { CompanyRules, SourceSnapshot } from '../../src/sync/model';
+import type { CompanyRules } from '../../src/sync/model';
+import type { SourceSnapshot } from '../../src/sync/snapshot';
 
 function sourceOf(c: DemoCompany): SourceSnapshot {
   const skus = skuMap(c.graph.subscribedSkus);

@@ -28,7 +28,7 @@ export * from './types';
 const MAX_LOG = 20_000;
 
 export async function startGraphSandbox(options: GraphSandboxOptions): Promise<GraphSandbox> {
-  const tls = options.tls ?? makeSandboxCertificate();
+  const tls = options.tls ?? (await makeSandboxCertificate());
   const issuer = new TokenIssuer();
   const faults = new FaultControls();
   const requests: SandboxRequest[] = [];

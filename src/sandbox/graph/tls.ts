@@ -3,16 +3,7 @@
  * http authorities). Made at start-up, valid for 127.0.0.1 and localhost only.
  */
 import { Agent } from 'node:https';
-import { createRequire } from 'node:module';
-
-// selfsigned 2.x ships a .d.ts without exports, so it is loaded untyped and given this shape.
-interface SelfsignedModule {
-  generate(
-    attrs: { name: string; value: string }[],
-    opts: { days: number; keySize: number; algorithm: string; extensions: object[] },
-  ): { private: string; public: string; cert: string };
-}
-const selfsigned = createRequire(__filename)('selfsigned') as SelfsignedModule;
+import { generate } from 'selfsigned';
 
 export interface SandboxTls {
   key: string;
@@ -21,9 +12,9 @@ export interface SandboxTls {
   ca: string;
 }
 
-export function makeSandboxCertificate(commonName = 'kb4sync-sandbox'): SandboxTls {
-  const pems = selfsigned.generate([{ name: 'commonName', value: commonName }], {
-    days: 2,
+export async function makeSandboxCertificate(commonName = 'kb4sync-sandbox'): Promise<SandboxTls> {
+  const pems = await generate([{ name: 'commonName', value: commonName }], {
+    notAfterDate: new Date(Date.now() + 2 * 24 * 3600_000),
     keySize: 2048,
     algorithm: 'sha256',
     extensions: [
