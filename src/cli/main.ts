@@ -17,6 +17,7 @@ import { describeProblem } from '../notify';
 import { createConsoleLogger } from '../observability';
 import { registerServeCommands } from './serveCommands';
 import { registerOnboardCommand } from './onboard';
+import { registerMspCommands } from './mspCommands';
 
 export { EXIT, InputError };
 
@@ -92,6 +93,7 @@ export function buildProgram(io: CliIo = { out: process.stdout, err: process.std
   // Warnings as sentences on stderr: a terminal is for people, stdout for the command's output.
   const openForPeople = (path?: string) => openApp({ configPath: path, source: graphSource, log: createConsoleLogger({ stream: io.err }) });
   registerRunCommands(program, openForPeople, io);
+  registerMspCommands(program, openForPeople, io);
   registerServeCommands(program, io);
   registerOnboardCommand(program, io);
   return program;

@@ -57,6 +57,7 @@ export function formatPlan(plan: Plan, options: { limit?: number } = {}): string
     ...section('Sent, waiting for KnowBe4 (accepted, not shown yet: not sent again)', plan.waiting ?? [], (w) => `… ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Confirmed (sent earlier, now shown by KnowBe4)', plan.seen ?? [], (w) => `✓ ${w.kind} ${w.userName}  (sent ${w.sentAt})`, limit),
     ...section('Unreadable in KnowBe4 (held: never written, never archived)', plan.unreadable ?? [], (u) => `? ${u.resource} ${u.name ?? u.id ?? '(no id)'}  (${u.reason})`, limit),
+    ...section('Held (left out of this plan)', plan.held ?? [], (h) => `= ${h.userName}  (${h.kind} held by ${h.by} on ${h.at.slice(0, 10)}${h.reason ? `: ${h.reason}` : ''}${h.standing ? '; standing: kb4sync unhold' : ''})`, limit),
     ...section('Not managed by kb4sync (KnowBe4 users outside scope; KnowBe4’s own SCIM job may archive them)', plan.unmanaged, (u) => `? ${u.userName}  (${u.reason})`, limit),
   );
   if (plan.skipped.length > 0) {

@@ -9,9 +9,9 @@ import { firstRunReadiness, type App } from '../service';
 import { matchCompany } from '../teams';
 import { count, when } from './format';
 import { formatPlan } from './planText';
-import { ApplyRefused, type Actor, type RunRecord } from '../runs';
+import { ApplyRefused, type Actor, type Progress, type RunRecord } from '../runs';
 import { nextSlot } from '../schedule';
-import { countPeople, peopleOfReport, peopleSummary, PHASES } from '../sync';
+import { COMPANY_FILTERS, countPeople, digestRows, digestTotals, filterRows, holdable, peopleOfReport, peopleSummary, PHASES, type CompanyFilter, type Plan } from '../sync';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, blocked: 3 } as const;
 
@@ -24,13 +24,13 @@ export interface CliIo {
   in: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
+export const CLI_ACTOR: Actor = { id: null, name: process.env.USER ?? 'cli', tenantId: null, via: 'cli' };
 
 /**
  * The same loose matching as the bot: id, name, prefix, word prefix, then small typos. A command
  * that writes takes only the exact id or name, never a guess; one that reads says when it guessed.
  */
-function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
+export function companyId(app: App, given: string, use: { writes: true } | { note: (text: string) => void }): string {
   const found = matchCompany(given, app.config.companies);
   if (found.kind === 'match' && found.exact) return found.company.id;
   if (found.kind === 'match' && 'note' in use) {
@@ -71,9 +71,23 @@ function runRow(r: RunRecord): string[] {
   return [r.runId, when(r.startedAt), r.kind, r.trigger, r.status, counts, r.error ?? ''];
 }
 
-export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
-  const reads = { note: (text: string) => void io.err.write(text) };
-  const withApp = async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
+/** The create and archive operations of the given addresses; an address the plan does not create or archive is an error. */
+function heldOperations(plan: Plan | null, addresses: readonly string[]): string[] {
+  if (!plan) throw new InputError('no such plan');
+  const ops = holdable(plan);
+  const missing: string[] = [];
+  const ids = addresses.flatMap((a) => {
+    const found = ops.filter((op) => op.userName.toLowerCase() === a.trim().toLowerCase()).map((op) => op.id);
+    if (found.length === 0) missing.push(a);
+    return found;
+  });
+  if (missing.length > 0) throw new InputError(`--hold: the plan neither creates nor archives ${missing.join(', ')}`);
+  return ids;
+}
+
+/** Opens the app for one command and closes it however the command ends. */
+export function appRunner(open: (configPath?: string) => Promise<App>) {
+  return async <T>(opts: { config?: string }, fn: (app: App) => Promise<T>): Promise<T> => {
     const app = await open(opts.config);
     try {
       return await fn(app);
@@ -81,33 +95,39 @@ export function registerRunCommands(program: Command, open: (configPath?: string
       await app.close();
     }
   };
+}
+
+export function registerRunCommands(program: Command, open: (configPath?: string) => Promise<App>, io: CliIo): void {
+  const reads = { note: (text: string) => void io.err.write(text) };
+  const withApp = appRunner(open);
 
   program
-    .command('companies')
-    .description('list the configured companies with their last and next run')
+    .command('companies [filter]')
+    .description(`every company, those needing an admin first, then by result; filter: ${COMPANY_FILTERS.join(', ')}`)
     .option('--config <file>', 'configuration file')
     .option('--json', 'JSON output')
-    .action((opts: { config?: string; json?: boolean }) =>
+    .action((filter: string | undefined, opts: { config?: string; json?: boolean }) =>
       withApp(opts, async (app) => {
-        const rows = [];
-        for (const c of app.config.companies) {
-          const state = await app.store.getCompanyState(c.id);
-          rows.push({
-            id: c.id,
-            name: c.name,
-            paused: c.paused || state.paused,
-            lastRun: state.lastRunAt,
-            lastResult: state.lastRunStatus,
-            nextRun: c.schedule && !(c.paused || state.paused) ? nextSlot(c, new Date()) : null,
-            // A company that has never run says what it waits for (consent, a token) or that it is ready.
-            status: await firstRunReadiness(app, c),
-          });
-        }
+        if (filter !== undefined && !(COMPANY_FILTERS as readonly string[]).includes(filter)) throw new InputError(`unknown filter "${filter}"; use one of ${COMPANY_FILTERS.join(', ')}`);
+        const now = new Date();
+        const facts = await app.overview.companyFacts(app.config.companies.map((c) => ({ id: c.id, name: c.name, seats: c.knowbe4.seats ?? null, paused: c.paused })), now);
+        // A company that has never run says what it waits for (consent, a token) or that it is ready.
+        const notes = new Map<string, string | null>();
+        for (const f of facts) if (f.lastRunStatus === null) notes.set(f.id, await firstRunReadiness(app, app.service.company(f.id)));
+        const byId = new Map(facts.map((f) => [f.id, f]));
+        const rows = filterRows(digestRows(facts.map((f) => ({ ...f, note: notes.get(f.id) ?? null }))), (filter as CompanyFilter | undefined) ?? null).map((r) => {
+          const c = app.service.company(r.id);
+          const f = byId.get(r.id);
+          return { ...r, lastRun: f?.lastRunAt ? new Date(f.lastRunAt) : null, nextRun: c.schedule && !f?.paused ? nextSlot(c, now) : null };
+        });
         if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
+        const t = digestTotals(rows);
+        io.out.write(`${t.companies} companies, ${t.needsAdmin} need an admin: ${t.byResult.map((b) => `${b.count} ${b.result}`).join(', ') || 'none'}\n`);
+        if (rows.length === 0) return;
         io.out.write(
           table([
-            ['ID', 'NAME', 'LAST RUN', 'RESULT', 'NEXT RUN', 'PAUSED', 'STATUS'],
-            ...rows.map((r) => [r.id, r.name, when(r.lastRun), r.lastResult ?? '-', when(r.nextRun), r.paused ? 'yes' : 'no', r.status ?? '-']),
+            ['', 'ID', 'NAME', 'RESULT', 'DETAIL', 'LAST RUN', 'NEXT RUN'],
+            ...rows.map((r) => [r.needsAdmin ? '!' : ' ', r.id, r.name, r.result, r.detail, when(r.lastRun), when(r.nextRun)]),
           ]),
         );
       }),
@@ -168,8 +188,9 @@ export function registerRunCommands(program: Command, open: (configPath?: string
     .option('--plan <id>', 'the plan to apply (from preview)')
     .option('--yes', 'do not ask for confirmation')
     .option('--confirm-archive <n>', 'the archive count, for a plan the guard blocked')
+    .option('--hold <address...>', 'apply the plan minus these people\'s create or archive')
     .option('--json', 'print the JSON report')
-    .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean }) =>
+    .action((company: string, opts: { config?: string; plan?: string; yes?: boolean; confirmArchive?: string; json?: boolean; hold?: string[] }) =>
       withApp(opts, async (app) => {
         const id = companyId(app, company, { writes: true });
         let confirm: number | null = null;
@@ -214,16 +235,19 @@ export function registerRunCommands(program: Command, open: (configPath?: string
           const stored = await app.store.getPlan(planId);
           if (!stored || stored.companyId !== id) throw new InputError(`plan ${planId} is not a plan of ${id}`);
         }
+        const hold = opts.hold ? heldOperations((await app.store.getPlan(planId))?.plan ?? null, opts.hold) : null;
         const bar = !opts.json && io.out.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} {phase}', stream: io.out as NodeJS.WriteStream }) : null;
         try {
-          const result = await app.service.apply(planId, CLI_ACTOR, {
+          const options = {
             confirmArchive: confirm,
-            onProgress: (p) => {
+            onProgress: (p: Progress) => {
               if (!bar) return;
               if (bar.getTotal() !== p.total) bar.start(p.total, 0, { phase: '' });
               bar.update(p.done + p.failed + p.skipped, { phase: (PHASES[p.phase] ?? []).join('/') });
             },
-          });
+          };
+          const result = hold ? await app.service.applySelected(planId, CLI_ACTOR, { ...options, hold }) : await app.service.apply(planId, CLI_ACTOR, options);
+          if (hold && !opts.json) io.out.write(`Held ${hold.length} change${hold.length === 1 ? '' : 's'}; applied plan ${'approvedPlanId' in result ? result.approvedPlanId : planId}\n`);
           bar?.stop();
           if (opts.json) io.out.write(JSON.stringify(result.report, null, 2) + '\n');
           else {

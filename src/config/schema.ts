@@ -3,6 +3,7 @@
  * The file never holds a secret, only the names of the environment variables that do.
  */
 import { z } from 'zod';
+import { auditSchema, digestSchema, seatsSchema } from './msp';
 import { KNOWBE4_REGIONS, TENANT_URL_WHERE } from '../knowbe4';
 import { CLOUDS, type Cloud } from '../m365';
 import { GRAPH_FIELDS, KB4_ATTRIBUTE_NAMES } from '../sync';
@@ -75,6 +76,8 @@ const knowbe4Schema = z.strictObject({
   requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),
   pageSize: z.number().int().min(1).max(1000).default(100).describe('SCIM page size asked for when listing (the server may return fewer)'),
+  // --- MSP operations (issue 17) ---
+  seats: seatsSchema,
 });
 
 const mappingSchema = z
@@ -145,6 +148,8 @@ const companySchema = z.strictObject({
         .describe('Every this many minutes, apply only what changed in Microsoft 365 (Graph delta; creates and updates, never archives) when autoApply is on; 0 = off'),
     })
     .optional(),
+  // --- MSP operations (issue 17) ---
+  audit: auditSchema,
   notify: z
     .strictObject({
       subscriptions: z.array(z.string()).default([]).describe("Names of subscribed channels that get this company's messages; empty = all"),
@@ -200,6 +205,8 @@ const configInputSchema = z
       })
       .prefault({})
       .describe('How the long-running service finishes, resumes and forgets work'),
+    // --- MSP operations (issue 17) ---
+    digest: digestSchema,
     envFile: z
       .string()
       .min(1)

@@ -45,6 +45,29 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
         subject: 'kb4sync: an edit of kb4sync.yaml was not loaded',
         text: [`${event.file} was changed but not loaded; kb4sync keeps running with the previous configuration. Fix:`, ...event.problems.map((p) => `- ${p}`)].join('\n'),
       };
+    case 'audit': {
+      const a = event.audit;
+      return {
+        subject: `kb4sync: weekly audit of ${name}${a.decisions.length ? ` (${a.decisions.length} to decide)` : ''}`,
+        text: [
+          ...(a.decisions.length ? ['Needs a decision:', ...a.decisions.map((d) => `- ${d}`)] : ['Nothing needs a decision.']),
+          `Drift: ${a.drift.count}. At risk: ${a.atRisk.count}. Stuck: ${a.stuck.count}.`,
+          `Seats: ${a.seats.used} used${a.seats.contracted === null ? '' : ` of ${a.seats.contracted}`}.`,
+          a.reach ? `Never signed in: ${a.reach.neverSignedIn} of ${a.reach.inScope}.` : '',
+          `In Teams, type "audit ${name}" for the rows.`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      };
+    }
+    case 'digest': {
+      const t = event.totals;
+      return {
+        subject: `kb4sync digest: ${t.needsAdmin} of ${t.companies} companies need an admin`,
+        // E-mail has no size limit worth paging for: every company, needs-an-admin first.
+        text: event.rows.map((r) => `${r.needsAdmin ? '! ' : '  '}${r.name}: ${r.result}, ${r.detail}`).join('\n'),
+      };
+    }
     case 'writes-unconfirmed':
       return {
         subject: `kb4sync: ${name}: ${event.writes.length} changes KnowBe4 accepted but does not show after ${event.afterMinutes} minutes`,

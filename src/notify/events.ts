@@ -3,7 +3,7 @@
  * e-mail, webhook), so each channel only decides how an event looks.
  */
 import type { M365ErrorCode } from '../m365';
-import type { Plan, SentWrite } from '../sync';
+import type { AccountAudit, DigestRow, DigestTotals, Plan, SentWrite } from '../sync';
 import type { Report } from '../sync';
 
 export interface CompanyRef {
@@ -44,7 +44,14 @@ export type NotifyEvent =
   /** Creates, renames and archives KnowBe4 accepted but still does not show after `afterMinutes`. */
   | { kind: 'writes-unconfirmed'; company: CompanyRef; writes: SentWrite[]; afterMinutes: number }
   /** An edit of kb4sync.yaml that was refused: the service kept the configuration it runs. */
-  | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] };
+  | { kind: 'config-rejected'; company: CompanyRef; file: string; problems: string[] }
+  /** The scheduled (weekly) audit of one company. */
+  | { kind: 'audit'; company: CompanyRef; auditId: string; audit: AccountAudit }
+  /** The daily digest across every company (sent as DIGEST_REF: to conversations that hear about all of them). */
+  | { kind: 'digest'; company: CompanyRef; at: string; rows: DigestRow[]; totals: DigestTotals };
+
+/** The sender of the digest: conversations that hear about every company get it. */
+export const DIGEST_REF: CompanyRef = { id: 'kb4sync-digest', name: 'kb4sync digest' };
 
 /** The sender of messages about the configuration itself: every subscription hears them. */
 export const CONFIGURATION_REF: CompanyRef = { id: 'kb4sync-configuration', name: 'kb4sync configuration' };

@@ -6,3 +6,6 @@ export { execute, errorMessage, JournalUnavailable, RunAborted, RunHalted, type 
 export { decide, type Reconciled, type ReconcileDecision, type ReconcilePolicy } from './reconcile';
 export type { AuditFacts } from './audit';
 export { deltaLease, LIGHT_ACTOR, type LightRunResult, type LightPerson } from './lightRun';
+export * from './auditPorts';
+export type { AuditOptions, AuditResult } from './accountAudit';
+export type { SelectedOptions } from './approve';

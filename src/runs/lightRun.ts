@@ -12,6 +12,7 @@
  */
 import { companyRules } from '../config';
 import { plan as makePlan, type Operation } from '../sync';
+import { withStandingHolds } from './approve';
 import { confirmSeen, sentWaiting } from './sent';
 import { audit } from './audit';
 import type { DeltaLinkSet } from './deltaPorts';
@@ -133,7 +134,7 @@ async function fullReadFallback(ctx: RunContext, apply: ApplyPlan, companyId: st
     // Guard status of a plan with no archives: only the source-shrink check can block it, and then an admin decides.
     if (full.guard.status === 'blocked') advanced = false;
     else {
-      const plan = { ...full, operations, unmanaged: [] };
+      const plan = await withStandingHolds(ctx, company.id, { ...full, operations, unmanaged: [] });
       const now = ctx.clock();
       const digest = planDigest(plan);
       const planId = await store.savePlan({ companyId: company.id, kind: 'sync-user', plan, digest, createdAt: now, expiresAt: new Date(now.getTime() + ctx.settings.planTtlMs), requestedBy: null });

@@ -4,6 +4,7 @@
  */
 import type { AttributeChange, CreateAnswer, Kb4Values, SentWrite, Plan, SourceGroup, SourceSnapshot, SourceUser, TargetGroup, TargetSnapshot, TargetUser } from '../sync';
 import type { Report } from '../sync';
+import type { ReportingReader } from './auditPorts';
 import type { SourceDeltaReader } from './deltaPorts';
 
 /** The KnowBe4 writes a plan's operations turn into. */
@@ -82,6 +83,8 @@ export interface TargetClient extends TargetWriter {
 export interface Connectors {
   source(companyId: string): SourceReader;
   target(companyId: string): TargetClient;
+  /** The Reporting API of a company that set its token; null (or absent) otherwise. */
+  reporting?(companyId: string): ReportingReader | null;
 }
 
 export type PlanStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'cancelled' | 'expired';

@@ -1,6 +1,7 @@
 /** Preview: read both sides, plan, store the plan and a preview run before anyone sees it. */
 import { companyRules } from '../config';
 import { buildReport, plan as makePlan } from '../sync';
+import { withStandingHolds } from './approve';
 import { audit } from './audit';
 import { confirmSeen, sentWaiting } from './sent';
 import { planDigest, type Actor, type Preview, type RunContext } from './types';
@@ -16,7 +17,8 @@ export async function preview(ctx: RunContext, companyId: string, actor: Actor):
     sentWaiting(ctx, company.id),
   ]);
   // Writes KnowBe4 accepted but does not show yet are pending: the planner makes none of them again.
-  const plan = makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount, sent });
+  // Standing holds are honoured by every plan, the nightly one included.
+  const plan = await withStandingHolds(ctx, company.id, makePlan(companyRules(company), source, target, { previousSourceCount: state.lastGoodSourceCount, sent }));
   const digest = planDigest(plan);
   const now = ctx.clock();
   const expiresAt = new Date(now.getTime() + ctx.settings.planTtlMs);

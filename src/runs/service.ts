@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import type { CompanyConfig } from '../config';
 import { startApply } from './apply';
 import { audit, type AuditFacts } from './audit';
+import { runAccountAudit, type AuditOptions, type AuditResult } from './accountAudit';
+import { approveSelected, type SelectedOptions } from './approve';
 import { Lifecycle } from './lifecycle';
 import { preview, PreviewsInProgress } from './preview';
 import { decide, type Reconciled, type ReconcilePolicy } from './reconcile';
@@ -100,6 +102,29 @@ export class RunService {
     // `sync user` applies at once, so it is refused, like Apply, when writes are off.
     if (this.settings.appliesOff !== null) throw new ApplyRefused('applies-off', this.settings.appliesOff);
     return syncUser(this.ctx, (planId, who, o) => this.apply(planId, who, o), address, actor, options);
+  }
+
+  /**
+   * Applies a stored plan minus the new users and archives held (`options.hold`): the approved
+   * plan gets its own id and digest, the original can no longer be applied.
+   */
+  async applySelected(planId: string, actor: Actor, options: SelectedOptions): Promise<ApplyResult & { approvedPlanId: string }> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    const approved = await this.approveSelected(planId, actor, options);
+    const result = await this.apply(approved.planId, actor, { confirmArchive: options.confirmArchive, onProgress: options.onProgress, digest: approved.digest });
+    return { ...result, approvedPlanId: approved.planId };
+  }
+
+  /** Derives and stores the approved plan (the stored one minus the held changes); the caller applies it. */
+  approveSelected(planId: string, actor: Actor, options: SelectedOptions): Promise<{ planId: string; digest: string; held: number }> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    return approveSelected(this.ctx, planId, actor, options);
+  }
+
+  /** The read-only weekly audit of one company: reads both sides and the store, keeps the result. */
+  accountAudit(companyId: string, actor: Actor, options: AuditOptions): Promise<AuditResult> {
+    if (this.life.stopping) throw new ApplyRefused('shutting-down', REFUSAL_TEXT['shutting-down']);
+    return runAccountAudit(this.ctx, this.company(companyId).id, actor, options);
   }
 
   /**

@@ -3,6 +3,7 @@
  * tenants, plans for them alone (never an archive), and applies that plan at once.
  */
 import { companyRules } from '../config';
+import { withStandingHolds } from './approve';
 import { lowerCase, plan as makePlan, primaryAddress, smtpAddress, type Plan, type TargetUser } from '../sync';
 import { confirmSeen, sentWaiting } from './sent';
 import { isVisible } from './visibility';
@@ -84,7 +85,8 @@ export async function syncUser(ctx: RunContext, apply: ApplyPlan, address: strin
   // A group this person joins that does not exist yet is created too.
   const newGroups = new Set(kept.flatMap((op) => (op.kind === 'addToGroup' && op.group.kind === 'new' ? [op.group.name] : [])));
   const operations = full.operations.filter((op) => kept.includes(op) || (op.kind === 'createGroup' && newGroups.has(op.name)));
-  const plan: Plan = { ...full, operations, unmanaged: [], guard: { status: 'ok' } };
+  // A standing hold on this person's create holds it here too.
+  const plan: Plan = await withStandingHolds(ctx, company.id, { ...full, operations, unmanaged: [], guard: { status: 'ok' } });
   const conflict = full.conflicts.find((c) => c.sourceUsers.some((u) => u.id === hit.user.id));
   if (conflict) return { kind: 'conflict', address, company: { id: company.id, name: company.name }, message: conflict.message };
   if (!full.skipped.every((s) => s.sourceId !== hit.user.id)) {

@@ -7,6 +7,7 @@ import type { Progress } from './executor';
 import { DEFAULT_VISIBILITY_POLL, type VisibilityPoll } from './visibility';
 import type { DeltaLinkStore } from './deltaPorts';
 import type { Connectors, RunStore, RunTrigger } from './ports';
+import type { AuditRecords, HoldRecords } from './auditPorts';
 
 export interface RunSettings {
   /** How long a preview can be applied (default 60 min). */
@@ -68,6 +69,10 @@ export interface RunDeps {
   holder?: string;
   /** Errors that must stop an apply at once (revoked or expired credentials). */
   isFatal?: (error: unknown) => boolean;
+  /** Where the weekly audits are kept (absent: no audits). */
+  audits?: AuditRecords;
+  /** Standing holds, honoured by every preview (absent: none). */
+  holds?: HoldRecords;
   /** Where each company's Graph delta links are kept; without it there is no light run. */
   deltaLinks?: DeltaLinkStore;
 }

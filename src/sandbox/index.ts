@@ -53,6 +53,16 @@ export const SANDBOX_MARKER = 'KB4SYNC_SANDBOX';
 
 const demoScimToken = (id: string) => `sandbox-${id}-scim-token`;
 const scimTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_SCIM_TOKEN`;
+const reportingToken = (id: string) => `sandbox-${id}-reporting-token`;
+const reportingTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_REPORTING_TOKEN`;
+/**
+ * Contracted seats for the demo's audit and `companies over-seats`: Globex is over its contract
+ * (five fewer seats than active users), the others have a tenth spare.
+ */
+function demoSeats(id: string, users: readonly { active?: boolean }[]): number {
+  const active = users.filter((u) => u.active !== false).length;
+  return id === 'globex' ? Math.max(0, active - 5) : Math.ceil(active * 1.1);
+}
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dir = resolve(options.dir ?? join('data', 'sandbox'));
@@ -80,6 +90,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         id: c.spec.id,
         name: c.spec.name,
         scimToken: scimToken(c.spec.id),
+        reportingToken: reportingToken(c.spec.id),
         users: (state?.users ?? c.knowbe4.users) as SeedUser[],
         groups: (state?.groups ?? c.knowbe4.groups) as SeedGroup[],
       };
@@ -115,6 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const env = {
     ...demoEnv(companies),
     ...Object.fromEntries(companies.map((c) => [scimTokenEnv(c.spec.id), scimToken(c.spec.id)])),
+    ...Object.fromEntries(companies.map((c) => [reportingTokenEnv(c.spec.id), reportingToken(c.spec.id)])),
     // The demo's store (npm start keeps its runs there), so the CLI on this configuration shows
     // what the bot applied; a KB4SYNC_SQLITE_PATH or DATABASE_URL already set still wins.
     KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'),
@@ -130,7 +142,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       id: c.spec.id,
       name: c.spec.name,
       m365: { ...demoM365Config(c, graph), caFile },
-      knowbe4: { scimUrl: knowbe4.account(c.spec.id).url, scimTokenEnv: scimTokenEnv(c.spec.id), requestsPerSecond: 200, maxConcurrency: 8 },
+      knowbe4: {
+        scimUrl: knowbe4.account(c.spec.id).url,
+        scimTokenEnv: scimTokenEnv(c.spec.id),
+        requestsPerSecond: 200,
+        maxConcurrency: 8,
+        reportingTokenEnv: reportingTokenEnv(c.spec.id),
+        reportingUrl: knowbe4.account(c.spec.id).reportingUrl,
+        seats: demoSeats(c.spec.id, c.knowbe4.users),
+      },
       scope: { licenses: c.spec.settings.scope.licenses },
       groups: c.spec.settings.groups,
       removeStaleUsers: c.spec.settings.removeStaleUsers,

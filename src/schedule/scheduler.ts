@@ -8,9 +8,13 @@ import { Cron } from 'croner';
 import type { CompanyConfig, Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
-import { ApplyRefused, RunInterrupted, type RunService, type RunStore } from '../runs';
+import { ApplyRefused, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
 import { LightRuns, lightRunPeriodMs } from './lightRuns';
+import { MspJobs } from './mspJobs';
 import { CompanyQueue, type QueueResult } from './queue';
+import { nextSlot } from './slots';
+
+export { nextSlot, nextSyncOf } from './slots';
 
 export interface SchedulerDeps {
   config: Config;
@@ -24,6 +28,10 @@ export interface SchedulerDeps {
   /** Consecutive failures before a company pauses itself (default 3). */
   failureLimit?: number;
   holder?: string;
+  /** Stored audits: with them, each company's weekly audit runs on its own schedule. */
+  audits?: AuditRecords;
+  /** Every company at once: with it and `digest:` in the configuration, the daily digest is posted. */
+  overview?: CompanyOverview;
   /** How long the first of many runs due together waits for the rest before the fairest starts (default 1 s). */
   gatherMs?: number;
 }
@@ -39,12 +47,6 @@ export type SlotOutcome =
   | { kind: 'interrupted'; message: string };
 
 const SCHEDULE_ACTOR = { id: null, name: 'kb4sync schedule', tenantId: null, via: 'schedule' as const };
-
-/** The next scheduled instant strictly after `after`, in the company's time zone. */
-export function nextSlot(company: CompanyConfig, after: Date): Date | null {
-  if (!company.schedule) return null;
-  return new Cron(company.schedule.cron, { timezone: company.schedule.timezone, paused: true }).nextRun(after);
-}
 
 /** The latest scheduled instant at or before `now` that comes after `since` (a missed run), if any. */
 export function missedSlot(company: CompanyConfig, since: Date, now: Date): Date | null {
@@ -64,6 +66,8 @@ function scheduleKey(company: CompanyConfig): string {
 export class Scheduler {
   /** One job per scheduled company, with the cron and zone it was made from. */
   private readonly jobs = new Map<string, { job: Cron; key: string }>();
+  /** The weekly audits and the daily digest. */
+  private readonly msp: MspJobs;
   private running = false;
   private readonly clock: () => Date;
   private readonly holder: string;
@@ -76,6 +80,7 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    this.msp = new MspJobs(deps, this.clock, this.holder);
     this.light = new LightRuns({ config: deps.config, service: deps.service, store: deps.store, log: deps.log, clock: this.clock, holder: this.holder });
     this.queue = new CompanyQueue(deps.config.service.concurrency, (id, slot) => this.runSlot(id, slot), { gatherMs: deps.gatherMs ?? 1000 });
   }
@@ -114,6 +119,7 @@ export class Scheduler {
       this.jobs.delete(id);
       stopped.push(id);
     }
+    this.msp.sync(started, stopped);
     for (const [id, company] of wanted) {
       if (this.jobs.has(id) || !company.schedule) continue;
       const job = new Cron(company.schedule.cron, { timezone: company.schedule.timezone, protect: true }, () => {
@@ -131,11 +137,27 @@ export class Scheduler {
     return new Map([...this.jobs].map(([id, { job }]) => [id, job.nextRun()]));
   }
 
+  /** The next audit of each audited company. */
+  nextAudits(): Map<string, Date | null> {
+    return this.msp.nextAudits();
+  }
+
+  /** One company's audit slot (the job's, or a test's). */
+  runAuditSlot(companyId: string, slot: Date): ReturnType<MspJobs['runAuditSlot']> {
+    return this.msp.runAuditSlot(companyId, slot);
+  }
+
+  /** The digest's slot (the job's, or a test's). */
+  runDigestSlot(slot: Date): ReturnType<MspJobs['runDigestSlot']> {
+    return this.msp.runDigestSlot(slot);
+  }
+
   stop(): void {
     this.running = false;
     this.light.stop();
     for (const { job } of this.jobs.values()) job.stop();
     this.jobs.clear();
+    this.msp.stop();
     // Runs not started yet stay unclaimed: the next start's catch-up (or another replica) runs them.
     const dropped = this.queue.clear({ kind: 'interrupted', message: 'the service stopped before this run started' });
     if (dropped > 0) this.deps.log.info({ dropped }, 'queued scheduled runs left for the next start');

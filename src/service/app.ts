@@ -3,14 +3,14 @@
  * run service). The CLI, the server and the tests all build their world here.
  */
 import { ConfigError, configPath, environmentFor, readConfigFile, resolveCompanySecrets, type CompanyConfig, type CompanySecrets, type Config } from '../config';
-import { Kb4ScimClient } from '../knowbe4';
+import { Kb4ReportingClient, Kb4ScimClient } from '../knowbe4';
 import { createLogger, type Logger } from '../observability';
 import type { Metrics } from '../observability';
-import type { Connectors, SourceReader, TargetClient } from '../runs';
+import type { Connectors, ReportingReader, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
-import { KyselyDeltaLinkStore, KyselyRunStore } from '../store';
+import { KyselyAuditStore, KyselyDeltaLinkStore, KyselyHoldStore, KyselyOverviewStore, KyselyRunStore } from '../store';
 
 
 /** Builds a company's source; `onStatus` sees each Graph response status (for /metrics). */
@@ -37,6 +37,12 @@ export interface App {
   env: NodeJS.ProcessEnv;
   database: OpenedDatabase;
   store: KyselyRunStore;
+  /** The weekly audits (seat trends, downloads, the digest's seats). */
+  audits: KyselyAuditStore;
+  /** Every company at once (the digest, `companies`). */
+  overview: KyselyOverviewStore;
+  /** Standing holds (kb4sync holds/hold/unhold; honoured by every preview). */
+  holds: KyselyHoldStore;
   conversations: ConversationStore;
   connectors: Connectors;
   service: RunService;
@@ -98,6 +104,10 @@ export async function openApp(options: AppOptions): Promise<App> {
       }
       return client;
     },
+    reporting: (id) => {
+      const { company, secrets: s } = companyOf(id);
+      return s.reportingToken === null ? null : reportingReader(Kb4ReportingClient.forCompany(company, s.reportingToken));
+    },
   };
   const settings: Partial<RunSettings> = {
     shutdownGraceMs: config.service.shutdownGraceSeconds * 1000,
@@ -105,13 +115,18 @@ export async function openApp(options: AppOptions): Promise<App> {
     unconfirmedAlertMs: config.service.unconfirmedWritesAlertMinutes * 60_000,
     ...options.settings,
   };
-  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, deltaLinks: new KyselyDeltaLinkStore(database.db) });
+  const audits = new KyselyAuditStore(database.db);
+  const holds = new KyselyHoldStore(database.db);
+  const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits, holds, deltaLinks: new KyselyDeltaLinkStore(database.db) });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
     config,
     env,
     database,
     store,
+    audits,
+    overview: new KyselyOverviewStore(database.db),
+    holds,
     conversations: new ConversationStore(database.db),
     connectors,
     service,
@@ -130,4 +145,12 @@ export async function openApp(options: AppOptions): Promise<App> {
     close: () => database.db.destroy(),
   };
   return app;
+}
+
+/** The audit reads active users only: archived ones hold no seat and train nobody. */
+function reportingReader(client: Kb4ReportingClient): ReportingReader {
+  return {
+    users: async () =>
+      (await client.listUsers('active')).map((u) => ({ email: u.email, provisioningManaged: u.provisioningManaged, lastSignIn: u.lastSignIn, phishPronePercentage: u.phishPronePercentage })),
+  };
 }

@@ -21,6 +21,9 @@ import { firstRunReadiness, onboardingPort } from './onboarding';
 import { startServer, type Download, type RunningServer } from './httpServer';
 import { productionProblems } from './production';
 
+/** How long an audit's download links work: until the next weekly audit. */
+const AUDIT_LINK_MS = 7 * 24 * 60 * 60 * 1000;
+
 export interface ServeOptions {
   app: App;
   env: NodeJS.ProcessEnv;
@@ -71,7 +74,9 @@ export async function serve(options: ServeOptions): Promise<Service> {
     render: (e) =>
       e.kind === 'approval-needed'
         ? views.preview({ plan: e.plan, planId: e.planId, digest: e.digest, expiresAt: e.expiresAt, links: links(e.planId, e.expiresAt) })
-        : views.notification(e),
+        : e.kind === 'audit'
+          ? views.audit({ audit: e.audit, links: auditLinks(e.auditId) })
+          : views.notification(e),
     log,
     // `notify.subscriptions` names the conversations (by name or id) a company's messages go to.
     wants: (companyId, sub) => {
@@ -82,8 +87,10 @@ export async function serve(options: ServeOptions): Promise<Service> {
   const webhooks = app.config.notifications.webhooks.map((w, i) => new WebhookNotifier({ url: w.url, secret: resolveWebhookSecrets(app.config, env)[i]! }));
   const emailCredential = resolveEmailCredential(app.config, env);
   const email = app.config.notifications.email && emailCredential ? [new EmailNotifier(app.config.notifications.email, emailCredential)] : [];
-  const notifier = new FanOutNotifier([teams, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
-  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
+  // With the digest on, Teams gets one message a day about every company instead of one per company.
+  const teamsOut: Notifier = { notify: (e) => (e.kind === 'summary' && app.config.digest?.replacesSummaries ? Promise.resolve() : teams.notify(e)) };
+  const notifier = new FanOutNotifier([teamsOut, ...webhooks, ...email], (err, event) => log.error({ err: (err as Error).message, event: event.kind }, 'notification failed'));
+  const scheduler = new Scheduler({ config: app.config, service: app.service, store: app.store, audits: app.audits, overview: app.overview, notifier, describe: describeProblem, log, failureLimit: app.config.pauseAfterFailures });
 
   const links = (planId: string, expiresAt: Date) =>
     publicUrl
@@ -92,6 +99,13 @@ export async function serve(options: ServeOptions): Promise<Service> {
           json: signLink(publicUrl, `/downloads/${planId}.json`, expiresAt, linkKey),
         }
       : null;
+  // An audit's rows stay downloadable for a week: until the next one replaces it.
+  const auditLinks = (auditId: string) => {
+    const expiresAt = new Date(Date.now() + AUDIT_LINK_MS);
+    return publicUrl
+      ? { csv: signLink(publicUrl, `/downloads/audit-${auditId}.csv`, expiresAt, linkKey), json: signLink(publicUrl, `/downloads/audit-${auditId}.json`, expiresAt, linkKey) }
+      : null;
+  };
 
   const bot = new Kb4syncBot({
     config: app.config,
@@ -105,6 +119,9 @@ export async function serve(options: ServeOptions): Promise<Service> {
     scheduler,
     log,
     links,
+    auditLinks,
+    overview: app.overview,
+    holds: app.holds,
     onboarding: onboardingPort(app, () => reloader.reload('onboard')),
     readiness: async (companyId) => {
       const company = app.config.companies.find((c) => c.id === companyId);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GraphSource } from '../m365';
 import { createLogger, createMetrics, type Logger } from '../observability';
 import { SANDBOX_ADMIN, SANDBOX_TENANT, startSandbox, playgroundInstalled, startPlayground, type Sandbox, type SandboxOptions, type Playground, type PlaygroundUser } from '../sandbox';
-import { diffCsv, diffJson, matchCompany, parseCommand, views } from '../teams';
+import { auditCsv, diffCsv, diffJson, matchCompany, parseCommand, views } from '../teams';
 import { openApp, type App, type AppOptions, type SourceFactory } from './app';
 import type { Download } from './httpServer';
 import { serve, type Service } from './serve';
@@ -15,6 +15,7 @@ import { serve, type Service } from './serve';
 export const graphSource: SourceFactory = (company, credential, onStatus) => new GraphSource(company, credential, {}, onStatus);
 
 async function download(app: App, planId: string, format: 'csv' | 'json'): Promise<Download | null> {
+  if (planId.startsWith('audit-')) return auditDownload(app, planId.slice('audit-'.length), format);
   const stored = await app.store.getPlan(planId);
   // A link shows what is about to happen: once the plan is applied, cancelled, failed or expired,
   // it is no longer anything an admin should act on, whatever the link's own expiry says.
@@ -23,6 +24,16 @@ async function download(app: App, planId: string, format: 'csv' | 'json'): Promi
   return format === 'csv'
     ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, body: diffCsv(stored.plan) }
     : { contentType: 'application/json', filename: `${name}.json`, body: diffJson(stored.plan, { planId, digest: stored.digest }) };
+}
+
+/** A stored audit's rows (the link's signature and expiry were checked by the server). */
+async function auditDownload(app: App, auditId: string, format: 'csv' | 'json'): Promise<Download | null> {
+  const stored = await app.audits.getAudit(auditId);
+  if (!stored) return null;
+  const name = `kb4sync-audit-${stored.companyId}-${stored.at.toISOString().slice(0, 10)}`;
+  return format === 'csv'
+    ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, body: auditCsv(stored.audit) }
+    : { contentType: 'application/json', filename: `${name}.json`, body: JSON.stringify(stored.audit, null, 2) };
 }
 
 export interface RunningService {

@@ -111,6 +111,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_started').on('runs').columns(['started_at']).execute();
     },
   },
+  '2026-12-02-020-account-audits': {
+    async up(db: Kysely<unknown>) {
+      // The weekly audit's results: the seats trend reads them back, downloads serve them.
+      await db.schema
+        .createTable('account_audits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('seats_used', 'integer', (c) => c.notNull())
+        .addColumn('seats_contracted', 'integer')
+        .addColumn('audit_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('account_audits_company').on('account_audits').columns(['company_id', 'at']).execute();
+    },
+  },
+  '2026-12-02-021-standing-holds': {
+    async up(db: Kysely<unknown>) {
+      // One person's create or archive held on every plan until an admin removes the hold.
+      await db.schema
+        .createTable('holds')
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('held_by', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('held_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('holds_pk', ['company_id', 'address'])
+        .execute();
+    },
+  },
   '2026-12-02-010-delta-links': {
     async up(db: Kysely<unknown>) {
       // One row per company: the light run's Graph delta links (they hold tokens that read the

@@ -104,6 +104,19 @@ export const planSchema = z.strictObject({
     )
     .optional(),
   names: z.record(z.string(), z.string()).optional(),
+  held: z
+    .array(
+      z.strictObject({
+        opId: z.string(),
+        kind: z.enum(['create', 'archive']),
+        userName: z.string(),
+        by: z.string(),
+        at: z.string(),
+        reason: z.string().nullable(),
+        standing: z.boolean(),
+      }),
+    )
+    .optional(),
   waiting: z.array(sentWrite).optional(),
   seen: z.array(sentWrite).optional(),
   guard: z.discriminatedUnion('status', [

@@ -92,6 +92,24 @@ export interface ConversationTable {
   updated_at: string;
 }
 
+export interface AccountAuditTable {
+  id: string;
+  company_id: string;
+  at: string;
+  seats_used: number;
+  seats_contracted: number | null;
+  audit_json: string;
+}
+
+export interface HoldTable {
+  company_id: string;
+  /** Lower-cased login address. */
+  address: string;
+  held_by: string;
+  reason: string | null;
+  held_at: string;
+}
+
 /** A create, rename or archive KnowBe4 accepted, until a read shows it. */
 export interface SentWriteTable {
   company_id: string;
@@ -125,6 +143,8 @@ export interface Database {
   leases: LeaseTable;
   last_seen: LastSeenTable;
   conversations: ConversationTable;
+  account_audits: AccountAuditTable;
+  holds: HoldTable;
   sent_writes: SentWriteTable;
   delta_links: DeltaLinkTable;
 }

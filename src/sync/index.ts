@@ -12,5 +12,11 @@ export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLab
 export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
 export type { PeopleSection, PersonChange, GroupChange, FieldChange, PlanChanges, TextOptions } from './changes';
 export { sourceName, targetName } from './names';
+export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
+export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';
+export { COMPANY_FILTERS, DIGEST_ORDER, DIGEST_PAGE_SIZE, DIGEST_TITLES, digestPage, digestRows, digestTotals, filterRows } from './digest';
+export type { CompanyFacts, CompanyFilter, DigestPage, DigestResult, DigestRow, DigestTotals } from './digest';
+export { holdable, holdChanges, standingRequests } from './holds';
+export type { Held, HoldRequest, HoldResult, StandingHold } from './holds';
 export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';
 export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';

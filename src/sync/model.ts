@@ -4,6 +4,7 @@
  * exactly as it was approved.
  */
 import type { AttributeMapping, Kb4Attribute, Kb4Values } from './attributes';
+import type { Held } from './holds';
 import type { SentWrite } from './sent';
 import type { UnreadableRecord } from './snapshot';
 
@@ -227,6 +228,8 @@ export interface Plan {
    * none, and in older stored plans): what cards and exports show beside an address.
    */
   names?: Record<string, string>;
+  /** Changes held back by an admin (absent when none, and in older stored plans). */
+  held?: Held[];
   /** Writes sent earlier that KnowBe4 does not show yet: not planned again (absent when none). */
   waiting?: SentWrite[];
   /** Writes sent earlier that this read shows: confirmed (absent when none). */

@@ -4,13 +4,16 @@
  * the parser cleans those itself and never throws: anything it cannot read is `unknown`.
  */
 
+import { COMPANY_FILTERS, type CompanyFilter } from '../sync';
+
 export type Command =
   | { kind: 'preview'; company: string }
   | { kind: 'syncUser'; email: string }
   | { kind: 'status'; company?: string }
-  | { kind: 'companies' }
+  | { kind: 'companies'; filter?: CompanyFilter }
   | { kind: 'onboard'; name: string; domain: string; scimUrl: string | null }
   | { kind: 'runs'; company: string }
+  | { kind: 'audit'; company: string }
   | { kind: 'pause'; company: string }
   | { kind: 'resume'; company: string }
   | { kind: 'subscribe' }
@@ -33,7 +36,8 @@ export const COMMAND_HELP: readonly { usage: string; title: string; description:
   { usage: 'preview sync <company>', title: 'preview sync', description: 'Show exactly what a sync would change, with Apply and Cancel' },
   { usage: 'sync user <email>', title: 'sync user', description: 'Sync one Microsoft 365 user to KnowBe4 now' },
   { usage: 'status [company]', title: 'status', description: 'Last run and next scheduled run' },
-  { usage: 'companies', title: 'companies', description: 'List companies with last result and schedule' },
+  { usage: 'companies', title: 'companies', description: 'Every company, those needing an admin first (companies failing | over-seats | attention | waiting | paused)' },
+  { usage: 'audit <company>', title: 'audit', description: 'Read-only audit: drift, users at risk, stuck items, seats, training reach', manifest: false },
   { usage: 'runs <company>', title: 'runs', description: 'Recent runs of a company' },
   { usage: 'pause <company>', title: 'pause', description: 'Stop scheduled syncs for a company' },
   { usage: 'resume <company>', title: 'resume', description: 'Restart scheduled syncs for a company' },
@@ -129,14 +133,22 @@ export function parseCommand(raw: string): Command {
     }
     case 'companies':
     case 'tenants':
-    case 'clients':
-      return restWords.length === 0 ? { kind: 'companies' } : unknown;
+    case 'clients': {
+      if (restWords.length === 0) return { kind: 'companies' };
+      // `companies over seats` reads as over-seats.
+      const filter = restWords.join('-');
+      return restWords.length <= 2 && (COMPANY_FILTERS as readonly string[]).includes(filter) ? { kind: 'companies', filter: filter as CompanyFilter } : unknown;
+    }
     case 'list':
       return word2 === 'companies' && restWords.length === 1 ? { kind: 'companies' } : unknown;
     case 'runs':
     case 'history': {
       const company = argument(rest(1));
       return company ? { kind: 'runs', company } : incomplete('runs');
+    }
+    case 'audit': {
+      const company = argument(rest(1));
+      return company ? { kind: 'audit', company } : unknown;
     }
     case 'pause':
     case 'resume': {

@@ -16,6 +16,7 @@ export {
 export { parseCommand, cleanText, COMMAND_HELP, type Command, type CommandKind } from './commands';
 export { matchCompany, normalizeName, editDistance, type CompanyMatch } from './companyMatch';
 export { diffCsv, diffJson, diffRows, csvField, csvLine, neutraliseFormula } from './diffExport';
+export { auditCsv } from './auditExport';
 export { signLink, checkLink, type LinkCheck } from './signedLink';
 export { views } from './views';
 export { tenantAllowed, mayChange, type Authorization } from './authorize';

@@ -7,6 +7,9 @@ import type { RunRecord } from '../runs';
 import { peopleOfReport, peopleSummary, type Report } from '../sync';
 import {
   applyingCard,
+  auditCard,
+  digestCard,
+  reviewCard,
   autoPauseCard,
   choiceCard,
   companiesCard,
@@ -135,6 +138,9 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
       pendingApprovals: pendingApprovals ?? 0,
       openConflicts: openConflicts ?? lastRun?.report?.conflicts.length ?? 0,
     }),
+  audit: (input) => auditCard(input),
+  digest: (input) => digestCard(input).card,
+  review: (input) => reviewCard(input),
   choice: ({ command, candidates, query, reason }) => choiceCard({ query, command, candidates, reason }),
   notification: (event) => {
     switch (event.kind) {
@@ -164,6 +170,10 @@ export const views: BotViews & { notification(event: NotifyEvent): CardJson } = 
           fix: `Correct ${event.problems.length === 1 ? 'the field' : 'the fields'} named above in ${event.file}; the service reloads it when saved.`,
           tone: 'warning',
         });
+      case 'audit':
+        return auditCard({ audit: event.audit, links: null });
+      case 'digest':
+        return digestCard({ title: `Daily digest · ${event.at.slice(0, 10)}`, view: 'digest', filter: null, rows: event.rows, totals: event.totals, offset: 0 }).card;
       case 'writes-unconfirmed':
         return messageCard({
           title: `${event.company.name}: ${event.writes.length} changes sent, not yet shown by KnowBe4`,

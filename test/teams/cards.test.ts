@@ -180,8 +180,10 @@ describe('previewCard', () => {
     const card = preview(10);
     const actions = actionsOf(card);
     const execute = actions.filter((a) => a.type === 'Action.Execute');
-    expect(execute.map((a) => a.verb)).toEqual(['apply', 'cancel']);
-    for (const a of execute) expect(a.data).toEqual({ planId: 'plan-1', digest: DIGEST });
+    // Review (issue 17): the plan's new users and archives, to hold some.
+    expect(execute.map((a) => a.verb)).toEqual(['apply', 'cancel', 'reviewHolds']);
+    for (const a of execute.slice(0, 2)) expect(a.data).toEqual({ planId: 'plan-1', digest: DIGEST });
+    expect(execute[2]?.data).toEqual({ planId: 'plan-1', digest: DIGEST, offset: '0', ops: '', held: '' });
     const urls = actions.filter((a) => a.type === 'Action.OpenUrl').map((a) => a.url);
     expect(urls).toEqual([URLS.csvUrl, URLS.jsonUrl]);
   });
@@ -358,7 +360,7 @@ describe('card actions', () => {
 
   it('every Action.Execute on every card parses with the invoke schema', () => {
     const executes = allCards.flatMap((card) => findAll(card, (n) => n.type === 'Action.Execute'));
-    expect(new Set(executes.map((a) => a.verb))).toEqual(new Set(['apply', 'cancel', 'choose', 'retry', 'pause', 'resume', 'review']));
+    expect(new Set(executes.map((a) => a.verb))).toEqual(new Set(['apply', 'cancel', 'choose', 'retry', 'pause', 'resume', 'review', 'reviewHolds']));
     for (const a of executes) expect(parseCardAction({ verb: a.verb, data: a.data })).not.toBeNull();
   });
 

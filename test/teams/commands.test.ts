@@ -76,6 +76,7 @@ describe('parseCommand', () => {
       'syncUser',
       'status',
       'companies',
+      'audit',
       'runs',
       'pause',
       'resume',

@@ -21,16 +21,28 @@ function slice<T>(items: T[], page: number, perPage: number): T[] {
   return items.slice((page - 1) * perPage, page * perPage);
 }
 
-function reportingUser(account: SandboxAccount, u: ScimJson): Record<string, unknown> {
+/** The account's users by id and each user's groups, read once per request (not once per user). */
+interface AccountIndex {
+  usersById: Map<string, ScimJson>;
+  groupsOf: Map<string, number[]>;
+}
+
+function indexAccount(account: SandboxAccount, users: ScimJson[]): AccountIndex {
+  const groupsOf = new Map<string, number[]>();
+  for (const g of account.scim.listGroups()) {
+    const rid = account.scim.reportingId(String(g.id));
+    for (const m of (g.members as { value: string }[] | undefined) ?? []) groupsOf.set(m.value, [...(groupsOf.get(m.value) ?? []), rid]);
+  }
+  return { usersById: new Map(users.map((u) => [String(u.id), u])), groupsOf };
+}
+
+function reportingUser(account: SandboxAccount, u: ScimJson, index: AccountIndex): Record<string, unknown> {
   const id = String(u.id);
   const facts = account.scim.console.get(id);
   const enterprise = (u[SCIM_SCHEMA_URN.enterprise] ?? {}) as { manager?: { value?: string } };
   const managerId = enterprise.manager?.value;
-  const manager = managerId ? account.scim.listUsers().find((m) => m.id === managerId) : undefined;
-  const groups = account.scim
-    .listGroups()
-    .filter((g) => ((g.members as { value: string }[] | undefined) ?? []).some((m) => m.value === id))
-    .map((g) => account.scim.reportingId(String(g.id)));
+  const manager = managerId ? index.usersById.get(managerId) : undefined;
+  const groups = index.groupsOf.get(id) ?? [];
   const attr = (name: keyof typeof KB4_ATTRIBUTES) => readAttribute(u, name);
   const archived = u.active === false;
   return {
@@ -86,14 +98,17 @@ export function reportingRouter(accountOf: (req: Request, res: Response) => Sand
       return;
     }
     const { page, perPage } = paging(req);
-    const users = account.scim.listUsers().filter((u) => status === undefined || (status === 'archived') === (u.active === false));
-    res.json(slice(users, page, perPage).map((u) => reportingUser(account, u)));
+    const all = account.scim.listUsers();
+    const index = indexAccount(account, all);
+    const users = all.filter((u) => status === undefined || (status === 'archived') === (u.active === false));
+    res.json(slice(users, page, perPage).map((u) => reportingUser(account, u, index)));
   });
   router.get('/users/:id', (req, res) => {
     const account = accountOf(req, res);
-    const u = account.scim.listUsers().find((x) => String(account.scim.reportingId(String(x.id))) === req.params.id);
+    const all = account.scim.listUsers();
+    const u = all.find((x) => String(account.scim.reportingId(String(x.id))) === req.params.id);
     if (!u) res.status(404).json({ message: 'Not Found' });
-    else res.json(reportingUser(account, u));
+    else res.json(reportingUser(account, u, indexAccount(account, all)));
   });
   router.get('/groups', (req, res) => {
     const account = accountOf(req, res);
@@ -109,8 +124,10 @@ export function reportingRouter(accountOf: (req: Request, res: Response) => Sand
     }
     const ids = new Set(((g.members as { value: string }[] | undefined) ?? []).map((m) => m.value));
     const { page, perPage } = paging(req);
-    const members = account.scim.listUsers().filter((u) => ids.has(String(u.id)));
-    res.json(slice(members, page, perPage).map((u) => reportingUser(account, u)));
+    const all = account.scim.listUsers();
+    const index = indexAccount(account, all);
+    const members = all.filter((u) => ids.has(String(u.id)));
+    res.json(slice(members, page, perPage).map((u) => reportingUser(account, u, index)));
   });
   router.get('/account', (req, res) => {
     const account = accountOf(req, res);

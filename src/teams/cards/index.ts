@@ -11,3 +11,6 @@ export * from './status';
 export * from './ask';
 export * from './alerts';
 export * from './credentials';
+export * from './audit';
+export * from './digest';
+export * from './review';

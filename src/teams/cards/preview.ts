@@ -46,6 +46,13 @@ const SECTION_ROWS = 5;
 // light theme's white, and the tints differ again in the dark one. Leavers alone stand out.
 const SECTION_COLOR: Record<PeopleSection, Color> = { joiners: 'Default', leavers: 'Attention', renamed: 'Default', returning: 'Default', details: 'Default', linked: 'Default' };
 
+/** Who held what, the first few: "Held: ann@… (archive, held by Bob on 2026-12-01), +3 more". */
+function heldLine(plan: Plan, textMax: number): string {
+  const held = plan.held ?? [];
+  const shown = held.slice(0, 3).map((h) => `${plain(h.userName, textMax / 2)} (${h.kind}, held by ${plain(h.by, 40)} on ${h.at.slice(0, 10)})`);
+  return `Held: ${shown.join(', ')}${held.length > 3 ? `, +${held.length - 3} more` : ''}`;
+}
+
 function statsLine(stats: PlanStats): string {
   return [`${plural(stats.inScope, 'person', 'people')} in scope in Microsoft 365`, plural(stats.targetUsers, 'KnowBe4 user'), `${stats.matched.toLocaleString('en-US')} matched`].join(' · ');
 }
@@ -135,6 +142,10 @@ export function previewCard(plan: Plan, options: PreviewOptions): CardJson {
       applyTitle: applyTitle(counts, blocked ? 24 : 34),
       sections,
       footer: `Nothing is written until you click Apply${opts.expires ? `; this plan expires ${cardTime(opts.expires)}` : ''}.`,
+      // Held changes: only new users and archives (issue 17), on their own review card.
+      canReview: counts.joiners + counts.leavers > 0 || (plan.held ?? []).some((h) => h.standing),
+      hasHeld: (plan.held ?? []).length > 0,
+      heldText: heldLine(plan, textMax),
     };
   });
 }

@@ -6,6 +6,9 @@
 import { Template } from 'adaptivecards-templating';
 import { moreText, plain } from './text';
 import applyingTemplate from '../../../cards/applying.json';
+import auditTemplate from '../../../cards/audit.json';
+import digestTemplate from '../../../cards/digest.json';
+import reviewTemplate from '../../../cards/review.json';
 import autoPauseTemplate from '../../../cards/autoPause.json';
 import choiceTemplate from '../../../cards/choice.json';
 import companiesTemplate from '../../../cards/companies.json';
@@ -47,6 +50,9 @@ export const TEMPLATES = {
   autoPause: autoPauseTemplate,
   summary: summaryTemplate,
   status: statusTemplate,
+  audit: auditTemplate,
+  digest: digestTemplate,
+  review: reviewTemplate,
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -1,10 +1,12 @@
 /** What the bot's handlers are given, and the small helpers they share. */
 import type { Config } from '../../config';
 import type { Logger } from '../../observability';
-import type { Actor, CompanyState, Progress, RunRecord, RunService } from '../../runs';
+import type { Actor, CompanyOverview, CompanyState, HoldRecords, Progress, RunRecord, RunService } from '../../runs';
 import type { Scheduler } from '../../schedule';
 import type { ConversationStore, KyselyRunStore } from '../../store';
-import type { Plan, Report } from '../../sync';
+import type { AccountAudit, Plan, Report } from '../../sync';
+import type { DigestCardInput } from '../cards/digest';
+import type { ReviewCardInput } from '../cards/review';
 import type { ChoiceCommand, ChoiceReason } from '../cards/ask';
 import type { OnboardingCardInput } from '../cards/messages';
 import type { Command } from '../commands';
@@ -49,6 +51,9 @@ export interface BotViews {
   result(input: { report: Report; status: 'succeeded' | 'partial' | 'failed'; error: string | null; nextRunAt?: Date | null }): Card;
   history(input: { company: { id: string; name: string }; runs: RunRecord[] }): Card;
   companies(rows: CompanyRow[]): Card;
+  audit(input: { audit: AccountAudit; links: { csv: string; json: string } | null }): Card;
+  digest(input: DigestCardInput): Card;
+  review(input: ReviewCardInput): Card;
   onboarding(input: OnboardingView): Card;
   status(input: {
     company: { id: string; name: string };
@@ -82,6 +87,12 @@ export interface BotDeps {
   findCompany: (query: string, companies: { id: string; name: string }[]) => CompanyLookup;
   /** Signed links to the full diff of a plan (null when downloads are off). */
   links: (planId: string, expiresAt: Date) => { csv: string; json: string } | null;
+  /** Every company's facts at once (the digest-style `companies`); absent: the plain list. */
+  overview?: CompanyOverview;
+  /** Standing holds ("Hold always" on the review card); absent: the toggle only holds this plan's change. */
+  holds?: HoldRecords;
+  /** Signed links to a stored audit's rows (absent or null when downloads are off). */
+  auditLinks?: (auditId: string) => { csv: string; json: string } | null;
   scheduler?: Scheduler;
   log: Logger;
   clock?: () => Date;

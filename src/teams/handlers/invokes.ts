@@ -10,15 +10,18 @@ import { startApply } from './applyProgress';
 import { parseCardAction, type CardAction } from './cardActions';
 import { actorOf, companiesOf, freshPreviewCard, now, previewCardOf, type BotDeps } from './deps';
 import { checkConsent } from './onboard';
+import { companiesCard } from './digest';
+import { applySelected, reviewHolds } from './holds';
 import { setPaused } from './pause';
 import { statusOf } from './status';
 
 /** Verbs that change something: an admin's only. */
-const CHANGES: ReadonlySet<CardAction['verb']> = new Set(['apply', 'cancel', 'pause', 'resume', 'retry']);
+const CHANGES: ReadonlySet<CardAction['verb']> = new Set(['apply', 'applySelected', 'cancel', 'pause', 'resume', 'retry']);
 
 /** The company and plan a button is about, for the audit entry of a refusal. */
 function subject(action: CardAction): { companyId: string | null; planId: string | null } {
-  const data: { companyId?: string; planId?: string } = action.data;
+  // A page of `companies` is about no one company.
+  const data: { companyId?: string; planId?: string } = action.verb === 'companiesPage' ? {} : { ...action.data };
   return { companyId: data.companyId ?? null, planId: data.planId ?? null };
 }
 
@@ -67,6 +70,15 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         const company = companiesOf(deps).find((c) => c.id === action.data.companyId);
         if (!company) break;
         return await setPaused(deps, company, action.verb === 'pause', who);
+      }
+      case 'reviewHolds':
+        return await reviewHolds(deps, action.data);
+      case 'applySelected':
+        return await applySelected(deps, invoke, who, action.data);
+      case 'companiesPage': {
+        const card = await companiesCard(deps, action.data.view, action.data.filter, action.data.offset);
+        if (card) return card;
+        break;
       }
       case 'checkConsent': {
         const card = await checkConsent(deps, action.data.companyId, action.data.domain ?? '');

@@ -6,6 +6,8 @@ import type { Conversation, IncomingMessage, Reply, TeamsIdentity } from '../tra
 import { freshPreviewCard, now, type BotDeps, type CompanyRow, type ParsedCommand } from './deps';
 import { answer, askFor, resolveCompany, type Resolved } from './ask';
 import { onboard } from './onboard';
+import { sendAudit } from './audit';
+import { companiesCard } from './digest';
 import { setPaused } from './pause';
 import { statusOf } from './status';
 import { subscribe, unsubscribe } from './subscriptions';
@@ -52,6 +54,11 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       return;
     }
     case 'companies': {
+      const digest = await companiesCard(deps, 'companies', command.filter ?? null, 0);
+      if (digest) {
+        await reply.card(digest);
+        return;
+      }
       const rows: CompanyRow[] = [];
       for (const c of config.companies) {
         const state = await store.getCompanyState(c.id);
@@ -73,6 +80,9 @@ async function execute(deps: BotDeps, reply: Reply, conversation: Conversation, 
       await answer(deps, reply, resolved, await statusOf(deps, resolved.company));
       return;
     }
+    case 'audit':
+      await sendAudit(deps, reply, command.company, who);
+      return;
     case 'runs': {
       const resolved = await resolveCompany(deps, reply, command.company, 'runs');
       if (resolved) await answer(deps, reply, resolved, views.history({ company: resolved.company, runs: await store.listRuns(resolved.company.id, 10) }));

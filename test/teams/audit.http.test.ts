@@ -1,0 +1,73 @@
+/**
+ * `audit <company>` in Teams over real HTTP, against the sandbox Graph and KnowBe4 (SCIM and the
+ * Reporting API, whose tokens the sandbox configures): the card leads with what needs a decision,
+ * its download has every row, and KnowBe4 gets only reads.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startService } from '../../src/service/start';
+import type { App } from '../../src/service/app';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { Service } from '../../src/service/serve';
+import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
+import { actions, botClient, text, type BotClient } from '../helpers/botHttp';
+
+let sandbox: Sandbox;
+let connector: ConnectorStandIn;
+let running: { app: App; service: Service };
+let bot: BotClient;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-audit-'));
+  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
+  connector = await startConnector();
+  running = await startService({
+    configPath: sandbox.configPath,
+    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' },
+    host: '127.0.0.1',
+    port: 0,
+    sandbox: true,
+    schedule: false,
+  });
+  bot = botClient(running.service, connector);
+});
+
+afterAll(async () => {
+  await running.service.stop();
+  await running.app.close();
+  await connector.close();
+  await sandbox.stop();
+});
+
+test('audit globex: over its seats first, every section present, the CSV has every row, nothing written to KnowBe4', async () => {
+  const controls = sandbox.knowbe4.account('globex').controls;
+  controls.clearRequests();
+  const { card } = await bot.say('audit globex');
+  expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(28 * 1024);
+  const shown = text(card);
+  expect(shown).toContain('Audit: Globex');
+  // The decision block comes before the sections, and the seats decision is in it.
+  expect(shown.indexOf('Needs a decision')).toBeLessThan(shown.indexOf('Drift'));
+  expect(shown).toMatch(/5 seats over the contracted \d+/);
+  for (const section of ['Drift', 'At risk', 'Stuck', 'Seats', 'Training reach']) expect(shown).toContain(`**${section}**`);
+  expect(shown).toMatch(/never signed in/);
+
+  expect(controls.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+  expect(controls.requestCount({ api: 'reporting' })).toBeGreaterThan(0);
+
+  const stored = (await running.app.audits.listAudits('globex', 1))[0]!;
+  const csvLink = actions(card).find((a) => a.url?.includes('.csv'));
+  expect(csvLink?.url).toContain(`/downloads/audit-${stored.auditId}.csv`);
+  const res = await fetch(csvLink?.url as string);
+  expect(res.status).toBe(200);
+  const lines = (await res.text()).trim().split('\r\n');
+  const a = stored.audit;
+  expect(lines).toHaveLength(1 + a.drift.count + a.atRisk.count + a.stuck.count + (a.reach?.neverSignedIn ?? 0));
+  // 2,350 records read over SCIM and the Reporting API: minutes on a busy two-core machine.
+}, 240_000);
+
+test('audit with an unknown or ambiguous name asks which company; a missing name is help', async () => {
+  expect(text((await bot.say('audit Wayne Enterprises')).card)).toMatch(/Which company/);
+  expect(text((await bot.say('audit')).card)).toContain('audit <company>');
+});
