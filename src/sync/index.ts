@@ -10,7 +10,7 @@ export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLabel, type PeopleCounts } from './people';
 export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
-export type { PeopleSection, PersonChange, GroupChange, FieldChange, PlanChanges, TextOptions } from './changes';
+export type { PeopleSection, PersonChange, GroupChange, GroupMemberChange, FieldChange, PlanChanges, TextOptions } from './changes';
 export { sourceName, targetName } from './names';
 export { changeRows, type ChangeRowKind, type ChangeRow } from './changeRows';
 export { sentState, settleCreate, withoutWaiting, type CreateAnswer, type CreateSettlement, type SentKind, type SentState, type SentWrite } from './sent';
