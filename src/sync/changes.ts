@@ -6,8 +6,8 @@
  * - One entry per person per section: a new hire's create, groups and manager are one joiner; a
  *   person whose title and manager change is one entry in `details` with two field changes.
  * - Group memberships are grouped by group ("All Employees: +10"), not listed per person.
- * - Linking a record to its Entra id (externalId) is a section of its own that shows no ids: the
- *   admin sees nothing change, so neither the before nor the after is ever shown.
+ * - Linking a record to its Entra id (externalId) is a section of its own that shows no ids on a
+ *   card or terminal: the admin sees nothing change. The ids ride along in `link` for the CSV only.
  */
 import type { AttributeChange, Operation, Plan } from './model';
 import { existingKey, newKey } from './names';
@@ -22,6 +22,8 @@ export interface FieldChange {
   field: string;
   before: string | null;
   after: string | null;
+  /** The operation behind this change, for exports and audits (never shown on a card); set with fields. */
+  operationId?: string;
 }
 
 export interface PersonChange {
@@ -36,6 +38,20 @@ export interface PersonChange {
   reason: string;
   /** The ids of the operations behind this entry, for exports and audits (never shown on a card); empty without fields. */
   operationIds: string[];
+  /**
+   * Linking the record to its Entra id (externalId before and after), set with fields. Only the
+   * CSV, an admin's download, shows it: the id is how an admin finds the user in Entra. Never on a card.
+   */
+  link?: FieldChange;
+}
+
+/** One person's membership change in a group, for exports (set with fields). */
+export interface GroupMemberChange {
+  address: string;
+  name: string | null;
+  change: 'added' | 'removed';
+  reason: string;
+  operationId: string;
 }
 
 export interface GroupChange {
@@ -45,6 +61,10 @@ export interface GroupChange {
   /** Addresses added and removed. */
   added: string[];
   removed: string[];
+  /** The same changes one by one with names and operation ids, in plan order; empty without fields. A joiner's are also on the joiner. */
+  members: GroupMemberChange[];
+  /** The createGroup operation, with fields. */
+  createdBy?: { operationId: string; reason: string };
 }
 
 export interface PlanChanges {
@@ -78,16 +98,31 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
   const groups = new Map<string, GroupChange>();
   const group = (name: string) => {
     let g = groups.get(name);
-    if (!g) groups.set(name, (g = { group: name, created: false, added: [], removed: [] }));
+    if (!g) groups.set(name, (g = { group: name, created: false, added: [], removed: [], members: [] }));
     return g;
   };
+  const member = (op: Operation & { kind: 'addToGroup' | 'removeFromGroup' }, key: string, change: GroupMemberChange['change']) => {
+    const g = group(op.groupName);
+    g[change].push(op.userName);
+    if (fields) g.members.push({ address: op.userName, name: nameOf(key), change, reason: op.reason, operationId: op.id });
+  };
+  // What joining brings (groups, first manager) goes on the joiner's own entry, as created values.
+  const joining = (sourceId: string, field: string, after: string | null) => {
+    const joiner = fields ? bySection.get('joiners')?.get(newKey(sourceId)) : undefined;
+    if (!joiner) return;
+    joiner.operationIds.push(current);
+    if (after !== null) joiner.changes.push({ field, before: null, after, operationId: current });
+  };
+  const links = new Map<string, FieldChange>();
   for (const op of operations) {
     current = op.id;
     switch (op.kind) {
       case 'create':
         {
           const joiner = entry('joiners', newKey(op.sourceId), op.userName, op.reason);
-          if (fields) joiner.changes.push(...Object.entries(op.values).map(([field, after]) => ({ field, before: null, after: after ?? null })));
+          // Without a name on file (a plan built by hand), the name it is created with.
+          joiner.name ??= [op.values.givenName, op.values.familyName].filter(Boolean).join(' ') || null;
+          if (fields) joiner.changes.push(...Object.entries(op.values).map(([field, after]) => ({ field, before: null, after: after ?? null, operationId: op.id })));
         }
         break;
       case 'archive':
@@ -100,11 +135,14 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
         entry('returning', existingKey(op.targetId), op.userName, op.reason);
         break;
       case 'update': {
+        const key = existingKey(op.targetId);
         const shown = visible(op.changes);
-        if (shown.length === 0) entry('linked', existingKey(op.targetId), op.userName, op.reason);
+        const link = op.changes.find((c) => c.attribute === 'externalId');
+        if (fields && link) links.set(key, { field: link.attribute, before: link.before, after: link.after, operationId: op.id });
+        if (shown.length === 0) entry('linked', key, op.userName, op.reason);
         else {
-          const person = entry('details', existingKey(op.targetId), op.userName, op.reason);
-          if (fields) person.changes.push(...shown.map((c) => ({ field: c.attribute, before: c.before, after: c.after })));
+          const person = entry('details', key, op.userName, op.reason);
+          if (fields) person.changes.push(...shown.map((c) => ({ field: c.attribute, before: c.before, after: c.after, operationId: op.id })));
         }
         break;
       }
@@ -112,24 +150,32 @@ export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations
         // A joiner's first manager is part of joining, not a change of details.
         if (op.user.kind === 'existing') {
           const person = entry('details', existingKey(op.user.targetId), op.userName, op.reason);
-          if (fields) person.changes.push({ field: 'manager', before: op.before, after: op.after });
-        }
+          if (fields) person.changes.push({ field: 'manager', before: op.before, after: op.after, operationId: op.id });
+        } else joining(op.user.sourceId, 'manager', op.after);
         break;
       case 'addToGroup':
-        group(op.groupName).added.push(op.userName);
+        member(op, op.user.kind === 'new' ? newKey(op.user.sourceId) : existingKey(op.user.targetId), 'added');
+        if (op.user.kind === 'new') joining(op.user.sourceId, 'group', op.groupName);
         break;
       case 'removeFromGroup':
-        group(op.groupName).removed.push(op.userName);
+        member(op, existingKey(op.targetId), 'removed');
         break;
-      case 'createGroup':
-        group(op.name).created = true;
+      case 'createGroup': {
+        const g = group(op.name);
+        g.created = true;
+        if (fields) g.createdBy = { operationId: op.id, reason: op.reason };
         break;
+      }
     }
   }
   // Someone whose details change is not also "linked": the visible change is what they see.
   const details = bySection.get('details') as Map<string, PersonChange>;
   const linked = bySection.get('linked') as Map<string, PersonChange>;
   for (const key of details.keys()) linked.delete(key);
+  for (const [key, link] of links) {
+    const person = details.get(key) ?? linked.get(key);
+    if (person) person.link = link;
+  }
   return { people: PEOPLE_SECTIONS.flatMap((s) => [...(bySection.get(s) as Map<string, PersonChange>).values()]), groups: [...groups.values()] };
 }
 

@@ -10,7 +10,7 @@ export type { Report, ReportInput, OperationOutcome } from './report';
 export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from './normalize';
 export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLabel, type PeopleCounts } from './people';
 export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
-export type { PeopleSection, PersonChange, GroupChange, FieldChange, PlanChanges, TextOptions } from './changes';
+export type { PeopleSection, PersonChange, GroupChange, GroupMemberChange, FieldChange, PlanChanges, TextOptions } from './changes';
 export { sourceName, targetName } from './names';
 export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
 export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';
