@@ -118,7 +118,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         const rows = filterRows(digestRows(facts.map((f) => ({ ...f, note: notes.get(f.id) ?? null }))), (filter as CompanyFilter | undefined) ?? null).map((r) => {
           const c = app.service.company(r.id);
           const f = byId.get(r.id);
-          return { ...r, lastRun: f?.lastRunAt ? new Date(f.lastRunAt) : null, nextRun: c.schedule && !f?.paused ? nextSlot(c, now) : null };
+          return { ...r, lastRun: f?.lastRunAt ? new Date(f.lastRunAt) : null, nextRun: c.schedule && !f?.paused ? nextSlot(c, now) : null, status: notes.get(r.id) ?? null };
         });
         if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
         const t = digestTotals(rows);

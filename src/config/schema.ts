@@ -71,7 +71,7 @@ const knowbe4Schema = z.strictObject({
     .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackHost(new URL(u).hostname), 'expected an https URL (plain http is accepted only on loopback: 127.0.0.1, ::1, localhost)')
     .describe('The Tenant URL KnowBe4 shows under User Provisioning: the SCIM base URL (required)'),
   scimTokenEnv: envName.describe('Name of the env var holding the SCIM token'),
-  reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional, read-only enrichment)'),
+  reportingTokenEnv: envName.optional().describe('Name of the env var holding a Reporting API token (optional; the weekly audit reads training reach and which users SCIM manages with it)'),
   reportingUrl: httpUrl.optional().describe('Override of the Reporting API host'),
   requestsPerSecond: z.number().positive().max(1000).default(10).describe('Request rate to this KnowBe4 account (KnowBe4 documents no limit, so it is a setting)'),
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once to this account'),

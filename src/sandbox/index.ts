@@ -30,7 +30,7 @@ export interface SandboxOptions {
   /** 0 for ephemeral ports (tests); the defaults are fixed so the written config stays valid. */
   ports?: { knowbe4: number; graph: number; authority: number };
   /** Other secrets than the demo's (tests that look for leaks want distinctive ones). */
-  secrets?: { graph?: (companyId: string) => string; scim?: (companyId: string) => string };
+  secrets?: { graph?: (companyId: string) => string; scim?: (companyId: string) => string; reporting?: (companyId: string) => string };
 }
 
 export interface Sandbox {
@@ -53,7 +53,7 @@ export const SANDBOX_MARKER = 'KB4SYNC_SANDBOX';
 
 const demoScimToken = (id: string) => `sandbox-${id}-scim-token`;
 const scimTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_SCIM_TOKEN`;
-const reportingToken = (id: string) => `sandbox-${id}-reporting-token`;
+const demoReportingToken = (id: string) => `sandbox-${id}-reporting-token`;
 const reportingTokenEnv = (id: string) => `KB4SYNC_SANDBOX_${id.toUpperCase()}_REPORTING_TOKEN`;
 /**
  * Contracted seats for the demo's audit and `companies over-seats`: Globex is over its contract
@@ -71,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   mkdirSync(dir, { recursive: true });
   const ports = options.ports ?? SANDBOX_PORTS;
   const scimToken = options.secrets?.scim ?? demoScimToken;
+  const reportingToken = options.secrets?.reporting ?? demoReportingToken;
 
   const inUse = (err: unknown): never => {
     const e = err as NodeJS.ErrnoException & { port?: number };

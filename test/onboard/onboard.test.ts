@@ -111,10 +111,11 @@ test('a client goes from its domain to a first preview, with the consent step in
   });
 
   // `kb4sync companies` shows the new client at once, with what it waits for.
-  const status = async () => (JSON.parse(await kb4sync('companies', '--json', '--config', file)) as { id: string; status: string | null }[]).map((r) => [r.id, r.status]);
-  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'waiting for KNOWBE4_CONTOSO_LTD_SCIM_TOKEN']]);
+  // Sorted by id: `companies` orders by what needs an admin, and this test reads each one's status.
+  const status = async () => (JSON.parse(await kb4sync('companies', '--json', '--config', file)) as { id: string; status: string | null }[]).map((r) => [r.id, r.status]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+  expect(await status()).toEqual([['contoso-ltd', 'waiting for KNOWBE4_CONTOSO_LTD_SCIM_TOKEN'], ['fabrikam', 'ready: preview it']]);
   process.env.KNOWBE4_CONTOSO_LTD_SCIM_TOKEN = SCIM_TOKEN;
-  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'waiting for consent']]);
+  expect(await status()).toEqual([['contoso-ltd', 'waiting for consent'], ['fabrikam', 'ready: preview it']]);
 
   // Before consent: Entra refuses the app in that tenant, and doctor says what to click.
   const waiting = await runDoctor({ configPath: file, env: doctorEnv(), companyId: 'contoso-ltd' });
@@ -129,7 +130,7 @@ test('a client goes from its domain to a first preview, with the consent step in
   const ready = await runDoctor({ configPath: file, env: doctorEnv(), companyId: 'contoso-ltd' });
   expect(ready.filter((c) => !c.ok)).toEqual([]);
   expect(ready.find((c) => c.name === 'contoso-ltd: Graph permissions')?.detail).toBe('the token carries: User.Read.All, GroupMember.Read.All, Organization.Read.All');
-  expect(await status()).toEqual([['fabrikam', 'ready: preview it'], ['contoso-ltd', 'ready: preview it']]);
+  expect(await status()).toEqual([['contoso-ltd', 'ready: preview it'], ['fabrikam', 'ready: preview it']]);
 
   // The first preview: everyone in scope is to be created in the empty KnowBe4 account.
   const report = JSON.parse(await kb4sync('preview', 'contoso-ltd', '--json', '--config', file)) as { sync_summary: { users_created: number; m365_users_found: number } };

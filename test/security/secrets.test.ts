@@ -42,6 +42,9 @@ const SECRETS = {
   acmeScim: secret('acme-scim-token'),
   globexScim: secret('globex-scim-token'),
   initechScim: secret('initech-scim-token'),
+  acmeReporting: secret('acme-reporting-token'),
+  globexReporting: secret('globex-reporting-token'),
+  initechReporting: secret('initech-reporting-token'),
   botPassword: secret('bot-password'),
   webhook: secret('webhook-secret'),
   link: secret('link-secret'),
@@ -126,6 +129,7 @@ beforeAll(async () => {
   identity = await startChannelIdentity();
   const graph: Record<string, string> = { acme: SECRETS.acmeGraph, globex: SECRETS.globexGraph, initech: SECRETS.initechGraph };
   const scim: Record<string, string> = { acme: SECRETS.acmeScim, globex: SECRETS.globexScim, initech: SECRETS.initechScim };
+  const reporting: Record<string, string> = { acme: SECRETS.acmeReporting, globex: SECRETS.globexReporting, initech: SECRETS.initechReporting };
   // The sandbox's kb4sync.yaml without its envFile (the secrets come from the environment, as in
   // production), plus a webhook.
   const config = (yaml: string) => {
@@ -143,12 +147,15 @@ beforeAll(async () => {
     KB4SYNC_SANDBOX_ACME_SCIM_TOKEN: SECRETS.acmeScim,
     KB4SYNC_SANDBOX_GLOBEX_SCIM_TOKEN: SECRETS.globexScim,
     KB4SYNC_SANDBOX_INITECH_SCIM_TOKEN: SECRETS.initechScim,
+    KB4SYNC_SANDBOX_ACME_REPORTING_TOKEN: SECRETS.acmeReporting,
+    KB4SYNC_SANDBOX_GLOBEX_REPORTING_TOKEN: SECRETS.globexReporting,
+    KB4SYNC_SANDBOX_INITECH_REPORTING_TOKEN: SECRETS.initechReporting,
     MicrosoftAppPassword: SECRETS.botPassword,
     PSA_WEBHOOK_SECRET: SECRETS.webhook,
     KB4SYNC_LINK_SECRET: SECRETS.link,
   };
-  rig = await startSecurityRig({ secrets: { graph: (id) => graph[id] as string, scim: (id) => scim[id] as string }, env, log, config });
-  const named = readConfigFile(rig.configPath).companies.flatMap((c) => [c.m365.clientSecretEnv, c.knowbe4.scimTokenEnv]);
+  rig = await startSecurityRig({ secrets: { graph: (id) => graph[id] as string, scim: (id) => scim[id] as string, reporting: (id) => reporting[id] as string }, env, log, config });
+  const named = readConfigFile(rig.configPath).companies.flatMap((c) => [c.m365.clientSecretEnv, c.knowbe4.scimTokenEnv, ...(c.knowbe4.reportingTokenEnv ? [c.knowbe4.reportingTokenEnv] : [])]);
   expect(named.sort()).toEqual(Object.keys(env).filter((k) => k.startsWith('KB4SYNC_SANDBOX_')).sort());
 
   const { bot, connector, sandbox, app } = rig;

@@ -3,42 +3,21 @@
  * Reporting API, whose tokens the sandbox configures): the card leads with what needs a decision,
  * its download has every row, and KnowBe4 gets only reads.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService } from '../../src/service/start';
-import type { App } from '../../src/service/app';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import type { Service } from '../../src/service/serve';
-import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
-import { actions, botClient, text, type BotClient } from '../helpers/botHttp';
+import { actions, text, type BotClient } from '../helpers/botHttp';
+import { startBotRig, type BotRig } from '../helpers/botRig';
 
-let sandbox: Sandbox;
-let connector: ConnectorStandIn;
-let running: { app: App; service: Service };
+let rig: BotRig;
+let sandbox: BotRig['sandbox'];
+let running: Pick<BotRig, 'app' | 'service'>;
 let bot: BotClient;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-audit-'));
-  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
-  connector = await startConnector();
-  running = await startService({
-    configPath: sandbox.configPath,
-    env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' },
-    host: '127.0.0.1',
-    port: 0,
-    sandbox: true,
-    schedule: false,
-  });
-  bot = botClient(running.service, connector);
+  rig = await startBotRig({ name: 'audit' });
+  ({ sandbox, bot } = rig);
+  running = rig;
 });
 
-afterAll(async () => {
-  await running.service.stop();
-  await running.app.close();
-  await connector.close();
-  await sandbox.stop();
-});
+afterAll(() => rig.stop());
 
 test('audit globex: over its seats first, every section present, the CSV has every row, nothing written to KnowBe4', async () => {
   const controls = sandbox.knowbe4.account('globex').controls;

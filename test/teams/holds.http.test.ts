@@ -3,35 +3,22 @@
  * Review button, the review card's toggles, Apply selected (progress on the same card), Hold
  * always kept for later plans, and a tampered selection refused.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService } from '../../src/service/start';
-import type { App } from '../../src/service/app';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import type { Service } from '../../src/service/serve';
-import { startConnector, type ConnectorStandIn } from '../helpers/botConnector';
-import { actions, botClient, cardOf, text, type BotClient } from '../helpers/botHttp';
+import { actions, cardOf, text, type BotClient } from '../helpers/botHttp';
+import { startBotRig, type BotRig } from '../helpers/botRig';
 
-let sandbox: Sandbox;
-let connector: ConnectorStandIn;
-let running: { app: App; service: Service };
+let rig: BotRig;
+let sandbox: BotRig['sandbox'];
+let running: Pick<BotRig, 'app' | 'service'>;
 let bot: BotClient;
+let connector: BotRig['connector'];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kb4sync-holds-'));
-  sandbox = await startSandbox({ dir, configPath: join(dir, 'kb4sync.sandbox.yaml'), ports: { knowbe4: 0, graph: 0, authority: 0 } });
-  connector = await startConnector();
-  running = await startService({ configPath: sandbox.configPath, env: { KB4SYNC_SQLITE_PATH: join(dir, 'kb4sync.db'), LOG_LEVEL: 'silent' }, host: '127.0.0.1', port: 0, sandbox: true, schedule: false });
-  bot = botClient(running.service, connector);
+  rig = await startBotRig({ name: 'holds' });
+  ({ sandbox, bot, connector } = rig);
+  running = rig;
 });
 
-afterAll(async () => {
-  await running.service.stop();
-  await running.app.close();
-  await connector.close();
-  await sandbox.stop();
-});
+afterAll(() => rig.stop());
 
 test('Review → hold one archive, hold another always, hold a new user → Apply selected applies the rest; the held stay as they were', async () => {
   const kb4 = sandbox.knowbe4.account('acme').controls;
