@@ -1,8 +1,9 @@
 /**
  * Every card as an admin sees it, in the Agents Playground in headless Chromium: on each, Apply
  * (where there is one) is within the first 450 px of the card, no record id (GUID) is shown, and
- * the preview's, the result's, `runs`' and `status`' numbers agree. The walk also makes the README
- * screenshots (docs/screenshots/).
+ * the preview's, the result's, `runs`' and `status`' numbers agree; the weekly audit, the
+ * `companies` digest and the review card (hold some changes, Apply selected) pass the same checks.
+ * The walk also makes the README screenshots (docs/screenshots/).
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,3 +130,52 @@ test('conflicts and sync user', async () => {
   expect(text).toContain(address);
   expect(text).toContain('Created in KnowBe4');
 });
+
+test('the weekly audit: over its seats first, read only; `audit` alone asks which company', async () => {
+  expect(await check(await ask('audit'), 'audit-which-company')).toContain('Which company?');
+  // Globex is five seats over its contract in the demo; the audit reads SCIM and the Reporting API.
+  const audit = await ask('audit Globex', 240_000);
+  await audit.getByText(/Audit: Globex/).waitFor({ timeout: 240_000 });
+  const text = await check(audit, 'audit-globex');
+  expect(text).toContain('read only, nothing was changed');
+  expect(text).toMatch(/over/i);
+  expect(running.sandbox!.knowbe4.account('globex').controls.requestCount({ method: 'PATCH' })).toBe(0);
+}, 300_000);
+
+test('companies: the digest-style list, and its filters', async () => {
+  const all = await check(await ask('companies'), 'companies');
+  for (const name of ['Acme Corp', 'Globex', 'Initech']) expect(all).toContain(name);
+  const over = await check(await ask('companies over-seats'), 'companies-over-seats');
+  expect(over).toContain('Globex');
+  expect(over).not.toContain('Acme Corp');
+  const failing = await check(await ask('companies failing'), 'companies-failing');
+  expect(failing).not.toContain('Acme Corp');
+});
+
+test('Review new users and archives: toggles and Hold always, Apply selected in sight; held archives stay active', async () => {
+  const preview = await ask('preview sync Globex');
+  const reviewButton = preview.getByRole('button', { name: 'Review new users and archives' });
+  await reviewButton.waitFor({ timeout: 60_000 });
+  await reviewButton.click();
+  const review = cards().last();
+  await review.getByText(/^Review: Globex/).waitFor({ timeout: 60_000 });
+  const text = await check(review, 'review-globex', { apply: true });
+  expect(text).toContain('Hold always');
+
+  // Hold every archive on the page (so the guard has nothing left to confirm), the first one always.
+  const kb4 = running.sandbox!.knowbe4.account('globex').controls;
+  const activeBefore = kb4.users().filter((u) => u.active !== false).length;
+  const archives = review.getByRole('checkbox', { name: 'Archive' });
+  const count = await archives.count();
+  expect(count).toBeGreaterThan(0);
+  for (let i = 0; i < count; i++) await archives.nth(i).uncheck();
+  await review.getByRole('checkbox', { name: 'Hold always' }).first().check();
+  await review.getByPlaceholder(/Reason for the holds/).fill('checking with HR');
+  await check(review, 'review-globex-held', { apply: true });
+
+  await review.getByRole('button', { name: /^Apply selected/ }).click();
+  await page.getByText(/sync complete|partly applied|Not applied/i).last().waitFor({ timeout: 180_000 });
+  await check(cards().last(), 'review-globex-result');
+  expect(kb4.users().filter((u) => u.active !== false).length).toBeGreaterThanOrEqual(activeBefore);
+  expect(await running.app.holds.list('globex')).toEqual([expect.objectContaining({ reason: 'checking with HR' })]);
+}, 300_000);
