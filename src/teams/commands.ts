@@ -24,7 +24,7 @@ export type Command =
   | { kind: 'unknown'; text: string };
 
 /** The commands that take an argument the bot can ask for. */
-export type IncompleteCommand = 'preview' | 'syncUser' | 'runs' | 'pause' | 'resume' | 'onboard';
+export type IncompleteCommand = 'preview' | 'syncUser' | 'runs' | 'audit' | 'pause' | 'resume' | 'onboard';
 
 export type CommandKind = Command['kind'];
 
@@ -148,7 +148,7 @@ export function parseCommand(raw: string): Command {
     }
     case 'audit': {
       const company = argument(rest(1));
-      return company ? { kind: 'audit', company } : unknown;
+      return company ? { kind: 'audit', company } : incomplete('audit');
     }
     case 'pause':
     case 'resume': {

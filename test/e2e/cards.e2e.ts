@@ -1,8 +1,9 @@
 /**
  * Every card as an admin sees it, in the Agents Playground in headless Chromium: on each, Apply
  * (where there is one) is within the first 450 px of the card, no record id (GUID) is shown, and
- * the preview's, the result's, `runs`' and `status`' numbers agree. The walk also makes the README
- * screenshots (docs/screenshots/).
+ * the preview's, the result's, `runs`' and `status`' numbers agree; the weekly audit, the
+ * `companies` digest and the review card (hold some changes, Apply selected) pass the same checks.
+ * The walk also makes the README screenshots (docs/screenshots/).
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +52,12 @@ async function ask(text: string, timeout = 60_000): Promise<Locator> {
 
 /** What every card must satisfy; returns its text. */
 async function check(card: Locator, name: string, options: { apply?: boolean } = {}): Promise<string> {
+  // A card taller than the window is clipped by the Playground's toolbar: grow the window for the shot.
+  const height = (await card.boundingBox())?.height ?? 0;
+  if (height > 800) await page.setViewportSize({ width: 1400, height: Math.ceil(height) + 400 });
   await card.scrollIntoViewIfNeeded();
   await card.screenshot({ path: join(SHOTS, `${name}.png`) });
+  if (height > 800) await page.setViewportSize({ width: 1400, height: 1000 });
   const text = await card.innerText();
   expect(text).not.toMatch(GUID);
   const apply = card.getByRole('button', { name: /^Apply/ });
@@ -129,3 +134,57 @@ test('conflicts and sync user', async () => {
   expect(text).toContain(address);
   expect(text).toContain('Created in KnowBe4');
 });
+
+test('the weekly audit: over its seats first, read only; `audit` alone asks which company', async () => {
+  expect(await check(await ask('audit'), 'audit-which-company')).toContain('Which company?');
+  // Globex is five seats over its contract in the demo; the audit reads SCIM and the Reporting API.
+  const audit = await ask('audit Globex', 240_000);
+  await audit.getByText(/Audit: Globex/).waitFor({ timeout: 240_000 });
+  const text = await check(audit, 'audit-globex');
+  expect(text).toContain('read only, nothing was changed');
+  expect(text).toMatch(/over/i);
+  expect(running.sandbox!.knowbe4.account('globex').controls.requestCount({ method: 'PATCH' })).toBe(0);
+}, 300_000);
+
+test('companies: the digest-style list, and its filters', async () => {
+  const all = await check(await ask('companies'), 'companies');
+  for (const name of ['Acme Corp', 'Globex', 'Initech']) expect(all).toContain(name);
+  const over = await check(await ask('companies over-seats'), 'companies-over-seats');
+  expect(over).toContain('Globex');
+  expect(over).not.toContain('Acme Corp');
+  const failing = await check(await ask('companies failing'), 'companies-failing');
+  expect(failing).not.toContain('Acme Corp');
+});
+
+test('Review new users and archives: toggles and Hold always, Apply selected in sight; held archives stay active', async () => {
+  const preview = await ask('preview sync Globex');
+  const reviewButton = preview.getByRole('button', { name: 'Review new users and archives' });
+  await reviewButton.waitFor({ timeout: 60_000 });
+  await reviewButton.click();
+  const review = cards().last();
+  await review.getByText(/^Review: Globex/).waitFor({ timeout: 60_000 });
+  const text = await check(review, 'review-globex', { apply: true });
+  expect(text).toContain('Hold always');
+
+  // Hold the archives on this page, the first one always; type the number of archives still in the plan.
+  const kb4 = running.sandbox!.knowbe4.account('globex').controls;
+  const plan = (await running.app.store.latestPlan('globex'))?.plan;
+  const planned = (plan?.operations ?? []).flatMap((o) => (o.kind === 'archive' ? [o.userName] : []));
+  const archives = review.getByRole('checkbox', { name: 'Archive' });
+  const count = await archives.count();
+  expect(count).toBeGreaterThan(0);
+  expect(planned.length).toBeGreaterThan(count);
+  for (let i = 0; i < count; i++) await archives.nth(i).uncheck();
+  await review.getByRole('checkbox', { name: 'Hold always' }).first().check();
+  await review.getByPlaceholder(/Reason for the holds/).fill('checking with HR');
+  await review.getByPlaceholder(/Archives still in the plan/).fill(String(planned.length - count));
+  await check(review, 'review-globex-held', { apply: true });
+
+  await review.getByRole('button', { name: /^Apply selected/ }).click();
+  await review.getByText(/sync complete|partly applied|Not applied/i).first().waitFor({ timeout: 180_000 });
+  expect(await check(review, 'review-globex-result')).toMatch(/sync complete/i);
+  const [held, archived] = [planned.slice(0, count), planned.slice(count)];
+  for (const name of held) expect(kb4.userByName(name)?.active).toBe(true);
+  for (const name of archived.slice(0, 5)) expect(kb4.userByName(name)?.active).toBe(false);
+  expect(await running.app.holds.list('globex')).toEqual([expect.objectContaining({ address: held[0]?.toLowerCase(), reason: 'checking with HR' })]);
+}, 300_000);

@@ -28,6 +28,7 @@ const HELP = /kb4sync commands/;
 
 test.each([
   ['runs', 'runs'],
+  ['audit', 'audit'],
   ['preview sync', 'preview'],
   ['pause', 'pause'],
 ])('"%s" without a company asks which, with a button per company, recent ones first', async (typed, command) => {
@@ -113,4 +114,16 @@ test('an unknown company gets the closest names, or every company, as buttons', 
 test('the help card shows every command with its argument, onboard included', async () => {
   const [card] = await cardsFor('help');
   for (const usage of ['preview sync <company>', 'sync user <email>', 'runs <company>', 'pause <company>', 'onboard <name> <domain> <KnowBe4 Tenant URL>']) expect(text(card)).toContain(usage);
+});
+
+test('audit on an unknown name asks which company, and the button runs the audit', async () => {
+  const [card, ...more] = await cardsFor('audit Acmx Crop');
+  expect(more).toEqual([]);
+  expect(text(card)).toMatch(/No company called .*Acmx Crop/);
+  const acme = buttons(card).find((b) => b.title === 'Acme Corp');
+  expect(acme?.data).toEqual({ companyId: 'acme', command: 'audit' });
+  const audited = await rig.bot.click('card-x', 'choose', acme?.data);
+  expect(text(audited)).toMatch(/Acme Corp/);
+  expect(text(audited)).toMatch(/[Ss]eats/);
+  expect(text(audited)).not.toContain('Which company?');
 });

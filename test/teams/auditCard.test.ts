@@ -48,7 +48,7 @@ test('without download links the card has no buttons; the weekly notification is
 test('the audit command', () => {
   expect(parseCommand('audit Acme Corp')).toEqual({ kind: 'audit', company: 'Acme Corp' });
   expect(parseCommand('<at>kb4sync</at> audit "Globex"')).toEqual({ kind: 'audit', company: 'Globex' });
-  expect(parseCommand('audit').kind).toBe('unknown');
+  expect(parseCommand('audit')).toEqual({ kind: 'incomplete', command: 'audit', given: '' });
 });
 
 test('the review card: archives first, a toggle pair per row, paged under the message limit with the held ids carried along', () => {

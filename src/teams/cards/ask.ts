@@ -12,7 +12,7 @@ export const MAX_CHOICES = 5;
 /** A searchable list stays far under the message size limit with this many names. */
 export const MAX_PICKER = 100;
 
-export type ChoiceCommand = 'preview' | 'status' | 'runs' | 'pause' | 'resume';
+export type ChoiceCommand = 'preview' | 'status' | 'runs' | 'audit' | 'pause' | 'resume';
 const CHANGES: ReadonlySet<ChoiceCommand> = new Set(['pause', 'resume']);
 
 /**
@@ -37,6 +37,7 @@ const DOING: Record<ChoiceCommand, { verb: string; typed: string }> = {
   preview: { verb: 'Preview', typed: 'preview sync <company>' },
   status: { verb: 'Status of', typed: 'status <company>' },
   runs: { verb: 'Runs of', typed: 'runs <company>' },
+  audit: { verb: 'Audit', typed: 'audit <company>' },
   pause: { verb: 'Pause', typed: 'pause <company>' },
   resume: { verb: 'Resume', typed: 'resume <company>' },
 };

@@ -6,7 +6,7 @@
  */
 import { DIGEST_TITLES, digestPage, type CompanyFilter, type DigestPage, type DigestResult, type DigestRow, type DigestTotals } from '../../sync';
 import { cardSize, CARD_BYTE_BUDGET, render, type CardJson, type Color, type Style } from './render';
-import { plain } from './text';
+import { plain, plural } from './text';
 
 export type DigestView = 'digest' | 'companies';
 
@@ -34,7 +34,7 @@ const LOOK: Record<DigestResult, { icon: string; color: Color }> = {
 
 function totalsLine(t: DigestTotals): string {
   const parts = t.byResult.map((r) => `${r.count.toLocaleString('en-US')} ${DIGEST_TITLES[r.result].toLowerCase()}`);
-  return `${t.companies.toLocaleString('en-US')} companies · ${t.needsAdmin.toLocaleString('en-US')} need an admin${parts.length ? ` · ${parts.join(', ')}` : ''}`;
+  return `${plural(t.companies, 'company', 'companies')} · ${t.needsAdmin.toLocaleString('en-US')} need an admin${parts.length ? ` · ${parts.join(', ')}` : ''}`;
 }
 
 interface Group {

@@ -59,7 +59,7 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
   }),
   // Like Apply, Cancel needs the card's digest: a forged click knows only a plan id.
   z.object({ verb: z.literal('cancel'), data: z.object({ planId: id, digest }) }),
-  z.object({ verb: z.literal('choose'), data: z.object({ companyId: id, command: z.enum(['preview', 'status', 'runs', 'pause', 'resume']) }) }),
+  z.object({ verb: z.literal('choose'), data: z.object({ companyId: id, command: z.enum(['preview', 'status', 'runs', 'audit', 'pause', 'resume']) }) }),
   // An alert that is not about one run (a failure before the run started) carries an empty run id.
   z.object({ verb: z.literal('retry'), data: z.object({ companyId: id, runId: z.string().max(200).optional() }) }),
   z.object({ verb: z.literal('pause'), data: z.object({ companyId: id }) }),

@@ -12,6 +12,7 @@ import { actorOf, companiesOf, freshPreviewCard, now, previewCardOf, type BotDep
 import { checkConsent } from './onboard';
 import { companiesCard } from './digest';
 import { applySelected, reviewHolds } from './holds';
+import { auditCardOf } from './audit';
 import { setPaused } from './pause';
 import { statusOf } from './status';
 
@@ -63,6 +64,7 @@ export async function handleInvoke(deps: BotDeps, invoke: CardInvoke): Promise<C
         // setPaused checks the admin list itself, and audits a refusal.
         if (data.command === 'pause' || data.command === 'resume') return await setPaused(deps, company, data.command === 'pause', who);
         if (data.command === 'runs') return views.history({ company, runs: await store.listRuns(company.id, 10) });
+        if (data.command === 'audit') return await auditCardOf(deps, company.id, who);
         return await statusOf(deps, company);
       }
       case 'pause':
