@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import SqliteDatabase12 from 'better-sqlite3';
+import SqliteDatabase13 from 'better-sqlite3-13';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { Pool } from 'pg';
@@ -25,6 +26,17 @@ export interface StoreLocation {
 }
 
 export const DEFAULT_SQLITE_PATH = './data/kb4sync.db';
+
+/**
+ * The SQLite driver for the Node.js running us. better-sqlite3 13 needs Node-API 10 (Node 22.14+)
+ * and crashes Node 20; 12 runs on 20 but aborts Node 24 when the process exits (a cleanup hook
+ * removed after its environment is gone). Both are installed (13 as `better-sqlite3-13`); the
+ * binding loads only when a database opens, so the one not chosen costs nothing.
+ */
+export function sqliteDriver(version: string = process.versions.node): { driver: typeof SqliteDatabase12; name: 'better-sqlite3@12' | 'better-sqlite3@13' } {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 14) ? { driver: SqliteDatabase13, name: 'better-sqlite3@13' } : { driver: SqliteDatabase12, name: 'better-sqlite3@12' };
+}
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -53,7 +65,7 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
   } else {
     const path = location.sqlitePath ?? DEFAULT_SQLITE_PATH;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const database = new SqliteDatabase(path);
+    const database = new (sqliteDriver().driver)(path);
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('synchronous = NORMAL');

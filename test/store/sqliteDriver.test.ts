@@ -1,0 +1,25 @@
+/** The SQLite driver follows the Node.js line: 13 where it runs (22.14+, 24), 12 on Node 20. */
+import { openDatabase, sqliteDriver } from '../../src/store/db';
+import { sql } from 'kysely';
+
+test.each([
+  ['20.20.2', 'better-sqlite3@12'],
+  ['22.13.1', 'better-sqlite3@12'],
+  ['22.14.0', 'better-sqlite3@13'],
+  ['22.23.3', 'better-sqlite3@13'],
+  ['24.0.0', 'better-sqlite3@13'],
+  ['26.1.0', 'better-sqlite3@13'],
+])('Node %s uses %s', (version, name) => {
+  expect(sqliteDriver(version).name).toBe(name);
+});
+
+test('the driver chosen for this Node opens a store and runs the migrations', async () => {
+  const { db, dialect } = await openDatabase({ sqlitePath: ':memory:' });
+  try {
+    expect(dialect).toBe('sqlite');
+    const { rows } = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table'`.execute(db);
+    expect(rows[0]?.n).toBeGreaterThan(3);
+  } finally {
+    await db.destroy();
+  }
+});
