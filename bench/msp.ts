@@ -40,7 +40,9 @@ const percentile = (values: number[], p: number) => {
 
 /** Starts a replica; resolves with a handle once it printed `ready`. */
 function startWorker(specFile: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'mspWorker.ts'), specFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_MSP_NODE_FLAGS: V8/Node flags for the replicas (e.g. --cpu-prof to see where their CPU goes).
+  const flags = (process.env.BENCH_MSP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(__dirname, 'mspWorker.ts'), specFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   let report: (r: WorkerReport) => void = () => undefined;
   const done = new Promise<WorkerReport>((resolve, reject) => {
