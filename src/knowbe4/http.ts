@@ -98,6 +98,9 @@ export class Kb4Http {
     this.axios = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs ?? 30_000,
+      // KnowBe4's API does not redirect; a 3xx is an answer to report, not one to follow with the
+      // token. Also keeps axios on Node's own http (follow-redirects costs CPU per request).
+      maxRedirects: 0,
       headers: {
         Authorization: `Bearer ${options.token.reveal()}`,
         Accept: 'application/scim+json, application/json',
