@@ -278,7 +278,11 @@ test('a redirect is reported, never followed with the token', async () => {
   });
   await new Promise<void>((done) => elsewhere.listen(0, '127.0.0.1', done));
   const to = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/scim/v2`;
-  const moved = createServer((_req, res) => res.writeHead(301, { location: `${to}/Users?secret=1` }).end());
+  const moved = createServer((_req, res) => {
+    res.statusCode = 301;
+    res.setHeader('location', `${to}/Users?secret=1`);
+    res.end();
+  });
   await new Promise<void>((done) => moved.listen(0, '127.0.0.1', done));
   try {
     const client = new Kb4ScimClient({ baseUrl: `http://127.0.0.1:${(moved.address() as AddressInfo).port}/scim/v2`, token: new Secret(TOKEN), retry: { retries: 0 } });
