@@ -153,6 +153,10 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     slotTimeOverConcurrencySeconds: round(perCompany.reduce((a, c) => a + c.scimRequests / opts.rate, 0) / runSlots),
   };
   const boundSeconds = Math.max(bound.busiestAccountSeconds, bound.totalOverConcurrencySeconds);
+  // What this machine's cores allow, whatever the network: kb4sync's busiest process alone, and all
+  // the CPU of the night (replicas and the sandboxes answering them) spread over every core.
+  const replicaCpu = reports.map((r) => r.cpuSeconds);
+  const cpuFloorSeconds = round(Math.max(...replicaCpu, (replicaCpu.reduce((a, b) => a + b, 0) + sandboxCpuSeconds) / cpus().length));
   const slotBoundSeconds = Math.max(boundSeconds, bound.slotTimeOverConcurrencySeconds);
   const ratios = perCompany.filter((c) => c.minimum).map((c) => c.requests / (c.minimum as number));
   const result = {
@@ -162,6 +166,8 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     bound: { ...bound, seconds: boundSeconds, busiestAccount: busiest.id, totalRequests },
     vsBound: round(wallSeconds / boundSeconds),
     vsSlotBound: round(wallSeconds / slotBoundSeconds),
+    cpuFloorSeconds,
+    vsCpuFloor: round(wallSeconds / cpuFloorSeconds),
     // Where the 2 shared cores went: kb4sync's replicas and the sandboxes answering them.
     cpuSeconds: { replicas: reports.map((r) => r.cpuSeconds), sandboxes: round(sandboxCpuSeconds) },
     busiestCompanyRunSeconds: round((ran.find((o) => o.id === busiest.id)?.ranMs ?? 0) / 1000),
@@ -176,6 +182,7 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     averageInFlightPerReplica: reports.map((r) => r.averageInFlight),
     slowestWaitSeconds: round(Math.max(...ran.map((o) => o.waitedMs)) / 1000),
     medianWaitSeconds: round(percentile(ran.map((o) => o.waitedMs), 50) / 1000),
+    runsAtOnce: opts.runsAtOnce ?? 2 * opts.concurrency,
     // A run's time spent waiting on the company's own KnowBe4 rate limit (it holds no place in the gate meanwhile).
     ownRateLimitShareOfSlotTime: round(ran.reduce((a, o) => a + o.limiterWaitMs, 0) / ran.reduce((a, o) => a + o.ranMs, 0), 3),
     outcomes: Object.fromEntries([...new Set(ran.map((o) => o.outcome.split(':')[0] as string))].map((k) => [k, ran.filter((o) => o.outcome.startsWith(k)).length])),
