@@ -30,6 +30,23 @@ export function graphScope(company: { m365: Pick<GraphTenantSettings, 'cloud'> }
   return `${CLOUDS[company.m365.cloud].graph}/.default`;
 }
 
+const agents = new Map<string, Agent>();
+
+/**
+ * One keep-alive agent per set of trusted CAs in this process: every company signing in through
+ * the same host (one sign-in host serves every tenant of a cloud) reuses its connections and its
+ * TLS context, instead of a handshake and a context per company.
+ */
+function agentTrusting(ca: readonly string[]): Agent {
+  const key = ca.join('\n');
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ ca: [...ca], keepAlive: true });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 type PipelinePolicy = {
   name: string;
   sendRequest: (request: { agent?: unknown; url: string }, next: (r: { agent?: unknown; url: string }) => Promise<{ status: number }>) => Promise<{ status: number }>;
@@ -41,7 +58,7 @@ type PipelinePolicy = {
  */
 function identityPolicies(options: CredentialOptions): { policy: PipelinePolicy; position: 'perRetry' }[] {
   const ca = options.trustedCa === undefined ? [] : typeof options.trustedCa === 'string' ? [options.trustedCa] : [...options.trustedCa];
-  const agent = ca.length > 0 ? new Agent({ ca }) : undefined;
+  const agent = ca.length > 0 ? agentTrusting(ca) : undefined;
   const { counter, observer } = options;
   // perRetry: every attempt is counted and observed, not just the first.
   return [
