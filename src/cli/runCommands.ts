@@ -122,7 +122,7 @@ export function registerRunCommands(program: Command, open: (configPath?: string
         });
         if (opts.json) return void io.out.write(JSON.stringify(rows, null, 2) + '\n');
         const t = digestTotals(rows);
-        io.out.write(`${count(t.companies)} ${t.companies === 1 ? 'company' : 'companies'}, ${count(t.needsAdmin)} need an admin: ${t.byResult.map((b) => `${b.count} ${b.result}`).join(', ') || 'none'}\n`);
+        io.out.write(`${count(t.companies)} ${t.companies === 1 ? 'company' : 'companies'}, ${count(t.needsAdmin)} ${t.needsAdmin === 1 ? 'needs' : 'need'} an admin: ${t.byResult.map((b) => `${b.count} ${b.result}`).join(', ') || 'none'}\n`);
         if (rows.length === 0) return;
         io.out.write(
           table([

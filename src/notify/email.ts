@@ -63,7 +63,7 @@ export function emailFor(event: NotifyEvent): { subject: string; text: string } 
     case 'digest': {
       const t = event.totals;
       return {
-        subject: `kb4sync digest: ${t.needsAdmin} of ${t.companies} companies need an admin`,
+        subject: `kb4sync digest: ${t.needsAdmin} of ${t.companies} ${t.companies === 1 ? 'company' : 'companies'} ${t.needsAdmin === 1 ? 'needs' : 'need'} an admin`,
         // E-mail has no size limit worth paging for: every company, needs-an-admin first.
         text: event.rows.map((r) => `${r.needsAdmin ? '! ' : '  '}${r.name}: ${r.result}, ${r.detail}`).join('\n'),
       };

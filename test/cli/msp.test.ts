@@ -50,7 +50,7 @@ test('companies: totals, needs-an-admin first, and the filters', async () => {
   // Globex's sandbox contract is five seats short; its audit records that.
   await kb4sync('audit', 'globex', '--json');
   const all = await kb4sync('companies');
-  expect(all).toMatch(/^3 companies, 1 need an admin/);
+  expect(all).toMatch(/^3 companies, 1 needs an admin/);
   const lines = all.trim().split('\n');
   expect(lines[2]).toMatch(/^! +globex +Globex +over-seats/);
   expect(await kb4sync('companies', 'over-seats')).toMatch(/globex/);

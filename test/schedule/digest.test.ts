@@ -60,7 +60,7 @@ describe.each(testDatabases())('digest on $name', (database) => {
       ['initech', 'never-run'],
     ]);
     const text = textOf(views.notification(event));
-    expect(text).toContain('3 companies · 1 need an admin');
+    expect(text).toContain('3 companies · 1 needs an admin');
     expect(text.indexOf('Globex')).toBeLessThan(text.indexOf('Acme'));
   });
 });

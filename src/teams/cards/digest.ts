@@ -34,7 +34,7 @@ const LOOK: Record<DigestResult, { icon: string; color: Color }> = {
 
 function totalsLine(t: DigestTotals): string {
   const parts = t.byResult.map((r) => `${r.count.toLocaleString('en-US')} ${DIGEST_TITLES[r.result].toLowerCase()}`);
-  return `${plural(t.companies, 'company', 'companies')} · ${t.needsAdmin.toLocaleString('en-US')} need an admin${parts.length ? ` · ${parts.join(', ')}` : ''}`;
+  return `${plural(t.companies, 'company', 'companies')} · ${t.needsAdmin.toLocaleString('en-US')} ${t.needsAdmin === 1 ? 'needs' : 'need'} an admin${parts.length ? ` · ${parts.join(', ')}` : ''}`;
 }
 
 interface Group {
