@@ -98,16 +98,22 @@ export interface PlanDigest {
   operationsSha256: string;
   /** sha256 of the canonical JSON of everything else the plan holds (conflicts, skipped, unmanaged, guard, stats). */
   restSha256: string;
+  /**
+   * sha256 of the canonical JSON of the display names (`{}` when none). Recorded apart, later, on
+   * the planner as it was when names were added: what the cards show, not what is planned.
+   */
+  namesSha256: string;
 }
 
 export function planDigest(result: Plan): PlanDigest {
   const ops = createHash('sha256');
   for (const op of result.operations) ops.update(canonicalJson(op) + '\n');
-  // Display names (added after the digests were recorded) are what the cards show, not what is planned.
-  const { operations, names: _names, ...rest } = result;
+  // Display names (added after the first digests were recorded) have a digest of their own.
+  const { operations, names, ...rest } = result;
   return {
     operations: operations.length,
     operationsSha256: ops.digest('hex'),
     restSha256: createHash('sha256').update(canonicalJson(rest)).digest('hex'),
+    namesSha256: createHash('sha256').update(canonicalJson(names ?? {})).digest('hex'),
   };
 }

@@ -9,11 +9,20 @@ import type { SourceUser, TargetUser } from './snapshot';
 export interface NameSources {
   /** In-scope Microsoft 365 users by Entra id. */
   sourceById: (id: string) => SourceUser | undefined;
-  /** KnowBe4 users by SCIM id. */
-  targetById: (id: string) => TargetUser | undefined;
+  /** The KnowBe4 users and the position of each SCIM id among them (a `TargetIndex`). */
+  targets: { users: readonly TargetUser[]; byId: ReadonlyMap<string, number> };
 }
 
-const joined = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim() !== '').join(' ').trim();
+/** The non-blank parts joined by a space, then trimmed (as `[a, b].filter(nonBlank).join(' ').trim()`). */
+function joined(a: string | null | undefined, b: string | null | undefined): string {
+  const hasA = !!a && a.trim() !== '';
+  const hasB = !!b && b.trim() !== '';
+  if (hasA && hasB) {
+    // Trimming the joined text only trims a's start and b's end: nothing to do when neither has spaces there (the usual case).
+    return a.trim() === a && b.trim() === b ? a + ' ' + b : (a + ' ' + b).trim();
+  }
+  return hasA ? a.trim() : hasB ? (b as string).trim() : '';
+}
 
 export function sourceName(user: SourceUser): string {
   return (user.fields.displayName ?? '').trim() || joined(user.fields.givenName, user.fields.surname);
@@ -27,36 +36,56 @@ export function targetName(user: TargetUser): string {
 export const existingKey = (targetId: string) => `t:${targetId}`;
 export const newKey = (sourceId: string) => `s:${sourceId}`;
 
-export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> {
-  // A Map while collecting (a plain object of 100,000 keys is slow to probe), an object to store.
-  // Keys are ids, not addresses: nothing to lower-case for each of a large plan's operations.
-  const names = new Map<string, string>();
+/**
+ * Names by key, in the order the operations (then the conflicts) first mention each person; a
+ * person with no name on either side has no entry. undefined when nobody has one.
+ *
+ * At 100,000 users nearly everyone is in some operation, several times over (groups, manager,
+ * update). Each person's key is built once, when first met: KnowBe4 records are recognised by
+ * their position in the target snapshot (a mark in a byte array), not by a key string built per
+ * operation and looked up in a set. The names go straight into the stored object.
+ */
+export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> | undefined {
+  const names: Record<string, string> = {};
+  let named = false;
+  const { users: targets, byId: targetPosition } = from.targets;
+  const targetSeen = new Uint8Array(targets.length);
+  // Entra ids (creates, people new to KnowBe4, conflicts): few, so a set of their keys.
   const seen = new Set<string>();
-  const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
   const put = (key: string, name: string) => {
-    if (name !== '') names.set(key, name);
+    if (name === '') return;
+    names[key] = name;
+    named = true;
   };
+  const freshSource = (key: string) => !seen.has(key) && (seen.add(key), true);
   const bySource = (id: string) => {
     const key = newKey(id);
-    if (!fresh(key)) return;
+    if (!freshSource(key)) return;
     const user = from.sourceById(id);
     if (user) put(key, sourceName(user));
   };
   const byTarget = (targetId: string, sourceId: string | null) => {
-    const key = existingKey(targetId);
-    if (!fresh(key)) return;
+    const position = targetPosition.get(targetId);
+    if (position === undefined) {
+      if (!freshSource(existingKey(targetId))) return;
+    } else {
+      if (targetSeen[position] === 1) return;
+      targetSeen[position] = 1;
+    }
     // Microsoft 365's name is the one the record is about to get; KnowBe4's when there is none.
     const source = sourceId === null ? undefined : from.sourceById(sourceId);
-    const target = source ? undefined : from.targetById(targetId);
-    put(key, source ? sourceName(source) : target ? targetName(target) : '');
+    const target = source || position === undefined ? undefined : targets[position];
+    put(existingKey(targetId), source ? sourceName(source) : target ? targetName(target) : '');
   };
-  for (const op of operations) {
+  // (Indexed, not for-of: see the note in plan.ts.)
+  for (let i = 0; i < operations.length; i++) {
+    const op = operations[i] as Operation;
     switch (op.kind) {
       case 'createGroup':
         break;
       case 'create': {
         const key = newKey(op.sourceId);
-        if (!fresh(key)) break;
+        if (!freshSource(key)) break;
         const user = from.sourceById(op.sourceId);
         put(key, (user ? sourceName(user) : '') || joined(op.values.givenName, op.values.familyName));
         break;
@@ -78,7 +107,7 @@ export function namesOf(operations: readonly Operation[], conflicts: readonly Co
     }
   }
   for (const c of conflicts) for (const u of c.sourceUsers) bySource(u.id);
-  return Object.fromEntries(names);
+  return named ? names : undefined;
 }
 
 /** The key of the person an operation is about (null for a group's creation). */

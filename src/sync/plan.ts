@@ -63,10 +63,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   let conflicted: Map<string, SourceUser> | null = null;
   const names = namesOf(planned.operations, matched.conflicts, {
     sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
-    targetById: (id) => {
-      const position = index.byId.get(id);
-      return position === undefined ? undefined : index.users[position];
-    },
+    targets: index,
   });
 
   return {
@@ -77,7 +74,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
-    ...(Object.keys(names).length > 0 ? { names } : {}),
+    ...(names ? { names } : {}),
     ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
     ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
     guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
@@ -206,3 +203,4 @@ function managerChange(planned: PlannedUser, roster: Roster, managerName: (targe
     after: manager === null ? null : manager.address,
   };
 }
+
