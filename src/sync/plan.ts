@@ -4,7 +4,7 @@
  */
 import { planGroups } from './groups';
 import { guard } from './guard';
-import { matchUsers, type Candidate } from './match';
+import { candidate, matchUsers, type Candidate } from './match';
 import { indexTargets, type TargetIndex } from './targetIndex';
 import type { CompanyRules, Operation, Plan, PlanContext, SkipReason, Skipped, Unmanaged } from './model';
 import type { SourceSnapshot, SourceUser, TargetSnapshot, TargetUser } from './snapshot';
@@ -105,7 +105,7 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
     const key = address === null ? null : lowerCase(address);
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
-      scoped.candidates.push({ user, address, idKey, key });
+      scoped.candidates.push(candidate(user, address, idKey, key));
       continue;
     }
     scoped.skipped.push({ sourceId: user.id, address, reason });
