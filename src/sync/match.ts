@@ -4,7 +4,7 @@
  */
 import type { Conflict, UserRef } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
-import { aliasKeys, lowerCase } from './normalize';
+import { addressKey, aliasKeys, lowerCase } from './normalize';
 import type { TargetIndex } from './targetIndex';
 
 /**
@@ -253,6 +253,12 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   const finalMatches: Match[] = [];
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Match;
+    // The record with the address is the user's own when it was found by it, or when it has that
+    // address itself and no two records share one: no look-up for nearly every user.
+    if (m.via === 'address' || (!index.addressesRepeat && addressKey(m.current.userName) === m.key)) {
+      finalMatches.push(m);
+      continue;
+    }
     const owner = at(index.byAddress.get(m.key));
     if (owner && owner.id !== m.current.id) {
       hold(owner);
