@@ -124,7 +124,9 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       target: null,
     });
   }
-  const unshared = candidates.filter((c): c is Candidate & { address: string; key: string } => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
+  // (Usually everyone: then the list is the candidates' own, not a copy.)
+  const unshared =
+    seen.size === candidates.length ? (candidates as Unmatched[]) : candidates.filter((c): c is Unmatched => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
   // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
@@ -214,10 +216,11 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     if (first < 0) firstClaim[p.record] = i;
     else contested.set(p.record, [...(contested.get(p.record) ?? [proposals[first] as Match]), p]);
   }
-  const matches: Match[] = [];
-  for (let i = 0; i < proposals.length; i++) {
+  // (Usually no record is contested: then the matches are the proposals, not a copy.)
+  const matches: Match[] = contested.size === 0 ? proposals : [];
+  for (let i = 0; contested.size > 0 && i < proposals.length; i++) {
     const p = proposals[i] as Match;
-    const list = contested.size === 0 ? undefined : contested.get(p.record);
+    const list = contested.get(p.record);
     if (list === undefined) {
       matches.push(p);
       continue;
