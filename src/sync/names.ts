@@ -3,6 +3,7 @@
  * (ada@acme.com)" instead of a bare address or a record id. Only the people with an operation or
  * a conflict are named: a plan of 100,000 people in step carries no names at all.
  */
+import type { Kb4Values } from './attributes';
 import type { Conflict, Operation } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
 
@@ -37,77 +38,102 @@ export const existingKey = (targetId: string) => `t:${targetId}`;
 export const newKey = (sourceId: string) => `s:${sourceId}`;
 
 /**
- * Names by key, in the order the operations (then the conflicts) first mention each person; a
- * person with no name on either side has no entry. undefined when nobody has one.
- *
- * At 100,000 users nearly everyone is in some operation, several times over (groups, manager,
- * update). Each person's key is built once, when first met: KnowBe4 records are recognised by
- * their position in the target snapshot (a mark in a byte array), not by a key string built per
- * operation and looked up in a set. The names go straight into the stored object.
+ * Where a plan's names are filed while it is made. Each person is named at their first mention:
+ * from Microsoft 365 when the operation writes the record for a Microsoft 365 user (rename,
+ * reactivate, update, create), else from KnowBe4; a person with no name on either side has no entry.
  */
-export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> | undefined {
+export interface NameBook {
+  /**
+   * The person of a KnowBe4 record. `position`: the record's in the target index (its `byId` value,
+   * undefined when the id is not there); `key`: existingKey(targetId) when the caller has it built;
+   * `sourceId`: the Microsoft 365 user the operation writes the record for (null: none).
+   */
+  existing(position: number | undefined, targetId: string, key: string | null, sourceId: string | null): void;
+  /** A person new to KnowBe4 (a create's `values` stand in when Microsoft 365 has no name). */
+  newUser(sourceId: string, key: string | null, values?: Kb4Values): void;
+  /** The names, conflicts' people last; undefined when nobody has one. */
+  done(conflicts: readonly Conflict[]): Record<string, string> | undefined;
+}
+
+/**
+ * At 100,000 users nearly everyone is mentioned, several times over (groups, manager, update): a
+ * KnowBe4 record is recognised by its position (a mark in a byte array), not by a key string
+ * looked up in a set, and each key is built (or given) once. The names go straight into the
+ * stored object.
+ */
+export function nameBook(from: NameSources): NameBook {
   const names: Record<string, string> = {};
   let named = false;
-  const { users: targets, byId: targetPosition } = from.targets;
+  const { users: targets } = from.targets;
   const targetSeen = new Uint8Array(targets.length);
-  // Entra ids (creates, people new to KnowBe4, conflicts): few, so a set of their keys.
+  // Entra ids (creates, people new to KnowBe4, conflicts), and ids the index lacks: few, a set of keys.
   const seen = new Set<string>();
+  const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
   const put = (key: string, name: string) => {
     if (name === '') return;
     names[key] = name;
     named = true;
   };
-  const freshSource = (key: string) => !seen.has(key) && (seen.add(key), true);
-  const bySource = (id: string) => {
-    const key = newKey(id);
-    if (!freshSource(key)) return;
-    const user = from.sourceById(id);
-    if (user) put(key, sourceName(user));
+  const book: NameBook = {
+    existing(position, targetId, key, sourceId) {
+      if (position === undefined) {
+        if (!fresh(existingKey(targetId))) return;
+      } else {
+        if (targetSeen[position] === 1) return;
+        targetSeen[position] = 1;
+      }
+      // Microsoft 365's name is the one the record is about to get; KnowBe4's when there is none.
+      const source = sourceId === null ? undefined : from.sourceById(sourceId);
+      const target = source || position === undefined ? undefined : targets[position];
+      put(key ?? existingKey(targetId), source ? sourceName(source) : target ? targetName(target) : '');
+    },
+    newUser(sourceId, key, values) {
+      const k = key ?? newKey(sourceId);
+      if (!fresh(k)) return;
+      const user = from.sourceById(sourceId);
+      put(k, (user ? sourceName(user) : '') || (values ? joined(values.givenName, values.familyName) : ''));
+    },
+    done(conflicts) {
+      for (const c of conflicts) for (const u of c.sourceUsers) book.newUser(u.id, null);
+      return named ? names : undefined;
+    },
   };
-  const byTarget = (targetId: string, sourceId: string | null) => {
-    const position = targetPosition.get(targetId);
-    if (position === undefined) {
-      if (!freshSource(existingKey(targetId))) return;
-    } else {
-      if (targetSeen[position] === 1) return;
-      targetSeen[position] = 1;
-    }
-    // Microsoft 365's name is the one the record is about to get; KnowBe4's when there is none.
-    const source = sourceId === null ? undefined : from.sourceById(sourceId);
-    const target = source || position === undefined ? undefined : targets[position];
-    put(existingKey(targetId), source ? sourceName(source) : target ? targetName(target) : '');
-  };
+  return book;
+}
+
+/**
+ * The names of a finished list of operations, by their order: what the planning steps file in a
+ * `NameBook` as they go (plan.ts), for a list that was filtered after planning.
+ */
+export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> | undefined {
+  const book = nameBook(from);
+  const position = (targetId: string) => from.targets.byId.get(targetId);
   // (Indexed, not for-of: see the note in plan.ts.)
   for (let i = 0; i < operations.length; i++) {
     const op = operations[i] as Operation;
     switch (op.kind) {
       case 'createGroup':
         break;
-      case 'create': {
-        const key = newKey(op.sourceId);
-        if (!freshSource(key)) break;
-        const user = from.sourceById(op.sourceId);
-        put(key, (user ? sourceName(user) : '') || joined(op.values.givenName, op.values.familyName));
+      case 'create':
+        book.newUser(op.sourceId, null, op.values);
         break;
-      }
       case 'rename':
       case 'reactivate':
       case 'update':
-        byTarget(op.targetId, op.sourceId);
+        book.existing(position(op.targetId), op.targetId, null, op.sourceId);
         break;
       case 'setManager':
       case 'addToGroup':
-        if (op.user.kind === 'new') bySource(op.user.sourceId);
-        else byTarget(op.user.targetId, null);
+        if (op.user.kind === 'new') book.newUser(op.user.sourceId, null);
+        else book.existing(position(op.user.targetId), op.user.targetId, null, null);
         break;
       case 'removeFromGroup':
       case 'archive':
-        byTarget(op.targetId, null);
+        book.existing(position(op.targetId), op.targetId, null, null);
         break;
     }
   }
-  for (const c of conflicts) for (const u of c.sourceUsers) bySource(u.id);
-  return named ? names : undefined;
+  return book.done(conflicts);
 }
 
 /** The key of the person an operation is about (null for a group's creation). */
