@@ -6,7 +6,8 @@ import type { CompanyRules, GroupRef, GroupRole } from './model';
 import type { SourceSnapshot, TargetGroup } from './snapshot';
 import { cleanValue } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
-import type { PlannedUser, Roster } from './roster';
+import type { NameBook } from './names';
+import { nameUser, type PlannedUser, type Roster } from './roster';
 
 interface DesiredGroup {
   name: string;
@@ -24,13 +25,14 @@ const GROUP_REASON: Record<GroupRole, string> = {
   mirror: 'Member of the mirrored Entra group',
 };
 
-/** Plans the managed groups' changes into `operations`; returns how many managed groups exist or will. */
+/** Plans the managed groups' changes into `operations` (their people into `names`); returns how many managed groups exist or will. */
 export function planGroups(
   rules: CompanyRules,
   source: SourceSnapshot,
   targetGroups: readonly TargetGroup[],
   roster: Roster,
   operations: PhasedOperations,
+  names: NameBook,
 ): number {
   const desired = desiredGroups(rules, source, roster);
 
@@ -83,6 +85,7 @@ export function planGroups(
         user: member.ref,
         userName: member.address,
       });
+      nameUser(names, member);
     }
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
@@ -100,6 +103,7 @@ export function planGroups(
     for (let i = 0; i < leaving.length; i++) {
       const position = leaving[i] as number;
       const memberId = memberIds[position] as string;
+      const holder = holders[position] as PlannedUser;
       removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,
@@ -107,8 +111,10 @@ export function planGroups(
         groupId: existing.id,
         groupName,
         targetId: memberId,
-        userName: (holders[position] as PlannedUser).address,
+        userName: holder.address,
       });
+      // The holder's record is the member's (holderOf): its position and refKey ('t:' + memberId).
+      names.existing(holder.record, memberId, holder.refKey, null);
     }
   }
   return count;

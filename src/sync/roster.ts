@@ -4,6 +4,7 @@
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
 import type { Candidate, Match, MatchResult, Unmatched } from './match';
+import type { NameBook } from './names';
 import type { TargetIndex } from './targetIndex';
 import type { UserRef } from './model';
 import type { TargetUser } from './snapshot';
@@ -34,6 +35,12 @@ export interface Roster {
   holderOf(targetId: string): PlannedUser | undefined;
   /** Whether a matched user keeps the record at this position of the target snapshot. */
   isKept(position: number): boolean;
+}
+
+/** Names the person of an operation whose `user` is this planned user's reference (its key is their refKey, its record their `record`). */
+export function nameUser(names: NameBook, planned: PlannedUser): void {
+  if (planned.ref.kind === 'new') names.newUser(planned.ref.sourceId, planned.refKey);
+  else names.existing(planned.record, planned.ref.targetId, planned.refKey, null);
 }
 
 export function refKey(ref: UserRef): string {

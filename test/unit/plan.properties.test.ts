@@ -233,6 +233,21 @@ describe('planner properties', () => {
     );
   });
 
+  test('the names filed while planning are the names of the operations as listed', () => {
+    // A write still waiting for a record no plan has makes the planner name people from the finished
+    // list (as it does whenever operations were dropped after planning), dropping nothing.
+    const waitingForNobody = { kind: 'archive' as const, planId: 'p0', opId: 'archive:nobody', sourceId: null, targetId: 'nobody', userName: 'nobody@nowhere.test', sentAt: '2026-01-01T00:00:00.000Z' };
+    fc.assert(
+      fc.property(companyRules, sourceSnapshot, targetSnapshot, (rules, source, target) => {
+        const filed = plan(rules, source, target, NONE);
+        const listed = plan(rules, source, target, { ...NONE, sent: [waitingForNobody] });
+        expect(listed.operations).toEqual(filed.operations);
+        expect(listed.names).toEqual(filed.names);
+      }),
+      RUNS,
+    );
+  });
+
   test('a record in a conflict is never written or archived', () => {
     fc.assert(
       fc.property(companyRules, sourceSnapshot, targetSnapshot, (rules, source, target) => {

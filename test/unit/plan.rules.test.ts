@@ -183,6 +183,15 @@ describe('identity', () => {
     expect(ops(p, 'archive')).toEqual([]);
     expect(p.conflicts.map((c) => c.reason)).toEqual(['address-taken']);
   });
+
+  test('a linked record whose address another record read before it also has is a conflict', () => {
+    const u = src({ mail: 'jo@acme.com' });
+    const theirs = tgt({ userName: 'jo@acme.com' });
+    const mine = mirrorOf(u, { userName: 'jo@acme.com' });
+    const p = run(rules({ removeStaleUsers: true }), [u], { users: [theirs, mine] });
+    expect(p.operations.filter((o) => o.kind !== 'createGroup')).toEqual([]);
+    expect(p.conflicts).toEqual([expect.objectContaining({ reason: 'address-taken', target: { id: mine.id, userName: 'jo@acme.com' } })]);
+  });
 });
 
 describe('attributes', () => {
@@ -235,6 +244,28 @@ describe('attributes', () => {
   test('names come from the display name when Graph has no given name or surname', () => {
     const u = src({ fields: { displayName: 'Grace Brewster Hopper' } });
     expect(ops(run(rules(), [u]), 'create')[0]?.values).toMatchObject({ givenName: 'Grace Brewster', familyName: 'Hopper' });
+  });
+});
+
+describe('names', () => {
+  test('each person an operation touches is named: from Microsoft 365 for a record it writes, from KnowBe4 for one it only leaves or archives', () => {
+    const leaver = src({ fields: { displayName: 'Ada Source', givenName: 'Ada', surname: 'Lovelace', department: 'Legal' } });
+    const leaverRecord = mirrorOf(leaver);
+    leaverRecord.values = { ...leaverRecord.values, displayName: 'Ada KnowBe4' };
+    const changed = src({ fields: { displayName: 'Bo Source', givenName: 'Bo', surname: 'King', jobTitle: 'CTO', department: 'Sales' } });
+    const changedRecord = mirrorOf(changed, { values: { displayName: 'Bo KnowBe4', givenName: 'Bo', familyName: 'King', title: 'Engineer', department: 'Sales' } });
+    const gone = tgt({ userName: 'gone@acme.com', values: { givenName: 'Cy', familyName: 'Gone' } });
+    const joiner = src({ fields: { givenName: 'Dee', surname: 'New' } });
+    const nameless = tgt({ userName: 'nameless@acme.com' });
+    const r = rules({ removeStaleUsers: true, groups: { default: null, departments: { Sales: 'Sales Team' }, mirror: [] } });
+    const p = run(r, [leaver, changed, joiner], { users: [leaverRecord, changedRecord, gone, nameless], groups: [group('Sales Team', [leaverRecord.id])] });
+    expect(kinds(p).sort()).toEqual(['addToGroup', 'archive', 'archive', 'create', 'removeFromGroup', 'update']);
+    expect(p.names).toEqual({
+      [`t:${leaverRecord.id}`]: 'Ada KnowBe4',
+      [`t:${changedRecord.id}`]: 'Bo Source',
+      [`t:${gone.id}`]: 'Cy Gone',
+      [`s:${joiner.id}`]: 'Dee New',
+    });
   });
 });
 
