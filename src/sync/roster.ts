@@ -49,13 +49,15 @@ export function refKey(ref: UserRef): string {
 
 export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>, index: TargetIndex): Roster {
   const { matches, unmatched } = matched;
-  const users: PlannedUser[] = [];
+  // Sized once (a list grown by push leaves its outgrown copies to the garbage collector).
+  const users = new Array<PlannedUser>(matches.length + unmatched.length);
   const byId = new Map<string, PlannedUser>();
+  let count = 0;
   const add = (planned: PlannedUser, ref: UserRef) => {
     planned.ref = ref;
     planned.refKey = refKey(ref);
     planned.forId = planned; // until an id turns out to repeat (below)
-    users.push(planned);
+    users[count++] = planned;
     byId.set(planned.user.id, planned);
   };
   // Matched users first, then new ones, so that of two with one id the last read speaks for it.
