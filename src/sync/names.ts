@@ -4,7 +4,7 @@
  * a conflict are named: a plan of 100,000 people in step carries no names at all.
  */
 import type { Kb4Values } from './attributes';
-import type { Conflict, Operation } from './model';
+import type { Conflict, Operation, Plan } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
 
 export interface NameSources {
@@ -51,19 +51,17 @@ export interface NameBook {
   existing(position: number | undefined, targetId: string, key: string | null, sourceId: string | null): void;
   /** A person new to KnowBe4 (a create's `values` stand in when Microsoft 365 has no name). */
   newUser(sourceId: string, key: string | null, values?: Kb4Values): void;
-  /** The names, conflicts' people last; undefined when nobody has one. */
-  done(conflicts: readonly Conflict[]): Record<string, string> | undefined;
+  /** The names as `Plan.nameList` holds them, conflicts' people last; undefined when nobody has one. */
+  done(conflicts: readonly Conflict[]): string[] | undefined;
 }
 
 /**
  * At 100,000 users nearly everyone is mentioned, several times over (groups, manager, update): a
  * KnowBe4 record is recognised by its position (a mark in a byte array), not by a key string
- * looked up in a set, and each key is built (or given) once. The names go straight into the
- * stored object.
+ * looked up in a set, and each key is built (or given) once. Key and name go onto one flat list.
  */
 export function nameBook(from: NameSources): NameBook {
-  const names: Record<string, string> = {};
-  let named = false;
+  const names: string[] = [];
   const { users: targets } = from.targets;
   const targetSeen = new Uint8Array(targets.length);
   // Entra ids (creates, people new to KnowBe4, conflicts), and ids the index lacks: few, a set of keys.
@@ -71,8 +69,7 @@ export function nameBook(from: NameSources): NameBook {
   const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
   const put = (key: string, name: string) => {
     if (name === '') return;
-    names[key] = name;
-    named = true;
+    names.push(key, name);
   };
   const book: NameBook = {
     existing(position, targetId, key, sourceId) {
@@ -95,7 +92,7 @@ export function nameBook(from: NameSources): NameBook {
     },
     done(conflicts) {
       for (const c of conflicts) for (const u of c.sourceUsers) book.newUser(u.id, null);
-      return named ? names : undefined;
+      return names.length > 0 ? names : undefined;
     },
   };
   return book;
@@ -105,7 +102,7 @@ export function nameBook(from: NameSources): NameBook {
  * The names of a finished list of operations, by their order: what the planning steps file in a
  * `NameBook` as they go (plan.ts), for a list that was filtered after planning.
  */
-export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): Record<string, string> | undefined {
+export function namesOf(operations: readonly Operation[], conflicts: readonly Conflict[], from: NameSources): string[] | undefined {
   const book = nameBook(from);
   const position = (targetId: string) => from.targets.byId.get(targetId);
   // (Indexed, not for-of: see the note in plan.ts.)
@@ -134,6 +131,23 @@ export function namesOf(operations: readonly Operation[], conflicts: readonly Co
     }
   }
   return book.done(conflicts);
+}
+
+// Reading a 100,000-name list into a map takes a moment: once per list, however many cards and
+// exports read it.
+const readLists = new WeakMap<readonly string[], ReadonlyMap<string, string>>();
+
+/** A plan's names by key, from `nameList` (or `names`, in plans stored before it). */
+export function planNames(plan: Pick<Plan, 'nameList' | 'names'>): ReadonlyMap<string, string> {
+  const list = plan.nameList;
+  if (!list) return new Map(Object.entries(plan.names ?? {}));
+  let names = readLists.get(list);
+  if (!names) {
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < list.length; i += 2) map.set(list[i] as string, list[i + 1] as string);
+    readLists.set(list, (names = map));
+  }
+  return names;
 }
 
 /** The key of the person an operation is about (null for a group's creation). */

@@ -82,7 +82,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
-    ...(names ? { names } : {}),
+    ...(names ? { nameList: names } : {}),
     ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
     ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
     guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),

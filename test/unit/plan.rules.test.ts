@@ -2,7 +2,7 @@
  * Table-driven cases for every planning rule: scope, addresses, identity, attributes, groups,
  * managers, reactivation, archiving and the guard.
  */
-import { plan, type CompanyRules, type Operation, type OperationOf, type Plan, type SourceUser, type TargetSnapshot } from '../../src/sync';
+import { plan, planNames, type CompanyRules, type Operation, type OperationOf, type Plan, type SourceUser, type TargetSnapshot } from '../../src/sync';
 import { BP, E3, group, guid, mirrorOf, rules, src, tgt } from '../helpers/builders';
 
 const NONE = { previousSourceCount: null };
@@ -260,7 +260,7 @@ describe('names', () => {
     const r = rules({ removeStaleUsers: true, groups: { default: null, departments: { Sales: 'Sales Team' }, mirror: [] } });
     const p = run(r, [leaver, changed, joiner], { users: [leaverRecord, changedRecord, gone, nameless], groups: [group('Sales Team', [leaverRecord.id])] });
     expect(kinds(p).sort()).toEqual(['addToGroup', 'archive', 'archive', 'create', 'removeFromGroup', 'update']);
-    expect(p.names).toEqual({
+    expect(Object.fromEntries(planNames(p))).toEqual({
       [`t:${leaverRecord.id}`]: 'Ada KnowBe4',
       [`t:${changedRecord.id}`]: 'Bo Source',
       [`t:${gone.id}`]: 'Cy Gone',
