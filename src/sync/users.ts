@@ -17,6 +17,7 @@ type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationS
  */
 export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations, names: NameBook): void {
   const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
+  const mapped = mappedAttributes(rules);
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const planned = users[i] as PlannedUser;
@@ -24,7 +25,7 @@ export function planUsers(roster: Roster, rules: CompanyRules, operations: Phase
       const op = createOperation(planned, rules);
       runs.create.push(op);
       names.newUser(planned.user.id, planned.refKey, op.values);
-    } else if (pushUserChanges(runs, planned, planned.current, rules)) {
+    } else if (pushUserChanges(runs, planned, planned.current, mapped)) {
       names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id);
     }
   }
@@ -101,7 +102,7 @@ function createOperation(planned: PlannedUser, rules: CompanyRules): OperationOf
 }
 
 /** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user); whether there was one. */
-function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: CompanyRules): boolean {
+function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, mapped: readonly MappedAttribute[]): boolean {
   let changed = false;
   if (!t.active) {
     changed = true;
@@ -135,7 +136,6 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
   if (m.via !== 'externalId' && (t.externalId === null || lowerCase(t.externalId) !== lowerCase(m.user.id))) {
     changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
   }
-  const mapped = mappedAttributes(rules);
   for (let i = 0; i < mapped.length; i++) {
     const { attribute, field, isName, clean } = mapped[i] as MappedAttribute;
     const current = t.values[attribute];
