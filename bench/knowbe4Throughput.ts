@@ -5,10 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { Secret } from '../src/config';
 import { Kb4ScimClient } from '../src/knowbe4';
 import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';
+import { limiter } from '../src/shared';
 
 interface Row {
   requestsPerSecond: number;
@@ -26,7 +26,7 @@ async function measure(requestsPerSecond: number, maxConcurrency: number, latenc
   const client = new Kb4ScimClient({
     baseUrl: sandbox.url,
     token: new Secret('bench'),
-    limiter: new Bottleneck({ maxConcurrent: maxConcurrency, minTime: Math.ceil(1000 / requestsPerSecond) }),
+    limiter: limiter({ concurrency: maxConcurrency, perSecond: requestsPerSecond }),
   });
   const started = process.hrtime.bigint();
   // Creates, then updates, then archives, each phase with the executor's kind of concurrency.

@@ -12,7 +12,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type CompanyConfig } from '../src/config';
 import { Kb4ScimClient } from '../src/knowbe4';
 import { GraphSource } from '../src/m365/graphSource';
@@ -23,6 +22,7 @@ import { startKnowbe4Sandbox } from '../src/sandbox/knowbe4';
 import type { SeedGroup, SeedUser } from '../src/sandbox/knowbe4/account';
 import { generateKnowbe4Side, generateTenant, largeTenantSpec, newHire, seedOf, transitiveUserIds, type GraphTenant, type GraphUserRecord } from '../src/sandbox/tenants';
 import { KyselyDeltaLinkStore, KyselyRunStore, openDatabase } from '../src/store';
+import { limiter } from '../src/shared';
 
 const TENANT = '4f9a7b6c-5d8e-4f0a-9b2c-3d4e5f6a7b82';
 const CLIENT = '5a0b8c7d-6e9f-4a1b-8c3d-4e5f6a7b8c93';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   });
   const company = config.companies[0] as CompanyConfig;
   const secret = { kind: 'secret' as const, clientSecret: new Secret('bench-secret') };
-  const target = Kb4ScimClient.forCompany(company, new Secret('bench-token'), { limiter: new Bottleneck({ maxConcurrent: 8 }) });
+  const target = Kb4ScimClient.forCompany(company, new Secret('bench-token'), { limiter: limiter({ concurrency: 8 }) });
   const service = new RunService({
     config,
     store: new KyselyRunStore(opened.db),

@@ -7,8 +7,8 @@
  * the slowest company's wait, requests per company against its minimum, each company run exactly
  * once (outcomes, runs in the store, first SCIM pages read) and writes made twice (from KnowBe4).
  * Writes bench/results/msp.json; prints one JSON line.
- * `node --import tsx bench/msp.ts [--companies 500] [--concurrency 16] [--latency 50] [--rate 10]
- *   [--replicas 1,2,4] [--store sqlite|postgres]` (more than one replica needs PostgreSQL)
+ * `node --import tsx bench/msp.ts [--companies 500] [--concurrency 16] [--runs-at-once N] [--latency 50]
+ *   [--rate 10] [--replicas 1,2,4] [--store sqlite|postgres]` (more than one replica needs PostgreSQL)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,9 @@ const percentile = (values: number[], p: number) => {
 
 /** Starts a replica; resolves with a handle once it printed `ready`. */
 function startWorker(specFile: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'mspWorker.ts'), specFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_MSP_NODE_FLAGS: V8/Node flags for the replicas (e.g. --cpu-prof to see where their CPU goes).
+  const flags = (process.env.BENCH_MSP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(__dirname, 'mspWorker.ts'), specFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   let report: (r: WorkerReport) => void = () => undefined;
   const done = new Promise<WorkerReport>((resolve, reject) => {
@@ -67,7 +69,7 @@ async function databaseSizeMB(location: StoreLocation): Promise<number> {
   return round(Number(r.rows[0]?.bytes ?? 0) / 1048576);
 }
 
-async function night(world: MspWorld, replicas: number, opts: { concurrency: number; latency: number; rate: number; maxConcurrency: number; store: string }) {
+async function night(world: MspWorld, replicas: number, opts: { concurrency: number; runsAtOnce: number | null; latency: number; rate: number; maxConcurrency: number; store: string }) {
   const dir = mkdtempSync(join(tmpdir(), 'kb4sync-msp-'));
   const graph = await startGraphSandbox({ tenants: world.tenants.map((tenant) => ({ tenant, apps: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] })) });
   const kb4 = await startKnowbe4Sandbox({ accounts: structuredClone(world.accounts) });
@@ -91,6 +93,7 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
       caFile: join(dir, 'ca.pem'),
       companies: world.companies.map((c) => ({ id: c.id, tenantId: c.tenantId, scimUrl: kb4.account(c.id).url, scimToken: c.scimToken })),
       concurrency: opts.concurrency,
+      ...(opts.runsAtOnce ? { runsAtOnce: opts.runsAtOnce } : {}),
       rate: opts.rate,
       maxConcurrency: opts.maxConcurrency,
       database,
@@ -139,13 +142,15 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
   const ran = outcomes.filter((o) => !o.outcome.startsWith('skipped'));
   const totalRequests = perCompany.reduce((a, c) => a + c.requests, 0);
   const busiest = perCompany.reduce((a, c) => (c.scimRequests > a.scimRequests ? c : a));
-  const slots = opts.concurrency * replicas;
+  // service.concurrency is requests in flight per replica; runsAtOnce is company runs under way.
+  const places = opts.concurrency * replicas;
+  const runSlots = (opts.runsAtOnce ?? 3 * opts.concurrency) * replicas;
   const bound = {
     busiestAccountSeconds: round(busiest.scimRequests / opts.rate),
-    totalOverConcurrencySeconds: round((totalRequests * opts.latency) / 1000 / slots),
-    // A run holds its slot at least as long as its account's limiter takes to let its KnowBe4
-    // requests through, however short the latency: the slots' work cannot finish sooner.
-    slotTimeOverConcurrencySeconds: round(perCompany.reduce((a, c) => a + c.scimRequests / opts.rate, 0) / slots),
+    totalOverConcurrencySeconds: round((totalRequests * opts.latency) / 1000 / places),
+    // A run is under way at least as long as its account's limiter takes to let its KnowBe4
+    // requests through, however short the latency: the runs at once cannot finish sooner.
+    slotTimeOverConcurrencySeconds: round(perCompany.reduce((a, c) => a + c.scimRequests / opts.rate, 0) / runSlots),
   };
   const boundSeconds = Math.max(bound.busiestAccountSeconds, bound.totalOverConcurrencySeconds);
   const slotBoundSeconds = Math.max(boundSeconds, bound.slotTimeOverConcurrencySeconds);
@@ -164,9 +169,10 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     peakRssPerReplicaMB: reports.map((r) => r.peakRssMB),
     databaseMB: await databaseSizeMB(database),
     peakRunningPerReplica: reports.map((r) => r.peakRunning),
+    peakInFlightPerReplica: reports.map((r) => r.peakInFlight),
     slowestWaitSeconds: round(Math.max(...ran.map((o) => o.waitedMs)) / 1000),
     medianWaitSeconds: round(percentile(ran.map((o) => o.waitedMs), 50) / 1000),
-    // Slot time spent waiting on the company's own KnowBe4 rate limit (the queue cannot give it away).
+    // A run's time spent waiting on the company's own KnowBe4 rate limit (it holds no place in the gate meanwhile).
     ownRateLimitShareOfSlotTime: round(ran.reduce((a, o) => a + o.limiterWaitMs, 0) / ran.reduce((a, o) => a + o.ranMs, 0), 3),
     outcomes: Object.fromEntries([...new Set(ran.map((o) => o.outcome.split(':')[0] as string))].map((k) => [k, ran.filter((o) => o.outcome.startsWith(k)).length])),
     failures: ran.filter((o) => o.outcome.startsWith('failed')).slice(0, 3).map((o) => `${o.id}: ${o.outcome}`),
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
   const replicaCounts = flag('replicas', '1').split(',').map(Number);
   const opts = {
     concurrency: Number(flag('concurrency', '16')),
+    runsAtOnce: flag('runs-at-once', '') === '' ? null : Number(flag('runs-at-once', '')),
     latency: Number(flag('latency', '50')),
     rate: Number(flag('rate', '10')),
     maxConcurrency: Number(flag('max-concurrency', '4')),

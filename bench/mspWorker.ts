@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseConfig, Secret } from '../src/config';
 import { accountKey, sharedLimiter } from '../src/knowbe4';
+import { outboundStats } from '../src/shared';
 import { GraphSource } from '../src/m365/graphSource';
 import { MemoryNotifier } from '../src/notify/events';
 import { describeProblem } from '../src/notify/describe';
@@ -27,6 +28,8 @@ export interface WorkerSpec {
   caFile: string;
   companies: { id: string; tenantId: string; scimUrl: string; scimToken: string }[];
   concurrency: number;
+  /** service.runsAtOnce; absent: the default (3 × concurrency). */
+  runsAtOnce?: number;
   rate: number;
   maxConcurrency: number;
   database: StoreLocation;
@@ -46,6 +49,8 @@ export interface WorkerReport {
   holder: string;
   companies: WorkerCompany[];
   peakRunning: number;
+  /** Most requests in flight at once through the instance's outbound gate (service.concurrency). */
+  peakInFlight: number;
   peakRssMB: number;
   /** CPU seconds this replica used during the night. */
   cpuSeconds: number;
@@ -56,7 +61,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { MSP_GRAPH: CLIENT_SECRET };
   spec.companies.forEach((c, i) => (env[`MSP_SCIM_${i}`] = c.scimToken));
   const config = parseConfig({
-    service: { concurrency: spec.concurrency },
+    service: { concurrency: spec.concurrency, ...(spec.runsAtOnce ? { runsAtOnce: spec.runsAtOnce } : {}) },
     companies: spec.companies.map((c, i) => ({
       id: c.id,
       name: c.id,
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
     holder: spec.holder,
     companies,
     peakRunning: scheduler.queue.stats().peakRunning,
+    peakInFlight: outboundStats().peakInFlight,
     peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1048576),
     cpuSeconds: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / 1e4) / 100,
   };

@@ -2,6 +2,7 @@
 export { configSchema } from './schema';
 export { GUID_PATTERN, isLoopbackHost } from './fields';
 export type { Config, CompanyConfig } from './schema';
+export { runsAtOnce } from './schema';
 export { ConfigError } from './errors';
 export { parseConfig, readConfigFile, environmentFor, configPath } from './load';
 export { resolveSecrets, resolveCompanySecrets, resolveEmailCredential, resolveWebhookSecrets, type CompanySecrets } from './secrets';

@@ -188,7 +188,14 @@ const configInputSchema = z
           .min(1)
           .max(256)
           .default(16)
-          .describe('Scheduled company runs at once in this process (each replica has its own); the rest queue: earliest due first, then the largest company'),
+          .describe('Requests to Microsoft 365 and KnowBe4 in flight at once from this process (each replica has its own); a run waiting on its own KnowBe4 rate limit holds none'),
+        runsAtOnce: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .optional()
+          .describe('Scheduled company runs under way at once in this process (default 3 × concurrency); each holds its company in memory, the rest queue: earliest due first, then the largest company'),
         unconfirmedWritesAlertMinutes: z
           .number()
           .int()
@@ -286,3 +293,13 @@ export const configSchema = configInputSchema.transform(resolveCompanies);
 
 export type Config = z.output<typeof configSchema>;
 export type CompanyConfig = Config['companies'][number];
+
+/**
+ * Scheduled runs under way at once: the setting, or three per place in the outbound gate. A run
+ * keeps at most one request in flight while it pages through a read, and about half of one while
+ * its KnowBe4 account's rate spaces its writes (10 req/s at 50 ms), so fewer runs than places
+ * would leave places idle.
+ */
+export function runsAtOnce(service: Config['service']): number {
+  return service.runsAtOnce ?? 3 * service.concurrency;
+}

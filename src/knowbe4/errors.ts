@@ -163,6 +163,17 @@ export function toKb4Error(err: unknown, ctx: Kb4ErrorContext): Kb4Error {
         retryAfter,
       );
     }
+    case status >= 300 && status < 400: {
+      const location = typeof response.headers.location === 'string' ? ` to ${response.headers.location.split('?')[0]}` : '';
+      return new Kb4RequestError(
+        'badRequest',
+        `KnowBe4 answered ${where} with a redirect (${status}${location}), which kb4sync does not follow with the SCIM token; check knowbe4.scimUrl (or the region) against the SCIM URL in KnowBe4's settings`,
+        ctx,
+        status,
+        detail,
+        scimType,
+      );
+    }
     case status >= 500:
       return new Kb4ServerError('server', `KnowBe4 failed on ${where} (${status}${tries}); this is on KnowBe4's side, the run can be resumed later${said}`, ctx, status, detail, scimType);
     default:

@@ -1,13 +1,13 @@
 /**
- * The HTTP transport to one KnowBe4 account: axios with a bottleneck limiter in front of every
- * attempt (retries included) and the one retry policy (shared/retry.ts) through axios-retry.
+ * The HTTP transport to one KnowBe4 account: axios with the account's limiter and then the
+ * instance's outbound gate in front of every attempt (retries included), and the one retry policy
+ * (shared/retry.ts) through axios-retry.
  * Shared by the SCIM client and the Reporting reader.
  */
 import { createHash } from 'node:crypto';
 import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type Method } from 'axios';
 import axiosRetry from 'axios-retry';
-import Bottleneck from 'bottleneck';
-import { axiosRetryConfig, defaultSleep, waitBeforeRetry, type RetryScope, type Secret } from '../shared';
+import { axiosRetryConfig, defaultSleep, inFlight, limiter as newLimiter, waitBeforeRetry, type Limiter, type RetryScope, type Secret } from '../shared';
 import { toKb4Error } from './errors';
 
 export interface RetrySettings {
@@ -30,7 +30,7 @@ export interface Kb4HttpOptions {
   /** Injectable wait between retries (tests pass a fast or recording one). */
   sleep?: (ms: number) => Promise<void>;
   /** A limiter to share; by default one per (account, settings) in this process. */
-  limiter?: Bottleneck;
+  limiter?: Limiter;
   /** Env var name of the token, so a 401 can say where to put the new one. */
   tokenEnv?: string;
   /** Called after every HTTP attempt (metrics, logs). Never receives the token. */
@@ -59,18 +59,18 @@ export interface Kb4Request {
 
 export const DEFAULT_RETRY: RetrySettings = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
 
-const limiters = new Map<string, Bottleneck>();
+const limiters = new Map<string, Limiter>();
 
 /**
- * One token bucket per KnowBe4 account in this process, so parallel runs for the same account
- * share its rate. minTime spaces attempt starts evenly: bottleneck's reservoir refills only on
- * its 250 ms heartbeat, which would round small intervals up and cap the rate below the setting.
+ * One limiter per KnowBe4 account in this process, so parallel runs for the same account share
+ * its rate: starts evenly spaced (a sliding window of one start per 1000/rate ms) and at most
+ * `maxConcurrency` at once.
  */
-export function sharedLimiter(accountKey: string, requestsPerSecond: number, maxConcurrency: number): Bottleneck {
+export function sharedLimiter(accountKey: string, requestsPerSecond: number, maxConcurrency: number): Limiter {
   const key = `${accountKey}|${requestsPerSecond}|${maxConcurrency}`;
   let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new Bottleneck({ maxConcurrent: maxConcurrency, minTime: Math.ceil(1000 / requestsPerSecond) });
+    limiter = newLimiter({ concurrency: maxConcurrency, perSecond: requestsPerSecond });
     limiters.set(key, limiter);
   }
   return limiter;
@@ -98,13 +98,19 @@ export class Kb4Http {
     this.axios = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs ?? 30_000,
+      // KnowBe4's API does not redirect; a 3xx is an answer to report, not one to follow with the
+      // token. Also keeps axios on Node's own http (follow-redirects costs CPU per request).
+      maxRedirects: 0,
       headers: {
         Authorization: `Bearer ${options.token.reveal()}`,
         Accept: 'application/scim+json, application/json',
         'Content-Type': 'application/scim+json',
       },
-      // The limiter wraps the adapter, so each attempt (retries too) takes a slot for its whole duration.
-      adapter: (config) => limiter.schedule(() => transport(config)),
+      // The limiters wrap the adapter, so each attempt (retries too) takes a slot for its whole
+      // duration: first the account's own (its rate), then, once that lets it go, a place in the
+      // instance's gate. The other way round, a request waiting on its account's rate would hold a
+      // place every other company's requests could have used.
+      adapter: (config) => limiter.schedule(() => inFlight(() => transport(config))),
     });
     const { retries, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.retry;
     axiosRetry(

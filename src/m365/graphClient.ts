@@ -10,7 +10,7 @@
  */
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { isRetryable, retrying, type Failure } from '../shared';
+import { inFlight, isRetryable, retrying, type Failure } from '../shared';
 import type { M365Error } from './errors';
 
 export interface RetryOptions {
@@ -140,6 +140,20 @@ class RetryMiddleware implements Middleware {
   }
 }
 
+/**
+ * Each attempt takes a place in the instance's outbound gate (service.concurrency) while in
+ * flight, after the retry middleware: a retry's backoff holds no place.
+ */
+class OutboundGateMiddleware implements Middleware {
+  private next: Middleware | undefined;
+  async execute(context: Context): Promise<void> {
+    await inFlight(() => (this.next as Middleware).execute(context));
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
 /** Short cause of a fetch failure (undici hides it in `cause`). Never includes headers or bodies. */
 export function describeNetworkError(err: Error): string {
   if (err.name === 'TimeoutError') return 'timed out (no answer within the request timeout)';
@@ -170,7 +184,7 @@ export function createGraphClient(
   const client = Client.initWithMiddleware({
     baseUrl: baseUrl.replace(/\/+$/, ''),
     defaultVersion: 'v1.0',
-    middleware: [new BearerMiddleware(provider, channel, mapAuthError), new RetryMiddleware(options, channel, counter), new HTTPMessageHandler()],
+    middleware: [new BearerMiddleware(provider, channel, mapAuthError), new RetryMiddleware(options, channel, counter), new OutboundGateMiddleware(), new HTTPMessageHandler()],
   });
   return { client, channel };
 }

@@ -3,7 +3,7 @@
  * each one's fate as it happens so a crash resumes where it stopped and never repeats a write
  * that is known to have happened.
  */
-import Bottleneck from 'bottleneck';
+import { limiter as newLimiter } from '../shared';
 import { PHASES, type GroupRef, type Operation, type Plan, type UserRef } from '../sync';
 import type { OperationOutcome } from '../sync';
 import type { OperationJournal, OperationState, StoredOperationState, TargetWriter } from './ports';
@@ -180,7 +180,7 @@ export async function execute(
     }
   };
 
-  const limiter = new Bottleneck({ maxConcurrent: Math.max(1, options.concurrency) });
+  const limiter = newLimiter({ concurrency: Math.max(1, options.concurrency) });
   try {
     for (let phase = 0; phase < PHASES.length && !halted(); phase++) {
       progress.phase = phase;
@@ -225,7 +225,7 @@ export async function execute(
       await Promise.all(jobs.map((job) => limiter.schedule(job)));
     }
   } finally {
-    await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    limiter.stop();
   }
   // Assigned inside the jobs' closures, which TypeScript's narrowing does not follow.
   const stopped = halt as Halt | null;

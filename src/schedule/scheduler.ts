@@ -5,7 +5,7 @@
  * failures pause the company and say so.
  */
 import { Cron } from 'croner';
-import type { CompanyConfig, Config } from '../config';
+import { runsAtOnce, type CompanyConfig, type Config } from '../config';
 import type { Logger } from '../observability';
 import type { Notifier, ProblemDescription } from '../notify';
 import { ApplyRefused, RunInterrupted, type AuditRecords, type CompanyOverview, type RunService, type RunStore } from '../runs';
@@ -74,7 +74,7 @@ export class Scheduler {
 
   /** The light runs between nights (Graph delta), per company that auto-applies. */
   readonly light: LightRuns;
-  /** Due nightly runs, at most `service.concurrency` at once, fairly ordered. */
+  /** Due nightly runs, at most `service.runsAtOnce` under way at once, fairly ordered. */
   readonly queue: CompanyQueue<SlotOutcome>;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -82,11 +82,11 @@ export class Scheduler {
     this.holder = deps.holder ?? `scheduler:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.msp = new MspJobs(deps, this.clock, this.holder);
     this.light = new LightRuns({ config: deps.config, service: deps.service, store: deps.store, log: deps.log, clock: this.clock, holder: this.holder });
-    this.queue = new CompanyQueue(deps.config.service.concurrency, (id, slot) => this.runSlot(id, slot), { gatherMs: deps.gatherMs ?? 1000 });
+    this.queue = new CompanyQueue(runsAtOnce(deps.config.service), (id, slot) => this.runSlot(id, slot), { gatherMs: deps.gatherMs ?? 1000 });
   }
 
   /**
-   * Queues a company's due slot behind the instance's concurrency; resolves when it ran (or was
+   * Queues a company's due slot behind the runs under way; resolves when it ran (or was
    * skipped). The slot is claimed across replicas only when the run starts, so a replica with a
    * free slot takes the next company no other replica has started.
    */
@@ -110,7 +110,7 @@ export class Scheduler {
     const stopped: string[] = [];
     if (!this.running) return { started, stopped };
     this.light.sync();
-    this.queue.setLimit(this.deps.config.service.concurrency);
+    this.queue.setLimit(runsAtOnce(this.deps.config.service));
     const wanted = new Map(this.deps.config.companies.filter((c) => c.schedule).map((c) => [c.id, c]));
     for (const [id, entry] of this.jobs) {
       const company = wanted.get(id);

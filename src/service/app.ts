@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../observability';
 import type { Metrics } from '../observability';
 import type { Connectors, ReportingReader, SourceReader, TargetClient } from '../runs';
 import { RunService, type RunSettings } from '../runs';
+import { setOutboundConcurrency } from '../shared';
 import { ConversationStore } from '../store';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenedDatabase, type StoreLocation } from '../store';
 import { KyselyAuditStore, KyselyDeltaLinkStore, KyselyHoldStore, KyselyOverviewStore, KyselyRunStore } from '../store';
@@ -117,6 +118,8 @@ export async function openApp(options: AppOptions): Promise<App> {
   };
   const audits = new KyselyAuditStore(database.db);
   const holds = new KyselyHoldStore(database.db);
+  // The instance's requests in flight, whoever makes them (scheduled runs, previews, `sync user`).
+  setOutboundConcurrency(config.service.concurrency);
   const service = new RunService({ config, store, connectors, log, settings, clock: options.clock, metrics, audits, holds, deltaLinks: new KyselyDeltaLinkStore(database.db) });
   log.debug({ store: database.description }, 'store opened');
   const app: App = {
@@ -141,6 +144,7 @@ export async function openApp(options: AppOptions): Promise<App> {
       Object.assign(config, next);
       for (const [id, was] of before) if (JSON.stringify(config.companies.find((c) => c.id === id)) !== was) targets.delete(id);
       app.env = env;
+      setOutboundConcurrency(config.service.concurrency);
     },
     close: () => database.db.destroy(),
   };

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase12 from 'better-sqlite3';
 import SqliteDatabase13 from 'better-sqlite3-13';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { Pool } from 'pg';
 import { migrationProvider } from './migrations';
@@ -69,11 +69,35 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     opened = { db, dialect: 'sqlite', description: `sqlite:${path}` };
   }
   await migrate(opened);
   return opened;
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and preparing costs SQLite about as much as
+ * running a short statement; a night repeats the same few dozen texts thousands of times, so the
+ * most recent ones are kept prepared. Safe because Kysely runs one query at a time on the one
+ * SQLite connection.
+ */
+function withStatementCache(database: SqliteDatabase, size = 256): SqliteDatabase {
+  const prepared = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      let statement = prepared.get(text);
+      if (statement) prepared.delete(text);
+      else {
+        statement = database.prepare(text);
+        if (prepared.size >= size) prepared.delete(prepared.keys().next().value as string);
+      }
+      // Most recently used last: the first key is the one to drop.
+      prepared.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 async function migrate({ db, dialect }: OpenedDatabase): Promise<void> {

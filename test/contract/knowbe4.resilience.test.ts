@@ -1,4 +1,6 @@
 /** Faults, retries, idempotent creates, Test Mode and admin-facing errors, over real HTTP. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Secret } from '../../src/config';
 import {
   Kb4AuthError,
@@ -264,4 +266,35 @@ test('each record is read on its own: clear meanings are normalised, the rest se
   c.setManagerForm('string');
   await r.client.setManager('1', '1');
   expect((await r.client.listUsers()).find((u) => u.id === '1')?.managerId).toBe('1');
+});
+
+test('a redirect is reported, never followed with the token', async () => {
+  r = await rig({ users: users(1) });
+  // Where the redirect points: it must never see a request (the token would go with it).
+  const seen: string[] = [];
+  const elsewhere = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ? 'with token' : ''}`);
+    res.end('{}');
+  });
+  await new Promise<void>((done) => elsewhere.listen(0, '127.0.0.1', done));
+  const to = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/scim/v2`;
+  const moved = createServer((_req, res) => {
+    res.statusCode = 301;
+    res.setHeader('location', `${to}/Users?secret=1`);
+    res.end();
+  });
+  await new Promise<void>((done) => moved.listen(0, '127.0.0.1', done));
+  try {
+    const client = new Kb4ScimClient({ baseUrl: `http://127.0.0.1:${(moved.address() as AddressInfo).port}/scim/v2`, token: new Secret(TOKEN), retry: { retries: 0 } });
+    const err = await client.listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Kb4RequestError);
+    expect(err).toMatchObject({ status: 301 });
+    expect((err as Error).message).toContain(`with a redirect (301 to ${to}/Users)`);
+    expect((err as Error).message).toContain('check knowbe4.scimUrl');
+    expect((err as Error).message).not.toContain('secret=1');
+    expect(seen).toEqual([]);
+  } finally {
+    await new Promise((done) => moved.close(done));
+    await new Promise((done) => elsewhere.close(done));
+  }
 });

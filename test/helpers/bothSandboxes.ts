@@ -3,7 +3,6 @@
  * generated tenant, a KnowBe4 sandbox, a real store, and a run service with the real connectors
  * (the Graph reader, and a SCIM client that never waits between retries).
  */
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { GraphSource } from '../../src/m365/graphSource';
@@ -15,6 +14,7 @@ import type { GraphTenant } from '../../src/sandbox/tenants';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { CLIENT_ID, SECRET, secretOf } from './graphSandbox';
 import { testDatabases } from './stores';
+import { limiter } from '../../src/shared';
 
 export interface BothSandboxesSpec {
   tenant: GraphTenant;
@@ -88,7 +88,7 @@ function serviceOver({ graph, kb4, store }: { graph: GraphSandbox; kb4: Knowbe4S
     ...(spec.settings ? { settings: spec.settings } : {}),
     connectors: {
       source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
-      target: () => Kb4ScimClient.forCompany(company, new Secret(spec.scimToken), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+      target: () => Kb4ScimClient.forCompany(company, new Secret(spec.scimToken), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
     },
   });
 }

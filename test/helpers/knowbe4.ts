@@ -1,8 +1,8 @@
 /** A KnowBe4 sandbox on loopback plus a SCIM client pointed at it, tuned for fast tests. */
-import Bottleneck from 'bottleneck';
 import { Secret } from '../../src/config';
 import { Kb4ScimClient, type Kb4ScimClientOptions } from '../../src/knowbe4';
 import { startKnowbe4Sandbox, type Knowbe4Sandbox, type Knowbe4SandboxOptions } from '../../src/sandbox/knowbe4';
+import { limiter } from '../../src/shared';
 
 export const TOKEN = 'test-scim-token-value';
 
@@ -22,7 +22,7 @@ export async function rig(options: Knowbe4SandboxOptions = {}, clientOptions: Pa
       baseUrl: sandbox.url,
       token: new Secret(TOKEN),
       tokenEnv: 'ACME_KB4_SCIM_TOKEN',
-      limiter: new Bottleneck({ maxConcurrent: 4 }),
+      limiter: limiter({ concurrency: 4 }),
       retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 100 },
       sleep: async (ms) => {
         sleeps.push(ms);

@@ -3,11 +3,11 @@
  * configuration they share, and the service wired to a fixture source, a real store and a SCIM
  * client that never waits between retries.
  */
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type Config } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
 import { RunService, type RunDeps, type RunStore, type SourceReader } from '../../src/runs';
+import { limiter } from '../../src/shared';
 
 /** kb4sync.yaml with one admin and Acme over the KnowBe4 at `scimUrl`; `acme` adds or overrides its settings. */
 export function acmeConfig(adminId: string, scimUrl: string, acme: { knowbe4?: Record<string, unknown>; [setting: string]: unknown } = {}): Config {
@@ -50,7 +50,7 @@ export function acmeService(input: AcmeServiceInput): RunService {
       source: input.source,
       target: () =>
         Kb4ScimClient.forCompany(company, new Secret(input.scimToken), {
-          limiter: new Bottleneck({ maxConcurrent: input.parallel }),
+          limiter: limiter({ concurrency: input.parallel }),
           ...(input.retry ? { retry: input.retry } : {}),
           sleep: async () => undefined,
         }),

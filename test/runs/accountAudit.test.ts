@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ReportingClient, Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -17,6 +16,7 @@ import { describeProblem, MemoryNotifier } from '../../src/notify';
 import { nextAuditSlot, Scheduler } from '../../src/schedule';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const TOKEN = 'scim-token-for-audit';
@@ -87,7 +87,7 @@ describe.each(testDatabases())('audit on $name', (database) => {
       clock: () => now,
       connectors: {
         source: () => source,
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } }),
+        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } }),
         reporting: () => (opts.reporting === false ? null : reporting),
       },
     });

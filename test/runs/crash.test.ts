@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -19,6 +18,7 @@ import { addressKey } from '../../src/sync';
 import { src } from '../helpers/builders';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { PG_URL } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const TOKEN = 'crash-test-token';
 const TRIALS = Number(process.env.CRASH_TRIALS ?? 4);
@@ -80,7 +80,7 @@ describe.each([
       settings: { leaseTtlMs: 1500 },
       connectors: {
         source: () => new FixtureSource({ users: people, groups: [] }),
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
       },
     });
     try {

@@ -5,7 +5,6 @@
  * waiting; once KnowBe4 shows the writes they are confirmed with the time; writes unseen for too
  * long raise one alert that lists them.
  */
-import Bottleneck from 'bottleneck';
 import { formatPlan } from '../../src/cli/planText';
 import { parseConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
@@ -19,6 +18,7 @@ import { Secret } from '../../src/shared';
 import type { KyselyRunStore } from '../../src/store';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases, withRunStore } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const TOKEN = 'scim-token-delayed';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
@@ -85,7 +85,7 @@ function service(): { runs: RunService; companyId: string } {
     log: createLogger({ level: 'silent' }),
     connectors: {
       source: () => source,
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
     },
   });
   return { runs, companyId };
@@ -156,7 +156,7 @@ test('a 409 on create for a record KnowBe4 does not show yet is settled by look-
   const { runs, companyId } = service();
   const first = await runs.preview(companyId, ADMIN);
   // The first POST lands but its answer is lost: the retry meets 409 and the look-up finds nothing yet.
-  sandbox.controls.loseResponseNext(1);
+  sandbox.controls.loseResponseNext(1, 'POST');
   const creates = first.plan.operations.filter((o) => o.kind === 'create').length;
   const result = await runs.apply(first.planId, ADMIN, { digest: first.digest, confirmArchive: 1 });
   expect(result.status).toBe('succeeded');

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -15,6 +14,7 @@ import type { SeedGroup, SeedUser } from '../../src/sandbox/knowbe4/account';
 import { KyselyHoldStore, KyselyRunStore } from '../../src/store';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const TOKEN = 'scim-token-for-holds';
@@ -53,7 +53,7 @@ describe.each(testDatabases())('holds on $name', (database) => {
       clock: () => now,
       connectors: {
         source: () => FixtureSource.fromFile(join(FIX, 'm365.json')),
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } }),
+        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } }),
       },
     });
   };

@@ -3,7 +3,6 @@
  * against the KnowBe4 sandbox, real SQLite. A hire reaches KnowBe4 with their group; a deletion
  * never archives; expired links fall back to a full read and say so; pause and leases hold.
  */
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type CompanyConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -20,6 +19,7 @@ import { generateKnowbe4Side, generateTenant, newHire } from '../../src/sandbox/
 import { KyselyDeltaLinkStore, KyselyRunStore } from '../../src/store';
 import { CLIENT_ID, SECRET, secretOf } from '../helpers/graphSandbox';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const TOKEN = 'scim-token-light-run';
 const tenant = generateTenant({ seed: 61, displayName: 'Light Co', domain: 'light.example', members: 90 });
@@ -76,7 +76,7 @@ function service(extra: Extra = {}, config = configFor(extra), stores: { store: 
     log: createLogger({ level: 'silent' }),
     connectors: {
       source: () => new GraphSource(company, secretOf(), { trustedCa: graph.ca }),
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
     },
   });
 }

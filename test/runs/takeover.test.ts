@@ -4,7 +4,6 @@
  * adopted, never duplicated: the first preview has 0 creates and N take-overs, the apply keeps
  * every record's id and relinks it to the Entra object id, and the next preview is empty.
  */
-import Bottleneck from 'bottleneck';
 import { parseConfig } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { graphSelectFields, sourceFromGraphSnapshot } from '../../src/m365/graphUser';
@@ -15,6 +14,7 @@ import { Secret } from '../../src/shared';
 import { KyselyRunStore } from '../../src/store';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const TOKEN = 'scim-token-takeover';
 const ADMIN: Actor = { id: '6f1c2a3b-1111-4a5b-9c8d-0123456789ab', name: 'Ann Admin', tenantId: null, via: 'cli' };
@@ -96,7 +96,7 @@ function service(): RunService {
     log: createLogger({ level: 'silent' }),
     connectors: {
       source: () => source,
-      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+      target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
     },
   });
 }

@@ -1,11 +1,10 @@
 /**
  * Many companies due at once on two replicas sharing one store: each replica queues every due
- * company behind its own concurrency, claims a company only when a slot of its own frees, and
+ * company behind its own runs-at-once bound, claims a company only when a slot of its own frees, and
  * every company runs exactly once with no write made twice. On SQLite and PostgreSQL.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type Config } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -17,17 +16,18 @@ import { Scheduler, type SlotOutcome } from '../../src/schedule/scheduler';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const COMPANIES = 6;
-const CONCURRENCY = 2;
+const RUNS_AT_ONCE = 2;
 const kb4 = JSON.parse(readFileSync(join(FIX, 'kb4.json'), 'utf8')) as { users: { Resources: SeedUser[] }; groups: SeedGroup[] };
 const ids = Array.from({ length: COMPANIES }, (_, i) => `co-${i}`);
 const token = (id: string) => `token-${id}`;
 
 function config(sandbox: Knowbe4Sandbox): Config {
   return parseConfig({
-    service: { concurrency: CONCURRENCY },
+    service: { concurrency: 4, runsAtOnce: RUNS_AT_ONCE },
     companies: ids.map((id, i) => ({
       id,
       name: `Company ${i}`,
@@ -72,7 +72,7 @@ describe.each(testDatabases())('many companies on two replicas, $name', (databas
       holder,
       connectors: {
         source: () => source,
-        target: (id) => Kb4ScimClient.forCompany(companyOf(cfg, id), new Secret(token(id)), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+        target: (id) => Kb4ScimClient.forCompany(companyOf(cfg, id), new Secret(token(id)), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
       },
     });
     const notifier = new MemoryNotifier();
@@ -89,7 +89,7 @@ describe.each(testDatabases())('many companies on two replicas, $name', (databas
     return { scheduler, notifier };
   }
 
-  test('every company due at 02:00 runs exactly once, within each replica’s concurrency, with no write made twice', async () => {
+  test('every company due at 02:00 runs exactly once, within each replica’s runs at once, with no write made twice', async () => {
     const cfg = config(sandbox);
     const replicas = [replica(cfg, 'replica-a'), replica(cfg, 'replica-b')];
     // Both replicas' cron jobs fire for every company at the same minute.
@@ -103,7 +103,7 @@ describe.each(testDatabases())('many companies on two replicas, $name', (databas
       expect(['claimed-elsewhere', 'already-run']).toContain(skipped(id)[0]);
     }
     for (const r of replicas) expect(r.scheduler.queue.stats()).toMatchObject({ waiting: 0, running: 0 });
-    for (const r of replicas) expect(r.scheduler.queue.stats().peakRunning).toBeLessThanOrEqual(CONCURRENCY);
+    for (const r of replicas) expect(r.scheduler.queue.stats().peakRunning).toBeLessThanOrEqual(RUNS_AT_ONCE);
     expect(replicas.map((r) => r.notifier.events.filter((e) => e.kind === 'summary').length).reduce((a, b) => a + b)).toBe(COMPANIES);
 
     // No write twice: every account's creates name distinct people, and nothing was refused as a conflict.

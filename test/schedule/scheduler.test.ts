@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { parseConfig, Secret, type Config } from '../../src/config';
 import { Kb4ScimClient } from '../../src/knowbe4';
 import { createLogger } from '../../src/observability/log';
@@ -18,6 +17,7 @@ import { missedSlot, nextSlot, Scheduler } from '../../src/schedule/scheduler';
 import { KyselyRunStore } from '../../src/store/runStore';
 import { FixtureSource } from '../helpers/fixtureSource';
 import { testDatabases } from '../helpers/stores';
+import { limiter } from '../../src/shared';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const TOKEN = 'schedule-token';
@@ -88,7 +88,7 @@ describe.each(testDatabases())('scheduler on $name', (database) => {
       holder,
       connectors: {
         source: () => source,
-        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: new Bottleneck({ maxConcurrent: 4 }), sleep: async () => undefined }),
+        target: () => Kb4ScimClient.forCompany(company, new Secret(TOKEN), { limiter: limiter({ concurrency: 4 }), sleep: async () => undefined }),
       },
     });
     const notifier = new MemoryNotifier();

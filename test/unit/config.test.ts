@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { companyRules, ConfigError, environmentFor, parseConfig, readConfigFile, resolveSecrets, Secret } from '../../src/config';
+import { companyRules, ConfigError, environmentFor, parseConfig, readConfigFile, resolveSecrets, runsAtOnce, Secret } from '../../src/config';
 import { scimBaseUrl } from '../../src/knowbe4';
 import { graphEndpoints } from '../../src/m365';
 
@@ -38,6 +38,13 @@ describe('configuration', () => {
     expect(acme.schedule).toEqual({ cron: '0 2 * * *', timezone: 'America/New_York', autoApply: false, lightRunMinutes: 5 });
     expect(scimBaseUrl(acme)).toBe('https://training.knowbe4.com/scim/v2/acme-tenant');
     expect(graphEndpoints(acme)).toEqual({ graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' });
+  });
+
+  test('runs under way at once default to three per place in the outbound gate; a setting wins; zero is refused', () => {
+    expect(runsAtOnce(parseConfig({ companies: [company()] }).service)).toBe(48);
+    expect(runsAtOnce(parseConfig({ service: { concurrency: 8 }, companies: [company()] }).service)).toBe(24);
+    expect(runsAtOnce(parseConfig({ service: { concurrency: 8, runsAtOnce: 5 }, companies: [company()] }).service)).toBe(5);
+    expect(problems({ service: { runsAtOnce: 0 }, companies: [company()] }).join('\n')).toContain('service.runsAtOnce');
   });
 
   test('the mapping merges defaults with the company’s own; null removes a default', () => {

@@ -64,6 +64,8 @@ export interface FaultState {
   dropNext: number;
   /** Processed, then the connection is dropped before the response: the outcome is unknown to the client. */
   loseResponseNext: number;
+  /** Only requests of this method lose their answer (null: any). */
+  loseResponseMethod: string | null;
   latencyMs: number;
   /** Held this long before being carried out: the client times out, the write may still land later. */
   stallNext: number;
@@ -115,6 +117,7 @@ export class SandboxAccount {
     failRateStatus: 503,
     dropNext: 0,
     loseResponseNext: 0,
+    loseResponseMethod: null,
     latencyMs: 0,
     stallNext: 0,
     stallMs: 0,

@@ -33,7 +33,8 @@ export interface Knowbe4SandboxControls {
   /** The next `n` authenticated requests have their connection dropped without a response. */
   dropNext(n: number): void;
   /** The next `n` authenticated requests are carried out, then their connection drops before the response. */
-  loseResponseNext(n: number): void;
+  /** The next `n` requests (of `method`, when given) are carried out and their answer lost. */
+  loseResponseNext(n: number, method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'): void;
   /** Delay before every response of this account. */
   setLatency(ms: number): void;
   /** The next `n` authenticated requests are held `ms` before being carried out (a slow server: the client times out, the write may land later). */
@@ -105,8 +106,9 @@ export function controlsFor(account: SandboxAccount): Knowbe4SandboxControls {
     dropNext: (n) => {
       f.dropNext = n;
     },
-    loseResponseNext: (n) => {
+    loseResponseNext: (n, method) => {
       f.loseResponseNext = n;
+      f.loseResponseMethod = method ?? null;
     },
     setLatency: (ms) => {
       f.latencyMs = ms;

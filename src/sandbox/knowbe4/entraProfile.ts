@@ -89,10 +89,11 @@ function groupOut(account: SandboxAccount, stored: ScimJson, withMembers: boolea
   return { schemas: [GROUP_URN], ...rest, ...(withMembers ? { members: shown } : {}) };
 }
 
-function listResponse(req: Request, all: ScimJson[]): ScimJson {
+/** One page of a list; only the page's records are rendered (a copy each), not the whole account per page. */
+function listResponse(req: Request, all: readonly ScimJson[], render: (stored: ScimJson) => ScimJson): ScimJson {
   const start = Math.max(Number(req.query.startIndex ?? 1) || 1, 1);
   const count = Number(req.query.count ?? all.length);
-  const page = all.slice(start - 1, start - 1 + count);
+  const page = all.slice(start - 1, start - 1 + count).map(render);
   return { schemas: [LIST_URN], totalResults: all.length, startIndex: start, itemsPerPage: page.length, Resources: page };
 }
 
@@ -108,7 +109,7 @@ function read(req: Request, res: Response, account: SandboxAccount, resource: 'U
     const wanted = req.query.filter === undefined ? null : parseFilter(req.query.filter, 'Users');
     const match = (u: ScimJson) => wanted === null || (typeof u.userName === 'string' && u.userName.trim().toLowerCase() === wanted);
     const direct = wanted === null ? scim.visibleUsers() : scim.visibleByName(wanted);
-    res.json(listResponse(req, [...direct, ...account.oddUsers.filter(match)].map((u) => userOut(account, u))));
+    res.json(listResponse(req, [...direct, ...account.oddUsers.filter(match)], (u) => userOut(account, u)));
     return;
   }
   checkQuery(req, id === undefined ? ['startIndex', 'count', 'filter', 'excludedAttributes'] : ['excludedAttributes']);
@@ -118,8 +119,8 @@ function read(req: Request, res: Response, account: SandboxAccount, resource: 'U
     return;
   }
   const wanted = req.query.filter === undefined ? null : parseFilter(req.query.filter, 'Groups');
-  const all = [...scim.listGroups(), ...account.oddGroups].filter((g) => wanted === null || (typeof g.displayName === 'string' && g.displayName.trim().toLowerCase() === wanted));
-  res.json(listResponse(req, all.map((g) => ('id' in g ? groupOut(account, g, withMembers) : clone(g)))));
+  const all = [...scim.storedGroups(), ...account.oddGroups].filter((g) => wanted === null || (typeof g.displayName === 'string' && g.displayName.trim().toLowerCase() === wanted));
+  res.json(listResponse(req, all, (g) => ('id' in g ? groupOut(account, g, withMembers) : clone(g))));
 }
 
 function check<T>(schema: z.ZodType<T>, body: unknown, what: string): void {

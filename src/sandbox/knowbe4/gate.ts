@@ -83,7 +83,7 @@ export function requestGate({ accounts, allRequests, accountOfRequest, rawBodies
       res.status(status).type('application/scim+json').send(scimErrorBody(status, 'Injected server error'));
       return;
     }
-    if (f.loseResponseNext > 0) {
+    if (f.loseResponseNext > 0 && (f.loseResponseMethod === null || f.loseResponseMethod === req.method)) {
       f.loseResponseNext -= 1;
       // The handlers run (the write happens); only the answer is lost, like a timeout after commit.
       res.send = () => {

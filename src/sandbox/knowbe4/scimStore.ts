@@ -174,6 +174,11 @@ export class ScimStore {
     return [...this.groups.values()].map(clone);
   }
 
+  /** The stored groups themselves, not copies: for paging before copying. Never hand them out. */
+  storedGroups(): readonly ScimJson[] {
+    return [...this.groups.values()];
+  }
+
   getGroup(id: string): ScimJson {
     const g = this.groups.get(id);
     if (!g) throw scimError(404, null, `Resource ${id} not found`);

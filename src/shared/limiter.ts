@@ -1,0 +1,68 @@
+/**
+ * Limiters: who may send a request now. Two kinds, both p-queue:
+ *   - an account's own limit (KnowBe4: requests per second and at once, per account), and
+ *   - the instance's outbound gate (`service.concurrency`): every HTTP attempt to Microsoft Graph
+ *     or KnowBe4 holds one place while it is in flight, and only then. What a run does between
+ *     requests (planning, waiting on its own account's rate limit, a retry's backoff) holds none,
+ *     so one company's slow or rate-limited account never keeps another company's requests waiting.
+ * The gate is one per process because a process is one instance, however many apps, clients or
+ * companies it builds.
+ */
+import PQueue from 'p-queue';
+
+/** Runs tasks under a limit; what the KnowBe4 transport and the executor need of one. */
+export interface Limiter {
+  schedule<T>(task: () => Promise<T>): Promise<T>;
+}
+
+export interface LimitSettings {
+  /** Tasks running at once. */
+  concurrency: number;
+  /** Starts per second (a rolling window, so starts are at least 1000/rate ms apart); none when absent. */
+  perSecond?: number;
+}
+
+/** A limiter of one's own, which can be stopped: tasks still waiting reject, running ones finish. */
+export interface OwnLimiter extends Limiter {
+  stop(): void;
+}
+
+export function limiter(settings: LimitSettings): OwnLimiter {
+  if (!Number.isInteger(settings.concurrency) || settings.concurrency < 1) throw new Error(`a limiter needs a whole concurrency of at least 1, got ${settings.concurrency}`);
+  const queue = new PQueue({
+    concurrency: settings.concurrency,
+    // One start per interval, in a sliding window: evenly spaced starts, never a burst at a window's edge.
+    ...(settings.perSecond ? { interval: Math.ceil(1000 / settings.perSecond), intervalCap: 1, strict: true } : {}),
+  });
+  // Not an AbortSignal: p-queue would add a listener to it per waiting task.
+  let stopped = false;
+  return {
+    schedule: (task) => queue.add(() => (stopped ? Promise.reject(new Error('the limiter was stopped before this task started')) : task())),
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
+const DEFAULT_OUTBOUND = 16;
+const outbound = new PQueue({ concurrency: DEFAULT_OUTBOUND });
+let peakInFlight = 0;
+
+/** Runs one HTTP attempt under the instance's outbound gate. Never nest: an attempt needs one place only. */
+export function inFlight<T>(attempt: () => Promise<T>): Promise<T> {
+  return outbound.add(() => {
+    peakInFlight = Math.max(peakInFlight, outbound.pending);
+    return attempt();
+  });
+}
+
+/** `service.concurrency`, at start and after each configuration reload. */
+export function setOutboundConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`service.concurrency must be a whole number of at least 1, got ${concurrency}`);
+  outbound.concurrency = concurrency;
+}
+
+/** What the gate holds now (and its peak since start): /metrics and the MSP bench. */
+export function outboundStats(): { concurrency: number; inFlight: number; waiting: number; peakInFlight: number } {
+  return { concurrency: outbound.concurrency, inFlight: outbound.pending, waiting: outbound.size, peakInFlight };
+}
