@@ -137,17 +137,18 @@ export function namesOf(operations: readonly Operation[], conflicts: readonly Co
 // exports read it.
 const readLists = new WeakMap<readonly string[], ReadonlyMap<string, string>>();
 
-/** A plan's names by key, from `nameList` (or `names`, in plans stored before it). */
+/** A plan's names by key, from `nameList` and `names` (plans stored before the list; the list wins). */
 export function planNames(plan: Pick<Plan, 'nameList' | 'names'>): ReadonlyMap<string, string> {
   const list = plan.nameList;
-  if (!list) return new Map(Object.entries(plan.names ?? {}));
+  const older = plan.names;
+  if (!list) return new Map(Object.entries(older ?? {}));
   let names = readLists.get(list);
   if (!names) {
     const map = new Map<string, string>();
     for (let i = 0; i + 1 < list.length; i += 2) map.set(list[i] as string, list[i + 1] as string);
     readLists.set(list, (names = map));
   }
-  return names;
+  return older ? new Map([...Object.entries(older), ...names]) : names;
 }
 
 /** The key of the person an operation is about (null for a group's creation). */
