@@ -217,4 +217,3 @@ function managerChange(planned: PlannedUser, roster: Roster, managerName: (targe
     after: manager === null ? null : manager.address,
   };
 }
-
