@@ -46,6 +46,9 @@ export function planGroups(
   // clearing: "placed in this group" and "already a member in KnowBe4".
   const placedIn = new Int32Array(roster.users.length);
   const memberNow = new Int32Array(roster.users.length);
+  // "Leaving this group", and where in its member list.
+  const leavingIn = new Int32Array(roster.users.length);
+  const memberAt = new Int32Array(roster.users.length);
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -90,15 +93,32 @@ export function planGroups(
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
-    // Positions in memberIds of the members leaving (numbers, not an object each), sorted by member
-    // id here, where the ids are short, so the removals are a run in id order.
+    // Positions in memberIds of the members leaving (numbers, not an object each), in member id
+    // order, so the removals are a run in id order. Their holders' roster positions are in that
+    // order already (the roster is in refKey order: 't:' + the member's id), so those sort as plain
+    // numbers; only a member listed twice sends them to a sort by id.
     const { memberIds } = existing;
-    const leaving: number[] = [];
+    const leavingHolders: number[] = [];
+    let listedTwice = false;
     for (let i = 0; i < holders.length; i++) {
       const holder = holders[i];
-      if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
+      if (!holder || placedIn[holder.forId.index] === serial) continue;
+      if (leavingIn[holder.index] === serial) listedTwice = true;
+      leavingIn[holder.index] = serial;
+      memberAt[holder.index] = i;
+      leavingHolders.push(holder.index);
     }
-    leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+    let leaving: number[];
+    if (!listedTwice) {
+      leaving = Array.from(Int32Array.from(leavingHolders).sort(), (index) => memberAt[index] as number);
+    } else {
+      leaving = [];
+      for (let i = 0; i < holders.length; i++) {
+        const holder = holders[i];
+        if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
+      }
+      leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+    }
     const removals = operations.run();
     for (let i = 0; i < leaving.length; i++) {
       const position = leaving[i] as number;

@@ -291,6 +291,17 @@ describe('groups', () => {
     expect(ops(p, 'removeFromGroup').map((o) => o.groupName)).toEqual(['Sales Team']);
   });
 
+  test('members leaving a group are removed in member id order, a member listed twice as often as listed', () => {
+    const users = ['c', 'a', 'b'].map((n) => src({ mail: `${n}@acme.com`, fields: { givenName: n, surname: 'X', department: 'Engineering' } }));
+    const records = users.map((u, i) => mirrorOf(u, { id: `kb4-${['c', 'a', 'b'][i]}`, values: { givenName: u.fields.givenName, familyName: 'X', department: 'Engineering' } }));
+    const leaving = (memberIds: string[]) => {
+      const p = run(withGroups, users, { users: records, groups: [group('All Staff', memberIds), group('Sales Team', memberIds), group('Engineering', memberIds)] });
+      return ops(p, 'removeFromGroup').map((o) => o.targetId);
+    };
+    expect(leaving(['kb4-c', 'kb4-a', 'kb4-b'])).toEqual(['kb4-a', 'kb4-b', 'kb4-c']);
+    expect(leaving(['kb4-c', 'kb4-a', 'kb4-c', 'kb4-b'])).toEqual(['kb4-a', 'kb4-b', 'kb4-c', 'kb4-c']);
+  });
+
   test('groups kb4sync does not manage are never touched', () => {
     const u = src({ fields: { department: 'Engineering' } });
     const t = mirrorOf(u);
