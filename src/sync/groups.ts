@@ -175,7 +175,10 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
     // Membership is by the user's groups, the reference and address by the record for their id.
     defaultGroup?.members.push(forId);
     departmentGroup(user.fields.department)?.members.push(forId);
-    for (const mirror of mirrors) if (mirror.members.has(user.id)) mirror.entry.members.push(forId);
+    for (let m = 0; m < mirrors.length; m++) {
+      const mirror = mirrors[m] as (typeof mirrors)[number];
+      if (mirror.members.has(user.id)) mirror.entry.members.push(forId);
+    }
   }
   return desired;
 }
