@@ -46,11 +46,12 @@ export interface NameBook {
   /**
    * The person of a KnowBe4 record. `position`: the record's in the target index (its `byId` value,
    * undefined when the id is not there); `key`: existingKey(targetId) when the caller has it built;
-   * `sourceId`: the Microsoft 365 user the operation writes the record for (null: none).
+   * `sourceId`: the Microsoft 365 user the operation writes the record for (null: none), looked up
+   * by `sourceById` unless the caller has them at hand (`source`).
    */
-  existing(position: number | undefined, targetId: string, key: string | null, sourceId: string | null): void;
-  /** A person new to KnowBe4 (a create's `values` stand in when Microsoft 365 has no name). */
-  newUser(sourceId: string, key: string | null, values?: Kb4Values): void;
+  existing(position: number | undefined, targetId: string, key: string | null, sourceId: string | null, source?: SourceUser): void;
+  /** A person new to KnowBe4 (a create's `values` stand in when Microsoft 365 has no name); `source` as above. */
+  newUser(sourceId: string, key: string | null, values?: Kb4Values, source?: SourceUser): void;
   /** The names as `Plan.nameList` holds them, conflicts' people last; undefined when nobody has one. */
   done(conflicts: readonly Conflict[]): string[] | undefined;
 }
@@ -72,7 +73,7 @@ export function nameBook(from: NameSources): NameBook {
     names.push(key, name);
   };
   const book: NameBook = {
-    existing(position, targetId, key, sourceId) {
+    existing(position, targetId, key, sourceId, at) {
       if (position === undefined) {
         if (!fresh(existingKey(targetId))) return;
       } else {
@@ -80,14 +81,14 @@ export function nameBook(from: NameSources): NameBook {
         targetSeen[position] = 1;
       }
       // Microsoft 365's name is the one the record is about to get; KnowBe4's when there is none.
-      const source = sourceId === null ? undefined : from.sourceById(sourceId);
+      const source = sourceId === null ? undefined : (at ?? from.sourceById(sourceId));
       const target = source || position === undefined ? undefined : targets[position];
       put(key ?? existingKey(targetId), source ? sourceName(source) : target ? targetName(target) : '');
     },
-    newUser(sourceId, key, values) {
+    newUser(sourceId, key, values, at) {
       const k = key ?? newKey(sourceId);
       if (!fresh(k)) return;
-      const user = from.sourceById(sourceId);
+      const user = at ?? from.sourceById(sourceId);
       put(k, (user ? sourceName(user) : '') || (values ? joined(values.givenName, values.familyName) : ''));
     },
     done(conflicts) {

@@ -37,9 +37,13 @@ export interface Roster {
   isKept(position: number): boolean;
 }
 
-/** Names the person of an operation whose `user` is this planned user's reference (its key is their refKey, its record their `record`). */
+/**
+ * Names the person of an operation whose `user` is this planned user's reference (its key is their
+ * refKey, its record their `record`). `planned` speaks for its id (a forId), so it is the user that
+ * id stands for.
+ */
 export function nameUser(names: NameBook, planned: PlannedUser): void {
-  if (planned.ref.kind === 'new') names.newUser(planned.ref.sourceId, planned.refKey);
+  if (planned.ref.kind === 'new') names.newUser(planned.ref.sourceId, planned.refKey, undefined, planned.user);
   else names.existing(planned.record, planned.ref.targetId, planned.refKey, null);
 }
 

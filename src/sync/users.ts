@@ -24,9 +24,10 @@ export function planUsers(roster: Roster, rules: CompanyRules, operations: Phase
     if (planned.current === null) {
       const op = createOperation(planned, rules);
       runs.create.push(op);
-      names.newUser(planned.user.id, planned.refKey, op.values);
+      // The Microsoft 365 user that speaks for the id is the one the name comes from (forId).
+      names.newUser(planned.user.id, planned.refKey, op.values, planned.forId.user);
     } else if (pushUserChanges(runs, planned, planned.current, mapped)) {
-      names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id);
+      names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id, planned.forId.user);
     }
   }
 }
