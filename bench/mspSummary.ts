@@ -9,7 +9,14 @@ interface Night {
   bound: { busiestAccountSeconds: number; totalOverConcurrencySeconds: number; slotTimeOverConcurrencySeconds: number; seconds: number; totalRequests: number };
   vsBound: number;
   vsSlotBound: number;
+  cpuFloorSeconds?: number;
+  vsCpuFloor?: number;
+  runsAtOnce?: number;
+  peakInFlightPerReplica?: number[];
+  averageInFlightPerReplica?: number[];
+  meanAttemptMsPerReplica?: number[];
   peakRssMB: number;
+  peakRssPerReplicaMB: number[];
   databaseMB: number;
   slowestWaitSeconds: number;
   medianWaitSeconds: number;
@@ -31,6 +38,7 @@ export interface MspResult {
   companies: number;
   people: number;
   concurrency: number;
+  latency?: number;
   aims: { ratio: number; peakRssMB: number };
   at: string;
   nights: Night[];
@@ -44,17 +52,18 @@ export function mspSection(resultsDir: string): string[] {
 
 function mspTable(file: string): string[] {
   const r = JSON.parse(readFileSync(file, 'utf8')) as MspResult;
+  const dash = (v: number | undefined, unit = '') => (v === undefined ? '–' : `${v}${unit}`);
   return [
     `### ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (${basename(file)})`,
     '',
-    `${r.description}; \`service.concurrency\` ${r.concurrency} per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
-    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Slot bound: also at least Σ each company’s KnowBe4 requests ÷ its rate, ÷ (concurrency × replicas), since a run holds its slot while its own limiter spaces its requests.',
+    `${r.description}; \`service.concurrency\` ${r.concurrency} requests in flight per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
+    'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Run bound: also at least Σ each company’s KnowBe4 requests ÷ its rate ÷ (runsAtOnce × replicas). CPU floor: the night’s CPU seconds (replicas and sandboxes) ÷ this machine’s cores, or the busiest replica’s alone, whichever is more: what the cores allow whatever the network.',
     '',
-    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | slot bound (s) | vs slot bound | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | slot time waiting only on own rate limit | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',
-    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: | --- | ---: |',
+    '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | run bound (s) | CPU floor (s) | vs CPU floor | runs at once | places held on average (peak) | mean attempt (ms) vs latency | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',
+    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | ---: | --- | ---: |',
     ...r.nights.map(
       (n) =>
-        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.bound.slotTimeOverConcurrencySeconds} | ${n.vsSlotBound}× | ${n.peakRssMB} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${Math.round(n.ownRateLimitShareOfSlotTime * 1000) / 10} % | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
+        `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.bound.slotTimeOverConcurrencySeconds} | ${dash(n.cpuFloorSeconds)} | ${dash(n.vsCpuFloor, '×')} | ${dash(n.runsAtOnce)} | ${n.averageInFlightPerReplica?.join(' + ') ?? '–'} (${n.peakInFlightPerReplica?.join(' + ') ?? '–'}) | ${n.meanAttemptMsPerReplica?.join(' / ') ?? '–'} vs ${dash(r.latency)} | ${n.peakRssPerReplicaMB.join(', ')} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
     ),
     '',
   ];

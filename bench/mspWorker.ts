@@ -51,7 +51,14 @@ export interface WorkerReport {
   peakRunning: number;
   /** Most requests in flight at once through the instance's outbound gate (service.concurrency). */
   peakInFlight: number;
+  /** Attempts through the gate during the night, and their mean time in flight. */
+  attempts: number;
+  meanAttemptMs: number;
+  /** Places in the gate held on average over the night. */
+  averageInFlight: number;
   peakRssMB: number;
+  /** RSS when the night started (the runtime, the app and 500 companies' configuration). */
+  startRssMB: number;
   /** CPU seconds this replica used during the night. */
   cpuSeconds: number;
 }
@@ -104,6 +111,9 @@ async function main(): Promise<void> {
 
   const slot = new Date(spec.slot);
   const cpu = process.cpuUsage();
+  const gateBefore = outboundStats();
+  const startRssMB = Math.round(process.memoryUsage().rss / 1048576);
+  const nightStarted = performance.now();
   const companies = await Promise.all(
     spec.companies.map(async (c): Promise<WorkerCompany> => {
       const queued = performance.now();
@@ -117,7 +127,13 @@ async function main(): Promise<void> {
     companies,
     peakRunning: scheduler.queue.stats().peakRunning,
     peakInFlight: outboundStats().peakInFlight,
+    ...((after) => {
+      const attempts = after.attempts - gateBefore.attempts;
+      const ms = after.inFlightMs - gateBefore.inFlightMs;
+      return { attempts, meanAttemptMs: Math.round((ms / Math.max(attempts, 1)) * 10) / 10, averageInFlight: Math.round((ms / (performance.now() - nightStarted)) * 10) / 10 };
+    })(outboundStats()),
     peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1048576),
+    startRssMB,
     cpuSeconds: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / 1e4) / 100,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);

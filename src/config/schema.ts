@@ -195,7 +195,7 @@ const configInputSchema = z
           .min(1)
           .max(1024)
           .optional()
-          .describe('Scheduled company runs under way at once in this process (default 3 × concurrency); each holds its company in memory, the rest queue: earliest due first, then the largest company'),
+          .describe('Scheduled company runs under way at once in this process (default 2 × concurrency); each holds its company in memory, the rest queue: earliest due first, then the largest company'),
         unconfirmedWritesAlertMinutes: z
           .number()
           .int()
@@ -295,11 +295,12 @@ export type Config = z.output<typeof configSchema>;
 export type CompanyConfig = Config['companies'][number];
 
 /**
- * Scheduled runs under way at once: the setting, or three per place in the outbound gate. A run
+ * Scheduled runs under way at once: the setting, or two per place in the outbound gate. A run
  * keeps at most one request in flight while it pages through a read, and about half of one while
- * its KnowBe4 account's rate spaces its writes (10 req/s at 50 ms), so fewer runs than places
- * would leave places idle.
+ * its KnowBe4 account's rate spaces its writes (10 req/s at 50 ms), so fewer runs than that would
+ * leave places idle; more only hold more companies in memory (the MSP bench: 32 runs keep the 16
+ * places busy all night).
  */
 export function runsAtOnce(service: Config['service']): number {
-  return service.runsAtOnce ?? 3 * service.concurrency;
+  return service.runsAtOnce ?? 2 * service.concurrency;
 }

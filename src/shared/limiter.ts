@@ -47,12 +47,20 @@ export function limiter(settings: LimitSettings): OwnLimiter {
 const DEFAULT_OUTBOUND = 16;
 const outbound = new PQueue({ concurrency: DEFAULT_OUTBOUND });
 let peakInFlight = 0;
+let attempts = 0;
+let inFlightMs = 0;
 
 /** Runs one HTTP attempt under the instance's outbound gate. Never nest: an attempt needs one place only. */
 export function inFlight<T>(attempt: () => Promise<T>): Promise<T> {
-  return outbound.add(() => {
+  return outbound.add(async () => {
     peakInFlight = Math.max(peakInFlight, outbound.pending);
-    return attempt();
+    const started = performance.now();
+    try {
+      return await attempt();
+    } finally {
+      attempts += 1;
+      inFlightMs += performance.now() - started;
+    }
   });
 }
 
@@ -62,7 +70,21 @@ export function setOutboundConcurrency(concurrency: number): void {
   outbound.concurrency = concurrency;
 }
 
-/** What the gate holds now (and its peak since start): /metrics and the MSP bench. */
-export function outboundStats(): { concurrency: number; inFlight: number; waiting: number; peakInFlight: number } {
-  return { concurrency: outbound.concurrency, inFlight: outbound.pending, waiting: outbound.size, peakInFlight };
+export interface OutboundStats {
+  concurrency: number;
+  inFlight: number;
+  waiting: number;
+  peakInFlight: number;
+  /** Attempts through the gate since start, and the time they held their places in all. */
+  attempts: number;
+  inFlightMs: number;
+}
+
+/**
+ * What the gate holds now, and totals since start (/metrics, the MSP bench). An attempt's time
+ * in flight is the server's answer plus any wait for this process's event loop to read it, so a
+ * mean well above the network's latency says the process, not the network, is the limit.
+ */
+export function outboundStats(): OutboundStats {
+  return { concurrency: outbound.concurrency, inFlight: outbound.pending, waiting: outbound.size, peakInFlight, attempts, inFlightMs };
 }

@@ -119,13 +119,16 @@ test('sync user of someone KnowBe4 shows only later: the card says "sent", then 
   }
 });
 
-test('/healthz answers and /metrics counts runs, operations and API requests by service and status', async () => {
+test('/healthz answers and /metrics counts runs, operations and API requests by service and status, and shows the outbound gate', async () => {
   expect(await (await fetch(`${running.service.url}/healthz`)).json()).toEqual({ status: 'ok' });
   const metrics = await (await fetch(`${running.service.url}/metrics`)).text();
   expect(metrics).toMatch(/kb4sync_runs_total\{kind="apply",result="succeeded"\} [1-9]/);
   expect(metrics).toMatch(/kb4sync_operations_total\{kind="create",result="done"\} [1-9]/);
   expect(metrics).toMatch(/kb4sync_api_requests_total\{service="knowbe4",status="201"\} [1-9]/);
   expect(metrics).toMatch(/kb4sync_api_requests_total\{service="graph",status="200"\} [1-9]/);
+  // Nothing is in flight between requests: the gauges read the gate at scrape time.
+  expect(metrics).toMatch(/^kb4sync_outbound_in_flight 0$/m);
+  expect(metrics).toMatch(/^kb4sync_outbound_waiting 0$/m);
 });
 
 test('installing the app in a team stores the channel for notifications', async () => {

@@ -40,9 +40,9 @@ describe('configuration', () => {
     expect(graphEndpoints(acme)).toEqual({ graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' });
   });
 
-  test('runs under way at once default to three per place in the outbound gate; a setting wins; zero is refused', () => {
-    expect(runsAtOnce(parseConfig({ companies: [company()] }).service)).toBe(48);
-    expect(runsAtOnce(parseConfig({ service: { concurrency: 8 }, companies: [company()] }).service)).toBe(24);
+  test('runs under way at once default to two per place in the outbound gate; a setting wins; zero is refused', () => {
+    expect(runsAtOnce(parseConfig({ companies: [company()] }).service)).toBe(32);
+    expect(runsAtOnce(parseConfig({ service: { concurrency: 8 }, companies: [company()] }).service)).toBe(16);
     expect(runsAtOnce(parseConfig({ service: { concurrency: 8, runsAtOnce: 5 }, companies: [company()] }).service)).toBe(5);
     expect(problems({ service: { runsAtOnce: 0 }, companies: [company()] }).join('\n')).toContain('service.runsAtOnce');
   });

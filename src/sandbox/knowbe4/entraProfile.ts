@@ -75,10 +75,12 @@ function checkQuery(req: Request, allowed: string[]): void {
 /** A stored user as KnowBe4 returns it (the manager in the account's chosen form). */
 function userOut(account: SandboxAccount, stored: ScimJson): ScimJson {
   if (!('id' in stored)) return clone(stored);
-  const { schemas: _schemas, ...rest } = clone(stored);
+  // A shallow copy: the answer is serialised at once and never kept, so only what is changed
+  // here (the manager's form) needs a copy of its own.
+  const { schemas: _schemas, ...rest } = stored;
   const schemas = [SCIM_SCHEMA_URN.core, ...[ENT, KMSAT].filter((urn) => urn in rest)];
   const ent = rest[ENT] as ScimJson | undefined;
-  if (account.managerForm === 'string' && ent?.manager && typeof ent.manager === 'object') ent.manager = (ent.manager as ScimJson).value;
+  if (account.managerForm === 'string' && ent?.manager && typeof ent.manager === 'object') rest[ENT] = { ...ent, manager: (ent.manager as ScimJson).value };
   return { schemas, ...rest };
 }
 
