@@ -4,7 +4,7 @@
  * that shows a faster planner still plans exactly the same thing.
  */
 import { createHash } from 'node:crypto';
-import type { CompanyRules, Plan, SourceSnapshot, SourceUser, TargetSnapshot, TargetUser } from '../src/sync';
+import { planNames, type CompanyRules, type Plan, type SourceSnapshot, type SourceUser, type TargetSnapshot, type TargetUser } from '../src/sync';
 
 const DEPARTMENTS = ['Sales', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', 'HR'];
 const TITLES = ['Engineer', 'Manager', 'Analyst', 'Director', 'Associate', 'Specialist'];
@@ -98,16 +98,23 @@ export interface PlanDigest {
   operationsSha256: string;
   /** sha256 of the canonical JSON of everything else the plan holds (conflicts, skipped, unmanaged, guard, stats). */
   restSha256: string;
+  /**
+   * sha256 of the canonical JSON of the display names (`{}` when none). Recorded apart, later, on
+   * the planner as it was when names were added: what the cards show, not what is planned.
+   */
+  namesSha256: string;
 }
 
 export function planDigest(result: Plan): PlanDigest {
   const ops = createHash('sha256');
   for (const op of result.operations) ops.update(canonicalJson(op) + '\n');
-  // Display names (added after the digests were recorded) are what the cards show, not what is planned.
-  const { operations, names: _names, ...rest } = result;
+  // Display names (added after the first digests were recorded) have a digest of their own, of
+  // the names by key, whichever way the plan holds them.
+  const { operations, names: _names, nameList: _nameList, ...rest } = result;
   return {
     operations: operations.length,
     operationsSha256: ops.digest('hex'),
     restSha256: createHash('sha256').update(canonicalJson(rest)).digest('hex'),
+    namesSha256: createHash('sha256').update(canonicalJson(Object.fromEntries(planNames(result)))).digest('hex'),
   };
 }

@@ -103,6 +103,7 @@ export const planSchema = z.strictObject({
       }),
     )
     .optional(),
+  nameList: z.array(z.string()).optional(),
   names: z.record(z.string(), z.string()).optional(),
   held: z
     .array(

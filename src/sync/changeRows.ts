@@ -48,7 +48,7 @@ const change = (partial: Partial<ChangeRow> & Pick<ChangeRow, 'category' | 'pers
 const NAME_FIELDS = new Set(['givenName', 'familyName']);
 
 /** One entry per person and change: people in planChanges' section order (joiners first), then groups, then what is not an operation. */
-export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable' | 'names'>>): ChangeRow[] {
+export function changeRows(plan: Pick<Plan, 'operations' | 'conflicts' | 'unmanaged'> & Partial<Pick<Plan, 'takeovers' | 'unreadable' | 'names' | 'nameList'>>): ChangeRow[] {
   const { people, groups } = planChanges(plan, plan.operations, { fields: true });
   // A joiner's groups are on the joiner's row already.
   const joining = new Set(people.filter((p) => p.section === 'joiners').flatMap((p) => p.operationIds));

@@ -10,7 +10,7 @@
  *   card or terminal: the admin sees nothing change. The ids ride along in `link` for the CSV only.
  */
 import type { AttributeChange, Operation, Plan } from './model';
-import { existingKey, newKey } from './names';
+import { existingKey, newKey, planNames } from './names';
 
 export type PeopleSection = 'joiners' | 'leavers' | 'renamed' | 'returning' | 'details' | 'linked';
 
@@ -78,11 +78,11 @@ const visible = (changes: readonly AttributeChange[]) => changes.filter((c) => c
  * The plan's operations (or a subset: the ones a run did) as people and groups, people in section
  * order and within a section in plan order.
  */
-export function planChanges(plan: Pick<Plan, 'operations' | 'names'>, operations: readonly Operation[] = plan.operations, options: { fields?: boolean } = {}): PlanChanges {
+export function planChanges(plan: Pick<Plan, 'operations' | 'names' | 'nameList'>, operations: readonly Operation[] = plan.operations, options: { fields?: boolean } = {}): PlanChanges {
   // Counting needs the entries, not their field changes: a 100,000-person first run skips a million objects.
   const fields = options.fields ?? true;
-  const names = plan.names ?? {};
-  const nameOf = (key: string) => names[key] ?? null;
+  const names = planNames(plan);
+  const nameOf = (key: string) => names.get(key) ?? null;
   const bySection = new Map<PeopleSection, Map<string, PersonChange>>(PEOPLE_SECTIONS.map((s) => [s, new Map()]));
   let current = '';
   const entry = (section: PeopleSection, key: string, address: string, reason: string): PersonChange => {

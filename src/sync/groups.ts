@@ -6,7 +6,8 @@ import type { CompanyRules, GroupRef, GroupRole } from './model';
 import type { SourceSnapshot, TargetGroup } from './snapshot';
 import { cleanValue } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
-import type { PlannedUser, Roster } from './roster';
+import type { NameBook } from './names';
+import { nameUser, type PlannedUser, type Roster } from './roster';
 
 interface DesiredGroup {
   name: string;
@@ -24,13 +25,14 @@ const GROUP_REASON: Record<GroupRole, string> = {
   mirror: 'Member of the mirrored Entra group',
 };
 
-/** Plans the managed groups' changes into `operations`; returns how many managed groups exist or will. */
+/** Plans the managed groups' changes into `operations` (their people into `names`); returns how many managed groups exist or will. */
 export function planGroups(
   rules: CompanyRules,
   source: SourceSnapshot,
   targetGroups: readonly TargetGroup[],
   roster: Roster,
   operations: PhasedOperations,
+  names: NameBook,
 ): number {
   const desired = desiredGroups(rules, source, roster);
 
@@ -44,6 +46,9 @@ export function planGroups(
   // clearing: "placed in this group" and "already a member in KnowBe4".
   const placedIn = new Int32Array(roster.users.length);
   const memberNow = new Int32Array(roster.users.length);
+  // "Leaving this group", and where in its member list.
+  const leavingIn = new Int32Array(roster.users.length);
+  const memberAt = new Int32Array(roster.users.length);
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -83,23 +88,42 @@ export function planGroups(
         user: member.ref,
         userName: member.address,
       });
+      nameUser(names, member);
     }
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
-    // Positions in memberIds of the members leaving (numbers, not an object each), sorted by member
-    // id here, where the ids are short, so the removals are a run in id order.
+    // Positions in memberIds of the members leaving (numbers, not an object each), in member id
+    // order, so the removals are a run in id order. Their holders' roster positions are in that
+    // order already (the roster is in refKey order: 't:' + the member's id), so those sort as plain
+    // numbers; only a member listed twice sends them to a sort by id.
     const { memberIds } = existing;
-    const leaving: number[] = [];
+    const leavingHolders: number[] = [];
+    let listedTwice = false;
     for (let i = 0; i < holders.length; i++) {
       const holder = holders[i];
-      if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
+      if (!holder || placedIn[holder.forId.index] === serial) continue;
+      if (leavingIn[holder.index] === serial) listedTwice = true;
+      leavingIn[holder.index] = serial;
+      memberAt[holder.index] = i;
+      leavingHolders.push(holder.index);
     }
-    leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+    let leaving: number[];
+    if (!listedTwice) {
+      leaving = Array.from(Int32Array.from(leavingHolders).sort(), (index) => memberAt[index] as number);
+    } else {
+      leaving = [];
+      for (let i = 0; i < holders.length; i++) {
+        const holder = holders[i];
+        if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
+      }
+      leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+    }
     const removals = operations.run();
     for (let i = 0; i < leaving.length; i++) {
       const position = leaving[i] as number;
       const memberId = memberIds[position] as string;
+      const holder = holders[position] as PlannedUser;
       removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,
@@ -107,8 +131,10 @@ export function planGroups(
         groupId: existing.id,
         groupName,
         targetId: memberId,
-        userName: (holders[position] as PlannedUser).address,
+        userName: holder.address,
       });
+      // The holder's record is the member's (holderOf): its position and refKey ('t:' + memberId).
+      names.existing(holder.record, memberId, holder.refKey, null);
     }
   }
   return count;
@@ -149,7 +175,10 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
     // Membership is by the user's groups, the reference and address by the record for their id.
     defaultGroup?.members.push(forId);
     departmentGroup(user.fields.department)?.members.push(forId);
-    for (const mirror of mirrors) if (mirror.members.has(user.id)) mirror.entry.members.push(forId);
+    for (let m = 0; m < mirrors.length; m++) {
+      const mirror = mirrors[m] as (typeof mirrors)[number];
+      if (mirror.members.has(user.id)) mirror.entry.members.push(forId);
+    }
   }
   return desired;
 }

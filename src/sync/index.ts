@@ -11,7 +11,7 @@ export { addressKey, cleanAddress, lowerCase, primaryAddress, smtpAddress } from
 export { countPeople, inStep, peopleSummary, linkedText, conflictsText, applyLabel, type PeopleCounts } from './people';
 export { planChanges, personParts, personLine, groupLine, changeText, PEOPLE_SECTIONS, SECTION_TITLES } from './changes';
 export type { PeopleSection, PersonChange, GroupChange, GroupMemberChange, FieldChange, PlanChanges, TextOptions } from './changes';
-export { sourceName, targetName } from './names';
+export { planNames, sourceName, targetName } from './names';
 export { auditAccount, auditRows, STUCK_AFTER_DAYS } from './accountAudit';
 export type { AccountAudit, AuditInput, AtRiskRow, DriftRow, ReportingFacts, StuckRow, UnconfirmedWrite } from './accountAudit';
 export { COMPANY_FILTERS, DIGEST_ORDER, DIGEST_PAGE_SIZE, DIGEST_TITLES, digestPage, digestRows, digestTotals, filterRows } from './digest';

@@ -2,11 +2,16 @@
  * Identity: which KnowBe4 record each in-scope Microsoft 365 user is. One record per person, so
  * training history is never split; anything doubtful is a conflict and nobody involved is written.
  */
-import type { Conflict } from './model';
+import type { Conflict, UserRef } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
-import { aliasKeys, lowerCase } from './normalize';
+import { addressKey, aliasKeys, lowerCase } from './normalize';
 import type { TargetIndex } from './targetIndex';
 
+/**
+ * One in-scope user, from scope through matching to the roster. It is one object, filled in step by
+ * step (matching sets `current`, `record` and `via`; the roster the rest), not a new object per
+ * step: at 100,000 users each step's objects are tens of MB for the garbage collector to copy.
+ */
 export interface Candidate {
   user: SourceUser;
   /** The primary address (cleaned), or null when the user has none that KnowBe4 could use. */
@@ -15,6 +20,22 @@ export interface Candidate {
   idKey: string;
   /** addressKey(address), computed once per user; null when address is. */
   key: string | null;
+  /** The KnowBe4 record matching found for the user (null: none, or not matched yet). */
+  current: TargetUser | null;
+  /** current's position in the index (`TargetIndex.recordOf`): what "the same record" means; -1 without one. */
+  record: number;
+  /** How current was found. */
+  via: MatchVia | null;
+  /** Set by the roster (roster.ts): see PlannedUser. */
+  index: number;
+  ref: UserRef | null;
+  refKey: string;
+  forId: Candidate | null;
+}
+
+/** A candidate as scope makes it: every field present from the start, so all share one shape. */
+export function candidate(user: SourceUser, address: string | null, idKey: string, key: string | null): Candidate {
+  return { user, address, idKey, key, current: null, record: -1, via: null, index: -1, ref: null, refKey: '', forId: null };
 }
 
 /**
@@ -23,23 +44,11 @@ export interface Candidate {
  */
 export type MatchVia = 'externalId' | 'address' | 'alias' | 'formerLink';
 
-export interface Match {
-  user: SourceUser;
-  address: string;
-  /** addressKey(address), computed once. */
-  key: string;
-  target: TargetUser;
-  /** The record's position in the index (`TargetIndex.recordOf`): what "the same record" means. */
-  record: number;
-  via: MatchVia;
-}
+/** A candidate matched to a KnowBe4 record. */
+export type Match = Candidate & { address: string; key: string; current: TargetUser; via: MatchVia };
 
-export interface Unmatched {
-  user: SourceUser;
-  address: string;
-  /** addressKey(address). */
-  key: string;
-}
+/** A candidate with an address and no KnowBe4 record yet. */
+export type Unmatched = Candidate & { address: string; key: string };
 
 export interface MatchResult {
   matches: Match[];
@@ -115,7 +124,9 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       target: null,
     });
   }
-  const unshared = candidates.filter((c): c is Candidate & { address: string; key: string } => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
+  // (Usually everyone: then the list is the candidates' own, not a copy.)
+  const unshared =
+    seen.size === candidates.length ? (candidates as Unmatched[]) : candidates.filter((c): c is Unmatched => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
   // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
@@ -130,12 +141,18 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
 
   const proposals: Match[] = [];
   const unmatched: Unmatched[] = [];
+  const propose = (c: Unmatched, position: number, via: MatchVia) => {
+    c.current = index.users[position] as TargetUser;
+    c.record = index.recordOf[position] as number;
+    c.via = via;
+    proposals.push(c as Match);
+  };
   for (let i = 0; i < unshared.length; i++) {
     const c = unshared[i] as (typeof unshared)[number];
     const { address, key } = c;
     const byExt = index.byExternalId.get(c.idKey);
     if (byExt !== undefined) {
-      proposals.push({ user: c.user, address, key, target: index.users[byExt] as TargetUser, record: index.recordOf[byExt] as number, via: 'externalId' });
+      propose(c, byExt, 'externalId');
       continue;
     }
     const addrPosition = index.byAddress.get(key);
@@ -154,7 +171,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
           target: ownerInScope ? null : ref(byAddr),
         });
       } else {
-        proposals.push({ user: c.user, address, key, target: byAddr, record: index.recordOf[addrPosition] as number, via: 'address' });
+        propose(c, addrPosition, 'address');
       }
       continue;
     }
@@ -167,7 +184,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     }
     if (hits.size === 1) {
       const position = [...hits.values()][0] as number;
-      proposals.push({ user: c.user, address, key, target: index.users[position] as TargetUser, record: index.recordOf[position] as number, via: 'alias' });
+      propose(c, position, 'alias');
     } else if (hits.size > 1) {
       const records = [...hits.values()].map((position) => index.users[position] as TargetUser);
       for (const t of records) hold(t);
@@ -181,9 +198,9 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       const former = formerLinkPosition(c, index);
       const t = at(former);
       if (t && former !== undefined && !belongsToOther(t, c)) {
-        proposals.push({ user: c.user, address, key, target: t, record: index.recordOf[former] as number, via: 'formerLink' });
+        propose(c, former, 'formerLink');
       } else {
-        unmatched.push({ user: c.user, address, key });
+        unmatched.push(c);
       }
     }
   }
@@ -199,10 +216,11 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     if (first < 0) firstClaim[p.record] = i;
     else contested.set(p.record, [...(contested.get(p.record) ?? [proposals[first] as Match]), p]);
   }
-  const matches: Match[] = [];
-  for (let i = 0; i < proposals.length; i++) {
+  // (Usually no record is contested: then the matches are the proposals, not a copy.)
+  const matches: Match[] = contested.size === 0 ? proposals : [];
+  for (let i = 0; contested.size > 0 && i < proposals.length; i++) {
     const p = proposals[i] as Match;
-    const list = contested.size === 0 ? undefined : contested.get(p.record);
+    const list = contested.get(p.record);
     if (list === undefined) {
       matches.push(p);
       continue;
@@ -217,19 +235,19 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       // (a rename in this plan may free the address).
       conflicts.push({
         reason: 'claimed-by-other',
-        message: `${p.address} matches KnowBe4 user ${p.target.userName}, which is linked to another Microsoft 365 user`,
+        message: `${p.address} matches KnowBe4 user ${p.current.userName}, which is linked to another Microsoft 365 user`,
         sourceUsers: [{ id: p.user.id, address: p.address }],
         target: null,
       });
       continue;
     }
-    hold(p.target);
+    hold(p.current);
     if (list[0] === p) {
       conflicts.push({
         reason: 'claimed-by-other',
-        message: `${list.length} Microsoft 365 users match KnowBe4 user ${p.target.userName}`,
+        message: `${list.length} Microsoft 365 users match KnowBe4 user ${p.current.userName}`,
         sourceUsers: list.map((m) => ({ id: m.user.id, address: m.address })),
-        target: ref(p.target),
+        target: ref(p.current),
       });
     }
   }
@@ -238,15 +256,21 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   const finalMatches: Match[] = [];
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Match;
+    // The record with the address is the user's own when it was found by it, or when it has that
+    // address itself and no two records share one: no look-up for nearly every user.
+    if (m.via === 'address' || (!index.addressesRepeat && addressKey(m.current.userName) === m.key)) {
+      finalMatches.push(m);
+      continue;
+    }
     const owner = at(index.byAddress.get(m.key));
-    if (owner && owner.id !== m.target.id) {
+    if (owner && owner.id !== m.current.id) {
       hold(owner);
-      hold(m.target);
+      hold(m.current);
       conflicts.push({
         reason: 'address-taken',
-        message: `Cannot rename ${m.target.userName} to ${m.address}: another KnowBe4 user already has that address`,
+        message: `Cannot rename ${m.current.userName} to ${m.address}: another KnowBe4 user already has that address`,
         sourceUsers: [{ id: m.user.id, address: m.address }],
-        target: ref(m.target),
+        target: ref(m.current),
       });
       continue;
     }

@@ -52,9 +52,12 @@ export function phasedOperations(): PhasedOperations {
 }
 
 function phaseOfRun(run: readonly Operation[]): number {
-  const phase = phaseOf(run[0] as Operation);
+  const { kind } = run[0] as Operation;
+  const phase = PHASE_OF[kind];
   for (let i = 1; i < run.length; i++) {
-    if (phaseOf(run[i] as Operation) !== phase) throw new Error(`A run of operations spans two phases (${(run[0] as Operation).kind}, ${(run[i] as Operation).kind})`);
+    // A run is nearly always of one kind: only another kind's phase is looked up.
+    const other = (run[i] as Operation).kind;
+    if (other !== kind && PHASE_OF[other] !== phase) throw new Error(`A run of operations spans two phases (${kind}, ${other})`);
   }
   return phase;
 }

@@ -33,7 +33,7 @@ export interface PeopleCounts {
  * Counts the people in `operations` (all of the plan's by default; pass the ones that were done
  * to count a result the same way). The entries are `planChanges`', so a count and its list agree.
  */
-export function countPeople(plan: Pick<Plan, 'operations' | 'conflicts' | 'names'>, operations: readonly Operation[] = plan.operations): PeopleCounts {
+export function countPeople(plan: Pick<Plan, 'operations' | 'conflicts' | 'names' | 'nameList'>, operations: readonly Operation[] = plan.operations): PeopleCounts {
   const { people, groups } = planChanges(plan, operations, { fields: false });
   const count = (section: PeopleSection) => people.filter((p) => p.section === section).length;
   let groupAdditions = 0;

@@ -4,18 +4,18 @@
  */
 import { planGroups } from './groups';
 import { guard } from './guard';
-import { matchUsers, type Candidate } from './match';
+import { candidate, matchUsers, type Candidate } from './match';
 import { indexTargets, type TargetIndex } from './targetIndex';
 import type { CompanyRules, Operation, Plan, PlanContext, SkipReason, Skipped, Unmanaged } from './model';
 import type { SourceSnapshot, SourceUser, TargetSnapshot, TargetUser } from './snapshot';
 import { addressKey, lowerCase, primaryAddress } from './normalize';
-import { buildRoster, type PlannedUser, type Roster } from './roster';
+import { buildRoster, nameUser, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';
 import { planUsers } from './users';
 import { archiveReasonFor, scopeFilter, type ScopeFilter } from './scope';
 import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
-import { namesOf } from './names';
+import { nameBook, namesOf, type NameBook, type NameSources } from './names';
 import { sentState, withoutWaiting } from './sent';
 
 export { phaseOf } from './operations';
@@ -40,14 +40,24 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   const adopted = takeovers(matched.matches);
   const roster = buildRoster(matched, index);
 
+  // Display names of the people the operations touch, filed by each step as it plans them.
+  // Conflicts name people outside the roster: their lookup map is built only when there are some.
+  let conflicted: Map<string, SourceUser> | null = null;
+  const nameSources: NameSources = {
+    sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
+    targets: index,
+  };
+  const book = nameBook(nameSources);
+
   const operations = phasedOperations();
-  planUsers(roster, rules, operations);
-  if (rules.syncManagers) planManagers(roster, index, operations);
-  const managedGroups = planGroups(rules, source, target.groups, roster, operations);
+  planUsers(roster, rules, operations, book);
+  if (rules.syncManagers) planManagers(roster, index, operations, book);
+  const managedGroups = planGroups(rules, source, target.groups, roster, operations, book);
   const heldTargetIds = held.heldTargetIds.size === 0 ? matched.heldTargetIds : new Set([...matched.heldTargetIds, ...held.heldTargetIds]);
-  const leftovers = planLeftovers(rules, index, roster, heldTargetIds, scoped, filter, operations);
+  const leftovers = planLeftovers(rules, index, roster, heldTargetIds, scoped, filter, operations, book);
   const sent = sentState(context.sent ?? [], target);
-  const planned = withoutWaiting(withoutHeldGroups(operations.inApplyOrder(), held.heldGroupNames), sent.waiting);
+  const all = operations.inApplyOrder();
+  const planned = withoutWaiting(withoutHeldGroups(all, held.heldGroupNames), sent.waiting);
   const archiveCount = leftovers.archiveCount - planned.archivesDropped;
 
   const stats = {
@@ -59,15 +69,10 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     managedGroups,
   };
 
-  // Conflicts name people outside the roster: their lookup map is built only when there are some.
-  let conflicted: Map<string, SourceUser> | null = null;
-  const names = namesOf(planned.operations, matched.conflicts, {
-    sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
-    targetById: (id) => {
-      const position = index.byId.get(id);
-      return position === undefined ? undefined : index.users[position];
-    },
-  });
+  // The steps run in apply-phase order, so each person's first mention in the book is in the phase
+  // of their first operation, and the book names them as namesOf names them from the list. Only
+  // when operations were dropped since (writes waiting, unreadable groups: rare) is the list read.
+  const names = planned.operations === all ? book.done(matched.conflicts) : namesOf(planned.operations, matched.conflicts, nameSources);
 
   return {
     company: { id: rules.id, name: rules.name },
@@ -77,7 +82,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
     unmanaged: leftovers.unmanaged,
     ...(held.unreadable.length > 0 ? { unreadable: held.unreadable } : {}),
     ...(adopted.length > 0 ? { takeovers: adopted } : {}),
-    ...(Object.keys(names).length > 0 ? { names } : {}),
+    ...(names ? { nameList: names } : {}),
     ...(sent.waiting.length > 0 ? { waiting: sent.waiting } : {}),
     ...(sent.seen.length > 0 ? { seen: sent.seen } : {}),
     guard: guard(rules.guard, { archiveCount, targetActive: stats.targetActive, inScope: stats.inScope }, context),
@@ -108,7 +113,7 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
     const key = address === null ? null : lowerCase(address);
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
-      scoped.candidates.push({ user, address, idKey, key });
+      scoped.candidates.push(candidate(user, address, idKey, key));
       continue;
     }
     scoped.skipped.push({ sourceId: user.id, address, reason });
@@ -119,7 +124,7 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
 }
 
 /** Managers, once both sides exist. */
-function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOperations): void {
+function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOperations, names: NameBook): void {
   const managerName = (targetId: string) => {
     const position = index.byId.get(targetId);
     return position === undefined ? targetId : (index.users[position] as TargetUser).userName;
@@ -128,8 +133,11 @@ function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOper
   const run = roster.idsRepeat ? operations : operations.run();
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
-    const op = managerChange(users[i] as PlannedUser, roster, managerName);
-    if (op) run.push(op);
+    const planned = users[i] as PlannedUser;
+    const op = managerChange(planned, roster, managerName);
+    if (!op) continue;
+    run.push(op);
+    nameUser(names, planned.forId);
   }
 }
 
@@ -142,6 +150,7 @@ function planLeftovers(
   scoped: Scoped,
   filter: ScopeFilter,
   operations: OperationSink,
+  names: NameBook,
 ): { unmanaged: Unmanaged[]; targetActive: number; archiveCount: number } {
   const unmanaged: Unmanaged[] = [];
   let targetActive = 0;
@@ -170,6 +179,8 @@ function planLeftovers(
         userName: t.userName,
         sourceId: t.externalId,
       });
+      // Named from KnowBe4 (an archive writes no Microsoft 365 user's record): the record its id stands for.
+      names.existing(index.recordOf[position], t.id, null, null);
     } else {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason });
     }

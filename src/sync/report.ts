@@ -4,7 +4,7 @@
  */
 import { attributeCategory } from './attributes';
 import type { Conflict, GuardResult, Operation, OperationOf, Plan, SkipReason } from './model';
-import { existingKey } from './names';
+import { existingKey, planNames } from './names';
 import { countPeople, type PeopleCounts } from './people';
 import type { SentKind } from './sent';
 
@@ -158,7 +158,7 @@ export function buildReport(input: ReportInput): Report {
       };
     }),
     users_archived: archived.map((op) => {
-      const name = plan.names?.[existingKey(op.targetId)];
+      const name = planNames(plan).get(existingKey(op.targetId));
       return { email: op.userName, reason: op.reason, last_m365_sync: input.lastSeen?.get(op.targetId) ?? null, ...(name ? { name } : {}) };
     }),
     attribute_updates: {

@@ -3,31 +3,21 @@
  * with the KnowBe4 record they keep or get, so the manager and group steps look a person up once
  * instead of in a map per fact (reference, address, current record) at 100,000 users each.
  */
-import type { Match, MatchResult, MatchVia, Unmatched } from './match';
+import type { Candidate, Match, MatchResult, Unmatched } from './match';
+import type { NameBook } from './names';
 import type { TargetIndex } from './targetIndex';
 import type { UserRef } from './model';
-import type { SourceUser, TargetUser } from './snapshot';
+import type { TargetUser } from './snapshot';
 
-export interface PlannedUser {
-  /** Position in `Roster.users`: lets a step keep per-user marks in a typed array, not a map. */
-  index: number;
-  user: SourceUser;
-  address: string;
-  /** addressKey(address). */
-  key: string;
-  /** The KnowBe4 record as it is now; null for a user the plan creates. */
-  current: TargetUser | null;
-  /** How `current` was found; null for a user the plan creates. */
-  via: MatchVia | null;
-  ref: UserRef;
-  /** refKey(ref), built once: it is part of several operation ids per user. */
-  refKey: string;
-  /**
-   * The record that speaks for this user's Entra id: itself, unless a snapshot repeats an id,
-   * in which case the last one read speaks for all of them (as it did when each fact had a map).
-   */
-  forId: PlannedUser;
-}
+/**
+ * A user the plan writes for: the candidate itself (match.ts), with every roster field set.
+ * - `index`: position in `Roster.users`, so a step can keep per-user marks in a typed array, not a map;
+ * - `current`: the KnowBe4 record as it is now, null for a user the plan creates; `via`: how it was found (null likewise);
+ * - `ref` and `refKey` (refKey(ref), built once: it is part of several operation ids per user);
+ * - `forId`: the user that speaks for this user's Entra id: itself, unless a snapshot repeats an
+ *   id, in which case the last one read speaks for all of them (as it did when each fact had a map).
+ */
+export type PlannedUser = Candidate & { address: string; key: string; ref: UserRef; forId: PlannedUser };
 
 export interface Roster {
   /**
@@ -47,39 +37,54 @@ export interface Roster {
   isKept(position: number): boolean;
 }
 
+/**
+ * Names the person of an operation whose `user` is this planned user's reference (its key is their
+ * refKey, its record their `record`). `planned` speaks for its id (a forId), so it is the user that
+ * id stands for.
+ */
+export function nameUser(names: NameBook, planned: PlannedUser): void {
+  if (planned.ref.kind === 'new') names.newUser(planned.ref.sourceId, planned.refKey, undefined, planned.user);
+  else names.existing(planned.record, planned.ref.targetId, planned.refKey, null);
+}
+
 export function refKey(ref: UserRef): string {
   return ref.kind === 'existing' ? `t:${ref.targetId}` : `s:${ref.sourceId}`;
 }
 
 export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>, index: TargetIndex): Roster {
-  const users: PlannedUser[] = [];
+  const { matches, unmatched } = matched;
+  // Sized once (a list grown by push leaves its outgrown copies to the garbage collector).
+  const users = new Array<PlannedUser>(matches.length + unmatched.length);
   const byId = new Map<string, PlannedUser>();
-  const add = (user: SourceUser, address: string, key: string, current: TargetUser | null, via: MatchVia | null, ref: UserRef, record: number) => {
-    const planned = { index: record, user, address, key, current, via, ref, refKey: refKey(ref) } as PlannedUser;
+  let count = 0;
+  const add = (planned: PlannedUser, ref: UserRef) => {
+    planned.ref = ref;
+    planned.refKey = refKey(ref);
     planned.forId = planned; // until an id turns out to repeat (below)
-    users.push(planned);
-    byId.set(user.id, planned);
+    users[count++] = planned;
+    byId.set(planned.user.id, planned);
   };
   // Matched users first, then new ones, so that of two with one id the last read speaks for it.
-  const { matches, unmatched } = matched;
   for (let i = 0; i < matches.length; i++) {
-    const m = matches[i] as Match;
-    add(m.user, m.address, m.key, m.target, m.via, { kind: 'existing', targetId: m.target.id }, m.record);
+    const m = matches[i] as Match as PlannedUser;
+    add(m, { kind: 'existing', targetId: (m.current as TargetUser).id });
   }
   for (let i = 0; i < unmatched.length; i++) {
-    const u = unmatched[i] as Unmatched;
-    add(u.user, u.address, u.key, null, null, { kind: 'new', sourceId: u.user.id }, -1);
+    const u = unmatched[i] as Unmatched as PlannedUser;
+    u.current = null;
+    u.record = -1;
+    u.via = null;
+    add(u, { kind: 'new', sourceId: u.user.id });
   }
   const idsRepeat = byId.size !== users.length;
   if (idsRepeat) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
 
   users.sort((a, b) => (a.refKey < b.refKey ? -1 : 1));
-  // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1. `index`
-  // held the record until now.
+  // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1.
   const holderAt = new Int32Array(index.users.length).fill(-1);
   for (let i = 0; i < users.length; i++) {
     const planned = users[i] as PlannedUser;
-    if (planned.index >= 0) holderAt[planned.index] = i;
+    if (planned.record >= 0) holderAt[planned.record] = i;
     planned.index = i;
   }
   const isKept = (position: number) => (holderAt[index.recordOf[position] as number] as number) >= 0;

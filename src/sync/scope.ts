@@ -26,12 +26,20 @@ export function scopeFilter(rules: CompanyRules, source: SourceSnapshot): ScopeF
     }
   }
 
+  // Whether a SKU id or part number, as Graph spells it, is one the company names: the same few
+  // texts on every user, so each is lower-cased once per plan, not once per user.
+  const named = new Map<string, boolean>();
+  const isNamed = (sku: string): boolean => {
+    let answer = named.get(sku);
+    if (answer === undefined) named.set(sku, (answer = licenses.has(lowerCase(sku))));
+    return answer;
+  };
   const isLicensed = (user: SourceUser): boolean => {
     if (licenses.size === 0) return user.licenses.length > 0;
     // (A loop, not .some: no closure per user.)
     for (let i = 0; i < user.licenses.length; i++) {
       const l = user.licenses[i] as SourceUser['licenses'][number];
-      if (licenses.has(lowerCase(l.skuId)) || (l.skuPartNumber !== null && licenses.has(lowerCase(l.skuPartNumber)))) return true;
+      if (isNamed(l.skuId) || (l.skuPartNumber !== null && isNamed(l.skuPartNumber))) return true;
     }
     return false;
   };

@@ -11,9 +11,11 @@ export function takeovers(matches: readonly Match[]): Takeover[] {
   const out: Takeover[] = [];
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Match;
-    const linked = m.target.externalId;
+    // Found by its externalId: the record is already linked to this user (most users, no case to fold).
+    if (m.via === 'externalId') continue;
+    const linked = m.current.externalId;
     if (linked !== null && lowerCase(linked) === lowerCase(m.user.id)) continue;
-    out.push({ targetId: m.target.id, userName: m.target.userName, sourceId: m.user.id, address: m.address, via: m.via === 'externalId' ? 'address' : m.via, externalIdBefore: linked });
+    out.push({ targetId: m.current.id, userName: m.current.userName, sourceId: m.user.id, address: m.address, via: m.via, externalIdBefore: linked });
   }
   return out;
 }

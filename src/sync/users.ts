@@ -2,22 +2,33 @@
  * Per-user changes: create the users KnowBe4 lacks; reactivate, rename and update the ones it has.
  */
 import { KB4_DATE_ATTRIBUTES, type GraphField, type Kb4Attribute, type Kb4Values } from './attributes';
-import type { AttributeChange, CompanyRules, Operation } from './model';
+import type { AttributeChange, CompanyRules, OperationOf } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
 import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
+import type { NameBook } from './names';
 import type { PlannedUser, Roster } from './roster';
 
 type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationSink>;
 
-/** Each kind is a run in id order: the roster's order ('s:<Entra id>', 't:<SCIM id>'). */
-export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations): void {
+/**
+ * Each kind is a run in id order: the roster's order ('s:<Entra id>', 't:<SCIM id>'). Each person
+ * with an operation is named in `names` (from Microsoft 365: these operations write their record).
+ */
+export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations, names: NameBook): void {
   const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
+  const mapped = mappedAttributes(rules);
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const planned = users[i] as PlannedUser;
-    if (planned.current === null) runs.create.push(createOperation(planned, rules));
-    else pushUserChanges(runs, planned, planned.current, rules);
+    if (planned.current === null) {
+      const op = createOperation(planned, rules);
+      runs.create.push(op);
+      // The Microsoft 365 user that speaks for the id is the one the name comes from (forId).
+      names.newUser(planned.user.id, planned.refKey, op.values, planned.forId.user);
+    } else if (pushUserChanges(runs, planned, planned.current, mapped)) {
+      names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id, planned.forId.user);
+    }
   }
 }
 
@@ -75,7 +86,7 @@ export function desiredValues(user: SourceUser, rules: CompanyRules): Kb4Values 
   return values;
 }
 
-function createOperation(planned: PlannedUser, rules: CompanyRules): Operation {
+function createOperation(planned: PlannedUser, rules: CompanyRules): OperationOf<'create'> {
   const values = desiredValues(planned.user, rules);
   const present: Kb4Values = {};
   for (const [attr, value] of Object.entries(values) as [Kb4Attribute, string | null][]) {
@@ -91,9 +102,11 @@ function createOperation(planned: PlannedUser, rules: CompanyRules): Operation {
   };
 }
 
-/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user). */
-function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: CompanyRules): void {
+/** Appends the matched user's reactivate, rename and update (straight into the plan: no array per user); whether there was one. */
+function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, mapped: readonly MappedAttribute[]): boolean {
+  let changed = false;
   if (!t.active) {
+    changed = true;
     ops.reactivate.push({
       kind: 'reactivate',
       id: `reactivate:${t.id}`,
@@ -104,6 +117,7 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
     });
   }
   if (t.userName !== m.address && addressKey(t.userName) !== m.key) {
+    changed = true;
     ops.rename.push({
       kind: 'rename',
       id: `rename:${t.id}`,
@@ -123,7 +137,6 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
   if (m.via !== 'externalId' && (t.externalId === null || lowerCase(t.externalId) !== lowerCase(m.user.id))) {
     changes = [{ attribute: 'externalId', before: t.externalId, after: m.user.id }];
   }
-  const mapped = mappedAttributes(rules);
   for (let i = 0; i < mapped.length; i++) {
     const { attribute, field, isName, clean } = mapped[i] as MappedAttribute;
     const current = t.values[attribute];
@@ -152,4 +165,5 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, rules: Co
       changes,
     });
   }
+  return changed || changes !== null;
 }

@@ -3,7 +3,7 @@
  * executes is exactly what was planned, and anything else is refused with a reason.
  */
 import { decodePlan, encodePlan, PLAN_FORMAT, StoredPlanUnreadable } from '../../src/store/planFormat';
-import { plan, type Plan } from '../../src/sync';
+import { plan, planNames, type Plan } from '../../src/sync';
 import { group, mirrorOf, rules, src, tgt } from '../helpers/builders';
 
 const alice = src({ mail: 'alice@acme.com', fields: { department: 'Sales', jobTitle: 'Rep' } });
@@ -27,6 +27,14 @@ test('a plan round-trips through the format exactly, with its version', () => {
   const json = encodePlan(everyKind);
   expect(JSON.parse(json)).toMatchObject({ format: PLAN_FORMAT });
   expect(decodePlan('p1', json)).toEqual(everyKind);
+});
+
+test('names travel as a list; a plan stored with them as an object still reads, with the same names', () => {
+  expect(everyKind.nameList?.length).toBeGreaterThan(0);
+  const { nameList: _list, ...older } = everyKind;
+  const stored = decodePlan('p0', encodePlan({ ...older, names: Object.fromEntries(planNames(everyKind)) }));
+  expect(planNames(stored)).toEqual(planNames(everyKind));
+  expect(planNames(decodePlan('p1', encodePlan(everyKind)))).toEqual(planNames(everyKind));
 });
 
 test('a plan stored before the format had a version (format 1, the bare plan) still reads', () => {

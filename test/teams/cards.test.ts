@@ -128,7 +128,7 @@ describe('previewCard', () => {
     const plan = bigPlan(3);
     const rename = plan.operations.find((o) => o.kind === 'rename');
     if (rename?.kind !== 'rename') throw new Error('fixture has a rename');
-    plan.names = { [`t:${rename.targetId}`]: 'Aleksei Kuznetsova' };
+    plan.nameList = [`t:${rename.targetId}`, 'Aleksei Kuznetsova'];
     expect(textOf(previewCard(plan, { planId: 'p', digest: 'd', ...URLS }))).toContain(`**Aleksei Kuznetsova** ${rename.from} → ${rename.to}`);
   });
 
@@ -336,6 +336,7 @@ describe('statusCard and syncUserCard', () => {
       { id: 'u1', kind: 'update', reason: 'r', targetId: 't1', sourceId: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b', userName: 'ada@acme.com', changes: [{ attribute: 'title', before: 'Engineer', after: 'Lead' }, { attribute: 'externalId', before: null, after: '38520b67-1c2d-4e5f-8a9b-0c1d2e3f4a5b' }] },
       { id: 'g1', kind: 'addToGroup', reason: 'r', group: { kind: 'existing', groupId: 'g' }, groupName: 'Leads', via: 'department', user: { kind: 'existing', targetId: 't1' }, userName: 'ada@acme.com' },
     ];
+    // As a plan stored before names became a list has them.
     plan.names = { 't:t1': 'Ada Lovelace' };
     const card = syncUserCard({ address: 'ada@acme.com', company: 'Acme Corp', plan, report: seedReport(), status: 'succeeded', error: null });
     expectValid(card);

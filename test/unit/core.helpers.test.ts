@@ -5,7 +5,8 @@ import { phasedOperations } from '../../src/sync/operations';
 import { globTest } from '../../src/sync/scope';
 import picomatch from 'picomatch';
 import type { Operation } from '../../src/sync/model';
-import { src } from '../helpers/builders';
+import { indexTargets } from '../../src/sync/targetIndex';
+import { src, tgt } from '../helpers/builders';
 
 test('lowerCase is toLowerCase, with or without a copy', () => {
   for (const s of ['', 'abc', 'ABC', '00000000-0000-4000-8000-00000000000A', 'josé@ACME.com', 'İstanbul', 'ǅ', 'ß', '\u{1D400}x']) {
@@ -89,4 +90,24 @@ describe('runs of operations handed over in id order', () => {
     ops.run().push({ kind: 'createGroup', id: 'createGroup:a', reason: '', name: 'a' }, archive('archive:b'));
     expect(() => ops.inApplyOrder()).toThrow('A run of operations spans two phases (createGroup, archive)');
   });
+});
+
+test('the target index: the last record with an id answers for it, the first with an externalId or address for those', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), externalId: fc.constantFrom(null, 'X', 'x', 'y'), userName: fc.constantFrom('p@acme.com', 'P@acme.com', 'q@acme.com', ' ') }), { maxLength: 8 }),
+      (records) => {
+        const users = records.map((r) => tgt({ ...r }));
+        const index = indexTargets(users);
+        const last = (key: (t: (typeof users)[number]) => string | null, k: string) => users.map(key).lastIndexOf(k);
+        const first = (key: (t: (typeof users)[number]) => string | null, k: string) => users.map(key).indexOf(k);
+        for (const t of users) expect(index.byId.get(t.id)).toBe(last((u) => u.id, t.id));
+        users.forEach((t, i) => expect(index.recordOf[i]).toBe(last((u) => u.id, t.id)));
+        for (const t of users) if (t.externalId) expect(index.byExternalId.get(t.externalId.toLowerCase())).toBe(first((u) => (u.externalId ? u.externalId.toLowerCase() : null), t.externalId.toLowerCase()));
+        const keys = users.map((u) => addressKey(u.userName));
+        for (const k of keys) if (k !== null) expect(index.byAddress.get(k)).toBe(keys.indexOf(k));
+        expect(index.addressesRepeat).toBe(new Set(keys.filter((k) => k !== null)).size !== keys.filter((k) => k !== null).length);
+      },
+    ),
+  );
 });

@@ -1,11 +1,12 @@
 /**
  * The bench tenant's plans, recorded (test/fixtures/plan-digests.json) on the planner as it was
  * before it was tuned for 100,000 users: any change to what is planned, its order, ids or reasons
- * changes a digest. 100,000 users is checked by `npm run bench` (bench/planScale.ts).
+ * changes a digest. The display names' digest was recorded later, on the planner as it was when
+ * names were added. 100,000 users is checked by `npm run bench` (bench/planScale.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { plan, type Plan } from '../../src/sync';
+import { plan, planNames, type Plan } from '../../src/sync';
 import { BENCH_RULES, benchTenant, canonicalJson, planDigest, type PlanDigest } from '../../bench/planTenant';
 
 const recorded = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'plan-digests.json'), 'utf8')) as Record<string, PlanDigest>;
@@ -30,6 +31,11 @@ describe('the bench tenant plans exactly what it did before tuning', () => {
     expect(planDigest(renamed).operationsSha256).not.toBe(digest.operationsSha256);
     const restated = { ...base, stats: { ...base.stats, matched: base.stats.matched + 1 } };
     expect(planDigest(restated).restSha256).not.toBe(digest.restSha256);
+    const misnamed = { ...base, nameList: (base.nameList ?? []).map((text, i) => (i === 1 ? `${text}.` : text)) };
+    expect(planDigest(misnamed).namesSha256).not.toBe(digest.namesSha256);
+    expect(planDigest({ ...base, nameList: undefined }).namesSha256).not.toBe(digest.namesSha256);
+    // An older plan's names object has the same digest as the list it became.
+    expect(planDigest({ ...base, nameList: undefined, names: Object.fromEntries(planNames(base)) })).toEqual(digest);
   });
 
   test('canonical JSON ignores key order only', () => {

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   addressKey,
   plan,
+  planNames,
   simulate,
   type CompanyRules,
   type SourceSnapshot,
@@ -228,6 +229,21 @@ describe('planner properties', () => {
           if (op.kind === 'addToGroup' && op.group.kind === 'existing') expect(op.group.groupId).not.toBe('g-other');
           if (op.kind === 'removeFromGroup') expect(op.groupId).not.toBe('g-other');
         }
+      }),
+      RUNS,
+    );
+  });
+
+  test('the names filed while planning are the names of the operations as listed', () => {
+    // A write still waiting for a record no plan has makes the planner name people from the finished
+    // list (as it does whenever operations were dropped after planning), dropping nothing.
+    const waitingForNobody = { kind: 'archive' as const, planId: 'p0', opId: 'archive:nobody', sourceId: null, targetId: 'nobody', userName: 'nobody@nowhere.test', sentAt: '2026-01-01T00:00:00.000Z' };
+    fc.assert(
+      fc.property(companyRules, sourceSnapshot, targetSnapshot, (rules, source, target) => {
+        const filed = plan(rules, source, target, NONE);
+        const listed = plan(rules, source, target, { ...NONE, sent: [waitingForNobody] });
+        expect(listed.operations).toEqual(filed.operations);
+        expect(planNames(listed)).toEqual(planNames(filed));
       }),
       RUNS,
     );

@@ -2,7 +2,7 @@
  * Table-driven cases for every planning rule: scope, addresses, identity, attributes, groups,
  * managers, reactivation, archiving and the guard.
  */
-import { plan, type CompanyRules, type Operation, type OperationOf, type Plan, type SourceUser, type TargetSnapshot } from '../../src/sync';
+import { plan, planNames, type CompanyRules, type Operation, type OperationOf, type Plan, type SourceUser, type TargetSnapshot } from '../../src/sync';
 import { BP, E3, group, guid, mirrorOf, rules, src, tgt } from '../helpers/builders';
 
 const NONE = { previousSourceCount: null };
@@ -183,6 +183,15 @@ describe('identity', () => {
     expect(ops(p, 'archive')).toEqual([]);
     expect(p.conflicts.map((c) => c.reason)).toEqual(['address-taken']);
   });
+
+  test('a linked record whose address another record read before it also has is a conflict', () => {
+    const u = src({ mail: 'jo@acme.com' });
+    const theirs = tgt({ userName: 'jo@acme.com' });
+    const mine = mirrorOf(u, { userName: 'jo@acme.com' });
+    const p = run(rules({ removeStaleUsers: true }), [u], { users: [theirs, mine] });
+    expect(p.operations.filter((o) => o.kind !== 'createGroup')).toEqual([]);
+    expect(p.conflicts).toEqual([expect.objectContaining({ reason: 'address-taken', target: { id: mine.id, userName: 'jo@acme.com' } })]);
+  });
 });
 
 describe('attributes', () => {
@@ -238,6 +247,28 @@ describe('attributes', () => {
   });
 });
 
+describe('names', () => {
+  test('each person an operation touches is named: from Microsoft 365 for a record it writes, from KnowBe4 for one it only leaves or archives', () => {
+    const leaver = src({ fields: { displayName: 'Ada Source', givenName: 'Ada', surname: 'Lovelace', department: 'Legal' } });
+    const leaverRecord = mirrorOf(leaver);
+    leaverRecord.values = { ...leaverRecord.values, displayName: 'Ada KnowBe4' };
+    const changed = src({ fields: { displayName: 'Bo Source', givenName: 'Bo', surname: 'King', jobTitle: 'CTO', department: 'Sales' } });
+    const changedRecord = mirrorOf(changed, { values: { displayName: 'Bo KnowBe4', givenName: 'Bo', familyName: 'King', title: 'Engineer', department: 'Sales' } });
+    const gone = tgt({ userName: 'gone@acme.com', values: { givenName: 'Cy', familyName: 'Gone' } });
+    const joiner = src({ fields: { givenName: 'Dee', surname: 'New' } });
+    const nameless = tgt({ userName: 'nameless@acme.com' });
+    const r = rules({ removeStaleUsers: true, groups: { default: null, departments: { Sales: 'Sales Team' }, mirror: [] } });
+    const p = run(r, [leaver, changed, joiner], { users: [leaverRecord, changedRecord, gone, nameless], groups: [group('Sales Team', [leaverRecord.id])] });
+    expect(kinds(p).sort()).toEqual(['addToGroup', 'archive', 'archive', 'create', 'removeFromGroup', 'update']);
+    expect(Object.fromEntries(planNames(p))).toEqual({
+      [`t:${leaverRecord.id}`]: 'Ada KnowBe4',
+      [`t:${changedRecord.id}`]: 'Bo Source',
+      [`t:${gone.id}`]: 'Cy Gone',
+      [`s:${joiner.id}`]: 'Dee New',
+    });
+  });
+});
+
 describe('groups', () => {
   const withGroups = rules({ groups: { default: 'All Staff', departments: { Sales: 'Sales Team', Engineering: 'Engineering' }, mirror: [] } });
 
@@ -258,6 +289,17 @@ describe('groups', () => {
     const p = run(withGroups, [u], { users: [t], groups: [group('All Staff', [t.id]), group('Sales Team', [t.id]), group('Engineering', [])] });
     expect(ops(p, 'addToGroup').map((o) => o.groupName)).toEqual(['Engineering']);
     expect(ops(p, 'removeFromGroup').map((o) => o.groupName)).toEqual(['Sales Team']);
+  });
+
+  test('members leaving a group are removed in member id order, a member listed twice as often as listed', () => {
+    const users = ['c', 'a', 'b'].map((n) => src({ mail: `${n}@acme.com`, fields: { givenName: n, surname: 'X', department: 'Engineering' } }));
+    const records = users.map((u, i) => mirrorOf(u, { id: `kb4-${['c', 'a', 'b'][i]}`, values: { givenName: u.fields.givenName, familyName: 'X', department: 'Engineering' } }));
+    const leaving = (memberIds: string[]) => {
+      const p = run(withGroups, users, { users: records, groups: [group('All Staff', memberIds), group('Sales Team', memberIds), group('Engineering', memberIds)] });
+      return ops(p, 'removeFromGroup').map((o) => o.targetId);
+    };
+    expect(leaving(['kb4-c', 'kb4-a', 'kb4-b'])).toEqual(['kb4-a', 'kb4-b', 'kb4-c']);
+    expect(leaving(['kb4-c', 'kb4-a', 'kb4-c', 'kb4-b'])).toEqual(['kb4-a', 'kb4-b', 'kb4-c', 'kb4-c']);
   });
 
   test('groups kb4sync does not manage are never touched', () => {
