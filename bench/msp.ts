@@ -38,10 +38,17 @@ const percentile = (values: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
+/**
+ * The replicas run as the README recommends running kb4sync for many companies: with V8's old
+ * space capped (live data stays under 100 MB a night; without a cap, V8 on a machine with memory
+ * to spare lets garbage pile up to past 500 MB before collecting). BENCH_MSP_NODE_FLAGS replaces
+ * them (e.g. with nothing, for Node's defaults, or --cpu-prof to see where the CPU goes).
+ */
+const replicaNodeFlags = (): string[] => (process.env.BENCH_MSP_NODE_FLAGS ?? '--max-old-space-size=384').split(' ').filter(Boolean);
+
 /** Starts a replica; resolves with a handle once it printed `ready`. */
 function startWorker(specFile: string) {
-  // BENCH_MSP_NODE_FLAGS: V8/Node flags for the replicas (e.g. --cpu-prof to see where their CPU goes).
-  const flags = (process.env.BENCH_MSP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const flags = replicaNodeFlags();
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(__dirname, 'mspWorker.ts'), specFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   let report: (r: WorkerReport) => void = () => undefined;
@@ -174,6 +181,7 @@ async function night(world: MspWorld, replicas: number, opts: { concurrency: num
     peakRssMB: Math.max(...reports.map((r) => r.peakRssMB)),
     peakRssPerReplicaMB: reports.map((r) => r.peakRssMB),
     startRssPerReplicaMB: reports.map((r) => r.startRssMB),
+    peakHeapPerReplicaMB: reports.map((r) => ({ used: r.peakHeapUsedMB, reserved: r.peakHeapTotalMB, external: r.peakExternalMB })),
     databaseMB: await databaseSizeMB(database),
     peakRunningPerReplica: reports.map((r) => r.peakRunning),
     peakInFlightPerReplica: reports.map((r) => r.peakInFlight),
@@ -236,6 +244,7 @@ async function main(): Promise<void> {
     companies,
     people,
     ...opts,
+    replicaNodeFlags: replicaNodeFlags().join(' '),
     aims: AIMS,
     machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
     at: new Date().toISOString(),

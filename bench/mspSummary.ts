@@ -39,6 +39,7 @@ export interface MspResult {
   people: number;
   concurrency: number;
   latency?: number;
+  replicaNodeFlags?: string;
   aims: { ratio: number; peakRssMB: number };
   at: string;
   nights: Night[];
@@ -56,7 +57,7 @@ function mspTable(file: string): string[] {
   return [
     `### ${r.companies} companies, ${r.people.toLocaleString('en-US')} people (${basename(file)})`,
     '',
-    `${r.description}; \`service.concurrency\` ${r.concurrency} requests in flight per replica. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
+    `${r.description}; \`service.concurrency\` ${r.concurrency} requests in flight per replica; replicas run with \`${r.replicaNodeFlags || 'Node defaults'}\`. Aims: within ${r.aims.ratio}× the lower bound, peak RSS under ${r.aims.peakRssMB} MB. Measured ${r.at}.`,
     'Lower bound = max(busiest account’s KnowBe4 requests ÷ its rate, all requests × latency ÷ (concurrency × replicas)). Run bound: also at least Σ each company’s KnowBe4 requests ÷ its rate ÷ (runsAtOnce × replicas). CPU floor: the night’s CPU seconds (replicas and sandboxes) ÷ this machine’s cores, or the busiest replica’s alone, whichever is more: what the cores allow whatever the network.',
     '',
     '| replicas | store | wall (s) | bound (s): busiest account / all ÷ concurrency | vs bound | run bound (s) | CPU floor (s) | vs CPU floor | runs at once | places held on average (peak) | mean attempt (ms) vs latency | peak RSS per replica (MB) | database (MB) | slowest wait (s) | median wait (s) | runs per replica | run exactly once | writes | duplicate writes | requests vs minimum (median / max) | busiest company’s own run (s) | CPU s: replicas / sandboxes | load (1 min) |',

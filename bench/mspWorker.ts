@@ -57,6 +57,10 @@ export interface WorkerReport {
   /** Places in the gate held on average over the night. */
   averageInFlight: number;
   peakRssMB: number;
+  /** Peaks of V8's heap (used, reserved) and of memory outside it, sampled every 100 ms: where the RSS went. */
+  peakHeapUsedMB: number;
+  peakHeapTotalMB: number;
+  peakExternalMB: number;
   /** RSS when the night started (the runtime, the app and 500 companies' configuration). */
   startRssMB: number;
   /** CPU seconds this replica used during the night. */
@@ -114,6 +118,13 @@ async function main(): Promise<void> {
   const gateBefore = outboundStats();
   const startRssMB = Math.round(process.memoryUsage().rss / 1048576);
   const nightStarted = performance.now();
+  const peaks = { heapUsed: 0, heapTotal: 0, external: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peaks.heapUsed = Math.max(peaks.heapUsed, m.heapUsed);
+    peaks.heapTotal = Math.max(peaks.heapTotal, m.heapTotal);
+    peaks.external = Math.max(peaks.external, m.external);
+  }, 100);
   const companies = await Promise.all(
     spec.companies.map(async (c): Promise<WorkerCompany> => {
       const queued = performance.now();
@@ -122,6 +133,8 @@ async function main(): Promise<void> {
       return { id: c.id, outcome, waitedMs: Math.round(r.waitedMs), ranMs: Math.round(performance.now() - queued - r.waitedMs), limiterWaitMs: Math.round(limiterOnly.get(c.id) ?? 0) };
     }),
   );
+  clearInterval(sampler);
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
   const report: WorkerReport = {
     holder: spec.holder,
     companies,
@@ -134,6 +147,9 @@ async function main(): Promise<void> {
     })(outboundStats()),
     peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1048576),
     startRssMB,
+    peakHeapUsedMB: mb(peaks.heapUsed),
+    peakHeapTotalMB: mb(peaks.heapTotal),
+    peakExternalMB: mb(peaks.external),
     cpuSeconds: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / 1e4) / 100,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
