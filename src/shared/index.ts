@@ -20,4 +20,4 @@ export {
 } from './retry';
 export { axiosRetryConfig, type AxiosRetryOptions } from './axiosRetry';
 export { editDistance, closest } from './editDistance';
-export { inFlight, limiter, outboundStats, setOutboundConcurrency, type Limiter, type LimitSettings, type OwnLimiter, type OutboundStats } from './limiter';
+export { inFlight, limiter, outboundStats, setOutboundConcurrency, whileSomeoneWaits, type Limiter, type LimitSettings, type OwnLimiter, type OutboundStats } from './limiter';

@@ -3,7 +3,7 @@
  * instance's gate (`service.concurrency`). Time here is Jest's fake clock: the spacing asserted is
  * the limiter's rule, not how fast this machine is.
  */
-import { inFlight, limiter, outboundStats, setOutboundConcurrency } from '../../src/shared';
+import { inFlight, limiter, outboundStats, setOutboundConcurrency, whileSomeoneWaits } from '../../src/shared';
 
 /** A task that records when it started and ends when told. */
 function gated() {
@@ -106,4 +106,25 @@ test('a company waiting on its own rate limit holds no place in the gate: anothe
   await jest.advanceTimersByTimeAsync(2_500);
   await Promise.all([...a, b]);
   expect(order).toEqual(['A1', 'B1', 'A2', 'A3']);
+});
+
+test('a request someone waits on (a Teams activity) goes ahead of scheduled ones waiting in the gate, through its account limiter too', async () => {
+  setOutboundConcurrency(1);
+  const g = gated();
+  const order: string[] = [];
+  const request = (name: string) => () => inFlight(async () => void order.push(name));
+  const blocker = inFlight(g.task('blocker'));
+  // Three scheduled requests wait for the one place; then an admin's, through its account's limiter.
+  const scheduled = ['night-1', 'night-2', 'night-3'].map((n) => request(n)());
+  // The admin's account is busy with a request of its own, so the admin's starts later, from that
+  // one's completion: it must still count as someone's.
+  const account = limiter({ concurrency: 1 });
+  const busy = account.schedule(g.task('account-busy'));
+  const admin = whileSomeoneWaits(() => account.schedule(request('admin')));
+  await flush();
+  g.end('account-busy');
+  await flush();
+  g.end('blocker');
+  await Promise.all([blocker, busy, ...scheduled, admin]);
+  expect(order).toEqual(['admin', 'night-1', 'night-2', 'night-3']);
 });

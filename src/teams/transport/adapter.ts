@@ -5,6 +5,7 @@
  */
 import { CardFactory, CloudAdapter, type ConversationReference as BotConversationReference } from 'botbuilder';
 import type { Logger } from '../../observability';
+import { whileSomeoneWaits } from '../../shared';
 import { ActivityTranslator } from './activityHandler';
 import { BotAuthentication, botAuthOptions } from './authentication';
 import type { Card, ChatHandler, ConversationReference, MessageEndpoint, ProactiveSender, SendOutcome } from './types';
@@ -89,7 +90,8 @@ export function createTeamsTransport(options: { env: NodeJS.ProcessEnv; sandbox:
             res.send({ error: 'kb4sync answers Microsoft Teams (channelId msteams) only.' });
             return;
           }
-          await adapter.process(req, res, (context) => translator.run(context));
+          // A person is waiting on every activity: its requests go ahead of scheduled runs'.
+          await adapter.process(req, res, (context) => whileSomeoneWaits(() => translator.run(context)));
         },
       };
     },
