@@ -12,27 +12,49 @@ function asString(v: unknown): string | null {
   return null;
 }
 
-/** Reads one attribute's value from a SCIM user resource. */
-export function readAttribute(resource: Record<string, unknown>, attr: Kb4Attribute): string | null {
+type AttributeReader = (resource: Record<string, unknown>) => string | null;
+
+/** How to read an attribute, worked out from its SCIM path once rather than for every user and attribute. */
+function compileReader(attr: Kb4Attribute): AttributeReader {
   const { schema, path } = KB4_ATTRIBUTES[attr];
-  const container = schema === 'core' ? resource : (resource[SCIM_SCHEMA_URN[schema]] as Record<string, unknown> | undefined);
-  if (!container || typeof container !== 'object') return null;
+  const urn = schema === 'core' ? null : SCIM_SCHEMA_URN[schema];
+  const containerOf = (resource: Record<string, unknown>): Record<string, unknown> | null => {
+    const container = urn === null ? resource : resource[urn];
+    return container && typeof container === 'object' ? (container as Record<string, unknown>) : null;
+  };
   const filtered = /^(\w+)\[type eq "(\w+)"\]\.(\w+)$/.exec(path);
   if (filtered) {
     const [, list, type, sub] = filtered as unknown as [string, string, string, string];
-    const items = container[list];
-    if (!Array.isArray(items)) return null;
-    const item = items.find((i) => i && typeof i === 'object' && (i as Record<string, unknown>).type === type) as
-      | Record<string, unknown>
-      | undefined;
-    return item ? asString(item[sub]) : null;
+    return (resource) => {
+      const items = containerOf(resource)?.[list];
+      if (!Array.isArray(items)) return null;
+      const item = items.find((i) => i && typeof i === 'object' && (i as Record<string, unknown>).type === type) as Record<string, unknown> | undefined;
+      return item ? asString(item[sub]) : null;
+    };
   }
-  let cur: unknown = container;
-  for (const part of path.split('.')) {
-    if (!cur || typeof cur !== 'object') return null;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return asString(cur);
+  const parts = path.split('.');
+  return (resource) => {
+    let cur: unknown = containerOf(resource);
+    for (const part of parts) {
+      if (!cur || typeof cur !== 'object') return null;
+      cur = (cur as Record<string, unknown>)[part];
+    }
+    return asString(cur);
+  };
+}
+
+let readers: readonly (readonly [Kb4Attribute, AttributeReader])[] | null = null;
+
+/** Every attribute's reader, built on first use (the attribute table comes from the core, loaded first). */
+function attributeReaders(): readonly (readonly [Kb4Attribute, AttributeReader])[] {
+  readers ??= KB4_ATTRIBUTE_NAMES.map((attr) => [attr, compileReader(attr)] as const);
+  return readers;
+}
+
+/** Reads one attribute's value from a SCIM user resource. */
+export function readAttribute(resource: Record<string, unknown>, attr: Kb4Attribute): string | null {
+  const reader = attributeReaders().find(([name]) => name === attr);
+  return reader ? reader[1](resource) : null;
 }
 
 /** One record read on its own: the model, or why it could not be read. */
@@ -92,8 +114,8 @@ export function readTargetUser(raw: unknown): ReadResult<TargetUser> {
     if (typeof userName !== 'string' || userName.trim() === '') throw new Unreadable(`userName is ${JSON.stringify(userName) ?? 'missing'}`);
     if (resource.name !== undefined && resource.name !== null && !isRecord(resource.name)) throw new Unreadable('name is not an object');
     const values: Kb4Values = {};
-    for (const attr of KB4_ATTRIBUTE_NAMES) {
-      const v = readAttribute(resource, attr);
+    for (const [attr, reader] of attributeReaders()) {
+      const v = reader(resource);
       if (v !== null) values[attr] = v;
     }
     return { id, externalId: idOf(resource.externalId, 'externalId', false), userName, active: activeOf(resource.active), managerId: managerOf(resource), values };
