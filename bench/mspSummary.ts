@@ -43,6 +43,7 @@ export interface MspResult {
   aims: { ratio: number; peakRssMB: number };
   at: string;
   nights: Night[];
+  instantNetwork?: { wallSeconds: number; aimSeconds: number; pastAim: boolean; cpuSeconds: { replicas: number[]; sandboxes: number }; meanAttemptMs?: number; runBoundSeconds: number; loadAverage1m: number } | null;
 }
 
 /** One table per result file present: the night (msp.json) and the replica comparison (msp-replicas.json). */
@@ -67,6 +68,12 @@ function mspTable(file: string): string[] {
         `| ${n.replicas} | ${n.store} | ${n.wallSeconds} | ${n.bound.seconds} (${n.bound.busiestAccountSeconds} / ${n.bound.totalOverConcurrencySeconds}) | ${n.vsBound}× | ${n.bound.slotTimeOverConcurrencySeconds} | ${dash(n.cpuFloorSeconds)} | ${dash(n.vsCpuFloor, '×')} | ${dash(n.runsAtOnce)} | ${n.averageInFlightPerReplica?.join(' + ') ?? '–'} (${n.peakInFlightPerReplica?.join(' + ') ?? '–'}) | ${n.meanAttemptMsPerReplica?.join(' / ') ?? '–'} vs ${dash(r.latency)} | ${n.peakRssPerReplicaMB.join(', ')} | ${n.databaseMB} | ${n.slowestWaitSeconds} | ${n.medianWaitSeconds} | ${n.runsPerReplica.join(' + ')} | ${n.exactlyOnce.companiesRunOnce}/${n.exactlyOnce.of} (store ${n.exactlyOnce.companiesPreviewedOnceInStore}, KnowBe4 reads ${n.exactlyOnce.companiesReadOnceByKnowbe4}) | ${n.writes} | ${n.duplicateWrites} (409s: ${n.conflicts}) | ${n.requestsVsMinimum.median} / ${n.requestsVsMinimum.max} | ${n.busiestCompanyRunSeconds} | ${n.cpuSeconds.replicas.join(' + ')} / ${n.cpuSeconds.sandboxes} | ${n.loadAverage1m} |`,
     ),
     '',
+    ...(r.instantNetwork
+      ? [
+          `The same night with no added latency (one replica): **${r.instantNetwork.wallSeconds} s** against the aim of ${r.instantNetwork.aimSeconds} s at ${dash(r.latency, ' ms')} (${r.instantNetwork.pastAim ? 'already past it: on this machine the night is bound by processing, not by the network or the scheduling' : 'within it'}); kb4sync ${r.instantNetwork.cpuSeconds.replicas.join(' + ')} CPU s, sandboxes ${r.instantNetwork.cpuSeconds.sandboxes}; mean attempt ${dash(r.instantNetwork.meanAttemptMs, ' ms')}; run bound ${r.instantNetwork.runBoundSeconds} s; load ${r.instantNetwork.loadAverage1m}.`,
+          '',
+        ]
+      : []),
   ];
 }
 
