@@ -3,11 +3,12 @@
  * statement, so exactly one process (of any replica) claims it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, OnConflictDatabase, OnConflictTables } from 'kysely';
 import { z } from 'zod';
 import type { ClaimResult, OperationState, PlanKind, PlanStatus, StoredOperationState, StoredPlan } from '../runs';
 import type { Plan } from '../sync';
 import { decodePlan, encodePlan } from './planFormat';
+import { reusable } from './reusable';
 import { CHUNK, iso, PLAN_STATUSES } from './rows';
 import type { Database, PlanTable } from './schema';
 
@@ -98,8 +99,31 @@ export async function states(db: Kysely<Database>, planId: string): Promise<Stor
   }));
 }
 
+// A result, once known, is never forgotten by a later state change.
+const KEEP_KNOWN_RESULT = (eb: ExpressionBuilder<OnConflictDatabase<Database, 'plan_operations'>, OnConflictTables<'plan_operations'>>) => ({
+  state: eb.ref('excluded.state'),
+  result_id: eb.fn.coalesce(eb.ref('excluded.result_id'), eb.ref('plan_operations.result_id')),
+  error: eb.ref('excluded.error'),
+  updated_at: eb.ref('excluded.updated_at'),
+});
+
+/** Records one operation's state: the journal's statement for every write, compiled once. */
+const recordOne = reusable<[planId: string, opId: string, state: OperationState, resultId: string | null, error: string | null, updatedAt: string]>(
+  6,
+  (db, planId, opId, state, resultId, error, updatedAt) =>
+    db
+      .insertInto('plan_operations')
+      .values({ plan_id: planId, op_id: opId, state: state as OperationState, result_id: resultId, error, updated_at: updatedAt })
+      .onConflict((oc) => oc.columns(['plan_id', 'op_id']).doUpdateSet(KEEP_KNOWN_RESULT)),
+);
+
 export async function record(db: Kysely<Database>, planId: string, updates: { opId: string; state: OperationState; resultId?: string | null; error?: string | null }[]): Promise<void> {
   const now = iso(new Date());
+  const [only] = updates;
+  if (updates.length === 1 && only) {
+    await recordOne(db, [planId, only.opId, only.state, only.resultId ?? null, only.error ?? null, now]);
+    return;
+  }
   for (let i = 0; i < updates.length; i += CHUNK) {
     const rows = updates.slice(i, i + CHUNK).map((u) => ({
       plan_id: planId,
@@ -112,15 +136,7 @@ export async function record(db: Kysely<Database>, planId: string, updates: { op
     await db
       .insertInto('plan_operations')
       .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['plan_id', 'op_id']).doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          // A result, once known, is never forgotten by a later state change.
-          result_id: eb.fn.coalesce(eb.ref('excluded.result_id'), eb.ref('plan_operations.result_id')),
-          error: eb.ref('excluded.error'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
+      .onConflict((oc) => oc.columns(['plan_id', 'op_id']).doUpdateSet(KEEP_KNOWN_RESULT))
       .execute();
   }
 }

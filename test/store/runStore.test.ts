@@ -53,6 +53,12 @@ describe.each(testDatabases())('store on $name', (database) => {
     const states = new Map((await store.states('p1')).map((s) => [s.opId, s]));
     expect(states.get('create:a')).toEqual({ opId: 'create:a', state: 'done', resultId: 'kb4-9', error: null });
     expect(states.get('update:b')).toEqual({ opId: 'update:b', state: 'failed', resultId: null, error: 'boom' });
+    // One operation at a time (the executor's way), from its first state on.
+    await store.record('p3', [{ opId: 'create:c', state: 'in_flight' }]);
+    await store.record('p3', [{ opId: 'create:c', state: 'failed', error: 'timeout' }]);
+    await store.record('p3', [{ opId: 'create:c', state: 'done', resultId: 'kb4-3' }]);
+    await store.record('p3', [{ opId: 'create:c', state: 'pending' }]);
+    expect(await store.states('p3')).toEqual([{ opId: 'create:c', state: 'pending', resultId: 'kb4-3', error: null }]);
     const many = Array.from({ length: 1234 }, (_, i) => ({ opId: `op-${i}`, state: 'done' as const }));
     await store.record('p2', many);
     expect(await store.states('p2')).toHaveLength(1234);
