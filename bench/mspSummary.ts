@@ -70,7 +70,7 @@ function mspTable(file: string): string[] {
     '',
     ...(r.instantNetwork
       ? [
-          `The same night with no added latency (one replica): **${r.instantNetwork.wallSeconds} s** against the aim of ${r.instantNetwork.aimSeconds} s at ${dash(r.latency, ' ms')} (${r.instantNetwork.pastAim ? 'already past it: on this machine the night is bound by processing, not by the network or the scheduling' : 'within it'}); kb4sync ${r.instantNetwork.cpuSeconds.replicas.join(' + ')} CPU s, sandboxes ${r.instantNetwork.cpuSeconds.sandboxes}; mean attempt ${dash(r.instantNetwork.meanAttemptMs, ' ms')}; run bound ${r.instantNetwork.runBoundSeconds} s; load ${r.instantNetwork.loadAverage1m}.`,
+          `The same night with no added latency (one replica): **${r.instantNetwork.wallSeconds} s** against the aim of ${r.instantNetwork.aimSeconds} s at ${dash(r.latency, ' ms')} (${r.instantNetwork.pastAim ? 'already past it: on this machine the night is bound by processing, not by the network or the scheduling' : 'within it: processing alone fits, and what the night with latency loses is overlap, each attempt holding its place while it waits for a busy process'}); kb4sync ${r.instantNetwork.cpuSeconds.replicas.join(' + ')} CPU s, sandboxes ${r.instantNetwork.cpuSeconds.sandboxes}; mean attempt ${dash(r.instantNetwork.meanAttemptMs, ' ms')}; run bound ${r.instantNetwork.runBoundSeconds} s; load ${r.instantNetwork.loadAverage1m}.`,
           '',
         ]
       : []),
