@@ -22,6 +22,8 @@ export interface TargetIndex {
   byExternalId: ReadonlyMap<string, number>;
   /** Position of the first record with each address key. */
   byAddress: ReadonlyMap<string, number>;
+  /** Each record's address key (null: none), by position. */
+  keys: readonly (string | null)[];
   /** Whether two records share an address key (then only `byAddress` tells whose it is). */
   addressesRepeat: boolean;
 }
@@ -35,11 +37,14 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
   // look-ups of "set unless present". For ids the last record answers: when an id repeats (a
   // size short of the count, rare), they are set again forwards.
   let addresses = 0;
+  // Sized once (a list grown by push leaves its outgrown copies to the garbage collector).
+  const keys = new Array<string | null>(users.length);
   for (let i = users.length - 1; i >= 0; i--) {
     const t = users[i] as TargetUser;
     byId.set(t.id, i);
     if (t.externalId) byExternalId.set(lowerCase(t.externalId), i);
     const key = addressKey(t.userName);
+    keys[i] = key;
     if (key !== null) {
       byAddress.set(key, i);
       addresses += 1;
@@ -49,5 +54,5 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
   const recordOf = new Int32Array(users.length);
   const idsRepeat = byId.size !== users.length;
   for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
-  return { users, byId, recordOf, byExternalId, byAddress, addressesRepeat: byAddress.size !== addresses };
+  return { users, byId, recordOf, byExternalId, byAddress, keys, addressesRepeat: byAddress.size !== addresses };
 }
