@@ -49,6 +49,7 @@ export function planGroups(
   // "Leaving this group", and where in its member list.
   const leavingIn = new Int32Array(roster.users.length);
   const memberAt = new Int32Array(roster.users.length);
+  const { users } = roster;
   let count = 0;
   let serial = 0;
   for (const [key, { name, via, members }] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -57,11 +58,14 @@ export function planGroups(
     count += 1;
     serial += 1;
     const groupName = existing?.displayName ?? name;
-    // The managed user holding each current member record (undefined: not ours to remove).
-    const holders = (existing?.memberIds ?? []).map((memberId) => roster.holderOf(memberId));
-    for (let i = 0; i < holders.length; i++) {
-      const holder = holders[i];
-      if (holder) memberNow[holder.index] = serial;
+    // The roster position of the managed user holding each current member record (-1: not ours
+    // to remove), as numbers: no list of objects per group.
+    const memberIds = existing?.memberIds ?? [];
+    const holders = new Int32Array(memberIds.length);
+    for (let i = 0; i < memberIds.length; i++) {
+      const holder = roster.holderIndexOf(memberIds[i] as string);
+      holders[i] = holder;
+      if (holder >= 0) memberNow[holder] = serial;
     }
     if (!existing) {
       operations.push({ kind: 'createGroup', id: `createGroup:${key}`, reason: 'Managed group missing in KnowBe4', name });
@@ -93,29 +97,30 @@ export function planGroups(
     if (!existing) continue;
     const removePrefix = `group-:${key}:t:`;
     const removeReason = `No longer belongs in ${groupName}`;
-    // Positions in memberIds of the members leaving (numbers, not an object each), in member id
-    // order, so the removals are a run in id order. Their holders' roster positions are in that
-    // order already (the roster is in refKey order: 't:' + the member's id), so those sort as plain
-    // numbers; only a member listed twice sends them to a sort by id.
-    const { memberIds } = existing;
-    const leavingHolders: number[] = [];
+    // Positions in memberIds of the members leaving, in member id order, so the removals are a run
+    // in id order. Their holders' roster positions are in that order already (the roster is in
+    // refKey order: 't:' + the member's id), so those sort as plain numbers; only a member listed
+    // twice sends them to a sort by id.
+    const leavingHolders = new Int32Array(memberIds.length);
+    let leavingCount = 0;
     let listedTwice = false;
     for (let i = 0; i < holders.length; i++) {
-      const holder = holders[i];
-      if (!holder || placedIn[holder.forId.index] === serial) continue;
-      if (leavingIn[holder.index] === serial) listedTwice = true;
-      leavingIn[holder.index] = serial;
-      memberAt[holder.index] = i;
-      leavingHolders.push(holder.index);
+      const holder = holders[i] as number;
+      if (holder < 0 || placedIn[roster.idsRepeat ? (users[holder] as PlannedUser).forId.index : holder] === serial) continue;
+      if (leavingIn[holder] === serial) listedTwice = true;
+      leavingIn[holder] = serial;
+      memberAt[holder] = i;
+      leavingHolders[leavingCount++] = holder;
     }
-    let leaving: number[];
+    let leaving: Int32Array | number[];
     if (!listedTwice) {
-      leaving = Array.from(Int32Array.from(leavingHolders).sort(), (index) => memberAt[index] as number);
+      leaving = leavingHolders.subarray(0, leavingCount).sort();
+      for (let i = 0; i < leaving.length; i++) leaving[i] = memberAt[leaving[i] as number] as number;
     } else {
       leaving = [];
       for (let i = 0; i < holders.length; i++) {
-        const holder = holders[i];
-        if (holder && placedIn[holder.forId.index] !== serial) leaving.push(i);
+        const holder = holders[i] as number;
+        if (holder >= 0 && placedIn[(users[holder] as PlannedUser).forId.index] !== serial) leaving.push(i);
       }
       leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
     }
@@ -123,7 +128,7 @@ export function planGroups(
     for (let i = 0; i < leaving.length; i++) {
       const position = leaving[i] as number;
       const memberId = memberIds[position] as string;
-      const holder = holders[position] as PlannedUser;
+      const holder = users[holders[position] as number] as PlannedUser;
       removals.push({
         kind: 'removeFromGroup',
         id: removePrefix + memberId,

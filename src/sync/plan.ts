@@ -44,7 +44,7 @@ export function plan(rules: CompanyRules, source: SourceSnapshot, target: Target
   // Conflicts name people outside the roster: their lookup map is built only when there are some.
   let conflicted: Map<string, SourceUser> | null = null;
   const nameSources: NameSources = {
-    sourceById: (id) => roster.byId.get(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
+    sourceById: (id) => roster.byEntraId(id)?.user ?? (conflicted ??= new Map(source.users.map((u) => [u.id, u]))).get(id),
     targets: index,
   };
   const book = nameBook(nameSources);
@@ -129,12 +129,20 @@ function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOper
     const position = index.byId.get(targetId);
     return position === undefined ? targetId : (index.users[position] as TargetUser).userName;
   };
+  // A manager has several reports: each manager's id is looked up once, then found in a map the
+  // size of the company's managers, not the company.
+  const managers = new Map<string, PlannedUser | null>();
+  const managerOf = (id: string): PlannedUser | null => {
+    let manager = managers.get(id);
+    if (manager === undefined) managers.set(id, (manager = roster.byEntraId(id) ?? null));
+    return manager;
+  };
   // Ids are by each user's forId, in roster order unless an Entra id repeats.
   const run = roster.idsRepeat ? operations : operations.run();
   const { users } = roster;
   for (let i = 0; i < users.length; i++) {
     const planned = users[i] as PlannedUser;
-    const op = managerChange(planned, roster, managerName);
+    const op = managerChange(planned, managerOf, managerName);
     if (!op) continue;
     run.push(op);
     nameUser(names, planned.forId);
@@ -188,14 +196,14 @@ function planLeftovers(
   return { unmanaged, targetActive, archiveCount };
 }
 
-function managerChange(planned: PlannedUser, roster: Roster, managerName: (targetId: string) => string): Operation | null {
+function managerChange(planned: PlannedUser, managerOf: (id: string) => PlannedUser | null, managerName: (targetId: string) => string): Operation | null {
   const { user, current, forId: self } = planned;
   const currentManager = current?.managerId ?? null;
   let manager: PlannedUser | null;
   if (user.managerId === null) {
     manager = null;
   } else {
-    const found = roster.byId.get(user.managerId);
+    const found = managerOf(user.managerId);
     // A manager outside kb4sync's scope has no record we manage: leave the link as it is.
     if (!found) return null;
     manager = found;
