@@ -6,12 +6,13 @@
 import type { Kb4Values } from './attributes';
 import type { Conflict, Operation, Plan } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
+import type { PositionLookup } from './textIndex';
 
 export interface NameSources {
   /** In-scope Microsoft 365 users by Entra id. */
   sourceById: (id: string) => SourceUser | undefined;
   /** The KnowBe4 users and the position of each SCIM id among them (a `TargetIndex`). */
-  targets: { users: readonly TargetUser[]; byId: ReadonlyMap<string, number> };
+  targets: { users: readonly TargetUser[]; byId: PositionLookup };
 }
 
 /** The non-blank parts joined by a space, then trimmed (as `[a, b].filter(nonBlank).join(' ').trim()`). */
