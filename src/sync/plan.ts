@@ -167,7 +167,7 @@ function planLeftovers(
   for (let position = 0; position < users.length; position++) {
     const t = users[position] as TargetUser;
     if (t.active) targetActive += 1;
-    if (roster.isKept(position) || held.has(t.id) || !t.active) continue;
+    if (roster.isKept(position) || !t.active || (held.size > 0 && held.has(t.id))) continue;
     if (filter.isExcluded(t.userName)) {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason: 'Excluded by pattern' });
       continue;
