@@ -142,6 +142,11 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, mapped: r
     const current = t.values[attribute];
     let after: string | null;
     if (isName) {
+      // The same text on both sides is no change when it cleans to itself or to more than
+      // nothing (a first character that is printable ASCII, not a space: trimming keeps it), as
+      // nearly every name does: no cleaning, no look at the display name.
+      const raw = m.user.fields[field as 'givenName' | 'surname'];
+      if (raw === current && clean === cleanValue && raw != null && raw.charCodeAt(0) > 32 && raw.charCodeAt(0) < 127) continue;
       after = nameValue(m.user, field as 'givenName' | 'surname');
     } else {
       const raw = rawField(m.user, field);
