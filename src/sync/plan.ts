@@ -8,7 +8,7 @@ import { candidate, matchUsers, type Candidate } from './match';
 import { indexTargets, type TargetIndex } from './targetIndex';
 import type { CompanyRules, Operation, Plan, PlanContext, SkipReason, Skipped, Unmanaged } from './model';
 import type { SourceSnapshot, SourceUser, TargetSnapshot, TargetUser } from './snapshot';
-import { addressKey, lowerCase, primaryAddress } from './normalize';
+import { addressKey, lowerCase, plainPrimaryAddress, primaryAddress } from './normalize';
 import { buildRoster, nameUser, type PlannedUser, type Roster } from './roster';
 import { phasedOperations, type OperationSink, type PhasedOperations } from './operations';
 import { planUsers } from './users';
@@ -108,9 +108,10 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
   for (let i = 0; i < users.length; i++) {
     const user = users[i] as SourceUser;
     const idKey = lowerCase(user.id);
-    const address = primaryAddress(user, rules.emailSource);
-    // The address is already cleaned: its key only needs lower-casing.
-    const key = address === null ? null : lowerCase(address);
+    const plain = plainPrimaryAddress(user, rules.emailSource);
+    const address = plain ?? primaryAddress(user, rules.emailSource);
+    // The address is already cleaned: its key only needs lower-casing (a plain one is its own key).
+    const key = plain ?? (address === null ? null : lowerCase(address));
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
       scoped.candidates.push(candidate(user, address, idKey, key));
