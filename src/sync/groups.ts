@@ -142,30 +142,47 @@ function planAdditions(members: readonly PlannedUser[], marks: Marks, serial: nu
  * them to a sort by id.
  */
 function leavingPositions(roster: Roster, holders: Int32Array, memberIds: readonly string[], marks: Marks, serial: number): Int32Array | number[] {
-  const { placedIn, leavingIn, memberAt } = marks;
-  const { users } = roster;
   const leavingHolders = new Int32Array(memberIds.length);
-  let leavingCount = 0;
-  let listedTwice = false;
-  for (let i = 0; i < holders.length; i++) {
-    const holder = holders[i] as number;
-    if (holder < 0 || placedIn[roster.idsRepeat ? (users[holder] as PlannedUser).forId.index : holder] === serial) continue;
-    if (leavingIn[holder] === serial) listedTwice = true;
-    leavingIn[holder] = serial;
-    memberAt[holder] = i;
-    leavingHolders[leavingCount++] = holder;
-  }
-  if (!listedTwice) {
-    const leaving = leavingHolders.subarray(0, leavingCount).sort();
-    for (let i = 0; i < leaving.length; i++) leaving[i] = memberAt[leaving[i] as number] as number;
+  const count = collectLeavers(roster, holders, marks, serial, leavingHolders);
+  if (count >= 0) {
+    const leaving = leavingHolders.subarray(0, count).sort();
+    toMemberPositions(leaving, marks.memberAt);
     return leaving;
   }
+  const { users } = roster;
+  const { placedIn } = marks;
   const leaving: number[] = [];
   for (let i = 0; i < holders.length; i++) {
     const holder = holders[i] as number;
     if (holder >= 0 && placedIn[(users[holder] as PlannedUser).forId.index] !== serial) leaving.push(i);
   }
   return leaving.sort((a, b) => ((memberIds[a] as string) < (memberIds[b] as string) ? -1 : 1));
+}
+
+/**
+ * The roster positions of the members leaving, into `leaving`; how many, or -1 when a member is
+ * listed twice. (Its own function, the loop alone: code after a loop that V8 optimised while it
+ * ran has no type feedback the first time, and would send every group's call back to the interpreter.)
+ */
+function collectLeavers(roster: Roster, holders: Int32Array, marks: Marks, serial: number, leaving: Int32Array): number {
+  const { placedIn, leavingIn, memberAt } = marks;
+  const { users, idsRepeat } = roster;
+  let count = 0;
+  let listedTwice = false;
+  for (let i = 0; i < holders.length; i++) {
+    const holder = holders[i] as number;
+    if (holder < 0 || placedIn[idsRepeat ? (users[holder] as PlannedUser).forId.index : holder] === serial) continue;
+    if (leavingIn[holder] === serial) listedTwice = true;
+    leavingIn[holder] = serial;
+    memberAt[holder] = i;
+    leaving[count++] = holder;
+  }
+  return listedTwice ? -1 : count;
+}
+
+/** Each roster position in `leaving` replaced by its member's position in the group's list. */
+function toMemberPositions(leaving: Int32Array, memberAt: Int32Array): void {
+  for (let i = 0; i < leaving.length; i++) leaving[i] = memberAt[leaving[i] as number] as number;
 }
 
 function planRemovals(
