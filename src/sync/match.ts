@@ -6,6 +6,7 @@ import type { Conflict, UserRef } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
 import { aliasKeys, lowerCase } from './normalize';
 import type { TargetIndex } from './targetIndex';
+import { each } from './each';
 
 /**
  * One in-scope user, from scope through matching to the roster. It is one object, filled in step by
@@ -103,9 +104,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   // Keys a second user has, in the order those second users come: the order of the conflicts.
   const sharedKeys = new Set<string>();
   let withoutAddress = 0;
-  // (Loops over every user index their arrays: see the note in plan.ts.)
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i] as Candidate;
+  each(candidates, (c) => {
     const linked = index.byExternalId.get(c.idKey);
     c.linked = linked ?? -1;
     if (!hasAddress(c)) {
@@ -117,7 +116,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
         sourceUsers: [who(c)],
         target: null,
       });
-      continue;
+      return;
     }
     const addressAt = linked !== undefined && !index.addressesRepeat && index.keys[linked] === c.key ? linked : (index.byAddress.get(c.key) ?? -1);
     c.addressAt = addressAt;
@@ -129,7 +128,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       const size = seenUnknown.size;
       if (seenUnknown.add(c.key).size === size) sharedKeys.add(c.key);
     }
-  }
+  });
   const shared = new Map<string, Candidate[]>();
   for (const key of sharedKeys) shared.set(key, []);
   if (shared.size > 0) for (const c of candidates) if (hasAddress(c)) shared.get(c.key)?.push(c);
@@ -169,12 +168,11 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     c.via = via;
     proposals.push(c as Match);
   };
-  for (let i = 0; i < unshared.length; i++) {
-    const c = unshared[i] as (typeof unshared)[number];
+  each(unshared, (c) => {
     const { address, key } = c;
     if (c.linked >= 0) {
       propose(c, c.linked, 'externalId');
-      continue;
+      return;
     }
     const addrPosition = c.addressAt;
     if (addrPosition >= 0) {
@@ -194,7 +192,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       } else {
         propose(c, addrPosition, 'address');
       }
-      continue;
+      return;
     }
     const hits = new Map<string, number>();
     for (const alias of aliasKeys(c.user)) {
@@ -224,7 +222,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
         unmatched.push(c);
       }
     }
-  }
+  });
 
   // 3. One record, one person. A record claimed twice goes to the externalId link if exactly one
   //    claimant has it; otherwise nobody gets it.

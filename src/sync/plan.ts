@@ -17,6 +17,7 @@ import { holdUnreadable, withoutHeldGroups } from './unreadable';
 import { takeovers } from './takeover';
 import { nameBook, namesOf, type NameBook, type NameSources } from './names';
 import { sentState, withoutWaiting } from './sent';
+import { each } from './each';
 
 export { phaseOf } from './operations';
 export { refKey } from './roster';
@@ -140,14 +141,12 @@ function planManagers(roster: Roster, index: TargetIndex, operations: PhasedOper
   };
   // Ids are by each user's forId, in roster order unless an Entra id repeats.
   const run = roster.idsRepeat ? operations : operations.run();
-  const { users } = roster;
-  for (let i = 0; i < users.length; i++) {
-    const planned = users[i] as PlannedUser;
+  each(roster.users, (planned) => {
     const op = managerChange(planned, managerOf, managerName);
-    if (!op) continue;
+    if (!op) return;
     run.push(op);
     nameUser(names, planned.forId);
-  }
+  });
 }
 
 /** Records no in-scope user claims: archive (when asked) or list as not managed. */
@@ -164,14 +163,12 @@ function planLeftovers(
   const unmanaged: Unmanaged[] = [];
   let targetActive = 0;
   let archiveCount = 0;
-  const { users } = index;
-  for (let position = 0; position < users.length; position++) {
-    const t = users[position] as TargetUser;
+  each(index.users, (t, position) => {
     if (t.active) targetActive += 1;
-    if (roster.isKept(position) || !t.active || (held.size > 0 && held.has(t.id))) continue;
+    if (roster.isKept(position) || !t.active || (held.size > 0 && held.has(t.id))) return;
     if (filter.isExcluded(t.userName)) {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason: 'Excluded by pattern' });
-      continue;
+      return;
     }
     const skip =
       (t.externalId !== null ? scoped.outOfScopeById.get(lowerCase(t.externalId)) : undefined) ??
@@ -193,7 +190,7 @@ function planLeftovers(
     } else {
       unmanaged.push({ targetId: t.id, userName: t.userName, reason });
     }
-  }
+  });
   return { unmanaged, targetActive, archiveCount };
 }
 

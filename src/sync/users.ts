@@ -8,6 +8,7 @@ import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './n
 import type { OperationSink, PhasedOperations } from './operations';
 import type { NameBook } from './names';
 import type { PlannedUser, Roster } from './roster';
+import { each } from './each';
 
 type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationSink>;
 
@@ -18,9 +19,7 @@ type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationS
 export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations, names: NameBook): void {
   const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
   const mapped = mappedAttributes(rules);
-  const { users } = roster;
-  for (let i = 0; i < users.length; i++) {
-    const planned = users[i] as PlannedUser;
+  each(roster.users, (planned) => {
     if (planned.current === null) {
       const op = createOperation(planned, rules);
       runs.create.push(op);
@@ -29,7 +28,7 @@ export function planUsers(roster: Roster, rules: CompanyRules, operations: Phase
     } else if (pushUserChanges(runs, planned, planned.current, mapped)) {
       names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id, planned.forId.user);
     }
-  }
+  });
 }
 
 /** A Graph field as Graph gave it, before cleaning. */
