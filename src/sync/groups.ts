@@ -8,6 +8,7 @@ import { cleanValue } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
 import type { NameBook } from './names';
 import { nameUser, type PlannedUser, type Roster } from './roster';
+import { each } from './each';
 
 interface DesiredGroup {
   name: string;
@@ -245,9 +246,7 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
     return entry;
   };
   // Placed in the roster's refKey order, so each group's additions are planned in id order.
-  const { users } = roster;
-  for (let i = 0; i < users.length; i++) {
-    const { user, forId } = users[i] as PlannedUser;
+  each(roster.users, ({ user, forId }) => {
     // Membership is by the user's groups, the reference and address by the record for their id.
     defaultGroup?.members.push(forId);
     departmentGroup(user.fields.department)?.members.push(forId);
@@ -255,6 +254,6 @@ function desiredGroups(rules: CompanyRules, source: SourceSnapshot, roster: Rost
       const mirror = mirrors[m] as (typeof mirrors)[number];
       if (mirror.members.has(user.id)) mirror.entry.members.push(forId);
     }
-  }
+  });
   return desired;
 }

@@ -106,8 +106,7 @@ interface Scoped {
 
 function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: ScopeFilter): Scoped {
   const scoped: Scoped = { candidates: [], skipped: [], outOfScopeById: new Map(), outOfScopeByAddress: new Map() };
-  for (let i = 0; i < users.length; i++) {
-    const user = users[i] as SourceUser;
+  each(users, (user) => {
     const idKey = lowerCase(user.id);
     const plain = plainPrimaryAddress(user, rules.emailSource);
     const address = plain ?? primaryAddress(user, rules.emailSource);
@@ -116,12 +115,12 @@ function scopeUsers(rules: CompanyRules, users: readonly SourceUser[], filter: S
     const reason = filter.reasonOutOfScope(user, address);
     if (reason === null) {
       scoped.candidates.push(candidate(user, address, idKey, key));
-      continue;
+      return;
     }
     scoped.skipped.push({ sourceId: user.id, address, reason });
     scoped.outOfScopeById.set(idKey, reason);
     if (key !== null) scoped.outOfScopeByAddress.set(key, reason);
-  }
+  });
   return scoped;
 }
 

@@ -9,6 +9,7 @@ import type { TargetIndex } from './targetIndex';
 import type { UserRef } from './model';
 import type { TargetUser } from './snapshot';
 import { lowerCase } from './normalize';
+import { each } from './each';
 
 /**
  * A user the plan writes for: the candidate itself (match.ts), with every roster field set.
@@ -85,17 +86,13 @@ export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>,
     if (others.set(planned.user.id, planned).size === size) idsRepeat = true;
   };
   // Matched users first, then new ones, so that of two with one id the last read speaks for it.
-  for (let i = 0; i < matches.length; i++) {
-    const m = matches[i] as Match as PlannedUser;
-    add(m, { kind: 'existing', targetId: (m.current as TargetUser).id });
-  }
-  for (let i = 0; i < unmatched.length; i++) {
-    const u = unmatched[i] as Unmatched as PlannedUser;
+  each(matches as readonly Match[] as readonly PlannedUser[], (m) => add(m, { kind: 'existing', targetId: (m.current as TargetUser).id }));
+  each(unmatched as readonly Unmatched[] as readonly PlannedUser[], (u) => {
     u.current = null;
     u.record = -1;
     u.via = null;
     add(u, { kind: 'new', sourceId: u.user.id });
-  }
+  });
   let byEntraId: (id: string) => PlannedUser | undefined;
   if (idsRepeat) {
     const byId = new Map<string, PlannedUser>();
@@ -116,11 +113,10 @@ export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>,
   users.sort((a, b) => (a.refKey < b.refKey ? -1 : 1));
   // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1.
   const holderAt = new Int32Array(index.users.length).fill(-1);
-  for (let i = 0; i < users.length; i++) {
-    const planned = users[i] as PlannedUser;
+  each(users, (planned, i) => {
     if (planned.record >= 0) holderAt[planned.record] = i;
     planned.index = i;
-  }
+  });
   const isKept = (position: number) => (holderAt[index.recordOf[position] as number] as number) >= 0;
   const holderIndexOf = (targetId: string) => {
     const position = index.byId.get(targetId);

@@ -5,6 +5,7 @@
 import type { TargetUser } from './snapshot';
 import { addressKey, lowerCase } from './normalize';
 import { TextIndex, type PositionLookup } from './textIndex';
+import { each } from './each';
 
 /**
  * KnowBe4 records by position in the snapshot. Per-record facts of a plan (who claims it, who
@@ -40,8 +41,7 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
   let addresses = 0;
   // Sized once (a list grown by push leaves its outgrown copies to the garbage collector).
   const keys = new Array<string | null>(users.length);
-  for (let i = 0; i < users.length; i++) {
-    const t = users[i] as TargetUser;
+  each(users, (t, i) => {
     byId.set(t.id, i);
     if (t.externalId) byExternalId.add(lowerCase(t.externalId), i);
     const key = addressKey(t.userName);
@@ -50,9 +50,9 @@ export function indexTargets(users: readonly TargetUser[]): TargetIndex {
       byAddress.add(key, i);
       addresses += 1;
     }
-  }
+  });
   const recordOf = new Int32Array(users.length);
   const idsRepeat = byId.size !== users.length;
-  for (let i = 0; i < users.length; i++) recordOf[i] = idsRepeat ? (byId.get((users[i] as TargetUser).id) as number) : i;
+  each(users, (t, i) => void (recordOf[i] = idsRepeat ? (byId.get(t.id) as number) : i));
   return { users, byId, recordOf, byExternalId, byAddress, keys, addressesRepeat: byAddress.size !== addresses };
 }
