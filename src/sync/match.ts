@@ -4,8 +4,9 @@
  */
 import type { Conflict, UserRef } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
-import { addressKey, aliasKeys, lowerCase } from './normalize';
+import { aliasKeys, lowerCase } from './normalize';
 import type { TargetIndex } from './targetIndex';
+import { each } from './each';
 
 /**
  * One in-scope user, from scope through matching to the roster. It is one object, filled in step by
@@ -20,6 +21,10 @@ export interface Candidate {
   idKey: string;
   /** addressKey(address), computed once per user; null when address is. */
   key: string | null;
+  /** Position (in the index) of the first record whose externalId is idKey; -1 without one. */
+  linked: number;
+  /** Position of the first record with the address key `key`; -1 without one (or no key). */
+  addressAt: number;
   /** The KnowBe4 record matching found for the user (null: none, or not matched yet). */
   current: TargetUser | null;
   /** current's position in the index (`TargetIndex.recordOf`): what "the same record" means; -1 without one. */
@@ -35,7 +40,7 @@ export interface Candidate {
 
 /** A candidate as scope makes it: every field present from the start, so all share one shape. */
 export function candidate(user: SourceUser, address: string | null, idKey: string, key: string | null): Candidate {
-  return { user, address, idKey, key, current: null, record: -1, via: null, index: -1, ref: null, refKey: '', forId: null };
+  return { user, address, idKey, key, linked: -1, addressAt: -1, current: null, record: -1, via: null, index: -1, ref: null, refKey: '', forId: null };
 }
 
 /**
@@ -85,48 +90,64 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   const hold = (t: TargetUser | undefined) => {
     if (t) held.add(t.id);
   };
-  const at = (position: number | undefined) => (position === undefined ? undefined : index.users[position]);
-  const linkedRecord = (c: Candidate) => at(index.byExternalId.get(c.idKey));
+  const at = (position: number | undefined) => (position === undefined || position < 0 ? undefined : index.users[position]);
 
   // 1. Users without a usable address, and addresses that two users share, are conflicts.
   //    Their linked records (by externalId) are held so a data problem never archives anyone.
-  //    (Shared addresses are rare: only they get a list; everyone else is one set entry.)
-  const seen = new Set<string>();
+  //    Each user's linked record and the record with their address are looked up here, once: a
+  //    user's address is nearly always their linked record's own, which then needs no look-up.
+  //    Two users share an address when both find its record (a mark per record, not a set of
+  //    100,000 addresses); only addresses no record has go in a set. (Shared addresses are rare:
+  //    only they get a list.)
+  const claimed = new Uint8Array(index.users.length);
+  const seenUnknown = new Set<string>();
   // Keys a second user has, in the order those second users come: the order of the conflicts.
   const sharedKeys = new Set<string>();
-  // (Loops over every user index their arrays: see the note in plan.ts.)
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i] as Candidate;
+  let withoutAddress = 0;
+  each(candidates, (c) => {
+    const linked = index.byExternalId.get(c.idKey);
+    c.linked = linked ?? -1;
     if (!hasAddress(c)) {
-      hold(linkedRecord(c));
+      withoutAddress += 1;
+      hold(at(linked));
       conflicts.push({
         reason: 'no-usable-address',
         message: `${c.user.userPrincipalName} has no usable e-mail address (mail is empty and the UPN cannot be a login)`,
         sourceUsers: [who(c)],
         target: null,
       });
-      continue;
+      return;
     }
-    // One hash lookup per user: an add that does not grow the set met the key before.
-    const size = seen.size;
-    if (seen.add(c.key).size === size) sharedKeys.add(c.key);
-  }
+    const addressAt = linked !== undefined && !index.addressesRepeat && index.keys[linked] === c.key ? linked : (index.byAddress.get(c.key) ?? -1);
+    c.addressAt = addressAt;
+    if (addressAt >= 0) {
+      if (claimed[addressAt] === 1) sharedKeys.add(c.key);
+      claimed[addressAt] = 1;
+    } else {
+      // One hash lookup: an add that does not grow the set met the key before.
+      const size = seenUnknown.size;
+      if (seenUnknown.add(c.key).size === size) sharedKeys.add(c.key);
+    }
+  });
   const shared = new Map<string, Candidate[]>();
   for (const key of sharedKeys) shared.set(key, []);
   if (shared.size > 0) for (const c of candidates) if (hasAddress(c)) shared.get(c.key)?.push(c);
-  for (const [key, group] of shared) {
-    for (const c of group) hold(linkedRecord(c));
-    hold(at(index.byAddress.get(key)));
+  for (const group of shared.values()) {
+    const first = group[0] as Candidate;
+    for (const c of group) hold(at(c.linked));
+    hold(at(first.addressAt));
     conflicts.push({
       reason: 'shared-address',
-      message: `${group.length} Microsoft 365 users share the address ${group[0]?.address}`,
+      message: `${group.length} Microsoft 365 users share the address ${first.address}`,
       sourceUsers: group.map(who),
       target: null,
     });
   }
   // (Usually everyone: then the list is the candidates' own, not a copy.)
   const unshared =
-    seen.size === candidates.length ? (candidates as Unmatched[]) : candidates.filter((c): c is Unmatched => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
+    withoutAddress === 0 && sharedKeys.size === 0
+      ? (candidates as Unmatched[])
+      : candidates.filter((c): c is Unmatched => hasAddress(c) && (shared.size === 0 || !shared.has(c.key)));
 
   // 2. Each remaining user finds at most one record: externalId, then address, then alias.
   // Whether a record's owner is among them is only asked on a claimed-by-other conflict (rare),
@@ -147,16 +168,14 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
     c.via = via;
     proposals.push(c as Match);
   };
-  for (let i = 0; i < unshared.length; i++) {
-    const c = unshared[i] as (typeof unshared)[number];
+  each(unshared, (c) => {
     const { address, key } = c;
-    const byExt = index.byExternalId.get(c.idKey);
-    if (byExt !== undefined) {
-      propose(c, byExt, 'externalId');
-      continue;
+    if (c.linked >= 0) {
+      propose(c, c.linked, 'externalId');
+      return;
     }
-    const addrPosition = index.byAddress.get(key);
-    if (addrPosition !== undefined) {
+    const addrPosition = c.addressAt;
+    if (addrPosition >= 0) {
       const byAddr = index.users[addrPosition] as TargetUser;
       if (belongsToOther(byAddr, c)) {
         // An in-scope owner writes the record for themselves (and a rename may free the address
@@ -173,7 +192,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
       } else {
         propose(c, addrPosition, 'address');
       }
-      continue;
+      return;
     }
     const hits = new Map<string, number>();
     for (const alias of aliasKeys(c.user)) {
@@ -203,7 +222,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
         unmatched.push(c);
       }
     }
-  }
+  });
 
   // 3. One record, one person. A record claimed twice goes to the externalId link if exactly one
   //    claimant has it; otherwise nobody gets it.
@@ -256,13 +275,9 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   const finalMatches: Match[] = [];
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Match;
-    // The record with the address is the user's own when it was found by it, or when it has that
-    // address itself and no two records share one: no look-up for nearly every user.
-    if (m.via === 'address' || (!index.addressesRepeat && addressKey(m.current.userName) === m.key)) {
-      finalMatches.push(m);
-      continue;
-    }
-    const owner = at(index.byAddress.get(m.key));
+    // The record with the address is the user's own when it was found by it; else whoever has it
+    // (step 1 found it).
+    const owner = m.via === 'address' ? undefined : at(m.addressAt);
     if (owner && owner.id !== m.current.id) {
       hold(owner);
       hold(m.current);
@@ -278,7 +293,7 @@ export function matchUsers(candidates: readonly Candidate[], index: TargetIndex,
   }
   const finalUnmatched: Unmatched[] = [];
   for (const u of unmatched) {
-    const owner = at(index.byAddress.get(u.key));
+    const owner = at(u.addressAt);
     if (!owner) {
       finalUnmatched.push(u);
       continue;

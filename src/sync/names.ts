@@ -6,16 +6,20 @@
 import type { Kb4Values } from './attributes';
 import type { Conflict, Operation, Plan } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
+import type { PositionLookup } from './textIndex';
 
 export interface NameSources {
   /** In-scope Microsoft 365 users by Entra id. */
   sourceById: (id: string) => SourceUser | undefined;
   /** The KnowBe4 users and the position of each SCIM id among them (a `TargetIndex`). */
-  targets: { users: readonly TargetUser[]; byId: ReadonlyMap<string, number> };
+  targets: { users: readonly TargetUser[]; byId: PositionLookup };
 }
 
 /** The non-blank parts joined by a space, then trimmed (as `[a, b].filter(nonBlank).join(' ').trim()`). */
 function joined(a: string | null | undefined, b: string | null | undefined): string {
+  // Both parts starting and ending with printable ASCII that is not a space (nearly every name):
+  // nothing to trim, no part blank.
+  if (a && b && edgesKept(a) && edgesKept(b)) return a + ' ' + b;
   const hasA = !!a && a.trim() !== '';
   const hasB = !!b && b.trim() !== '';
   if (hasA && hasB) {
@@ -23,6 +27,13 @@ function joined(a: string | null | undefined, b: string | null | undefined): str
     return a.trim() === a && b.trim() === b ? a + ' ' + b : (a + ' ' + b).trim();
   }
   return hasA ? a.trim() : hasB ? (b as string).trim() : '';
+}
+
+/** Whether the first and last characters are printable ASCII other than a space (trimming keeps them). */
+function edgesKept(text: string): boolean {
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  return first > 32 && first < 127 && last > 32 && last < 127;
 }
 
 export function sourceName(user: SourceUser): string {

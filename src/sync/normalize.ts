@@ -29,6 +29,22 @@ const ALREADY_CLEAN = /^[!-~](?:[ -~]*[!-~])?$/;
 /** Printable ASCII without spaces or capitals: an address that is already its own key. */
 const ALREADY_KEY = /^[!-@[-~]+$/;
 
+/**
+ * Printable ASCII without spaces, capitals, '#' or a second '@', in the shape `local@domain.tld`:
+ * an address that cleaning leaves as it is, that is usable (isUsableAddress) and that is its own
+ * key. One test instead of four for nearly every address.
+ */
+const PLAIN_ADDRESS = /^[!"$-?[-~]+@[!"$-?[-~]+\.[!"$-?[-~]+$/;
+
+/**
+ * The primary address and its key (see primaryAddress), as one string when the preferred address
+ * is plain (PLAIN_ADDRESS); otherwise null, and the caller asks primaryAddress.
+ */
+export function plainPrimaryAddress(user: SourceUser, emailSource: 'mail' | 'upn'): string | null {
+  const preferred = emailSource === 'mail' ? user.mail : user.userPrincipalName;
+  return preferred != null && PLAIN_ADDRESS.test(preferred) ? preferred : null;
+}
+
 /** An address as it is sent to KnowBe4: trimmed and in Unicode NFC, case kept. */
 export function cleanAddress(raw: string | null | undefined): string | null {
   return cleanValue(raw);

@@ -8,6 +8,8 @@ import type { NameBook } from './names';
 import type { TargetIndex } from './targetIndex';
 import type { UserRef } from './model';
 import type { TargetUser } from './snapshot';
+import { lowerCase } from './normalize';
+import { each } from './each';
 
 /**
  * A user the plan writes for: the candidate itself (match.ts), with every roster field set.
@@ -30,9 +32,9 @@ export interface Roster {
   /** Whether some user's forId is another user (a snapshot repeats an Entra id): then only `users` is in refKey order, not their forIds. */
   idsRepeat: boolean;
   /** By Entra id. */
-  byId: ReadonlyMap<string, PlannedUser>;
-  /** The matched user who keeps the KnowBe4 record with this SCIM id (at most one per record). */
-  holderOf(targetId: string): PlannedUser | undefined;
+  byEntraId(id: string): PlannedUser | undefined;
+  /** The position in `users` of the matched user who keeps the KnowBe4 record with this SCIM id (at most one per record); -1 for none. */
+  holderIndexOf(targetId: string): number;
   /** Whether a matched user keeps the record at this position of the target snapshot. */
   isKept(position: number): boolean;
 }
@@ -55,42 +57,70 @@ export function buildRoster(matched: Pick<MatchResult, 'matches' | 'unmatched'>,
   const { matches, unmatched } = matched;
   // Sized once (a list grown by push leaves its outgrown copies to the garbage collector).
   const users = new Array<PlannedUser>(matches.length + unmatched.length);
-  const byId = new Map<string, PlannedUser>();
+  // Users by Entra id without a map of every id: nearly every user's id is the externalId of a
+  // record (matching looked it up: `linked`), so they are filed by that record's position, and
+  // only the others (new users, records not linked yet) by id. One user per id: a second one with
+  // the same id (a snapshot that repeats an id, rare) sends the roster to a map of every id.
+  const linkedUser = new Array<PlannedUser | undefined>(index.users.length);
+  const others = new Map<string, PlannedUser>();
+  let idsRepeat = false;
   let count = 0;
   const add = (planned: PlannedUser, ref: UserRef) => {
     planned.ref = ref;
     planned.refKey = refKey(ref);
     planned.forId = planned; // until an id turns out to repeat (below)
     users[count++] = planned;
-    byId.set(planned.user.id, planned);
+    if (planned.linked >= 0) {
+      const holder = linkedUser[planned.linked];
+      if (holder === undefined) {
+        linkedUser[planned.linked] = planned;
+        return;
+      }
+      // (The same id, or one that differs in case only: the latter is another id.)
+      if (holder.user.id === planned.user.id) {
+        idsRepeat = true;
+        return;
+      }
+    }
+    const size = others.size;
+    if (others.set(planned.user.id, planned).size === size) idsRepeat = true;
   };
   // Matched users first, then new ones, so that of two with one id the last read speaks for it.
-  for (let i = 0; i < matches.length; i++) {
-    const m = matches[i] as Match as PlannedUser;
-    add(m, { kind: 'existing', targetId: (m.current as TargetUser).id });
-  }
-  for (let i = 0; i < unmatched.length; i++) {
-    const u = unmatched[i] as Unmatched as PlannedUser;
+  each(matches as readonly Match[] as readonly PlannedUser[], (m) => add(m, { kind: 'existing', targetId: (m.current as TargetUser).id }));
+  each(unmatched as readonly Unmatched[] as readonly PlannedUser[], (u) => {
     u.current = null;
     u.record = -1;
     u.via = null;
     add(u, { kind: 'new', sourceId: u.user.id });
+  });
+  let byEntraId: (id: string) => PlannedUser | undefined;
+  if (idsRepeat) {
+    const byId = new Map<string, PlannedUser>();
+    for (const planned of users) byId.set(planned.user.id, planned);
+    for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
+    byEntraId = (id) => byId.get(id);
+  } else {
+    byEntraId = (id) => {
+      const position = index.byExternalId.get(lowerCase(id));
+      if (position !== undefined) {
+        const holder = linkedUser[position];
+        if (holder !== undefined && holder.user.id === id) return holder;
+      }
+      return others.size === 0 ? undefined : others.get(id);
+    };
   }
-  const idsRepeat = byId.size !== users.length;
-  if (idsRepeat) for (const planned of users) planned.forId = byId.get(planned.user.id) as PlannedUser;
 
   users.sort((a, b) => (a.refKey < b.refKey ? -1 : 1));
   // Roster position of the user keeping each record (by TargetIndex.recordOf), or -1.
   const holderAt = new Int32Array(index.users.length).fill(-1);
-  for (let i = 0; i < users.length; i++) {
-    const planned = users[i] as PlannedUser;
+  each(users, (planned, i) => {
     if (planned.record >= 0) holderAt[planned.record] = i;
     planned.index = i;
-  }
+  });
   const isKept = (position: number) => (holderAt[index.recordOf[position] as number] as number) >= 0;
-  const holderOf = (targetId: string) => {
+  const holderIndexOf = (targetId: string) => {
     const position = index.byId.get(targetId);
-    return position === undefined ? undefined : users[holderAt[position] as number];
+    return position === undefined ? -1 : (holderAt[position] as number);
   };
-  return { users, idsRepeat, byId, holderOf, isKept };
+  return { users, idsRepeat, byEntraId, holderIndexOf, isKept };
 }

@@ -6,16 +6,16 @@
 import type { Match } from './match';
 import type { Takeover } from './model';
 import { lowerCase } from './normalize';
+import { each } from './each';
 
 export function takeovers(matches: readonly Match[]): Takeover[] {
   const out: Takeover[] = [];
-  for (let i = 0; i < matches.length; i++) {
-    const m = matches[i] as Match;
+  each(matches, (m) => {
     // Found by its externalId: the record is already linked to this user (most users, no case to fold).
-    if (m.via === 'externalId') continue;
+    if (m.via === 'externalId') return;
     const linked = m.current.externalId;
-    if (linked !== null && lowerCase(linked) === lowerCase(m.user.id)) continue;
+    if (linked !== null && lowerCase(linked) === lowerCase(m.user.id)) return;
     out.push({ targetId: m.current.id, userName: m.current.userName, sourceId: m.user.id, address: m.address, via: m.via, externalIdBefore: linked });
-  }
+  });
   return out;
 }

@@ -8,6 +8,7 @@ import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './n
 import type { OperationSink, PhasedOperations } from './operations';
 import type { NameBook } from './names';
 import type { PlannedUser, Roster } from './roster';
+import { each } from './each';
 
 type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationSink>;
 
@@ -18,9 +19,7 @@ type UserRuns = Record<'create' | 'reactivate' | 'rename' | 'update', OperationS
 export function planUsers(roster: Roster, rules: CompanyRules, operations: PhasedOperations, names: NameBook): void {
   const runs: UserRuns = { create: operations.run(), reactivate: operations.run(), rename: operations.run(), update: operations.run() };
   const mapped = mappedAttributes(rules);
-  const { users } = roster;
-  for (let i = 0; i < users.length; i++) {
-    const planned = users[i] as PlannedUser;
+  each(roster.users, (planned) => {
     if (planned.current === null) {
       const op = createOperation(planned, rules);
       runs.create.push(op);
@@ -29,7 +28,7 @@ export function planUsers(roster: Roster, rules: CompanyRules, operations: Phase
     } else if (pushUserChanges(runs, planned, planned.current, mapped)) {
       names.existing(planned.record, planned.current.id, planned.refKey, planned.user.id, planned.forId.user);
     }
-  }
+  });
 }
 
 /** A Graph field as Graph gave it, before cleaning. */
@@ -142,6 +141,11 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, mapped: r
     const current = t.values[attribute];
     let after: string | null;
     if (isName) {
+      // The same text on both sides is no change when it cleans to itself or to more than
+      // nothing (a first character that is printable ASCII, not a space: trimming keeps it), as
+      // nearly every name does: no cleaning, no look at the display name.
+      const raw = m.user.fields[field as 'givenName' | 'surname'];
+      if (raw === current && clean === cleanValue && raw != null && raw.charCodeAt(0) > 32 && raw.charCodeAt(0) < 127) continue;
       after = nameValue(m.user, field as 'givenName' | 'surname');
     } else {
       const raw = rawField(m.user, field);
