@@ -40,12 +40,15 @@ const percentile = (values: number[], p: number) => {
 };
 
 /**
- * The replicas run as the README recommends running kb4sync for many companies: with V8's old
- * space capped (live data stays under 100 MB a night; without a cap, V8 on a machine with memory
- * to spare lets garbage pile up to past 500 MB before collecting). BENCH_MSP_NODE_FLAGS replaces
- * them (e.g. with nothing, for Node's defaults, or --cpu-prof to see where the CPU goes).
+ * The replicas run as the README recommends running kb4sync for many companies: V8's old space
+ * capped (live data stays under 100 MB a night; without a cap, V8 on a machine with memory to
+ * spare lets garbage pile up to past 500 MB before collecting) and its young generation doubled
+ * (a night's Graph and SCIM pages outlive a 16 MB semi-space, get promoted, and cost the old
+ * generation's collector about a quarter of kb4sync's CPU). BENCH_MSP_NODE_FLAGS replaces them
+ * (e.g. with nothing, for Node's defaults, or --cpu-prof to see where the CPU goes).
  */
-const replicaNodeFlags = (): string[] => (process.env.BENCH_MSP_NODE_FLAGS ?? '--max-old-space-size=384').split(' ').filter(Boolean);
+export const RECOMMENDED_NODE_FLAGS = '--max-old-space-size=384 --max-semi-space-size=32';
+const replicaNodeFlags = (): string[] => (process.env.BENCH_MSP_NODE_FLAGS ?? RECOMMENDED_NODE_FLAGS).split(' ').filter(Boolean);
 
 /** Starts a replica; resolves with a handle once it printed `ready`. */
 function startWorker(specFile: string) {
