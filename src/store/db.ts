@@ -69,6 +69,10 @@ export async function openDatabase(location: StoreLocation = {}): Promise<Opened
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('synchronous = NORMAL');
+    // SQLite's default page cache is 2 MB; a store serving hundreds of companies is tens of MB, and
+    // each journal write then reads its B-tree pages back from the OS (the MSP night: about 0.4 s
+    // of its 2.7 s in SQLite). 16 MB holds the hot pages of such a store.
+    database.pragma('cache_size = -16000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     opened = { db, dialect: 'sqlite', description: `sqlite:${path}` };
   }
