@@ -6,6 +6,7 @@
 import type { Kb4Values } from './attributes';
 import type { Conflict, Operation, Plan } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
+import { keptByTrim } from './normalize';
 import type { PositionLookup } from './textIndex';
 
 export interface NameSources {
@@ -31,9 +32,7 @@ function joined(a: string | null | undefined, b: string | null | undefined): str
 
 /** Whether the first and last characters are printable ASCII other than a space (trimming keeps them). */
 function edgesKept(text: string): boolean {
-  const first = text.charCodeAt(0);
-  const last = text.charCodeAt(text.length - 1);
-  return first > 32 && first < 127 && last > 32 && last < 127;
+  return keptByTrim(text.charCodeAt(0)) && keptByTrim(text.charCodeAt(text.length - 1));
 }
 
 export function sourceName(user: SourceUser): string {

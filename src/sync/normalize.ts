@@ -26,6 +26,11 @@ export function nfc(text: string): string {
  * one regular expression instead of two tests and a trim (several per user at 100,000 users).
  */
 const ALREADY_CLEAN = /^[!-~](?:[ -~]*[!-~])?$/;
+/** Whether a character code is printable ASCII other than a space: trimming never removes it. */
+export function keptByTrim(code: number): boolean {
+  return code > 32 && code < 127;
+}
+
 /** Printable ASCII without spaces or capitals: an address that is already its own key. */
 const ALREADY_KEY = /^[!-@[-~]+$/;
 

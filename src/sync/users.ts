@@ -4,7 +4,7 @@
 import { KB4_DATE_ATTRIBUTES, type GraphField, type Kb4Attribute, type Kb4Values } from './attributes';
 import type { AttributeChange, CompanyRules, OperationOf } from './model';
 import type { SourceUser, TargetUser } from './snapshot';
-import { addressKey, cleanDate, cleanValue, fallbackNames, lowerCase } from './normalize';
+import { addressKey, cleanDate, cleanValue, fallbackNames, keptByTrim, lowerCase } from './normalize';
 import type { OperationSink, PhasedOperations } from './operations';
 import type { NameBook } from './names';
 import type { PlannedUser, Roster } from './roster';
@@ -145,7 +145,7 @@ function pushUserChanges(ops: UserRuns, m: PlannedUser, t: TargetUser, mapped: r
       // nothing (a first character that is printable ASCII, not a space: trimming keeps it), as
       // nearly every name does: no cleaning, no look at the display name.
       const raw = m.user.fields[field as 'givenName' | 'surname'];
-      if (raw === current && clean === cleanValue && raw != null && raw.charCodeAt(0) > 32 && raw.charCodeAt(0) < 127) continue;
+      if (raw === current && clean === cleanValue && raw != null && keptByTrim(raw.charCodeAt(0))) continue;
       after = nameValue(m.user, field as 'givenName' | 'surname');
     } else {
       const raw = rawField(m.user, field);
